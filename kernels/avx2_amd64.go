@@ -1,0 +1,117 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// The avx2 tier: Go assembly for CPUs with AVX2 and FMA3 (Haswell, Zen and
+// later). Its SGEMM micro-kernel keeps a 6×16 tile of C in twelve YMM
+// registers; the cache blocks suit Zen 3 (32 KiB L1d, 512 KiB L2 per core):
+// a 16×256 B micro-panel (16 KiB) stays in L1 while 144×256 of packed A
+// (144 KiB) streams from L2.
+
+func asmTiers() []*tier {
+	return []*tier{avx512Tier(), avx2Tier()}
+}
+
+func avx2Tier() *tier {
+	t := &tier{
+		name: "avx2", auto: true,
+		mr: 6, nr: 16, mc: 144, kc: 256, nc: 3072,
+		micro:   microAVX2,
+		dot:     dotAVX2Slice,
+		axpy:    axpyAVX2Slice,
+		scale:   scaleAVX2Slice,
+		dotRows: dotRowsAVX2,
+	}
+	// AVX2 without FMA exists (some VIA and emulated CPUs); check both.
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AVX2):
+		t.reason = "CPU lacks AVX2"
+	case !cpuid.CPU.Supports(cpuid.FMA3):
+		t.reason = "CPU lacks FMA3"
+	default:
+		t.supported = true
+	}
+	return t
+}
+
+//go:noescape
+func sgemmMicroAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func dotAVX2(x, y *float32, n int) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func scaleAVX2(alpha float32, x *float32, n int)
+
+//go:noescape
+func dotRows4AVX2(q, docs *float32, d8, ldd, n4 int, out *float32)
+
+// microAVX2 checks the panel lengths (the assembly trusts them) and runs the
+// 6×16 micro-kernel.
+func microAVX2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[6*k-1]
+	_ = b[16*k-1]
+	_ = c[5*ldc+15]
+	sgemmMicroAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+func dotAVX2Slice(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = y[len(x)-1]
+	return dotAVX2(&x[0], &y[0], len(x))
+}
+
+func axpyAVX2Slice(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = y[len(x)-1]
+	axpyAVX2(alpha, &x[0], &y[0], len(x))
+}
+
+func scaleAVX2Slice(alpha float32, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	scaleAVX2(alpha, &x[0], len(x))
+}
+
+// dotRowsAVX2 computes out[j] = Σ_p q[p]·docs[j*ldd+p] for j < len(out): the
+// assembly takes rows in fours and columns in eights; Go adds the rest.
+func dotRowsAVX2(q, docs []float32, ldd int, out []float32) {
+	n, d := len(out), len(q)
+	if n == 0 {
+		return
+	}
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = docs[(n-1)*ldd+d-1]
+	n4, d8 := n&^3, d&^7
+	if n4 > 0 && d8 > 0 {
+		dotRows4AVX2(&q[0], &docs[0], d8, ldd, n4, &out[0])
+		if d8 < d {
+			for j := 0; j < n4; j++ {
+				row := docs[j*ldd+d8 : j*ldd+d]
+				s := out[j]
+				for p, v := range q[d8:] {
+					s += v * row[p]
+				}
+				out[j] = s
+			}
+		}
+	} else {
+		n4 = 0
+	}
+	for j := n4; j < n; j++ {
+		out[j] = dotAVX2Slice(q, docs[j*ldd:j*ldd+d])
+	}
+}

@@ -1,0 +1,42 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// The avx512 tier: a 12×32 SGEMM micro-kernel on ZMM registers (24
+// accumulators); the vector kernels are the avx2 ones, since they are bound
+// by memory bandwidth. It is opt-in (auto is false) until it has been
+// verified on a CPU with AVX-512F: select it with RRRA_KERNELS=avx512 or Use.
+func avx512Tier() *tier {
+	t := &tier{
+		name: "avx512", auto: false,
+		mr: 12, nr: 32, mc: 144, kc: 192, nc: 3072,
+		micro:   microAVX512,
+		dot:     dotAVX2Slice,
+		axpy:    axpyAVX2Slice,
+		scale:   scaleAVX2Slice,
+		dotRows: dotRowsAVX2,
+	}
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AVX512F):
+		t.reason = "CPU lacks AVX512F"
+	case !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
+		t.reason = "CPU lacks AVX2 or FMA3 (used by the vector kernels)"
+	default:
+		t.supported = true
+	}
+	return t
+}
+
+//go:noescape
+func sgemmMicroAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// microAVX512 checks the panel lengths (the assembly trusts them) and runs
+// the 12×32 micro-kernel.
+func microAVX512(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[12*k-1]
+	_ = b[32*k-1]
+	_ = c[11*ldc+31]
+	sgemmMicroAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}

@@ -1,0 +1,156 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmarks are named BenchmarkSgemm/<tier>/<NN|NT|TN>/<m>x<n>x<k>/t<threads>
+// and report GFLOP/s (2mnk per product); compare them with the peers through
+// bench/ (see bench/README.md).
+
+var benchShapes = [][3]int{
+	{64, 64, 64}, {128, 128, 128}, {256, 256, 256}, {512, 512, 512},
+	{1024, 1024, 1024}, {2048, 2048, 2048},
+	{4096, 256, 256}, {4096, 1024, 256}, {4096, 256, 1024},
+}
+
+// forEachBenchTier runs f per supported tier, or reports the tier skipped.
+func forEachBenchTier(b *testing.B, f func(b *testing.B)) {
+	for _, name := range Tiers() {
+		b.Run(name, func(b *testing.B) {
+			restore, ok := Use(name)
+			if !ok {
+				_, reason := Supported(name)
+				b.Skipf("tier %s not run: %s", name, reason)
+			}
+			defer restore()
+			f(b)
+		})
+	}
+}
+
+func withThreads(b *testing.B, f func(b *testing.B)) {
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("t%d", th), func(b *testing.B) {
+			prev := SetThreads(th)
+			defer SetThreads(prev)
+			f(b)
+		})
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	forEachBenchTier(b, func(b *testing.B) {
+		for _, tr := range []string{"NN", "NT", "TN"} {
+			b.Run(tr, func(b *testing.B) {
+				for _, sh := range benchShapes {
+					m, n, k := sh[0], sh[1], sh[2]
+					transA, transB := tr == "TN", tr == "NT"
+					lda, ldb := k, n
+					if transA {
+						lda = m
+					}
+					if transB {
+						ldb = k
+					}
+					a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+					fillRandom(r, a)
+					fillRandom(r, bm)
+					b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+						withThreads(b, func(b *testing.B) {
+							b.ReportAllocs()
+							for b.Loop() {
+								Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+							}
+							b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+						})
+					})
+				}
+			})
+		}
+	})
+}
+
+// BenchmarkSgemmBatched measures the attention products of one layer:
+// 64 heads of QKᵀ (128×128×64, NT) and of P·V (128×64×128, NN), named
+// BenchmarkSgemmBatched/<tier>/<NT|NN>/<batch>x<m>x<n>x<k>/t<threads>.
+func BenchmarkSgemmBatched(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	forEachBenchTier(b, func(b *testing.B) {
+		for _, tc := range []struct {
+			tr             string
+			batch, m, n, k int
+			lda, ldb       int
+			transA, transB bool
+		}{
+			{"NT", 64, 128, 128, 64, 64, 64, false, true},
+			{"NN", 64, 128, 64, 128, 128, 64, false, false},
+		} {
+			sa, sb, sc := tc.m*tc.k, tc.k*tc.n, tc.m*tc.n
+			a, bm, c := make([]float32, tc.batch*sa), make([]float32, tc.batch*sb), make([]float32, tc.batch*sc)
+			fillRandom(r, a)
+			fillRandom(r, bm)
+			b.Run(fmt.Sprintf("%s/%dx%dx%dx%d", tc.tr, tc.batch, tc.m, tc.n, tc.k), func(b *testing.B) {
+				withThreads(b, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						SgemmBatched(tc.transA, tc.transB, tc.batch, tc.m, tc.n, tc.k, 1, a, tc.lda, sa, bm, tc.ldb, sb, 0, c, tc.n, sc)
+					}
+					flops := 2 * float64(tc.batch*tc.m*tc.n*tc.k)
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			})
+		}
+	})
+}
+
+// BenchmarkDot reports the bytes of x and y read per second.
+func BenchmarkDot(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	forEachBenchTier(b, func(b *testing.B) {
+		for _, n := range []int{256, 4096, 32768, 1 << 20, 1 << 24} {
+			x, y := make([]float32, n), make([]float32, n)
+			fillRandom(r, x)
+			fillRandom(r, y)
+			b.Run(fmt.Sprint(n), func(b *testing.B) {
+				var s float32
+				for b.Loop() {
+					s += Dot(x, y)
+				}
+				b.ReportMetric(8*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				sinkF32 = s
+			})
+		}
+	})
+}
+
+var sinkF32 float32
+
+// BenchmarkScores scores nq queries against 100,000 documents of dimension
+// d, reporting queries/s and the document bytes streamed per second.
+func BenchmarkScores(b *testing.B) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n = 100000
+	forEachBenchTier(b, func(b *testing.B) {
+		for _, d := range []int{128, 384} {
+			docs := make([]float32, n*d)
+			fillRandom(r, docs)
+			for _, nq := range []int{1, 64} {
+				q, out := make([]float32, nq*d), make([]float32, nq*n)
+				fillRandom(r, q)
+				b.Run(fmt.Sprintf("d%d/nq%d", d, nq), func(b *testing.B) {
+					withThreads(b, func(b *testing.B) {
+						for b.Loop() {
+							Scores(nq, n, d, q, d, docs, d, out, n)
+						}
+						b.ReportMetric(float64(nq*b.N)/b.Elapsed().Seconds(), "queries/s")
+						b.ReportMetric(4*float64(n*d)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+					})
+				})
+			}
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+)
+
+// EnvTier is the environment variable that forces a tier at start-up, e.g.
+// RRRA_KERNELS=generic. An unknown or unsupported name is reported on stderr
+// and the default choice is kept.
+const EnvTier = "RRRA_KERNELS"
+
+// tier is one implementation of every kernel. The function values are chosen
+// once and called through one indirection on the hot path; none of them tests
+// CPU features itself.
+type tier struct {
+	name string
+	// supported reports whether this CPU can run the tier; reason says why
+	// not when it cannot.
+	supported bool
+	reason    string
+	// auto says whether the tier may be chosen without being asked for.
+	auto bool
+
+	// SGEMM micro-kernel geometry and cache blocking.
+	mr, nr     int // register block: mr rows by nr columns of C
+	mc, kc, nc int // cache blocks: rows of packed A, depth, columns of packed B
+
+	// micro computes, for the mr×nr tile at c (row stride ldc),
+	//   c[i*ldc+j] = alpha·Σ_p a[p*mr+i]·b[p*nr+j] + beta·c[i*ldc+j]
+	// reading c only when beta != 0. a and b are packed panels of depth k.
+	micro func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+	dot     func(x, y []float32) float32
+	axpy    func(alpha float32, x, y []float32)
+	scale   func(alpha float32, x []float32)
+	dotRows func(q, docs []float32, ldd int, out []float32)
+}
+
+// tiers lists every tier compiled into this binary, best first.
+var tiers []*tier
+
+// current is the dispatch table: the tier every exported kernel uses.
+var current atomic.Pointer[tier]
+
+// threads is the goroutine count Sgemm and Scores may use (0: GOMAXPROCS).
+var threads atomic.Int64
+
+func init() {
+	tiers = append(asmTiers(), genericTier())
+	choice := defaultTier()
+	if name := os.Getenv(EnvTier); name != "" {
+		if t := lookup(name); t == nil {
+			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q names no tier (have %s); using %s\n",
+				EnvTier, name, strings.Join(Tiers(), ", "), choice.name)
+		} else if !t.supported {
+			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q: %s; using %s\n",
+				EnvTier, name, t.reason, choice.name)
+		} else {
+			choice = t
+		}
+	}
+	current.Store(choice)
+}
+
+func defaultTier() *tier {
+	for _, t := range tiers {
+		if t.supported && t.auto {
+			return t
+		}
+	}
+	panic("kernels: no usable tier") // generic is always supported and auto
+}
+
+func lookup(name string) *tier {
+	for _, t := range tiers {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Tiers returns the names of all tiers compiled into this binary, best first,
+// whether or not this CPU supports them.
+func Tiers() []string {
+	names := make([]string, len(tiers))
+	for i, t := range tiers {
+		names[i] = t.name
+	}
+	return names
+}
+
+// Supported reports whether this CPU can run the named tier, and if not, why.
+func Supported(name string) (ok bool, reason string) {
+	t := lookup(name)
+	if t == nil {
+		return false, fmt.Sprintf("tier %q is not compiled into this binary", name)
+	}
+	return t.supported, t.reason
+}
+
+// Selected returns the name of the tier in use.
+func Selected() string { return current.Load().name }
+
+// Use switches every kernel to the named tier and returns a function that
+// restores the previous one. ok is false, and nothing changes, when the tier
+// does not exist or this CPU cannot run it. Use is meant for tests and
+// benchmarks; it must not race with running kernels.
+func Use(name string) (restore func(), ok bool) {
+	t := lookup(name)
+	if t == nil || !t.supported {
+		return func() {}, false
+	}
+	prev := current.Swap(t)
+	return func() { current.Store(prev) }, true
+}
+
+// SetThreads sets how many goroutines Sgemm and Scores may use; n <= 0 means
+// runtime.GOMAXPROCS(0), 1 means single-threaded. It returns the previous
+// setting.
+func SetThreads(n int) (prev int) {
+	if n < 0 {
+		n = 0
+	}
+	return int(threads.Swap(int64(n)))
+}
+
+// Threads returns the number of goroutines Sgemm and Scores will use.
+func Threads() int {
+	if n := int(threads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}

@@ -1,0 +1,287 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
+// op(X) is X or Xᵀ as transA and transB say; op(A) is m×k, op(B) is k×n and C
+// is m×n. lda, ldb and ldc are the row strides of A, B and C as stored (A is
+// k×m when transA). As in BLAS, C is not read when beta is 0 (NaN or Inf in C
+// do not leak into the result), and A and B are not read when alpha is 0 or k
+// is 0. Its equivalent Go loop is
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += opA(i, p) * opB(p, j)
+//			}
+//			c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] // beta == 0: alpha*s
+//		}
+//	}
+//
+// with opA(i, p) = a[i*lda+p] (a[p*lda+i] when transA) and
+// opB(p, j) = b[p*ldb+j] (b[j*ldb+p] when transB).
+//
+// Sgemm panics if a dimension is negative, a stride is shorter than its row,
+// or a slice is too short for the matrix it holds. The work is split across
+// Threads() goroutines when it is large enough to pay for them.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	gemm(current.Load(), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmBatched computes batch independent products
+// C_s = alpha·op(A_s)·op(B_s) + beta·C_s for s < batch, where matrix s of X
+// starts at x[s*strideX] and is laid out as for Sgemm. A stride of 0 reuses
+// one matrix for every product (not allowed for C unless batch <= 1). The
+// products are spread across Threads() goroutines, each computed
+// single-threaded, so results do not depend on the thread count.
+func SgemmBatched(transA, transB bool, batch, m, n, k int, alpha float32,
+	a []float32, lda, strideA int, b []float32, ldb, strideB int,
+	beta float32, c []float32, ldc, strideC int) {
+	if batch < 0 || strideA < 0 || strideB < 0 || strideC < 0 {
+		panic(fmt.Sprintf("kernels: SgemmBatched: negative batch %d or stride (%d, %d, %d)", batch, strideA, strideB, strideC))
+	}
+	if batch == 0 {
+		return
+	}
+	if batch > 1 && strideC == 0 {
+		panic("kernels: SgemmBatched: strideC is 0 for more than one product")
+	}
+	last := batch - 1
+	checkGemm(transA, transB, m, n, k, a[min(last*strideA, len(a)):], lda, b[min(last*strideB, len(b)):], ldb, c[min(last*strideC, len(c)):], ldc)
+	t := current.Load()
+	nt := min(Threads(), batch)
+	if flops := 2 * float64(m) * float64(n) * float64(k) * float64(batch); flops < minParallelFlops {
+		nt = 1
+	}
+	parallelFor(nt, batch, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			gemm(t, 1, transA, transB, m, n, k, alpha,
+				a[s*strideA:], lda, b[s*strideB:], ldb, beta, c[s*strideC:], ldc)
+		}
+	})
+}
+
+// minParallelFlops is the least work (2mnk) worth a second goroutine.
+const minParallelFlops = 4e6
+
+// checkGemm panics unless the arguments describe matrices that fit their
+// slices.
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k // A as stored
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", ar, ac, a, lda)
+	checkMatrix("B", br, bc, b, ldb)
+	checkMatrix("C", m, n, c, ldc)
+}
+
+func checkMatrix(name string, rows, cols int, x []float32, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels: Sgemm: ld%s=%d is less than its %d columns", name, ld, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; len(x) < need {
+		panic(fmt.Sprintf("kernels: Sgemm: %s has %d elements, a %d×%d matrix with stride %d needs %d", name, len(x), rows, cols, ld, need))
+	}
+}
+
+// gemm runs the blocked algorithm of tier t on up to nt goroutines. Arguments
+// have been checked.
+func gemm(t *tier, nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
+		nt = 1
+	}
+	mt := (m + t.mr - 1) / t.mr // row tiles
+	nTiles := (n + t.nr - 1) / t.nr
+	p := gemmProblem{t: t, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	if nt <= 1 {
+		w := getWorkspace(t, false)
+		p.run(w, 0, m, 0, n, nil, 0, 1)
+		putWorkspace(w)
+		return
+	}
+	gemmParallel(p, nt, mt, nTiles)
+}
+
+// gemmParallel splits p across nt goroutines: by rows when there are enough
+// row tiles (mt), the threads then packing each block of B together; else by
+// column tiles (nTiles).
+func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
+	t, m, n := p.t, p.m, p.n
+	shared := &p
+	switch {
+	case mt >= 2*nt || mt >= nTiles:
+		// Split rows; the threads pack each block of B together.
+		nt = min(nt, mt)
+		bp := getPanel(t.kc * min(t.nc, roundUp(n, t.nr)))
+		bar := newBarrier(nt)
+		parallelFor(nt, nt, func(w, _ int) {
+			lo, hi := w*mt/nt*t.mr, min(m, (w+1)*mt/nt*t.mr)
+			ws := getWorkspace(t, true)
+			shared.run(ws, lo, hi, 0, n, &sharedB{panel: bp, bar: bar}, w, nt)
+			putWorkspace(ws)
+		})
+		putPanel(bp)
+	default:
+		// Few rows, many columns (e.g. scoring a few queries against many
+		// documents): split columns, each thread packs its own blocks.
+		nt = min(nt, nTiles)
+		parallelFor(nt, nt, func(w, _ int) {
+			lo, hi := w*nTiles/nt*t.nr, min(n, (w+1)*nTiles/nt*t.nr)
+			ws := getWorkspace(t, false)
+			shared.run(ws, 0, m, lo, hi, nil, 0, 1)
+			putWorkspace(ws)
+		})
+	}
+}
+
+type gemmProblem struct {
+	t              *tier
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// sharedB is a packed block of B that several threads fill together.
+type sharedB struct {
+	panel *[]float32
+	bar   *barrier
+}
+
+// run computes rows [m0, m1) and columns [n0, n1) of C, whose boundaries are
+// multiples of the tile sizes (except at the matrix edge), so every element
+// sees the same tiles, and so the same operations, for any split. With sh
+// non-nil, thread w of nt packs its share of each B block into sh.panel and
+// waits for the others before using it.
+func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int, sh *sharedB, id, nt int) {
+	t := p.t
+	mr, nr := t.mr, t.nr
+	bp := w.b
+	if sh != nil {
+		bp = *sh.panel
+	}
+	ap := w.a
+	tmp := w.tmp
+	for jc := n0; jc < n1; jc += t.nc {
+		nb := min(t.nc, n1-jc)
+		for pc := 0; pc < p.k; pc += t.kc {
+			kb := min(t.kc, p.k-pc)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1
+			}
+			if sh != nil {
+				panels := (nb + nr - 1) / nr
+				lo, hi := id*panels/nt, (id+1)*panels/nt
+				packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, lo, hi, bp)
+				sh.bar.wait()
+			} else {
+				packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, 0, (nb+nr-1)/nr, bp)
+			}
+			for ic := m0; ic < m1; ic += t.mc {
+				mb := min(t.mc, m1-ic)
+				packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap)
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					bpan := bp[jr*kb : jr*kb+nr*kb]
+					for ir := 0; ir < mb; ir += mr {
+						rows := min(mr, mb-ir)
+						apan := ap[ir*kb : ir*kb+mr*kb]
+						off := (ic+ir)*p.ldc + jc + jr
+						if rows == mr && cols == nr {
+							t.micro(kb, apan, bpan, p.c[off:], p.ldc, p.alpha, beta)
+							continue
+						}
+						t.micro(kb, apan, bpan, tmp, nr, 1, 0)
+						mergeTile(tmp, nr, p.c[off:], p.ldc, rows, cols, p.alpha, beta)
+					}
+				}
+			}
+			if sh != nil {
+				sh.bar.wait() // nobody repacks B while another still reads it
+			}
+		}
+	}
+}
+
+// mergeTile stores the rows×cols corner of an edge tile computed with alpha 1
+// and beta 0, with the same rounding as the micro-kernels' own stores:
+// c = float32(alpha·t) + float32(beta·c), and c = alpha·t when beta is 0.
+func mergeTile(t []float32, ldt int, c []float32, ldc, rows, cols int, alpha, beta float32) {
+	for i := 0; i < rows; i++ {
+		tr := t[i*ldt : i*ldt+cols]
+		cr := c[i*ldc : i*ldc+cols]
+		if beta == 0 {
+			for j, v := range tr {
+				cr[j] = alpha * v
+			}
+			continue
+		}
+		for j, v := range tr {
+			cr[j] = float32(alpha*v) + float32(beta*cr[j])
+		}
+	}
+}
+
+// scaleMatrix sets C = beta·C, or C = 0 without reading it when beta is 0.
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+// parallelFor splits [0, n) into nt contiguous chunks and runs body(lo, hi)
+// for each, the first on the calling goroutine. With nt == n, body(w, w+1)
+// runs once per worker w.
+func parallelFor(nt, n int, body func(lo, hi int)) {
+	if nt <= 1 {
+		body(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(nt - 1)
+	for w := 1; w < nt; w++ {
+		go func(w int) {
+			defer wg.Done()
+			body(w*n/nt, (w+1)*n/nt)
+		}(w)
+	}
+	body(0, n/nt)
+	wg.Wait()
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }

@@ -1,0 +1,144 @@
+//go:build !purego
+
+// AVX2+FMA SGEMM micro-kernel: a 6×16 tile of C in registers.
+//
+// func sgemmMicroAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+//
+// a is a packed A micro-panel (for each p < k, 6 values: rows 0..5 of column
+// p), b a packed B micro-panel (for each p < k, 16 values: columns 0..15 of
+// row p). The kernel computes, for i < 6 and j < 16,
+//
+//	c[i*ldc+j] = float32(alpha·Σ_p a[p*6+i]·b[p*16+j]) + float32(beta·c[i*ldc+j])
+//
+// and c[i*ldc+j] = alpha·Σ without reading c when beta is ±0.
+//
+// Register plan:
+//	SI      a cursor (advances 24 bytes per p)
+//	DI      b cursor (advances 64 bytes per p)
+//	CX      remaining depth k
+//	DX      c row pointer (epilogue)
+//	R8      ldc in bytes
+//	AX      beta's bits (epilogue test for zero)
+//	Y0..Y11 accumulators: row i, columns 0..7 in Y(2i), columns 8..15 in Y(2i+1)
+//	Y12,Y13 b row p, columns 0..7 and 8..15
+//	Y14,Y15 a[p*6+i] broadcast, alternating so loads overlap the FMAs
+//
+// Loop structure:
+//	zero Y0..Y11
+//	loop4: while k >= 4: four rank-1 updates (12 FMAs each), unrolled
+//	loop1: while k >= 1: one rank-1 update
+//	epilogue: scale by alpha; if beta != 0 add beta·c; store six rows
+
+#include "textflag.h"
+
+// RANK1(ao, bo) adds the outer product of a[ao/4 .. ao/4+5] (byte offset ao
+// from SI) and b[bo/4 .. bo/4+15] (byte offset bo from DI) to Y0..Y11.
+#define RANK1(ao, bo) \
+	VMOVUPS      bo(DI), Y12       \
+	VMOVUPS      bo+32(DI), Y13    \
+	VBROADCASTSS ao(SI), Y14       \
+	VFMADD231PS  Y12, Y14, Y0      \
+	VFMADD231PS  Y13, Y14, Y1      \
+	VBROADCASTSS ao+4(SI), Y15     \
+	VFMADD231PS  Y12, Y15, Y2      \
+	VFMADD231PS  Y13, Y15, Y3      \
+	VBROADCASTSS ao+8(SI), Y14     \
+	VFMADD231PS  Y12, Y14, Y4      \
+	VFMADD231PS  Y13, Y14, Y5      \
+	VBROADCASTSS ao+12(SI), Y15    \
+	VFMADD231PS  Y12, Y15, Y6      \
+	VFMADD231PS  Y13, Y15, Y7      \
+	VBROADCASTSS ao+16(SI), Y14    \
+	VFMADD231PS  Y12, Y14, Y8      \
+	VFMADD231PS  Y13, Y14, Y9      \
+	VBROADCASTSS ao+20(SI), Y15    \
+	VFMADD231PS  Y12, Y15, Y10     \
+	VFMADD231PS  Y13, Y15, Y11
+
+// STORE0(lo, hi) writes alpha·acc (alpha in Y12) for one row and moves DX on.
+#define STORE0(lo, hi) \
+	VMULPS  Y12, lo, lo  \
+	VMULPS  Y12, hi, hi  \
+	VMOVUPS lo, (DX)     \
+	VMOVUPS hi, 32(DX)   \
+	ADDQ    R8, DX
+
+// STOREB(lo, hi) writes alpha·acc + beta·c (alpha in Y12, beta in Y13) for
+// one row and moves DX on.
+#define STOREB(lo, hi) \
+	VMULPS  Y12, lo, lo      \
+	VMULPS  Y12, hi, hi      \
+	VMULPS  (DX), Y13, Y14   \
+	VMULPS  32(DX), Y13, Y15 \
+	VADDPS  Y14, lo, lo      \
+	VADDPS  Y15, hi, hi      \
+	VMOVUPS lo, (DX)         \
+	VMOVUPS hi, 32(DX)       \
+	ADDQ    R8, DX
+
+TEXT ·sgemmMicroAVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+loop4:
+	CMPQ CX, $4
+	JLT  loop1
+	RANK1(0, 0)
+	RANK1(24, 64)
+	RANK1(48, 128)
+	RANK1(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	SUBQ $4, CX
+	JMP  loop4
+
+loop1:
+	TESTQ CX, CX
+	JZ    epilogue
+	RANK1(0, 0)
+	ADDQ  $24, SI
+	ADDQ  $64, DI
+	DECQ  CX
+	JMP   loop1
+
+epilogue:
+	VBROADCASTSS alpha+40(FP), Y12
+	MOVL         beta+44(FP), AX
+	SHLL         $1, AX            // drop the sign: -0 counts as 0
+	JNZ          withbeta
+	STORE0(Y0, Y1)
+	STORE0(Y2, Y3)
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	STORE0(Y10, Y11)
+	VZEROUPPER
+	RET
+
+withbeta:
+	VBROADCASTSS beta+44(FP), Y13
+	STOREB(Y0, Y1)
+	STOREB(Y2, Y3)
+	STOREB(Y4, Y5)
+	STOREB(Y6, Y7)
+	STOREB(Y8, Y9)
+	STOREB(Y10, Y11)
+	VZEROUPPER
+	RET

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// asmTiers returns no tiers where no assembly is compiled in.
+func asmTiers() []*tier { return nil }

@@ -1,0 +1,236 @@
+//go:build !purego
+
+// AVX2+FMA vector kernels: dot product, axpy, scale and the row-dot kernel of
+// exact search. Each processes 8 float32 per YMM register.
+//
+// func dotAVX2(x, y *float32, n int) float32
+//	Register plan: SI x, DI y, CX elements left; Y0..Y3 four partial sums
+//	(32 elements per iteration), Y4 the x load; X1 scratch for reductions.
+//	Loop structure: loop32 (4 FMAs of 8) → loop8 (1 FMA of 8) → reduce the
+//	4 sums to a scalar in X0 → loop1 (scalar FMA per element).
+//
+// func axpyAVX2(alpha float32, x, y *float32, n int)
+//	Register plan: Y0 alpha broadcast, SI x, DI y, CX elements left,
+//	Y1..Y4 y loads. Loop structure: loop32 → loop8 → loop1 (scalar).
+//
+// func scaleAVX2(alpha float32, x *float32, n int)
+//	Register plan: Y0 alpha broadcast, SI x, CX elements left, Y1..Y4 products.
+//	Loop structure: loop32 → loop8 → loop1 (scalar).
+//
+// func dotRows4AVX2(q, docs *float32, d8, ldd, n4 int, out *float32)
+//	For rows j < n4 (a multiple of 4) and the first d8 columns (a multiple
+//	of 8): out[j] = Σ_{p<d8} q[p]·docs[j*ldd+p].
+//	Register plan: SI q, DI row j, R9..R11 rows j+1..j+3, R8 ldd in bytes,
+//	R12 4·ldd in bytes, AX column offset in bytes, CX columns left, BX rows
+//	left, DX out; Y0..Y3 one sum per row, Y4 the q load, Y5..Y7 reductions.
+//	Loop structure: rows: for each 4 rows { cols: for each 8 columns, load q
+//	once and FMA it into the 4 rows' sums; reduce the 4 sums with VHADDPS into
+//	one XMM of 4 results and store it }.
+
+#include "textflag.h"
+
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+dot_loop32:
+	CMPQ        CX, $32
+	JLT         dot_loop8
+	VMOVUPS     (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	VMOVUPS     32(SI), Y4
+	VFMADD231PS 32(DI), Y4, Y1
+	VMOVUPS     64(SI), Y4
+	VFMADD231PS 64(DI), Y4, Y2
+	VMOVUPS     96(SI), Y4
+	VFMADD231PS 96(DI), Y4, Y3
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	SUBQ        $32, CX
+	JMP         dot_loop32
+
+dot_loop8:
+	CMPQ        CX, $8
+	JLT         dot_reduce
+	VMOVUPS     (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         dot_loop8
+
+dot_reduce:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+
+dot_loop1:
+	TESTQ       CX, CX
+	JZ          dot_done
+	VMOVSS      (SI), X1
+	VFMADD231SS (DI), X1, X0
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JMP         dot_loop1
+
+dot_done:
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         y+16(FP), DI
+	MOVQ         n+24(FP), CX
+
+axpy_loop32:
+	CMPQ        CX, $32
+	JLT         axpy_loop8
+	VMOVUPS     (DI), Y1
+	VMOVUPS     32(DI), Y2
+	VMOVUPS     64(DI), Y3
+	VMOVUPS     96(DI), Y4
+	VFMADD231PS (SI), Y0, Y1
+	VFMADD231PS 32(SI), Y0, Y2
+	VFMADD231PS 64(SI), Y0, Y3
+	VFMADD231PS 96(SI), Y0, Y4
+	VMOVUPS     Y1, (DI)
+	VMOVUPS     Y2, 32(DI)
+	VMOVUPS     Y3, 64(DI)
+	VMOVUPS     Y4, 96(DI)
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	SUBQ        $32, CX
+	JMP         axpy_loop32
+
+axpy_loop8:
+	CMPQ        CX, $8
+	JLT         axpy_loop1
+	VMOVUPS     (DI), Y1
+	VFMADD231PS (SI), Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         axpy_loop8
+
+axpy_loop1:
+	TESTQ       CX, CX
+	JZ          axpy_done
+	VMOVSS      (DI), X1
+	VFMADD231SS (SI), X0, X1
+	VMOVSS      X1, (DI)
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JMP         axpy_loop1
+
+axpy_done:
+	VZEROUPPER
+	RET
+
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-24
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+
+scale_loop32:
+	CMPQ    CX, $32
+	JLT     scale_loop8
+	VMULPS  (SI), Y0, Y1
+	VMULPS  32(SI), Y0, Y2
+	VMULPS  64(SI), Y0, Y3
+	VMULPS  96(SI), Y0, Y4
+	VMOVUPS Y1, (SI)
+	VMOVUPS Y2, 32(SI)
+	VMOVUPS Y3, 64(SI)
+	VMOVUPS Y4, 96(SI)
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JMP     scale_loop32
+
+scale_loop8:
+	CMPQ    CX, $8
+	JLT     scale_loop1
+	VMULPS  (SI), Y0, Y1
+	VMOVUPS Y1, (SI)
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     scale_loop8
+
+scale_loop1:
+	TESTQ  CX, CX
+	JZ     scale_done
+	VMULSS (SI), X0, X1
+	VMOVSS X1, (SI)
+	ADDQ   $4, SI
+	DECQ   CX
+	JMP    scale_loop1
+
+scale_done:
+	VZEROUPPER
+	RET
+
+TEXT ·dotRows4AVX2(SB), NOSPLIT, $0-48
+	MOVQ q+0(FP), SI
+	MOVQ docs+8(FP), DI
+	MOVQ ldd+24(FP), R8
+	SHLQ $2, R8
+	MOVQ R8, R12
+	SHLQ $2, R12
+	MOVQ n4+32(FP), BX
+	MOVQ out+40(FP), DX
+
+rows_loop:
+	CMPQ   BX, $4
+	JLT    rows_done
+	LEAQ   (DI)(R8*1), R9
+	LEAQ   (R9)(R8*1), R10
+	LEAQ   (R10)(R8*1), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   AX, AX
+	MOVQ   d8+16(FP), CX
+
+cols_loop:
+	CMPQ        CX, $8
+	JLT         cols_done
+	VMOVUPS     (SI)(AX*1), Y4
+	VFMADD231PS (DI)(AX*1), Y4, Y0
+	VFMADD231PS (R9)(AX*1), Y4, Y1
+	VFMADD231PS (R10)(AX*1), Y4, Y2
+	VFMADD231PS (R11)(AX*1), Y4, Y3
+	ADDQ        $32, AX
+	SUBQ        $8, CX
+	JMP         cols_loop
+
+cols_done:
+	VHADDPS      Y1, Y0, Y5
+	VHADDPS      Y3, Y2, Y6
+	VHADDPS      Y6, Y5, Y7
+	VEXTRACTF128 $1, Y7, X5
+	VADDPS       X5, X7, X7
+	VMOVUPS      X7, (DX)
+	ADDQ         $16, DX
+	ADDQ         R12, DI
+	SUBQ         $4, BX
+	JMP          rows_loop
+
+rows_done:
+	VZEROUPPER
+	RET
