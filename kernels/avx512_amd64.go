@@ -6,8 +6,11 @@ import "github.com/klauspost/cpuid/v2"
 
 // The avx512 tier: a 12×32 SGEMM micro-kernel on ZMM registers (24
 // accumulators); the vector kernels are the avx2 ones, since they are bound
-// by memory bandwidth. It is opt-in (auto is false) until it has been
-// verified on a CPU with AVX-512F: select it with RRRA_KERNELS=avx512 or Use.
+// by memory bandwidth. Its tests pass on real AVX-512 hardware (AMD Zen 4),
+// but there it measured no faster than avx2 (Zen 4 splits 512-bit operations
+// into two 256-bit halves), so it stays opt-in (auto is false) until it is
+// measured on a CPU with full-width 512-bit FMA units: select it with
+// RRRA_KERNELS=avx512 or Use.
 func avx512Tier() *tier {
 	t := &tier{
 		name: "avx512", auto: false,

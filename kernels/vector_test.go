@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"os"
 	"math/rand/v2"
 	"testing"
 )
@@ -139,5 +140,28 @@ func TestTierSelection(t *testing.T) {
 				t.Errorf("Use(%s) succeeded on a CPU that cannot run it", name)
 			}
 		}
+	}
+}
+
+// TestDefaultTier checks the choice made at start-up: avx2 exactly when the
+// CPU has both AVX2 and FMA3 (avx512 is opt-in), else generic. CI also runs
+// the test binary under emulated CPUs with RRRA_EXPECT_TIER set to the tier
+// that must be chosen there.
+func TestDefaultTier(t *testing.T) {
+	if os.Getenv(EnvTier) != "" {
+		t.Skipf("%s is set: the default choice is overridden", EnvTier)
+	}
+	want := "generic"
+	if ok, _ := Supported("avx2"); ok {
+		want = "avx2"
+	}
+	if got := defaultTier().name; got != want {
+		t.Errorf("default tier %s, want %s", got, want)
+	}
+	if got := Selected(); got != want {
+		t.Errorf("selected tier %s, want %s", got, want)
+	}
+	if exp := os.Getenv("RRRA_EXPECT_TIER"); exp != "" && Selected() != exp {
+		t.Errorf("RRRA_EXPECT_TIER=%s but %s was selected (CPU features %v)", exp, Selected(), CPU().Features)
 	}
 }

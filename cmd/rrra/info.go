@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+
+	"github.com/rrra/rrra/kernels"
+)
+
+// infoReport is what "rrra info" prints.
+type infoReport struct {
+	CPU        kernels.CPUInfo `json:"cpu"`
+	Tiers      []tierStatus    `json:"tiers"`
+	Selected   string          `json:"selected_tier"`
+	EnvTier    string          `json:"env_var"`
+	GOMAXPROCS int             `json:"gomaxprocs"`
+	Threads    int             `json:"kernel_threads"`
+	GoVersion  string          `json:"go_version"`
+	GOOS       string          `json:"goos"`
+	GOARCH     string          `json:"goarch"`
+}
+
+type tierStatus struct {
+	Name      string `json:"name"`
+	Supported bool   `json:"supported"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+func runInfo(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("info", "info [-json]", stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r := infoReport{
+		CPU:        kernels.CPU(),
+		Selected:   kernels.Selected(),
+		EnvTier:    kernels.EnvTier,
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Threads:    kernels.Threads(),
+		GoVersion:  runtime.Version(),
+		GOOS:       runtime.GOOS,
+		GOARCH:     runtime.GOARCH,
+	}
+	for _, name := range kernels.Tiers() {
+		ok, reason := kernels.Supported(name)
+		r.Tiers = append(r.Tiers, tierStatus{name, ok, reason})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return writeInfo(stdout, r)
+}
+
+func writeInfo(w io.Writer, r infoReport) error {
+	var b strings.Builder
+	c := r.CPU
+	fmt.Fprintf(&b, "cpu:        %s (%s, family %d model %d)\n", orUnknown(c.Brand), orUnknown(c.Vendor), c.Family, c.Model)
+	fmt.Fprintf(&b, "cores:      %d physical, %d logical\n", c.PhysicalCores, c.LogicalCores)
+	fmt.Fprintf(&b, "caches:     L1d %s, L2 %s, L3 %s\n", size(c.L1D), size(c.L2), size(c.L3))
+	fmt.Fprintf(&b, "features:   %s\n", strings.Join(c.Features, " "))
+	fmt.Fprintf(&b, "tiers:     ")
+	for _, t := range r.Tiers {
+		if t.Supported {
+			fmt.Fprintf(&b, " %s", t.Name)
+		} else {
+			fmt.Fprintf(&b, " %s (no: %s)", t.Name, t.Reason)
+		}
+	}
+	fmt.Fprintf(&b, "\nselected:   %s (force one with %s=<tier>)\n", r.Selected, r.EnvTier)
+	fmt.Fprintf(&b, "threads:    GOMAXPROCS %d, kernel threads %d\n", r.GOMAXPROCS, r.Threads)
+	fmt.Fprintf(&b, "go:         %s %s/%s\n", r.GoVersion, r.GOOS, r.GOARCH)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// size formats a cache size in bytes; -1 or 0 means undetected.
+func size(n int) string {
+	switch {
+	case n <= 0:
+		return "unknown"
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}
