@@ -19,6 +19,7 @@ func avx2Tier() *tier {
 		name: "avx2", auto: true,
 		mr: 6, nr: 16, mc: 144, kc: 256, nc: 3072,
 		micro:   microAVX2,
+		microA:  microRowsAVX2,
 		dot:     dotAVX2Slice,
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
@@ -40,6 +41,9 @@ func avx2Tier() *tier {
 func sgemmMicroAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func sgemmMicroRowsAVX2(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
 func dotAVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -58,6 +62,15 @@ func microAVX2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = b[16*k-1]
 	_ = c[5*ldc+15]
 	sgemmMicroAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// microRowsAVX2 checks the extents (the assembly trusts them) and runs the
+// 6×16 micro-kernel on six rows of A read in place.
+func microRowsAVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[5*lda+k-1]
+	_ = b[16*k-1]
+	_ = c[5*ldc+15]
+	sgemmMicroRowsAVX2(k, &a[0], lda, &b[0], &c[0], ldc, alpha, beta)
 }
 
 func dotAVX2Slice(x, y []float32) float32 {

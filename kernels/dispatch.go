@@ -33,6 +33,9 @@ type tier struct {
 	//   c[i*ldc+j] = alpha·Σ_p a[p*mr+i]·b[p*nr+j] + beta·c[i*ldc+j]
 	// reading c only when beta != 0. a and b are packed panels of depth k.
 	micro func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	// microA, if not nil, is micro with A read in place: mr rows of A at
+	// stride lda, a[i*lda+p] standing for the packed a[p*mr+i].
+	microA func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)

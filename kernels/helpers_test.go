@@ -23,6 +23,22 @@ func forEachTier(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// forEachPath runs f once per tier and, within each, once with the tier's
+// default choice of reading A in place or packing it, and once with A always
+// packed, so both paths of the driver are covered whatever the shapes.
+func forEachPath(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	forEachTier(t, func(t *testing.T) {
+		t.Run("default", f)
+		t.Run("packedA", func(t *testing.T) {
+			old := directAMaxN
+			directAMaxN = -1
+			defer func() { directAMaxN = old }()
+			f(t)
+		})
+	})
+}
+
 // guarded is a slice embedded in a larger buffer with sentinel guard bands
 // on both sides, starting at a chosen offset (to misalign it).
 type guarded struct {

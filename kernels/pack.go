@@ -11,26 +11,10 @@ func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32) 
 		d := dst[r*kb : r*kb+mr*kb]
 		if trans {
 			// op(A)[i, p] = a[p*lda+i]: each depth step is a contiguous run.
-			for p := 0; p < kb; p++ {
-				src := a[(pc+p)*lda+ic+r:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src[:rows])
-				clear(dp[rows:])
-			}
+			copyRuns(d, mr, a[pc*lda+ic+r:], lda, rows, kb)
 			continue
 		}
-		for i := 0; i < rows; i++ {
-			src := a[(ic+r+i)*lda+pc:]
-			src = src[:kb]
-			for p, v := range src {
-				d[p*mr+i] = v
-			}
-		}
-		for i := rows; i < mr; i++ {
-			for p := 0; p < kb; p++ {
-				d[p*mr+i] = 0
-			}
-		}
+		gatherRows(d, mr, a[(ic+r)*lda+pc:], lda, rows, kb)
 	}
 }
 
@@ -44,24 +28,62 @@ func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr, lo, hi int, dst []f
 		d := dst[j0*kb : j0*kb+nr*kb]
 		if !trans {
 			// op(B)[p, j] = b[p*ldb+j]: each depth step is a contiguous run.
-			for p := 0; p < kb; p++ {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[(pc+p)*ldb+jc+j0:][:cols])
-				clear(dp[cols:])
-			}
+			copyRuns(d, nr, b[pc*ldb+jc+j0:], ldb, cols, kb)
 			continue
 		}
-		for j := 0; j < cols; j++ {
-			src := b[(jc+j0+j)*ldb+pc:]
-			src = src[:kb]
-			for p, v := range src {
-				d[p*nr+j] = v
-			}
+		gatherRows(d, nr, b[(jc+j0)*ldb+pc:], ldb, cols, kb)
+	}
+}
+
+// copyRuns sets d[p*w : p*w+n] = src[p*ld : p*ld+n] for p < kb and zeroes
+// d[p*w+n : p*w+w]: a panel whose depth steps are contiguous in the source.
+func copyRuns(d []float32, w int, src []float32, ld, n, kb int) {
+	d = d[:w*kb]
+	switch {
+	case n == 16 && w == 16:
+		for p := 0; p < kb; p++ {
+			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*ld:])
 		}
-		for j := cols; j < nr; j++ {
-			for p := 0; p < kb; p++ {
-				d[p*nr+j] = 0
-			}
+	case n == 6 && w == 6:
+		for p := 0; p < kb; p++ {
+			*(*[6]float32)(d[p*6:]) = *(*[6]float32)(src[p*ld:])
+		}
+	default:
+		for p := 0; p < kb; p++ {
+			dp := d[p*w : p*w+w]
+			copy(dp, src[p*ld:p*ld+n])
+			clear(dp[n:])
+		}
+	}
+}
+
+// gatherRows sets d[p*w+i] = src[i*ld+p] for i < n, p < kb, and zeroes
+// d[p*w+i] for n <= i < w: a panel whose depth steps are strided in the
+// source, so the block is transposed while it is copied.
+func gatherRows(d []float32, w int, src []float32, ld, n, kb int) {
+	d = d[:w*kb]
+	i := 0
+	// Four source rows at a time: four read streams, one write stream.
+	for ; i+4 <= n; i += 4 {
+		r0 := src[i*ld : i*ld+kb]
+		r1 := src[(i+1)*ld : (i+1)*ld+kb]
+		r2 := src[(i+2)*ld : (i+2)*ld+kb]
+		r3 := src[(i+3)*ld : (i+3)*ld+kb]
+		r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+		for p, v := range r0 {
+			dp := d[p*w+i : p*w+i+4 : p*w+i+4]
+			dp[0], dp[1], dp[2], dp[3] = v, r1[p], r2[p], r3[p]
+		}
+	}
+	for ; i < n; i++ {
+		r := src[i*ld : i*ld+kb]
+		for p, v := range r {
+			d[p*w+i] = v
+		}
+	}
+	for ; i < w; i++ {
+		for p := 0; p < kb; p++ {
+			d[p*w+i] = 0
 		}
 	}
 }

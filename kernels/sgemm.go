@@ -116,7 +116,8 @@ func gemm(t *tier, nt int, transA, transB bool, m, n, k int, alpha float32, a []
 	mt := (m + t.mr - 1) / t.mr // row tiles
 	nTiles := (n + t.nr - 1) / t.nr
 	p := gemmProblem{t: t, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		directA: !transA && t.microA != nil && n <= directAMaxN && lda%512 != 0}
 	if nt <= 1 {
 		w := getWorkspace(t, false)
 		p.run(w, 0, m, 0, n, nil, 0, 1)
@@ -158,9 +159,17 @@ func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
 	}
 }
 
+// directAMaxN is the widest C for which A is read in place rather than
+// packed: a packed block of A is reused once per nr columns of C, so for
+// narrow products packing costs more than it saves. Rows of A whose stride
+// is a multiple of 2 KiB (lda%512 == 0) alias in the L1 cache and ran at
+// half speed read in place (measured on Zen 4), so those are still packed.
+var directAMaxN = 512
+
 type gemmProblem struct {
 	t              *tier
 	transA, transB bool
+	directA        bool // A is read in place by t.microA, except its last partial panel
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
@@ -205,14 +214,28 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int, sh *sharedB, id, nt 
 			}
 			for ic := m0; ic < m1; ic += t.mc {
 				mb := min(t.mc, m1-ic)
-				packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap)
+				if !p.directA {
+					packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap)
+				} else if full := mb / mr * mr; full < mb {
+					packA(false, p.a, p.lda, ic+full, pc, mb-full, kb, mr, ap[full*kb:])
+				}
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)
 					bpan := bp[jr*kb : jr*kb+nr*kb]
 					for ir := 0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
-						apan := ap[ir*kb : ir*kb+mr*kb]
 						off := (ic+ir)*p.ldc + jc + jr
+						if p.directA && rows == mr {
+							arow := p.a[(ic+ir)*p.lda+pc:]
+							if cols == nr {
+								t.microA(kb, arow, p.lda, bpan, p.c[off:], p.ldc, p.alpha, beta)
+								continue
+							}
+							t.microA(kb, arow, p.lda, bpan, tmp, nr, 1, 0)
+							mergeTile(tmp, nr, p.c[off:], p.ldc, rows, cols, p.alpha, beta)
+							continue
+						}
+						apan := ap[ir*kb : ir*kb+mr*kb]
 						if rows == mr && cols == nr {
 							t.micro(kb, apan, bpan, p.c[off:], p.ldc, p.alpha, beta)
 							continue

@@ -28,6 +28,15 @@
 //	loop4: while k >= 4: four rank-1 updates (12 FMAs each), unrolled
 //	loop1: while k >= 1: one rank-1 update
 //	epilogue: scale by alpha; if beta != 0 add beta·c; store six rows
+//
+// func sgemmMicroRowsAVX2(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+//
+// The same tile with A read in place instead of packed: rows i < 6 of A
+// start at a + i*lda, and a[i*lda+p] replaces the packed a[p*6+i]. It saves
+// packing A when the packed copy would be used only a few times.
+// Register plan as above, except: SI row 0 of A, R12 row 3 of A (rows 1, 2,
+// 4, 5 are reached as SI+R9, SI+2·R9, R12+R9, R12+2·R9), R9 lda in bytes;
+// both A pointers advance 4 bytes per p.
 
 #include "textflag.h"
 
@@ -54,6 +63,45 @@
 	VBROADCASTSS ao+20(SI), Y15    \
 	VFMADD231PS  Y12, Y15, Y10     \
 	VFMADD231PS  Y13, Y15, Y11
+
+// RANK1ROWS(ao, bo) is RANK1 with A read in place: a[i*lda + ao/4] for
+// i < 6, rows 0..2 from SI and 3..5 from R12, row stride R9.
+#define RANK1ROWS(ao, bo) \
+	VMOVUPS      bo(DI), Y12        \
+	VMOVUPS      bo+32(DI), Y13     \
+	VBROADCASTSS ao(SI), Y14        \
+	VFMADD231PS  Y12, Y14, Y0       \
+	VFMADD231PS  Y13, Y14, Y1       \
+	VBROADCASTSS ao(SI)(R9*1), Y15  \
+	VFMADD231PS  Y12, Y15, Y2       \
+	VFMADD231PS  Y13, Y15, Y3       \
+	VBROADCASTSS ao(SI)(R9*2), Y14  \
+	VFMADD231PS  Y12, Y14, Y4       \
+	VFMADD231PS  Y13, Y14, Y5       \
+	VBROADCASTSS ao(R12), Y15       \
+	VFMADD231PS  Y12, Y15, Y6       \
+	VFMADD231PS  Y13, Y15, Y7       \
+	VBROADCASTSS ao(R12)(R9*1), Y14 \
+	VFMADD231PS  Y12, Y14, Y8       \
+	VFMADD231PS  Y13, Y14, Y9       \
+	VBROADCASTSS ao(R12)(R9*2), Y15 \
+	VFMADD231PS  Y12, Y15, Y10      \
+	VFMADD231PS  Y13, Y15, Y11
+
+// ZERO12 clears the twelve accumulators.
+#define ZERO12 \
+	VXORPS Y0, Y0, Y0    \
+	VXORPS Y1, Y1, Y1    \
+	VXORPS Y2, Y2, Y2    \
+	VXORPS Y3, Y3, Y3    \
+	VXORPS Y4, Y4, Y4    \
+	VXORPS Y5, Y5, Y5    \
+	VXORPS Y6, Y6, Y6    \
+	VXORPS Y7, Y7, Y7    \
+	VXORPS Y8, Y8, Y8    \
+	VXORPS Y9, Y9, Y9    \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11
 
 // STORE0(lo, hi) writes alpha·acc (alpha in Y12) for one row and moves DX on.
 #define STORE0(lo, hi) \
@@ -84,18 +132,7 @@ TEXT ·sgemmMicroAVX2(SB), NOSPLIT, $0-48
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
 
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	ZERO12
 
 loop4:
 	CMPQ CX, $4
@@ -134,6 +171,67 @@ epilogue:
 
 withbeta:
 	VBROADCASTSS beta+44(FP), Y13
+	STOREB(Y0, Y1)
+	STOREB(Y2, Y3)
+	STOREB(Y4, Y5)
+	STOREB(Y6, Y7)
+	STOREB(Y8, Y9)
+	STOREB(Y10, Y11)
+	VZEROUPPER
+	RET
+
+TEXT ·sgemmMicroRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	LEAQ (SI)(R9*2), R12
+	ADDQ R9, R12
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	ZERO12
+
+rows_loop4:
+	CMPQ CX, $4
+	JLT  rows_loop1
+	RANK1ROWS(0, 0)
+	RANK1ROWS(4, 64)
+	RANK1ROWS(8, 128)
+	RANK1ROWS(12, 192)
+	ADDQ $16, SI
+	ADDQ $16, R12
+	ADDQ $256, DI
+	SUBQ $4, CX
+	JMP  rows_loop4
+
+rows_loop1:
+	TESTQ CX, CX
+	JZ    rows_epilogue
+	RANK1ROWS(0, 0)
+	ADDQ  $4, SI
+	ADDQ  $4, R12
+	ADDQ  $64, DI
+	DECQ  CX
+	JMP   rows_loop1
+
+rows_epilogue:
+	VBROADCASTSS alpha+48(FP), Y12
+	MOVL         beta+52(FP), AX
+	SHLL         $1, AX
+	JNZ          rows_withbeta
+	STORE0(Y0, Y1)
+	STORE0(Y2, Y3)
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	STORE0(Y10, Y11)
+	VZEROUPPER
+	RET
+
+rows_withbeta:
+	VBROADCASTSS beta+52(FP), Y13
 	STOREB(Y0, Y1)
 	STOREB(Y2, Y3)
 	STOREB(Y4, Y5)

@@ -81,7 +81,7 @@ func runGemmCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 var alphaBeta = [][2]float32{{0, 0}, {0, 1}, {0, 0.25}, {1, 0}, {1, 1}, {1, 0.25}, {-0.5, 0}, {-0.5, 1}, {-0.5, 0.25}}
 
 func TestSgemmSizes(t *testing.T) {
-	forEachTier(t, func(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for i, s := range testSizes {
 			shapes := [][3]int{
@@ -111,7 +111,7 @@ func TestSgemmSizes(t *testing.T) {
 }
 
 func TestSgemmRandomShapes(t *testing.T) {
-	forEachTier(t, func(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		n := 300
 		if testing.Short() {
@@ -153,7 +153,7 @@ func TestSgemmLarge(t *testing.T) {
 // TestSgemmThreadsSameBits checks that the result does not depend on the
 // thread count: every element sees the same operations.
 func TestSgemmThreadsSameBits(t *testing.T) {
-	forEachTier(t, func(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 8))
 		for _, sh := range [][3]int{{301, 297, 519}, {7, 3001, 130}, {640, 48, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
