@@ -46,9 +46,9 @@ var scalarOK = map[string]bool{
 
 var (
 	defineRe = regexp.MustCompile(`(?m)^#define\s+(\w+)`)
-	zmmReg = regexp.MustCompile(`\bZ([0-9]|[12][0-9]|3[01])\b`)
-	kReg   = regexp.MustCompile(`\bK[0-7]\b`)
-	xmmReg = regexp.MustCompile(`^X([0-9]|1[0-5])$`)
+	zmmReg   = regexp.MustCompile(`\bZ([0-9]|[12][0-9]|3[01])\b`)
+	kReg     = regexp.MustCompile(`\bK[0-7]\b`)
+	xmmReg   = regexp.MustCompile(`^X([0-9]|1[0-5])$`)
 )
 
 // instrFeatures returns the CPU features one instruction needs, or an error
