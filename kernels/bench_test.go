@@ -154,3 +154,22 @@ func BenchmarkScores(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMicroKernel runs each tier's SGEMM micro-kernel alone on panels
+// that stay in L1 (depth 256): the ceiling the blocked driver can approach.
+// On a CPU whose FMA units are all busy, GFLOP/s ÷ (FMA flops per cycle)
+// bounds the clock from below.
+func BenchmarkMicroKernel(b *testing.B) {
+	forEachBenchTier(b, func(b *testing.B) {
+		t := current.Load()
+		const k = 256
+		a, bp, c := make([]float32, t.mr*k), make([]float32, t.nr*k), make([]float32, t.mr*t.nr)
+		r := rand.New(rand.NewPCG(5, 5))
+		fillRandom(r, a)
+		fillRandom(r, bp)
+		for b.Loop() {
+			t.micro(k, a, bp, c, t.nr, 1, 0)
+		}
+		b.ReportMetric(2*float64(t.mr*t.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}

@@ -4,10 +4,12 @@
 // exact search. Each processes 8 float32 per YMM register.
 //
 // func dotAVX2(x, y *float32, n int) float32
-//	Register plan: SI x, DI y, CX elements left; Y0..Y3 four partial sums
-//	(32 elements per iteration), Y4 the x load; X1 scratch for reductions.
-//	Loop structure: loop32 (4 FMAs of 8) → loop8 (1 FMA of 8) → reduce the
-//	4 sums to a scalar in X0 → loop1 (scalar FMA per element).
+//	Register plan: SI x, DI y, CX elements left; Y0..Y3 and Y5..Y8 eight
+//	partial sums (64 elements per iteration: two loads per FMA and a 4-cycle
+//	FMA latency need more than four chains to keep the loads busy), Y4 the
+//	x load; X1 scratch for reductions.
+//	Loop structure: loop64 (8 FMAs of 8) → loop8 (1 FMA of 8) → reduce the
+//	8 sums to a scalar in X0 → loop1 (scalar FMA per element).
 //
 // func axpyAVX2(alpha float32, x, y *float32, n int)
 //	Register plan: Y0 alpha broadcast, SI x, DI y, CX elements left,
@@ -37,9 +39,13 @@ TEXT ·dotAVX2(SB), NOSPLIT, $0-28
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
 
-dot_loop32:
-	CMPQ        CX, $32
+dot_loop64:
+	CMPQ        CX, $64
 	JLT         dot_loop8
 	VMOVUPS     (SI), Y4
 	VFMADD231PS (DI), Y4, Y0
@@ -49,10 +55,18 @@ dot_loop32:
 	VFMADD231PS 64(DI), Y4, Y2
 	VMOVUPS     96(SI), Y4
 	VFMADD231PS 96(DI), Y4, Y3
-	ADDQ        $128, SI
-	ADDQ        $128, DI
-	SUBQ        $32, CX
-	JMP         dot_loop32
+	VMOVUPS     128(SI), Y4
+	VFMADD231PS 128(DI), Y4, Y5
+	VMOVUPS     160(SI), Y4
+	VFMADD231PS 160(DI), Y4, Y6
+	VMOVUPS     192(SI), Y4
+	VFMADD231PS 192(DI), Y4, Y7
+	VMOVUPS     224(SI), Y4
+	VFMADD231PS 224(DI), Y4, Y8
+	ADDQ        $256, SI
+	ADDQ        $256, DI
+	SUBQ        $64, CX
+	JMP         dot_loop64
 
 dot_loop8:
 	CMPQ        CX, $8
@@ -65,6 +79,10 @@ dot_loop8:
 	JMP         dot_loop8
 
 dot_reduce:
+	VADDPS       Y5, Y0, Y0
+	VADDPS       Y6, Y1, Y1
+	VADDPS       Y7, Y2, Y2
+	VADDPS       Y8, Y3, Y3
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
