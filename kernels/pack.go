@@ -18,12 +18,11 @@ func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32) 
 	}
 }
 
-// packB copies micro-panels lo..hi-1 of the kb×nb block of op(B) at depth
-// pc.., columns jc.. into dst: panel q holds, for each p < kb, the nr values
+// packB copies the kb×nb block of op(B) at depth pc.., columns jc.. into
+// dst as micro-panels of nr columns: panel q holds, for each p < kb, the nr values
 // op(B)[pc+p, jc+q*nr+j] at dst[q*nr*kb + p*nr + j]. Columns past nb are zero.
-func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr, lo, hi int, dst []float32) {
-	for q := lo; q < hi; q++ {
-		j0 := q * nr
+func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr int, dst []float32) {
+	for j0 := 0; j0 < nb; j0 += nr {
 		cols := min(nr, nb-j0)
 		d := dst[j0*kb : j0*kb+nr*kb]
 		if !trans {
@@ -115,17 +114,14 @@ func putPanel(s *[]float32) {
 	}
 }
 
-// getWorkspace returns buffers for tier t: a block of packed A, an mr×nr
-// scratch tile and, unless B is shared, a block of packed B.
-func getWorkspace(t *tier, sharedB bool) *workspace {
+// getWorkspace returns buffers for tier t: a block of packed A, a block of
+// packed B and an mr×nr scratch tile.
+func getWorkspace(t *tier) *workspace {
 	w := wsPool.Get().(*workspace)
 	w.bufs[0] = getPanel(t.mc * t.kc)
+	w.bufs[1] = getPanel(t.kc * t.nc)
 	w.bufs[2] = getPanel(t.mr * t.nr)
-	w.a, w.tmp = *w.bufs[0], *w.bufs[2]
-	if !sharedB {
-		w.bufs[1] = getPanel(t.kc * t.nc)
-		w.b = *w.bufs[1]
-	}
+	w.a, w.b, w.tmp = *w.bufs[0], *w.bufs[1], *w.bufs[2]
 	return w
 }
 
@@ -141,36 +137,3 @@ func putWorkspace(w *workspace) {
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
-
-// barrier lets n goroutines wait for each other, repeatedly.
-type barrier struct {
-	mu    sync.Mutex
-	cond  sync.Cond
-	n     int
-	count int
-	gen   uint64
-}
-
-func newBarrier(n int) *barrier {
-	b := &barrier{n: n}
-	b.cond.L = &b.mu
-	return b
-}
-
-// wait blocks until all n goroutines have called wait in this round.
-func (b *barrier) wait() {
-	b.mu.Lock()
-	gen := b.gen
-	b.count++
-	if b.count == b.n {
-		b.count = 0
-		b.gen++
-		b.cond.Broadcast()
-		b.mu.Unlock()
-		return
-	}
-	for gen == b.gen {
-		b.cond.Wait()
-	}
-	b.mu.Unlock()
-}

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"sync"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
@@ -119,44 +118,45 @@ func gemm(t *tier, nt int, transA, transB bool, m, n, k int, alpha float32, a []
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		directA: !transA && t.microA != nil && n <= directAMaxN && lda%512 != 0}
 	if nt <= 1 {
-		w := getWorkspace(t, false)
-		p.run(w, 0, m, 0, n, nil, 0, 1)
+		w := getWorkspace(t)
+		p.run(w, 0, m, 0, n)
 		putWorkspace(w)
 		return
 	}
 	gemmParallel(p, nt, mt, nTiles)
 }
 
-// gemmParallel splits p across nt goroutines: by rows when there are enough
-// row tiles (mt), the threads then packing each block of B together; else by
-// column tiles (nTiles).
+// gemmParallel splits p across nt goroutines into blocks of whole tiles,
+// each computed independently with its own packing buffers. Splitting by
+// columns makes every goroutine pack all of A (nothing, when A is read in
+// place); splitting by rows makes every goroutine pack all of B. The split
+// that duplicates less packing wins. (Sharing one packed B behind a barrier
+// measured slower on two cores than packing it twice.)
 func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
 	t, m, n := p.t, p.m, p.n
+	dupA := p.m * p.k // packing duplicated by a column split
+	if p.directA {
+		dupA = 0
+	}
+	byCols := nTiles >= nt && (dupA <= p.k*p.n || mt < nt)
 	shared := &p
-	switch {
-	case mt >= 2*nt || mt >= nTiles:
-		// Split rows; the threads pack each block of B together.
-		nt = min(nt, mt)
-		bp := getPanel(t.kc * min(t.nc, roundUp(n, t.nr)))
-		bar := newBarrier(nt)
-		parallelFor(nt, nt, func(w, _ int) {
-			lo, hi := w*mt/nt*t.mr, min(m, (w+1)*mt/nt*t.mr)
-			ws := getWorkspace(t, true)
-			shared.run(ws, lo, hi, 0, n, &sharedB{panel: bp, bar: bar}, w, nt)
-			putWorkspace(ws)
-		})
-		putPanel(bp)
-	default:
-		// Few rows, many columns (e.g. scoring a few queries against many
-		// documents): split columns, each thread packs its own blocks.
+	if byCols {
 		nt = min(nt, nTiles)
 		parallelFor(nt, nt, func(w, _ int) {
 			lo, hi := w*nTiles/nt*t.nr, min(n, (w+1)*nTiles/nt*t.nr)
-			ws := getWorkspace(t, false)
-			shared.run(ws, 0, m, lo, hi, nil, 0, 1)
+			ws := getWorkspace(t)
+			shared.run(ws, 0, m, lo, hi)
 			putWorkspace(ws)
 		})
+		return
 	}
+	nt = min(nt, mt)
+	parallelFor(nt, nt, func(w, _ int) {
+		lo, hi := w*mt/nt*t.mr, min(m, (w+1)*mt/nt*t.mr)
+		ws := getWorkspace(t)
+		shared.run(ws, lo, hi, 0, n)
+		putWorkspace(ws)
+	})
 }
 
 // directAMaxN is the widest C for which A is read in place rather than
@@ -176,24 +176,13 @@ type gemmProblem struct {
 	lda, ldb, ldc  int
 }
 
-// sharedB is a packed block of B that several threads fill together.
-type sharedB struct {
-	panel *[]float32
-	bar   *barrier
-}
-
 // run computes rows [m0, m1) and columns [n0, n1) of C, whose boundaries are
 // multiples of the tile sizes (except at the matrix edge), so every element
-// sees the same tiles, and so the same operations, for any split. With sh
-// non-nil, thread w of nt packs its share of each B block into sh.panel and
-// waits for the others before using it.
-func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int, sh *sharedB, id, nt int) {
+// sees the same tiles, and so the same operations, for any split.
+func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int) {
 	t := p.t
 	mr, nr := t.mr, t.nr
 	bp := w.b
-	if sh != nil {
-		bp = *sh.panel
-	}
 	ap := w.a
 	tmp := w.tmp
 	for jc := n0; jc < n1; jc += t.nc {
@@ -204,14 +193,7 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int, sh *sharedB, id, nt 
 			if pc > 0 {
 				beta = 1
 			}
-			if sh != nil {
-				panels := (nb + nr - 1) / nr
-				lo, hi := id*panels/nt, (id+1)*panels/nt
-				packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, lo, hi, bp)
-				sh.bar.wait()
-			} else {
-				packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, 0, (nb+nr-1)/nr, bp)
-			}
+			packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, bp)
 			for ic := m0; ic < m1; ic += t.mc {
 				mb := min(t.mc, m1-ic)
 				if !p.directA {
@@ -244,9 +226,6 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int, sh *sharedB, id, nt 
 						mergeTile(tmp, nr, p.c[off:], p.ldc, rows, cols, p.alpha, beta)
 					}
 				}
-			}
-			if sh != nil {
-				sh.bar.wait() // nobody repacks B while another still reads it
 			}
 		}
 	}
@@ -285,26 +264,6 @@ func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
 			}
 		}
 	}
-}
-
-// parallelFor splits [0, n) into nt contiguous chunks and runs body(lo, hi)
-// for each, the first on the calling goroutine. With nt == n, body(w, w+1)
-// runs once per worker w.
-func parallelFor(nt, n int, body func(lo, hi int)) {
-	if nt <= 1 {
-		body(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(nt - 1)
-	for w := 1; w < nt; w++ {
-		go func(w int) {
-			defer wg.Done()
-			body(w*n/nt, (w+1)*n/nt)
-		}(w)
-	}
-	body(0, n/nt)
-	wg.Wait()
 }
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
