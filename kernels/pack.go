@@ -61,6 +61,21 @@ func copyRuns(d []float32, w int, src []float32, ld, n, kb int) {
 // source, so the block is transposed while it is copied.
 func gatherRows(d []float32, w int, src []float32, ld, n, kb int) {
 	d = d[:w*kb]
+	if n == 6 && w == 6 {
+		// The avx2 tier's A panel: six read streams, one write stream.
+		r0 := src[:kb]
+		r1 := src[ld : ld+kb]
+		r2 := src[2*ld : 2*ld+kb]
+		r3 := src[3*ld : 3*ld+kb]
+		r4 := src[4*ld : 4*ld+kb]
+		r5 := src[5*ld : 5*ld+kb]
+		r1, r2, r3, r4, r5 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)], r4[:len(r0)], r5[:len(r0)]
+		for p, v := range r0 {
+			dp := (*[6]float32)(d[p*6 : p*6+6])
+			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = v, r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return
+	}
 	i := 0
 	// Four source rows at a time: four read streams, one write stream.
 	for ; i+4 <= n; i += 4 {
