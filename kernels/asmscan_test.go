@@ -32,6 +32,7 @@ var avxBase = map[string]bool{
 	"VMOVUPS": true, "VMOVSS": true, "VXORPS": true, "VMULPS": true, "VMULSS": true,
 	"VADDPS": true, "VADDSS": true, "VHADDPS": true, "VMOVHLPS": true, "VMOVSHDUP": true,
 	"VEXTRACTF128": true, "VZEROUPPER": true, "VBROADCASTSS": true,
+	"VUNPCKLPS": true, "VUNPCKHPS": true, "VSHUFPS": true, "VPERM2F128": true, "VMOVSD": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
@@ -40,7 +41,7 @@ var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true}
 // scalarOK lists the general-purpose instructions every amd64 CPU has.
 var scalarOK = map[string]bool{
 	"MOVQ": true, "MOVL": true, "SHLQ": true, "SHLL": true, "ADDQ": true, "SUBQ": true,
-	"CMPQ": true, "TESTQ": true, "DECQ": true, "LEAQ": true, "XORQ": true,
+	"SHRQ": true, "CMPQ": true, "TESTQ": true, "DECQ": true, "LEAQ": true, "XORQ": true,
 	"JMP": true, "JLT": true, "JZ": true, "JNZ": true, "RET": true,
 }
 

@@ -20,6 +20,7 @@ func avx2Tier() *tier {
 		mr: 6, nr: 16, mc: 144, kc: 256, nc: 3072,
 		micro:   microAVX2,
 		microA:  microRowsAVX2,
+		gather6: gather6AVX2Slice,
 		dot:     dotAVX2Slice,
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
@@ -53,6 +54,9 @@ func axpyAVX2(alpha float32, x, y *float32, n int)
 func scaleAVX2(alpha float32, x *float32, n int)
 
 //go:noescape
+func gather6AVX2(src *float32, ld, k8 int, dst *float32)
+
+//go:noescape
 func dotRows4AVX2(q, docs *float32, d8, ldd, n4 int, out *float32)
 
 // microAVX2 checks the panel lengths (the assembly trusts them) and runs the
@@ -71,6 +75,14 @@ func microRowsAVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, 
 	_ = b[16*k-1]
 	_ = c[5*ldc+15]
 	sgemmMicroRowsAVX2(k, &a[0], lda, &b[0], &c[0], ldc, alpha, beta)
+}
+
+// gather6AVX2Slice checks the extents (the assembly trusts them) and packs
+// six rows of A.
+func gather6AVX2Slice(src []float32, ld, k8 int, dst []float32) {
+	_ = src[5*ld+k8-1]
+	_ = dst[6*k8-1]
+	gather6AVX2(&src[0], ld, k8, &dst[0])
 }
 
 func dotAVX2Slice(x, y []float32) float32 {

@@ -36,6 +36,9 @@ type tier struct {
 	// microA, if not nil, is micro with A read in place: mr rows of A at
 	// stride lda, a[i*lda+p] standing for the packed a[p*mr+i].
 	microA func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+	// gather6, if not nil, packs a full 6-row A panel for its first k8
+	// depth steps (a multiple of 8): dst[p*6+i] = src[i*ld+p].
+	gather6 func(src []float32, ld, k8 int, dst []float32)
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)

@@ -5,7 +5,9 @@ import "sync"
 // packA copies the mb×kb block of op(A) at rows ic.., depth pc.. into dst as
 // micro-panels of mr rows: panel r holds, for each p < kb, the mr values
 // op(A)[ic+r*mr+i, pc+p] at dst[r*mr*kb + p*mr + i]. Rows past mb are zero.
-func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32) {
+// gather6, if not nil, packs the first k8 (a multiple of 8) depth steps of a
+// full 6-row panel: dst[p*6+i] = src[i*ld+p].
+func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32, gather6 func(src []float32, ld, k8 int, dst []float32)) {
 	for r := 0; r < mb; r += mr {
 		rows := min(mr, mb-r)
 		d := dst[r*kb : r*kb+mr*kb]
@@ -14,7 +16,16 @@ func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32) 
 			copyRuns(d, mr, a[pc*lda+ic+r:], lda, rows, kb)
 			continue
 		}
-		gatherRows(d, mr, a[(ic+r)*lda+pc:], lda, rows, kb)
+		src := a[(ic+r)*lda+pc:]
+		if gather6 != nil && rows == 6 && mr == 6 && kb >= 8 {
+			k8 := kb &^ 7
+			gather6(src, lda, k8, d)
+			if k8 < kb {
+				gatherRows(d[6*k8:], 6, src[k8:], lda, 6, kb-k8)
+			}
+			continue
+		}
+		gatherRows(d, mr, src, lda, rows, kb)
 	}
 }
 

@@ -197,9 +197,9 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int) {
 			for ic := m0; ic < m1; ic += t.mc {
 				mb := min(t.mc, m1-ic)
 				if !p.directA {
-					packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap)
+					packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap, t.gather6)
 				} else if full := mb / mr * mr; full < mb {
-					packA(false, p.a, p.lda, ic+full, pc, mb-full, kb, mr, ap[full*kb:])
+					packA(false, p.a, p.lda, ic+full, pc, mb-full, kb, mr, ap[full*kb:], nil)
 				}
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)

@@ -246,3 +246,32 @@ func TestSgemmPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestGather6 checks each tier's 6-row panel gather against gatherRows,
+// with guard bands around the panel (the assembly stores 32 bytes at a time
+// and must not write past 6·k8 floats).
+func TestGather6(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		g := current.Load().gather6
+		if g == nil {
+			t.Skipf("tier %s packs A in Go", Selected())
+		}
+		r := rand.New(rand.NewPCG(21, 22))
+		for _, k8 := range []int{8, 16, 64, 256} {
+			for _, ld := range []int{k8, k8 + 1, k8 + 13, 1024} {
+				src := make([]float32, 5*ld+k8)
+				fillRandom(r, src)
+				gd := newGuarded(6*k8, k8%4)
+				g(src, ld, k8, gd.s())
+				want := make([]float32, 6*k8)
+				gatherRows(want, 6, src, ld, 6, k8)
+				for i, v := range gd.s() {
+					if v != want[i] {
+						t.Fatalf("k8=%d ld=%d: panel[%d] = %v, want %v", k8, ld, i, v, want[i])
+					}
+				}
+				gd.check(t, "gather6 panel")
+			}
+		}
+	})
+}

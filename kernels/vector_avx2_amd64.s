@@ -252,3 +252,84 @@ cols_done:
 rows_done:
 	VZEROUPPER
 	RET
+
+// func gather6AVX2(src *float32, ld, k8 int, dst *float32)
+//	Packs six rows of a row-major matrix into the avx2 SGEMM kernel's A
+//	panel layout, for the first k8 columns (a multiple of 8, at least 8):
+//	dst[p*6+i] = src[i*ld+p] for i < 6, p < k8. It writes exactly 6·k8
+//	floats.
+//	Register plan: SI row 0, R12 row 3 (rows 1, 2, 4, 5 at SI+R9, SI+2·R9,
+//	R12+R9, R12+2·R9), R9 ld in bytes, DI dst, CX column blocks of 8 left;
+//	Y0..Y5 eight columns of the six rows, Y6 zero (rows 6 and 7 of an 8×8
+//	transpose), Y7..Y15 the transpose's intermediates.
+//	Loop structure: for each block of 8 columns { load 6×8; transpose as an
+//	8×8 block with two zero rows (unpack, shuffle, 128-bit permute); store
+//	the 8 resulting columns of 6 at 24-byte steps, each store 32 bytes wide
+//	so its 2 spare lanes are overwritten by the next, except the block's
+//	last column, stored as 16 + 8 bytes }.
+TEXT ·gather6AVX2(SB), NOSPLIT, $0-32
+	MOVQ   src+0(FP), SI
+	MOVQ   ld+8(FP), R9
+	SHLQ   $2, R9
+	LEAQ   (SI)(R9*2), R12
+	ADDQ   R9, R12
+	MOVQ   k8+16(FP), CX
+	SHRQ   $3, CX
+	MOVQ   dst+24(FP), DI
+	VXORPS Y6, Y6, Y6
+
+gather_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R9*1), Y1
+	VMOVUPS (SI)(R9*2), Y2
+	VMOVUPS (R12), Y3
+	VMOVUPS (R12)(R9*1), Y4
+	VMOVUPS (R12)(R9*2), Y5
+
+	// Interleave row pairs: Y7/Y8 rows 0,1; Y9/Y10 rows 2,3; Y11/Y12 rows 4,5.
+	VUNPCKLPS Y1, Y0, Y7
+	VUNPCKHPS Y1, Y0, Y8
+	VUNPCKLPS Y3, Y2, Y9
+	VUNPCKHPS Y3, Y2, Y10
+	VUNPCKLPS Y5, Y4, Y11
+	VUNPCKHPS Y5, Y4, Y12
+
+	// Groups of four rows per column, per 128-bit lane: Y0..Y3 rows 0-3,
+	// Y4, Y5, Y13, Y14 rows 4-5 with zeros for rows 6-7.
+	VSHUFPS $0x44, Y9, Y7, Y0
+	VSHUFPS $0xEE, Y9, Y7, Y1
+	VSHUFPS $0x44, Y10, Y8, Y2
+	VSHUFPS $0xEE, Y10, Y8, Y3
+	VSHUFPS $0x44, Y6, Y11, Y4
+	VSHUFPS $0xEE, Y6, Y11, Y5
+	VSHUFPS $0x44, Y6, Y12, Y13
+	VSHUFPS $0xEE, Y6, Y12, Y14
+
+	// Columns 0..3 from the low lanes, 4..7 from the high lanes.
+	VPERM2F128 $0x20, Y4, Y0, Y7
+	VPERM2F128 $0x20, Y5, Y1, Y8
+	VPERM2F128 $0x20, Y13, Y2, Y9
+	VPERM2F128 $0x20, Y14, Y3, Y10
+	VPERM2F128 $0x31, Y4, Y0, Y11
+	VPERM2F128 $0x31, Y5, Y1, Y12
+	VPERM2F128 $0x31, Y13, Y2, Y15
+	VPERM2F128 $0x31, Y14, Y3, Y0
+
+	VMOVUPS      Y7, (DI)
+	VMOVUPS      Y8, 24(DI)
+	VMOVUPS      Y9, 48(DI)
+	VMOVUPS      Y10, 72(DI)
+	VMOVUPS      Y11, 96(DI)
+	VMOVUPS      Y12, 120(DI)
+	VMOVUPS      Y15, 144(DI)
+	VMOVUPS      X0, 168(DI)
+	VEXTRACTF128 $1, Y0, X1
+	VMOVSD       X1, 184(DI)
+
+	ADDQ $32, SI
+	ADDQ $32, R12
+	ADDQ $192, DI
+	DECQ CX
+	JNZ  gather_loop
+	VZEROUPPER
+	RET
