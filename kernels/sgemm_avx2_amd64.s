@@ -124,6 +124,23 @@
 	VMOVUPS hi, 32(DX)       \
 	ADDQ    R8, DX
 
+// STOREALL0 and STOREALLB store all six rows of the tile.
+#define STOREALL0 \
+	STORE0(Y0, Y1)   \
+	STORE0(Y2, Y3)   \
+	STORE0(Y4, Y5)   \
+	STORE0(Y6, Y7)   \
+	STORE0(Y8, Y9)   \
+	STORE0(Y10, Y11)
+
+#define STOREALLB \
+	STOREB(Y0, Y1)   \
+	STOREB(Y2, Y3)   \
+	STOREB(Y4, Y5)   \
+	STOREB(Y6, Y7)   \
+	STOREB(Y8, Y9)   \
+	STOREB(Y10, Y11)
+
 TEXT ·sgemmMicroAVX2(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -160,23 +177,13 @@ epilogue:
 	MOVL         beta+44(FP), AX
 	SHLL         $1, AX            // drop the sign: -0 counts as 0
 	JNZ          withbeta
-	STORE0(Y0, Y1)
-	STORE0(Y2, Y3)
-	STORE0(Y4, Y5)
-	STORE0(Y6, Y7)
-	STORE0(Y8, Y9)
-	STORE0(Y10, Y11)
+	STOREALL0
 	VZEROUPPER
 	RET
 
 withbeta:
 	VBROADCASTSS beta+44(FP), Y13
-	STOREB(Y0, Y1)
-	STOREB(Y2, Y3)
-	STOREB(Y4, Y5)
-	STOREB(Y6, Y7)
-	STOREB(Y8, Y9)
-	STOREB(Y10, Y11)
+	STOREALLB
 	VZEROUPPER
 	RET
 
@@ -221,22 +228,12 @@ rows_epilogue:
 	MOVL         beta+52(FP), AX
 	SHLL         $1, AX
 	JNZ          rows_withbeta
-	STORE0(Y0, Y1)
-	STORE0(Y2, Y3)
-	STORE0(Y4, Y5)
-	STORE0(Y6, Y7)
-	STORE0(Y8, Y9)
-	STORE0(Y10, Y11)
+	STOREALL0
 	VZEROUPPER
 	RET
 
 rows_withbeta:
 	VBROADCASTSS beta+52(FP), Y13
-	STOREB(Y0, Y1)
-	STOREB(Y2, Y3)
-	STOREB(Y4, Y5)
-	STOREB(Y6, Y7)
-	STOREB(Y8, Y9)
-	STOREB(Y10, Y11)
+	STOREALLB
 	VZEROUPPER
 	RET
