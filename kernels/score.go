@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Scores computes the inner products of nq queries with n documents, both
 // stored row-major with d columns:
@@ -30,22 +33,38 @@ func Scores(nq, n, d int, q []float32, ldq int, docs []float32, ldd int, out []f
 		Sgemm(false, true, nq, n, d, 1, q, ldq, docs, ldd, 0, out, ldo)
 		return
 	}
-	t := current.Load()
 	nt := Threads()
 	if 2*float64(nq)*float64(n)*float64(d) < minParallelFlops {
 		nt = 1
 	}
-	// Chunks of documents, each scored for every query while in cache.
-	const chunk = 256
-	chunks := (n + chunk - 1) / chunk
-	parallelFor(min(nt, chunks), chunks, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			j0, j1 := c*chunk, min(n, (c+1)*chunk)
-			for i := 0; i < nq; i++ {
-				t.dotRows(q[i*ldq:i*ldq+d], docs[j0*ldd:], ldd, out[i*ldo+j0:i*ldo+j1])
-			}
+	j := scoresPool.Get().(*scoresJob)
+	*j = scoresJob{t: current.Load(), nq: nq, n: n, d: d, q: q, ldq: ldq, docs: docs, ldd: ldd, out: out, ldo: ldo}
+	chunks := (n + scoresChunk - 1) / scoresChunk
+	parallelRun(min(nt, chunks), chunks, j)
+	*j = scoresJob{}
+	scoresPool.Put(j)
+}
+
+// scoresChunk is how many documents are scored for every query while in cache.
+const scoresChunk = 256
+
+// scoresJob scores chunks [lo, hi) of scoresChunk documents for every query.
+type scoresJob struct {
+	t             *tier
+	nq, n, d      int
+	q, docs, out  []float32
+	ldq, ldd, ldo int
+}
+
+var scoresPool = sync.Pool{New: func() any { return new(scoresJob) }}
+
+func (j *scoresJob) Run(lo, hi int) {
+	for c := lo; c < hi; c++ {
+		j0, j1 := c*scoresChunk, min(j.n, (c+1)*scoresChunk)
+		for i := 0; i < j.nq; i++ {
+			j.t.dotRows(j.q[i*j.ldq:i*j.ldq+j.d], j.docs[j0*j.ldd:], j.ldd, j.out[i*j.ldo+j0:i*j.ldo+j1])
 		}
-	})
+	}
 }
 
 // scoresGemmMin is the query count from which Scores uses SGEMM.

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"sync"
 )
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
@@ -52,17 +53,34 @@ func SgemmBatched(transA, transB bool, batch, m, n, k int, alpha float32,
 	}
 	last := batch - 1
 	checkGemm(transA, transB, m, n, k, a[min(last*strideA, len(a)):], lda, b[min(last*strideB, len(b)):], ldb, c[min(last*strideC, len(c)):], ldc)
-	t := current.Load()
 	nt := min(Threads(), batch)
 	if flops := 2 * float64(m) * float64(n) * float64(k) * float64(batch); flops < minParallelFlops {
 		nt = 1
 	}
-	parallelFor(nt, batch, func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			gemm(t, 1, transA, transB, m, n, k, alpha,
-				a[s*strideA:], lda, b[s*strideB:], ldb, beta, c[s*strideC:], ldc)
-		}
-	})
+	j := batchPool.Get().(*batchJob)
+	*j = batchJob{p: gemmProblem{t: current.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc},
+		strideA: strideA, strideB: strideB, strideC: strideC}
+	parallelRun(nt, batch, j)
+	*j = batchJob{}
+	batchPool.Put(j)
+}
+
+// batchJob computes products [lo, hi) of a SgemmBatched call, each on one
+// goroutine; p holds the arguments with a, b and c at product 0.
+type batchJob struct {
+	p                         gemmProblem
+	strideA, strideB, strideC int
+}
+
+var batchPool = sync.Pool{New: func() any { return new(batchJob) }}
+
+func (j *batchJob) Run(lo, hi int) {
+	p := &j.p
+	for s := lo; s < hi; s++ {
+		gemm(p.t, 1, p.transA, p.transB, p.m, p.n, p.k, p.alpha,
+			p.a[s*j.strideA:], p.lda, p.b[s*j.strideB:], p.ldb, p.beta, p.c[s*j.strideC:], p.ldc)
+	}
 }
 
 // minParallelFlops is the least work (2mnk) worth a second goroutine.
@@ -133,30 +151,46 @@ func gemm(t *tier, nt int, transA, transB bool, m, n, k int, alpha float32, a []
 // that duplicates less packing wins. (Sharing one packed B behind a barrier
 // measured slower on two cores than packing it twice.)
 func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
-	t, m, n := p.t, p.m, p.n
 	dupA := p.m * p.k // packing duplicated by a column split
 	if p.directA {
 		dupA = 0
 	}
-	byCols := nTiles >= nt && (dupA <= p.k*p.n || mt < nt)
-	shared := &p
-	if byCols {
-		nt = min(nt, nTiles)
-		parallelFor(nt, nt, func(w, _ int) {
-			lo, hi := w*nTiles/nt*t.nr, min(n, (w+1)*nTiles/nt*t.nr)
-			ws := getWorkspace(t)
-			shared.run(ws, 0, m, lo, hi)
-			putWorkspace(ws)
-		})
-		return
+	j := splitPool.Get().(*splitJob)
+	j.p = p
+	j.byCols = nTiles >= nt && (dupA <= p.k*p.n || mt < nt)
+	if j.byCols {
+		j.nt = min(nt, nTiles)
+		j.tiles = nTiles
+	} else {
+		j.nt = min(nt, mt)
+		j.tiles = mt
 	}
-	nt = min(nt, mt)
-	parallelFor(nt, nt, func(w, _ int) {
-		lo, hi := w*mt/nt*t.mr, min(m, (w+1)*mt/nt*t.mr)
-		ws := getWorkspace(t)
-		shared.run(ws, lo, hi, 0, n)
-		putWorkspace(ws)
-	})
+	parallelRun(j.nt, j.nt, j)
+	*j = splitJob{}
+	splitPool.Put(j)
+}
+
+// splitJob is one gemmParallel call: goroutine w computes block w of nt,
+// a contiguous run of whole row or column tiles.
+type splitJob struct {
+	p         gemmProblem
+	byCols    bool
+	nt, tiles int
+}
+
+var splitPool = sync.Pool{New: func() any { return new(splitJob) }}
+
+func (j *splitJob) Run(w, _ int) {
+	t := j.p.t
+	ws := getWorkspace(t)
+	if j.byCols {
+		lo, hi := w*j.tiles/j.nt*t.nr, min(j.p.n, (w+1)*j.tiles/j.nt*t.nr)
+		j.p.run(ws, 0, j.p.m, lo, hi)
+	} else {
+		lo, hi := w*j.tiles/j.nt*t.mr, min(j.p.m, (w+1)*j.tiles/j.nt*t.mr)
+		j.p.run(ws, lo, hi, 0, j.p.n)
+	}
+	putWorkspace(ws)
 }
 
 // directAMaxN is the widest C for which A is read in place rather than

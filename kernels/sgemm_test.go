@@ -275,3 +275,31 @@ func TestGather6(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmNoAllocs checks that Sgemm, SgemmBatched and Scores allocate
+// nothing once their buffers exist, single- and multi-threaded.
+func TestSgemmNoAllocs(t *testing.T) {
+	if testing.Short() && raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	forEachTier(t, func(t *testing.T) {
+		const m, n, k = 200, 96, 64
+		a, b, c := make([]float32, m*k), make([]float32, 8000), make([]float32, 20000)
+		for _, th := range []int{1, 2} {
+			prev := SetThreads(th)
+			cases := map[string]func(){
+				"Sgemm":        func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) },
+				"Sgemm wide":   func() { Sgemm(true, false, 8, 1000, 8, 1, a, 8, b, 1000, 0, c, 1000) },
+				"SgemmBatched": func() { SgemmBatched(false, false, 4, 40, 24, 16, 1, a, 16, 640, b, 24, 384, 0, c, 24, 960) },
+				"Scores":       func() { Scores(2, 500, 16, a, 16, b, 16, c, 500) },
+			}
+			for name, f := range cases {
+				f() // warm the buffer pools
+				if got := testing.AllocsPerRun(20, f); got != 0 {
+					t.Errorf("%s, %d threads: %v allocations per call", name, th, got)
+				}
+			}
+			SetThreads(prev)
+		}
+	})
+}

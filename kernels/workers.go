@@ -13,24 +13,54 @@ import (
 // finished polls for its next task for workerSpin, yielding the processor
 // (runtime.Gosched) between polls, before it blocks. Back-to-back kernel
 // calls, as in a training step, then start at once.
+//
+// Nothing here allocates per call: work is described by a Task (usually a
+// pointer to a long-lived or pooled struct), and the wait groups are pooled.
 
 // workerSpin is how long an idle worker polls before blocking.
 const workerSpin = 200 * time.Microsecond
 
-// task is one chunk [lo, hi) of a parallelFor call.
-type task struct {
-	body   func(lo, hi int)
+// A Task is work over a range of indices [0, n) that Parallel splits into
+// contiguous chunks, each run by one goroutine. Run must not depend on how
+// [0, n) is chunked for its result to be the same for every thread count.
+type Task interface {
+	Run(lo, hi int)
+}
+
+// TaskFunc adapts a function to Task. Converting a closure that captures
+// variables to a Task allocates; hot paths use a pointer to a struct.
+type TaskFunc func(lo, hi int)
+
+// Run calls f(lo, hi).
+func (f TaskFunc) Run(lo, hi int) { f(lo, hi) }
+
+// Parallel runs task over [0, n) in contiguous chunks on up to Threads()
+// goroutines (the caller's among them), each chunk at least grain long
+// (grain < 1 counts as 1), and returns when all chunks are done. Chunks must
+// not wait for each other.
+func Parallel(n, grain int, task Task) {
+	if n <= 0 {
+		return
+	}
+	nt := min(Threads(), n/max(grain, 1))
+	parallelRun(max(nt, 1), n, task)
+}
+
+// job is one chunk [lo, hi) of a parallelRun call.
+type job struct {
+	task   Task
 	lo, hi int
 	done   *sync.WaitGroup
 }
 
 type worker struct {
-	tasks chan task
+	jobs chan job
 }
 
 var (
 	workersMu sync.Mutex
 	workers   []*worker // grown on demand, never shrunk
+	waitPool  = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 )
 
 // getWorkers returns n workers, starting any that do not exist yet.
@@ -38,7 +68,7 @@ func getWorkers(n int) []*worker {
 	workersMu.Lock()
 	defer workersMu.Unlock()
 	for len(workers) < n {
-		w := &worker{tasks: make(chan task, 4)}
+		w := &worker{jobs: make(chan job, 4)}
 		workers = append(workers, w)
 		go w.loop()
 	}
@@ -47,44 +77,45 @@ func getWorkers(n int) []*worker {
 
 func (w *worker) loop() {
 	for {
-		var t task
+		var j job
 		got := false
 		start := time.Now()
 		for spins := 0; !got; spins++ {
 			select {
-			case t = <-w.tasks:
+			case j = <-w.jobs:
 				got = true
 			default:
 				if spins%32 == 31 && time.Since(start) > workerSpin {
-					t = <-w.tasks
+					j = <-w.jobs
 					got = true
 				} else {
 					runtime.Gosched()
 				}
 			}
 		}
-		t.body(t.lo, t.hi)
-		t.done.Done()
+		j.task.Run(j.lo, j.hi)
+		j.done.Done()
 	}
 }
 
-// parallelFor splits [0, n) into nt contiguous chunks and runs body(lo, hi)
-// for each, the first on the calling goroutine and the others on workers;
-// it returns when all are done. With nt == n, body(w, w+1) runs once per
-// worker w. Chunks must not wait for each other: a worker runs its tasks in
-// order, and concurrent callers may queue tasks on the same worker.
-func parallelFor(nt, n int, body func(lo, hi int)) {
+// parallelRun splits [0, n) into nt contiguous chunks and runs task on each,
+// the first on the calling goroutine and the others on workers; it returns
+// when all are done. With nt == n, chunk w is [w, w+1). A worker runs its
+// jobs in order and concurrent callers may queue jobs on the same worker, so
+// chunks must never wait for each other.
+func parallelRun(nt, n int, task Task) {
 	if nt <= 1 {
-		body(0, n)
+		task.Run(0, n)
 		return
 	}
 	ws := getWorkers(nt - 1)
-	var wg sync.WaitGroup
+	wg := waitPool.Get().(*sync.WaitGroup)
 	wg.Add(nt - 1)
 	for i, w := range ws {
 		wi := i + 1
-		w.tasks <- task{body: body, lo: wi * n / nt, hi: (wi + 1) * n / nt, done: &wg}
+		w.jobs <- job{task: task, lo: wi * n / nt, hi: (wi + 1) * n / nt, done: wg}
 	}
-	body(0, n/nt)
+	task.Run(0, n/nt)
 	wg.Wait()
+	waitPool.Put(wg)
 }
