@@ -40,17 +40,19 @@ func S(dims ...int) Shape {
 // NewShape returns the shape with the given dimensions, or an error if there
 // are more than MaxRank, one is negative, or the element count overflows.
 func NewShape(dims ...int) (Shape, error) {
+	// dims is only read (dimsString copies nothing), so a call such as
+	// S(m, n) keeps its argument slice on the caller's stack.
 	var s Shape
 	if len(dims) > MaxRank {
-		return s, fmt.Errorf("tensor: shape %v has rank %d, more than %d", dims, len(dims), MaxRank)
+		return s, fmt.Errorf("tensor: shape %s has rank %d, more than %d", dimsString(dims), len(dims), MaxRank)
 	}
 	n := 1
 	for i, d := range dims {
 		if d < 0 {
-			return s, fmt.Errorf("tensor: shape %v has a negative dimension", dims)
+			return s, fmt.Errorf("tensor: shape %s has a negative dimension", dimsString(dims))
 		}
 		if d != 0 && n > maxElems/d {
-			return s, fmt.Errorf("tensor: shape %v has more than %d elements", dims, maxElems)
+			return s, fmt.Errorf("tensor: shape %s has more than %d elements", dimsString(dims), maxElems)
 		}
 		n *= d
 		s.dims[i] = d
@@ -75,6 +77,19 @@ func (s Shape) Dim(i int) int {
 		panic(fmt.Sprintf("tensor: dimension %d of a rank-%d shape", i, s.rank))
 	}
 	return s.dims[i]
+}
+
+// WithDim returns s with dimension i (negative counts from the end) set to
+// d. It panics if i is out of range.
+func (s Shape) WithDim(i, d int) Shape {
+	if i < 0 {
+		i += s.rank
+	}
+	if i < 0 || i >= s.rank {
+		panic(fmt.Sprintf("tensor: dimension %d of a rank-%d shape", i, s.rank))
+	}
+	s.dims[i] = d
+	return s
 }
 
 // Dims returns the dimensions as a new slice.
@@ -115,10 +130,12 @@ func (s Shape) Cols() int {
 func (s Shape) Equal(o Shape) bool { return s == o }
 
 // String formats the shape as [d0 d1 ...].
-func (s Shape) String() string {
+func (s Shape) String() string { return dimsString(s.dims[:s.rank]) }
+
+func dimsString(dims []int) string {
 	var b strings.Builder
 	b.WriteByte('[')
-	for i, d := range s.dims[:s.rank] {
+	for i, d := range dims {
 		if i > 0 {
 			b.WriteByte(' ')
 		}

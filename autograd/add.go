@@ -1,0 +1,48 @@
+package autograd
+
+import "github.com/rrra/rrra/kernels"
+
+// Add returns a + b, where b has a's shape or is one row of a's last
+// dimension, broadcast over a's rows (a bias).
+//
+// Backward: da = dy; db = dy, or, broadcast, the sum of dy over rows.
+func (t *Tape) Add(a, b *Var) *Var {
+	if t.err != nil {
+		return &t.dummy
+	}
+	row, ok := rowBroadcast(a.Value.Shape, b.Value.Shape)
+	if !ok {
+		return t.fail(opAdd, "%w: %v and %v (b must match a or be one row of width %d)", ErrShape, a.Value.Shape, b.Value.Shape, a.Value.Shape.Cols())
+	}
+	o := t.record(opAdd, a.Value.Shape, a, b)
+	o.n[0] = b2i(row)
+	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
+	if !row {
+		for i, v := range x {
+			y[i] = v + z[i]
+		}
+		return o.out
+	}
+	c := len(z)
+	for r := 0; r < len(x); r += c {
+		xr, yr := x[r:r+c], y[r:r+c]
+		for j, v := range xr {
+			yr[j] = v + z[j]
+		}
+	}
+	return o.out
+}
+
+func addBackward(t *Tape, o *op) {
+	a, b, dy := o.in[0], o.in[1], o.out.Grad
+	if a.needsGrad {
+		kernels.Axpy(1, dy, t.grad(a))
+	}
+	if b.needsGrad {
+		if o.n[0] == 1 {
+			addRowSums(t.grad(b), dy, len(b.Value.Data))
+		} else {
+			kernels.Axpy(1, dy, t.grad(b))
+		}
+	}
+}

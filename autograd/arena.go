@@ -1,0 +1,77 @@
+package autograd
+
+// arena hands out float32 buffers from large chunks; reset makes them all
+// available again without freeing. After one pass through a step the chunks
+// are big enough, and later passes allocate nothing.
+type arena struct {
+	chunks [][]float32
+	cur    int // chunk being filled
+	off    int // next free element in chunks[cur]
+	peak   int // most elements in use at once since creation
+	used   int
+}
+
+// arenaChunk is the smallest chunk the arena allocates (16 MiB).
+const arenaChunk = 4 << 20
+
+// alloc returns n elements whose contents are undefined.
+func (a *arena) alloc(n int) []float32 {
+	for a.cur < len(a.chunks) {
+		c := a.chunks[a.cur]
+		if a.off+n <= len(c) {
+			s := c[a.off : a.off+n : a.off+n]
+			a.off += n
+			a.used += n
+			return s
+		}
+		a.cur++
+		a.off = 0
+	}
+	c := make([]float32, max(n, arenaChunk))
+	a.chunks = append(a.chunks, c)
+	a.cur = len(a.chunks) - 1
+	a.off = n
+	a.used += n
+	return c[:n:n]
+}
+
+// zeros returns n zeroed elements.
+func (a *arena) zeros(n int) []float32 {
+	s := a.alloc(n)
+	clear(s)
+	return s
+}
+
+// reset makes every buffer available again. If the last pass needed more
+// than one chunk, the chunks are replaced by one that holds it all, so the
+// next pass fills a single chunk.
+func (a *arena) reset() {
+	a.peak = max(a.peak, a.used)
+	if len(a.chunks) > 1 {
+		a.chunks = [][]float32{make([]float32, a.peak)}
+	}
+	a.cur, a.off, a.used = 0, 0, 0
+}
+
+// intArena is arena for int32 (token ids, class targets).
+type intArena struct {
+	buf  []int32
+	off  int
+	need int
+}
+
+func (a *intArena) copyOf(src []int32) []int32 {
+	if a.off+len(src) > len(a.buf) {
+		// Grow for the rest of this pass; reset keeps the larger size.
+		a.need = max(a.need, a.off+len(src))
+		nb := make([]int32, max(2*len(a.buf), a.need))
+		a.buf, a.off = nb, 0
+	}
+	s := a.buf[a.off : a.off+len(src) : a.off+len(src)]
+	copy(s, src)
+	a.off += len(src)
+	a.need = max(a.need, a.off)
+	return s
+}
+
+func (a *intArena) reset() { a.off = 0 }

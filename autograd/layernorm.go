@@ -1,0 +1,110 @@
+package autograd
+
+import (
+	"math"
+
+	"github.com/rrra/rrra/kernels"
+)
+
+// LayerNorm normalises each row of x (its last dimension, width C) to zero
+// mean and unit variance, then scales by gamma and shifts by beta (both [C]):
+// y = (x − μ)·r·γ + β with r = 1/√(σ² + eps), σ² the biased variance, as
+// PyTorch and BERT (eps from the model's config, 1e-12 for BERT).
+//
+// Backward, with x̂ = (x − μ)·r and g = dy ⊙ γ: dγ = Σ_rows dy ⊙ x̂,
+// dβ = Σ_rows dy, dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂)). The forward saves μ
+// and r per row.
+func (t *Tape) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
+	if t.err != nil {
+		return &t.dummy
+	}
+	xs := x.Value.Shape
+	c := xs.Cols()
+	if xs.Rank() == 0 || len(gamma.Value.Data) != c || len(beta.Value.Data) != c || gamma.Value.Shape.Rank() != 1 || beta.Value.Shape.Rank() != 1 {
+		return t.fail(opLayerNorm, "%w: input %v with gamma %v and beta %v (want [%d] each)", ErrShape, xs, gamma.Value.Shape, beta.Value.Shape, c)
+	}
+	o := t.record(opLayerNorm, xs, x, gamma, beta)
+	rows := xs.Rows()
+	o.buf[0], o.buf[1] = t.arena.alloc(rows), t.arena.alloc(rows)
+	o.n[0] = c
+	o.f[0] = eps
+	o.phase = 0
+	kernels.Parallel(rows, rowGrain(c), o)
+	return o.out
+}
+
+func layerNormRun(o *op, lo, hi int) {
+	c := o.n[0]
+	x, gamma, beta := o.in[0].Value.Data, o.in[1].Value.Data, o.in[2].Value.Data
+	mean, rstd := o.buf[0], o.buf[1]
+	for r := lo; r < hi; r++ {
+		xr := x[r*c : (r+1)*c]
+		if o.phase == 1 {
+			dy, dx := o.out.Grad[r*c:(r+1)*c], o.in[0].Grad[r*c:(r+1)*c]
+			mu, rs := mean[r], rstd[r]
+			var sg, sgx float64
+			for j, v := range xr {
+				g := dy[j] * gamma[j]
+				sg += float64(g)
+				sgx += float64(g) * float64((v-mu)*rs)
+			}
+			mg, mgx := float32(sg/float64(c)), float32(sgx/float64(c))
+			for j, v := range xr {
+				xh := (v - mu) * rs
+				dx[j] += rs * (dy[j]*gamma[j] - mg - xh*mgx)
+			}
+			continue
+		}
+		var s float64
+		for _, v := range xr {
+			s += float64(v)
+		}
+		mu := s / float64(c)
+		var ss float64
+		for _, v := range xr {
+			d := float64(v) - mu
+			ss += d * d
+		}
+		rs := 1 / math.Sqrt(ss/float64(c)+float64(o.f[0]))
+		mean[r], rstd[r] = float32(mu), float32(rs)
+		y := o.out.Value.Data[r*c : (r+1)*c]
+		m32, r32 := float32(mu), float32(rs)
+		for j, v := range xr {
+			y[j] = (v-m32)*r32*gamma[j] + beta[j]
+		}
+	}
+}
+
+func layerNormBackward(t *Tape, o *op) {
+	x, gamma, beta := o.in[0], o.in[1], o.in[2]
+	c, dy := o.n[0], o.out.Grad
+	if gamma.needsGrad || beta.needsGrad {
+		// Column sums over rows, on one goroutine: the same bits for any
+		// thread count.
+		var dg, db []float32
+		if gamma.needsGrad {
+			dg = t.grad(gamma)
+		}
+		if beta.needsGrad {
+			db = t.grad(beta)
+		}
+		xd, mean, rstd := x.Value.Data, o.buf[0], o.buf[1]
+		for r := 0; r*c < len(dy); r++ {
+			gr, xr := dy[r*c:(r+1)*c], xd[r*c:(r+1)*c]
+			mu, rs := mean[r], rstd[r]
+			for j, g := range gr {
+				if dg != nil {
+					dg[j] += g * (xr[j] - mu) * rs
+				}
+				if db != nil {
+					db[j] += g
+				}
+			}
+		}
+	}
+	if x.needsGrad {
+		t.grad(x)
+		o.phase = 1
+		kernels.Parallel(x.Value.Shape.Rows(), rowGrain(c), o)
+	}
+}

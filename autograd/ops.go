@@ -1,0 +1,95 @@
+package autograd
+
+import "github.com/rrra/rrra/tensor"
+
+// opKind names a kind of operation; it indexes the tables below.
+type opKind uint8
+
+const (
+	opInvalid opKind = iota
+	opMatMul
+	opBatchedMatMul
+	opAdd
+	opSub
+	opMul
+	opScale
+	opGELU
+	opTanh
+	opReLU
+	opSoftmax
+	opLogSoftmax
+	opLayerNorm
+	opEmbedding
+	opDropout
+	opReshape
+	opSplitHeads
+	opMergeHeads
+	opConcat
+	opMeanPool
+	opCLSPool
+	opL2Normalize
+	opCrossEntropy
+	opBCEWithLogits
+	opSum
+	opMean
+	opAttention
+	numOps
+)
+
+var opNames = [numOps]string{
+	opInvalid: "invalid", opMatMul: "MatMul", opBatchedMatMul: "BatchedMatMul", opAdd: "Add",
+	opSub: "Sub", opMul: "Mul", opScale: "Scale", opGELU: "GELU", opTanh: "Tanh", opReLU: "ReLU",
+	opSoftmax: "Softmax", opLogSoftmax: "LogSoftmax", opLayerNorm: "LayerNorm",
+	opEmbedding: "Embedding", opDropout: "Dropout", opReshape: "Reshape",
+	opSplitHeads: "SplitHeads", opMergeHeads: "MergeHeads", opConcat: "Concat",
+	opMeanPool: "MeanPool", opCLSPool: "CLSPool", opL2Normalize: "L2Normalize",
+	opCrossEntropy: "CrossEntropy", opBCEWithLogits: "BCEWithLogits", opSum: "Sum",
+	opMean: "Mean", opAttention: "Attention",
+}
+
+// backwardFns[k] adds the gradients of op k's inputs from its output's.
+var backwardFns = [numOps]func(t *Tape, o *op){
+	opMatMul: matMulBackward, opBatchedMatMul: batchedMatMulBackward, opAdd: addBackward,
+	opSub: subBackward, opMul: mulBackward, opScale: scaleBackward, opGELU: geluBackward,
+	opTanh: tanhBackward, opReLU: reluBackward, opSoftmax: softmaxBackward,
+	opLogSoftmax: logSoftmaxBackward, opLayerNorm: layerNormBackward,
+	opEmbedding: embeddingBackward, opDropout: dropoutBackward, opReshape: reshapeBackward,
+	opSplitHeads: splitHeadsBackward, opMergeHeads: mergeHeadsBackward, opConcat: concatBackward,
+	opMeanPool: meanPoolBackward, opCLSPool: clsPoolBackward, opL2Normalize: l2NormalizeBackward,
+	opCrossEntropy: crossEntropyBackward, opBCEWithLogits: bceBackward, opSum: sumBackward,
+	opMean: meanBackward, opAttention: attentionBackward,
+}
+
+// runFns[k] computes rows [lo, hi) of op k's current phase when the op is
+// split across goroutines with kernels.Parallel; nil for ops that run on
+// one goroutine.
+var runFns = [numOps]func(o *op, lo, hi int){
+	opGELU: geluRun, opSoftmax: softmaxRun, opLogSoftmax: softmaxRun,
+	opLayerNorm: layerNormRun, opAttention: attentionRun,
+}
+
+// Run computes rows [lo, hi) of o's current phase (it makes *op a
+// kernels.Task, so splitting an op allocates nothing).
+func (o *op) Run(lo, hi int) { runFns[o.kind](o, lo, hi) }
+
+// rowBroadcast reports whether b is a single row of a's last dimension
+// (broadcast over a's rows), or has a's shape; ok is false otherwise.
+func rowBroadcast(a, b tensor.Shape) (row, ok bool) {
+	if a == b {
+		return false, true
+	}
+	if b.Numel() == a.Cols() && (b.Rank() == 1 || (b.Rank() == 2 && b.Dim(0) == 1)) {
+		return true, true
+	}
+	return false, false
+}
+
+// addRowSums adds the column sums of the rows×cols matrix g into dst.
+func addRowSums(dst, g []float32, cols int) {
+	for r := 0; r+cols <= len(g); r += cols {
+		row := g[r : r+cols]
+		for j, v := range row {
+			dst[j] += v
+		}
+	}
+}

@@ -1,0 +1,416 @@
+package autograd
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/tensor"
+)
+
+// randT returns a tensor of the given shape with N(0, 1) values.
+func randT(g *tensor.RNG, dims ...int) *tensor.Tensor {
+	x := tensor.New(tensor.S(dims...))
+	g.Normal(x, 0, 1)
+	return x
+}
+
+// Float64 references, written as plainly as possible.
+
+func refMatMul(a, b []float64, m, n, k int, tA, tB bool) []float64 {
+	y := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				av := a[i*k+p]
+				if tA {
+					av = a[p*m+i]
+				}
+				bv := b[p*n+j]
+				if tB {
+					bv = b[j*k+p]
+				}
+				s += av * bv
+			}
+			y[i*n+j] = s
+		}
+	}
+	return y
+}
+
+func refSoftmaxRow(x, m []float64, log bool) []float64 {
+	z := make([]float64, len(x))
+	mx := math.Inf(-1)
+	for j := range x {
+		z[j] = x[j]
+		if m != nil {
+			z[j] += m[j]
+		}
+		mx = math.Max(mx, z[j])
+	}
+	var s float64
+	for j := range z {
+		s += math.Exp(z[j] - mx)
+	}
+	for j := range z {
+		if log {
+			z[j] = z[j] - mx - math.Log(s)
+		} else {
+			z[j] = math.Exp(z[j]-mx) / s
+		}
+	}
+	return z
+}
+
+func mapRef(f func(float64) float64) func(in [][]float64) []float64 {
+	return func(in [][]float64) []float64 {
+		y := make([]float64, len(in[0]))
+		for i, v := range in[0] {
+			y[i] = f(v)
+		}
+		return y
+	}
+}
+
+func broadcastRef(f func(a, b float64) float64) func(in [][]float64) []float64 {
+	return func(in [][]float64) []float64 {
+		a, b := in[0], in[1]
+		y := make([]float64, len(a))
+		for i := range a {
+			y[i] = f(a[i], b[i%len(b)])
+		}
+		return y
+	}
+}
+
+func TestGradients(t *testing.T) {
+	g := tensor.NewRNG(42)
+	mask := tensor.New(tensor.S(2, 5)) // [B, T] additive: batch 0 keeps 4 keys, batch 1 keeps 2
+	mask.Data = []float32{0, 0, 0, 0, -1e9, 0, 0, -1e9, -1e9, -1e9}
+	pool := tensor.New(tensor.S(2, 5)) // [B, T] weights
+	pool.Data = []float32{1, 1, 1, 0, 0, 1, 0, 1, 1, 1}
+	ids := []int32{3, 0, 3, 5, 1, 1}
+	targets := []int32{2, 0, 4}
+	yBCE := tensor.New(tensor.S(7))
+	yBCE.Data = []float32{1, 0, 1, 1, 0, 0, 0.5}
+	wBCE := tensor.New(tensor.S(7))
+	wBCE.Data = []float32{1, 2, 0.5, 1, 3, 1, 0}
+	relu := randT(g, 4, 6)
+	for i := range relu.Data { // keep away from the kink at 0
+		if math.Abs(float64(relu.Data[i])) < 0.05 {
+			relu.Data[i] = 0.3
+		}
+	}
+	var checks []GradCheck
+	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+		tA, tB := tr[0], tr[1]
+		m, n, k := 5, 7, 3
+		ar, ac, br, bc := m, k, k, n
+		if tA {
+			ar, ac = k, m
+		}
+		if tB {
+			br, bc = n, k
+		}
+		checks = append(checks, GradCheck{
+			Name:   "MatMul",
+			Inputs: []*tensor.Tensor{randT(g, ar, ac), randT(g, br, bc)},
+			Build:  func(t *Tape, in []*Var) *Var { return t.MatMul(in[0], in[1], tA, tB) },
+			Ref:    func(in [][]float64) []float64 { return refMatMul(in[0], in[1], m, n, k, tA, tB) },
+		}, GradCheck{
+			Name:   "BatchedMatMul",
+			Inputs: []*tensor.Tensor{randT(g, 2, 3, ar, ac), randT(g, 2, 3, br, bc)},
+			Build:  func(t *Tape, in []*Var) *Var { return t.BatchedMatMul(in[0], in[1], tA, tB) },
+			Ref: func(in [][]float64) []float64 {
+				var y []float64
+				for s := 0; s < 6; s++ {
+					y = append(y, refMatMul(in[0][s*m*k:(s+1)*m*k], in[1][s*k*n:(s+1)*k*n], m, n, k, tA, tB)...)
+				}
+				return y
+			},
+		})
+	}
+	checks = append(checks,
+		GradCheck{
+			Name:   "MatMul 3-D input",
+			Inputs: []*tensor.Tensor{randT(g, 2, 3, 4), randT(g, 4, 5)},
+			Build:  func(t *Tape, in []*Var) *Var { return t.MatMul(in[0], in[1], false, false) },
+			Ref:    func(in [][]float64) []float64 { return refMatMul(in[0], in[1], 6, 5, 4, false, false) },
+		},
+		GradCheck{Name: "Add", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a + b })},
+		GradCheck{Name: "Add row (bias)", Inputs: []*tensor.Tensor{randT(g, 2, 3, 4), randT(g, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a + b })},
+		GradCheck{Name: "Sub row", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 1, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Sub(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a - b })},
+		GradCheck{Name: "Sub", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Sub(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a - b })},
+		GradCheck{Name: "Mul", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a * b })},
+		GradCheck{Name: "Mul row", Inputs: []*tensor.Tensor{randT(g, 5, 3), randT(g, 3)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
+			Ref:   broadcastRef(func(a, b float64) float64 { return a * b })},
+		GradCheck{Name: "Scale", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Scale(in[0], -0.75) },
+			Ref:   mapRef(func(x float64) float64 { return -0.75 * x })},
+		GradCheck{Name: "GELU", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
+			Build: func(t *Tape, in []*Var) *Var { return t.GELU(in[0]) },
+			Ref:   mapRef(func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) })},
+		GradCheck{Name: "Tanh", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Tanh(in[0]) },
+			Ref:   mapRef(math.Tanh)},
+		GradCheck{Name: "ReLU", Inputs: []*tensor.Tensor{relu},
+			Build: func(t *Tape, in []*Var) *Var { return t.ReLU(in[0]) },
+			Ref:   mapRef(func(x float64) float64 { return math.Max(x, 0) })},
+	)
+	for _, log := range []bool{false, true} {
+		name, kind := "Softmax", (*Tape).Softmax
+		mask := mask
+		if log {
+			// Masked log-probabilities are about the mask value; −1e9 would
+			// swamp float64 finite differences, so mask with −20 here.
+			name, kind = "LogSoftmax", (*Tape).LogSoftmax
+			mask = tensor.New(tensor.S(2, 5))
+			mask.Data = []float32{0, 0, 0, 0, -20, 0, 0, -20, -20, -20}
+		}
+		checks = append(checks,
+			GradCheck{Name: name, Inputs: []*tensor.Tensor{randT(g, 3, 6)},
+				Build: func(t *Tape, in []*Var) *Var { return kind(t, in[0], nil) },
+				Ref: func(in [][]float64) []float64 {
+					var y []float64
+					for r := 0; r < 3; r++ {
+						y = append(y, refSoftmaxRow(in[0][r*6:(r+1)*6], nil, log)...)
+					}
+					return y
+				}},
+			GradCheck{Name: name + " grouped mask", Inputs: []*tensor.Tensor{randT(g, 2, 3, 4, 5)},
+				Build: func(t *Tape, in []*Var) *Var { return kind(t, in[0], mask) },
+				Ref: func(in [][]float64) []float64 {
+					var y []float64
+					for r := 0; r < 24; r++ {
+						b := r / 12
+						m := []float64{}
+						for _, v := range mask.Data[b*5 : b*5+5] {
+							m = append(m, float64(v))
+						}
+						y = append(y, refSoftmaxRow(in[0][r*5:(r+1)*5], m, log)...)
+					}
+					return y
+				},
+				FwdTol: 1e-5, GradTol: 1e-4},
+		)
+	}
+	checks = append(checks,
+		GradCheck{Name: "LayerNorm", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 8), randT(g, 8)},
+			Build: func(t *Tape, in []*Var) *Var { return t.LayerNorm(in[0], in[1], in[2], 1e-5) },
+			Ref: func(in [][]float64) []float64 {
+				x, gm, bt := in[0], in[1], in[2]
+				y := make([]float64, len(x))
+				for r := 0; r < 6; r++ {
+					row := x[r*8 : (r+1)*8]
+					var mu, v float64
+					for _, e := range row {
+						mu += e / 8
+					}
+					for _, e := range row {
+						v += (e - mu) * (e - mu) / 8
+					}
+					for j, e := range row {
+						y[r*8+j] = (e-mu)/math.Sqrt(v+1e-5)*gm[j] + bt[j]
+					}
+				}
+				return y
+			}},
+		GradCheck{Name: "Embedding", Inputs: []*tensor.Tensor{randT(g, 6, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Embedding(in[0], ids) },
+			Ref: func(in [][]float64) []float64 {
+				var y []float64
+				for _, id := range ids {
+					y = append(y, in[0][int(id)*4:int(id)*4+4]...)
+				}
+				return y
+			}},
+		GradCheck{Name: "Reshape", Inputs: []*tensor.Tensor{randT(g, 2, 6)},
+			Build: func(t *Tape, in []*Var) *Var {
+				return t.Mul(t.Reshape(in[0], tensor.S(3, 4)), t.Reshape(in[0], tensor.S(3, 4)))
+			},
+			Ref: mapRef(func(x float64) float64 { return x * x })},
+		GradCheck{Name: "SplitHeads", Inputs: []*tensor.Tensor{randT(g, 2, 3, 6)},
+			Build: func(t *Tape, in []*Var) *Var { return t.SplitHeads(in[0], 2) },
+			Ref: func(in [][]float64) []float64 {
+				y := make([]float64, 36)
+				for b := 0; b < 2; b++ {
+					for h := 0; h < 2; h++ {
+						for tt := 0; tt < 3; tt++ {
+							for d := 0; d < 3; d++ {
+								y[((b*2+h)*3+tt)*3+d] = in[0][(b*3+tt)*6+h*3+d]
+							}
+						}
+					}
+				}
+				return y
+			}},
+		GradCheck{Name: "MergeHeads", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 3)},
+			Build: func(t *Tape, in []*Var) *Var { return t.MergeHeads(in[0]) },
+			Ref: func(in [][]float64) []float64 {
+				y := make([]float64, 36)
+				for b := 0; b < 2; b++ {
+					for h := 0; h < 2; h++ {
+						for tt := 0; tt < 3; tt++ {
+							for d := 0; d < 3; d++ {
+								y[(b*3+tt)*6+h*3+d] = in[0][((b*2+h)*3+tt)*3+d]
+							}
+						}
+					}
+				}
+				return y
+			}},
+		GradCheck{Name: "Concat", Inputs: []*tensor.Tensor{randT(g, 2, 3, 2), randT(g, 2, 3, 4), randT(g, 2, 3, 1)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Concat(in[0], in[1], in[2]) },
+			Ref: func(in [][]float64) []float64 {
+				var y []float64
+				for r := 0; r < 6; r++ {
+					y = append(y, in[0][r*2:r*2+2]...)
+					y = append(y, in[1][r*4:r*4+4]...)
+					y = append(y, in[2][r:r+1]...)
+				}
+				return y
+			}},
+		GradCheck{Name: "MeanPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
+			Build: func(t *Tape, in []*Var) *Var { return t.MeanPool(in[0], pool) },
+			Ref: func(in [][]float64) []float64 {
+				y := make([]float64, 6)
+				for b := 0; b < 2; b++ {
+					var s float64
+					for tt := 0; tt < 5; tt++ {
+						s += float64(pool.Data[b*5+tt])
+					}
+					for tt := 0; tt < 5; tt++ {
+						for c := 0; c < 3; c++ {
+							y[b*3+c] += float64(pool.Data[b*5+tt]) * in[0][(b*5+tt)*3+c] / s
+						}
+					}
+				}
+				return y
+			}},
+		GradCheck{Name: "CLSPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
+			Build: func(t *Tape, in []*Var) *Var { return t.CLSPool(in[0]) },
+			Ref: func(in [][]float64) []float64 {
+				return append(append([]float64{}, in[0][0:3]...), in[0][15:18]...)
+			}},
+		GradCheck{Name: "L2Normalize", Inputs: []*tensor.Tensor{randT(g, 4, 5)},
+			Build: func(t *Tape, in []*Var) *Var { return t.L2Normalize(in[0], 1e-12) },
+			Ref: func(in [][]float64) []float64 {
+				y := make([]float64, 20)
+				for r := 0; r < 4; r++ {
+					var s float64
+					for _, v := range in[0][r*5 : r*5+5] {
+						s += v * v
+					}
+					for j := 0; j < 5; j++ {
+						y[r*5+j] = in[0][r*5+j] / math.Sqrt(s)
+					}
+				}
+				return y
+			}},
+		GradCheck{Name: "CrossEntropy", Inputs: []*tensor.Tensor{randT(g, 3, 5)},
+			Build: func(t *Tape, in []*Var) *Var { return t.CrossEntropy(in[0], targets) },
+			Ref: func(in [][]float64) []float64 {
+				var l float64
+				for i, y := range targets {
+					l -= refSoftmaxRow(in[0][i*5:(i+1)*5], nil, true)[y]
+				}
+				return []float64{l / 3}
+			}},
+		GradCheck{Name: "BCEWithLogits weighted", Inputs: []*tensor.Tensor{randT(g, 7)},
+			Build: func(t *Tape, in []*Var) *Var { return t.BCEWithLogits(in[0], yBCE, wBCE) },
+			Ref: func(in [][]float64) []float64 {
+				var l float64
+				for i, x := range in[0] {
+					p := 1 / (1 + math.Exp(-x))
+					y, w := float64(yBCE.Data[i]), float64(wBCE.Data[i])
+					l -= w * (y*math.Log(p) + (1-y)*math.Log(1-p))
+				}
+				return []float64{l / 7}
+			}},
+		GradCheck{Name: "Sum", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Sum(in[0]) },
+			Ref: func(in [][]float64) []float64 {
+				var s float64
+				for _, v := range in[0] {
+					s += v
+				}
+				return []float64{s}
+			}},
+		GradCheck{Name: "Mean", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Mean(in[0]) },
+			Ref: func(in [][]float64) []float64 {
+				var s float64
+				for _, v := range in[0] {
+					s += v
+				}
+				return []float64{s / 12}
+			}},
+		GradCheck{Name: "Attention masked", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 4), randT(g, 2, 2, 5, 4), randT(g, 2, 2, 5, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], mask, 0.5) },
+			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], mask, 2, 2, 3, 5, 4, 0.5) }},
+		GradCheck{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], nil, 0.7) },
+			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], nil, 1, 3, 4, 4, 2, 0.7) }},
+		GradCheck{Name: "constant input gets no gradient", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 4)},
+			NoGrad: []bool{false, true},
+			Build:  func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
+			Ref:    broadcastRef(func(a, b float64) float64 { return a * b })},
+	)
+	for _, tier := range kernels.Tiers() {
+		restore, ok := kernels.Use(tier)
+		if !ok {
+			_, why := kernels.Supported(tier)
+			t.Logf("tier %s not run: %s", tier, why)
+			continue
+		}
+		for _, c := range checks {
+			c.Seed = 7
+			if err := c.Run(); err != nil {
+				t.Errorf("tier %s: %v", tier, err)
+			}
+		}
+		restore()
+	}
+}
+
+func refAttention(q, k, v []float64, mask *tensor.Tensor, b, h, tq, tk, d int, scale float64) []float64 {
+	y := make([]float64, b*h*tq*d)
+	for bi := 0; bi < b; bi++ {
+		var m []float64
+		if mask != nil {
+			for _, x := range mask.Data[bi*tk : (bi+1)*tk] {
+				m = append(m, float64(x))
+			}
+		}
+		for hi := 0; hi < h; hi++ {
+			s := (bi*h + hi)
+			for i := 0; i < tq; i++ {
+				sc := make([]float64, tk)
+				for j := 0; j < tk; j++ {
+					for e := 0; e < d; e++ {
+						sc[j] += q[(s*tq+i)*d+e] * k[(s*tk+j)*d+e] * scale
+					}
+				}
+				p := refSoftmaxRow(sc, m, false)
+				for j := 0; j < tk; j++ {
+					for e := 0; e < d; e++ {
+						y[(s*tq+i)*d+e] += p[j] * v[(s*tk+j)*d+e]
+					}
+				}
+			}
+		}
+	}
+	return y
+}

@@ -1,0 +1,86 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/rrra/rrra/tensor"
+)
+
+// Params is a set of named parameters whose values live in one flat buffer
+// and whose gradients live in another of the same layout: parameter i
+// occupies [Offset(i), Offset(i)+size) of both. An optimizer keeps its
+// moments in buffers of the same layout and updates everything in one loop.
+type Params struct {
+	names []string
+	vars  []*Var
+	offs  []int
+	index map[string]int
+	data  []float32
+	grad  []float32
+}
+
+// NewParams returns an empty set.
+func NewParams() *Params { return &Params{index: map[string]int{}} }
+
+// Add creates a zero-valued parameter of shape s. Names must be unique. The
+// returned Var stays valid as more parameters are added (the flat buffers
+// are reallocated and every view is moved, values kept).
+func (p *Params) Add(name string, s tensor.Shape) (*Var, error) {
+	if name == "" {
+		return nil, fmt.Errorf("autograd: Params.Add: empty name")
+	}
+	if _, dup := p.index[name]; dup {
+		return nil, fmt.Errorf("autograd: Params.Add: parameter %q already exists", name)
+	}
+	off := len(p.data)
+	n := s.Numel()
+	data := make([]float32, off+n)
+	grad := make([]float32, off+n)
+	copy(data, p.data)
+	copy(grad, p.grad)
+	p.data, p.grad = data, grad
+	v := &Var{Value: tensor.Tensor{Shape: s}, needsGrad: true, param: true, op: -1}
+	p.index[name] = len(p.vars)
+	p.names = append(p.names, name)
+	p.vars = append(p.vars, v)
+	p.offs = append(p.offs, off)
+	for i, pv := range p.vars {
+		o, m := p.offs[i], pv.Value.Shape.Numel()
+		pv.Value.Data = p.data[o : o+m : o+m]
+		pv.Grad = p.grad[o : o+m : o+m]
+	}
+	return v, nil
+}
+
+// Len returns the number of parameters.
+func (p *Params) Len() int { return len(p.vars) }
+
+// Name returns parameter i's name.
+func (p *Params) Name(i int) string { return p.names[i] }
+
+// Var returns parameter i.
+func (p *Params) Var(i int) *Var { return p.vars[i] }
+
+// Offset returns where parameter i starts in the flat buffers.
+func (p *Params) Offset(i int) int { return p.offs[i] }
+
+// Lookup returns the parameter with the given name.
+func (p *Params) Lookup(name string) (*Var, bool) {
+	i, ok := p.index[name]
+	if !ok {
+		return nil, false
+	}
+	return p.vars[i], true
+}
+
+// Data returns the flat buffer of all values.
+func (p *Params) Data() []float32 { return p.data }
+
+// Grad returns the flat buffer of all gradients.
+func (p *Params) Grad() []float32 { return p.grad }
+
+// NumValues returns the total number of scalar values.
+func (p *Params) NumValues() int { return len(p.data) }
+
+// ZeroGrad sets every gradient to zero.
+func (p *Params) ZeroGrad() { clear(p.grad) }

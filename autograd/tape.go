@@ -1,0 +1,240 @@
+package autograd
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/rrra/rrra/tensor"
+)
+
+// Var is a value in a computation: a tensor, the gradient of the loss with
+// respect to it once Backward has reached it, and whether it needs one.
+type Var struct {
+	// Value is the variable's tensor. For a variable made by an operation
+	// it lives in the tape's arena and is valid until the tape's Reset.
+	Value tensor.Tensor
+	// Grad has Value's shape; nil until Backward writes a gradient (for a
+	// parameter, a view of its Params' flat gradient buffer).
+	Grad []float32
+
+	needsGrad bool
+	param     bool
+	op        int32 // index of the producing record on the tape; -1 for leaves
+}
+
+// Shape returns the shape of v's value.
+func (v *Var) Shape() tensor.Shape { return v.Value.Shape }
+
+// Data returns v's values.
+func (v *Var) Data() []float32 { return v.Value.Data }
+
+// NeedsGrad reports whether gradients flow to v.
+func (v *Var) NeedsGrad() bool { return v.needsGrad }
+
+// op is one recorded operation. The fields are generic so that every kind
+// fits the same struct and the tape's record slice can be reused without
+// allocating: each kind documents what it keeps where.
+type op struct {
+	kind opKind
+	out  *Var
+	in   [4]*Var
+	buf  [2][]float32 // saved for backward (arena)
+	cst  []float32    // constant input data (masks, targets, weights; copied to the arena)
+	ids  []int32      // integer inputs (token ids, class targets; copied)
+	n    [6]int       // integer parameters
+	f    [2]float32   // float parameters
+	// phase selects what Run computes when the op is split across
+	// goroutines (see kernels.Parallel).
+	phase int
+}
+
+// Tape records operations and runs them backward.
+type Tape struct {
+	ops    []op
+	vars   varSlab
+	arena  arena
+	ints   intArena
+	noGrad bool
+	train  bool
+	rng    *tensor.RNG
+	err    error
+	dummy  Var
+}
+
+// NewTape returns an empty tape. seed drives dropout.
+func NewTape(seed uint64) *Tape {
+	t := &Tape{rng: tensor.NewRNG(seed), train: true}
+	t.dummy.op = -1
+	return t
+}
+
+// SetTraining turns dropout on (true, the default) or off.
+func (t *Tape) SetTraining(on bool) { t.train = on }
+
+// Training reports whether dropout is on.
+func (t *Tape) Training() bool { return t.train }
+
+// NoGrad turns gradient recording off (true) or on. With it off, operations
+// compute their values but nothing needs a gradient: use it for inference.
+func (t *Tape) NoGrad(off bool) { t.noGrad = off }
+
+// RNG returns the tape's random generator (dropout), so its state can be
+// saved with a checkpoint.
+func (t *Tape) RNG() *tensor.RNG { return t.rng }
+
+// Err returns the first error an operation recorded, if any.
+func (t *Tape) Err() error { return t.err }
+
+// Reset forgets every record and makes all arena memory available again:
+// every Var made by an operation since the last Reset becomes invalid.
+// Parameters and their gradients are untouched, and so is a recorded error
+// (see ClearErr).
+func (t *Tape) Reset() {
+	clear(t.ops) // drop pointers so nothing old is kept alive
+	t.ops = t.ops[:0]
+	t.vars.reset()
+	t.arena.reset()
+	t.ints.reset()
+}
+
+// ClearErr forgets a recorded error.
+func (t *Tape) ClearErr() { t.err = nil }
+
+// Const returns a leaf holding x (not copied) that needs no gradient: data,
+// masks, frozen weights.
+func (t *Tape) Const(x *tensor.Tensor) *Var {
+	v := t.vars.next()
+	v.Value = *x
+	v.op = -1
+	return v
+}
+
+// Leaf returns a leaf holding x (not copied) whose gradient Backward
+// computes (into an arena buffer, valid until Reset).
+func (t *Tape) Leaf(x *tensor.Tensor) *Var {
+	v := t.Const(x)
+	v.needsGrad = !t.noGrad
+	return v
+}
+
+// fail records the first error and returns the placeholder that operations
+// return once the tape has failed.
+func (t *Tape) fail(kind opKind, format string, args ...any) *Var {
+	if t.err == nil {
+		t.err = fmt.Errorf("autograd: %s: %w", opNames[kind], fmt.Errorf(format, args...))
+	}
+	return &t.dummy
+}
+
+// ErrShape is wrapped by every shape error an operation records.
+var ErrShape = tensor.ErrShape
+
+// ErrNotFinite is wrapped by the error Backward returns for a NaN or
+// infinite loss.
+var ErrNotFinite = errors.New("not finite")
+
+// record appends an op of the given kind whose output has shape s, and
+// returns it with its output variable. The output needs a gradient when any
+// input does.
+func (t *Tape) record(kind opKind, s tensor.Shape, in ...*Var) *op {
+	out := t.vars.next()
+	out.Value = tensor.Tensor{Shape: s, Data: t.arena.alloc(s.Numel())}
+	out.op = int32(len(t.ops))
+	for _, x := range in {
+		if x.needsGrad && !t.noGrad {
+			out.needsGrad = true
+		}
+	}
+	t.ops = append(t.ops, op{kind: kind, out: out})
+	o := &t.ops[len(t.ops)-1]
+	copy(o.in[:], in)
+	return o
+}
+
+// grad returns v's gradient buffer, zeroed from the arena on first use.
+func (t *Tape) grad(v *Var) []float32 {
+	if v.Grad == nil {
+		v.Grad = t.arena.zeros(len(v.Value.Data))
+	}
+	return v.Grad
+}
+
+// Backward computes the gradient of loss, which must hold one value, with
+// respect to every variable that needs one, adding into parameters'
+// gradients (call Params.ZeroGrad between steps). It returns the tape's
+// recorded error if an operation failed, and an error wrapping ErrNotFinite
+// naming the first operation with a NaN or infinite output if the loss is
+// not finite.
+func (t *Tape) Backward(loss *Var) error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(loss.Value.Data) != 1 {
+		return fmt.Errorf("autograd: Backward: the loss has shape %v; it must hold one value", loss.Value.Shape)
+	}
+	return t.BackwardFrom(loss, []float32{1})
+}
+
+// BackwardFrom runs the backward pass from out with the given gradient of
+// out (a vector-Jacobian product): Backward(loss) is BackwardFrom(loss, [1]).
+func (t *Tape) BackwardFrom(out *Var, grad []float32) error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.noGrad {
+		return errors.New("autograd: Backward with gradient recording off (NoGrad)")
+	}
+	if len(grad) != len(out.Value.Data) {
+		return fmt.Errorf("autograd: Backward: %d gradient values for an output of shape %v", len(grad), out.Value.Shape)
+	}
+	for _, v := range out.Value.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return t.notFinite(out)
+		}
+	}
+	if !out.needsGrad {
+		return nil
+	}
+	copy(t.grad(out), grad)
+	for i := len(t.ops) - 1; i >= 0; i-- {
+		o := &t.ops[i]
+		if o.out.Grad == nil || !o.out.needsGrad {
+			continue // no gradient reached this op
+		}
+		backwardFns[o.kind](t, o)
+	}
+	return nil
+}
+
+// notFinite names the first recorded op whose output holds NaN or ±Inf.
+func (t *Tape) notFinite(out *Var) error {
+	for i := range t.ops {
+		o := &t.ops[i]
+		if ok, at := (&o.out.Value).Finite(); !ok {
+			return fmt.Errorf("autograd: %w: %s (record %d) produced %v at element %d of its %v output",
+				ErrNotFinite, opNames[o.kind], i, o.out.Value.Data[at], at, o.out.Value.Shape)
+		}
+	}
+	return fmt.Errorf("autograd: %w: the loss is %v but no recorded operation produced it", ErrNotFinite, out.Value.Data)
+}
+
+// varSlab hands out Vars from fixed-size chunks, so their addresses stay
+// valid while the slab grows, and reuses them after reset.
+type varSlab struct {
+	chunks []*[256]Var
+	n      int
+}
+
+func (s *varSlab) next() *Var {
+	c, i := s.n/256, s.n%256
+	if c == len(s.chunks) {
+		s.chunks = append(s.chunks, new([256]Var))
+	}
+	s.n++
+	v := &s.chunks[c][i]
+	*v = Var{}
+	return v
+}
+
+func (s *varSlab) reset() { s.n = 0 }
