@@ -17,18 +17,14 @@ func (t *Tape) Add(a, b *Var) *Var {
 	o := t.record(opAdd, a.Value.Shape, a, b)
 	o.n[0] = b2i(row)
 	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
+	copy(y, x)
 	if !row {
-		for i, v := range x {
-			y[i] = v + z[i]
-		}
+		kernels.Axpy(1, z, y)
 		return o.out
 	}
 	c := len(z)
-	for r := 0; r < len(x); r += c {
-		xr, yr := x[r:r+c], y[r:r+c]
-		for j, v := range xr {
-			yr[j] = v + z[j]
-		}
+	for r := 0; r+c <= len(y) && c > 0; r += c {
+		kernels.Axpy(1, z, y[r:r+c])
 	}
 	return o.out
 }
@@ -36,13 +32,13 @@ func (t *Tape) Add(a, b *Var) *Var {
 func addBackward(t *Tape, o *op) {
 	a, b, dy := o.in[0], o.in[1], o.out.Grad
 	if a.needsGrad {
-		kernels.Axpy(1, dy, t.grad(a))
+		t.accumulate(a, dy)
 	}
 	if b.needsGrad {
 		if o.n[0] == 1 {
 			addRowSums(t.grad(b), dy, len(b.Value.Data))
 		} else {
-			kernels.Axpy(1, dy, t.grad(b))
+			t.accumulate(b, dy)
 		}
 	}
 }

@@ -83,14 +83,17 @@ func attentionBackward(t *Tape, o *op) {
 	o.buf[1] = dP
 	kernels.SgemmBatched(false, true, bh, tq, tk, d, 1, dO, d, tq*d, v.Value.Data, d, tk*d, 0, dP, tk, tq*tk)
 	if v.needsGrad {
-		kernels.SgemmBatched(true, false, bh, tk, d, tq, 1, p, tk, tq*tk, dO, d, tq*d, 1, t.grad(v), d, tk*d)
+		dV, beta := t.gradBeta(v)
+		kernels.SgemmBatched(true, false, bh, tk, d, tq, 1, p, tk, tq*tk, dO, d, tq*d, beta, dV, d, tk*d)
 	}
 	o.phase = 1
 	kernels.Parallel(bh*tq, rowGrain(tk), o)
 	if q.needsGrad {
-		kernels.SgemmBatched(false, false, bh, tq, d, tk, scale, dP, tk, tq*tk, k.Value.Data, d, tk*d, 1, t.grad(q), d, tq*d)
+		dQ, beta := t.gradBeta(q)
+		kernels.SgemmBatched(false, false, bh, tq, d, tk, scale, dP, tk, tq*tk, k.Value.Data, d, tk*d, beta, dQ, d, tq*d)
 	}
 	if k.needsGrad {
-		kernels.SgemmBatched(true, false, bh, tk, d, tq, scale, dP, tk, tq*tk, q.Value.Data, d, tq*d, 1, t.grad(k), d, tk*d)
+		dK, beta := t.gradBeta(k)
+		kernels.SgemmBatched(true, false, bh, tk, d, tq, scale, dP, tk, tq*tk, q.Value.Data, d, tq*d, beta, dK, d, tk*d)
 	}
 }

@@ -1,45 +1,42 @@
 package autograd
 
-import (
-	"math"
-
-	"github.com/rrra/rrra/kernels"
-)
+import "github.com/rrra/rrra/kernels"
 
 // GELU returns the Gaussian error linear unit in its exact (erf) form, as
-// BERT uses it: gelu(x) = x·Φ(x) = ½·x·(1 + erf(x/√2)).
+// BERT uses it: gelu(x) = x·Φ(x) = ½·x·(1 + erf(x/√2)), computed by
+// kernels.GELU.
 //
-// Backward: gelu'(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π); dx = dy·gelu'(x).
+// Backward: gelu'(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π); dx = dy·gelu'(x)
+// (kernels.GELUBackward).
 func (t *Tape) GELU(x *Var) *Var {
 	if t.err != nil {
 		return &t.dummy
 	}
 	o := t.record(opGELU, x.Value.Shape, x)
 	o.phase = 0
-	kernels.Parallel(len(x.Value.Data), elemGrain, o)
+	kernels.Parallel(blocks8(len(x.Value.Data)), elemGrain/8, o)
 	return o.out
 }
 
 // elemGrain is the fewest elements worth a goroutine in element-wise ops.
 const elemGrain = 1 << 14
 
+// blocks8 is the number of 8-element blocks covering n elements. Element-wise
+// ops split work on these blocks, so a SIMD kernel sees the same groups of
+// eight, and gives the same bits, whatever the thread count.
+func blocks8(n int) int { return (n + 7) / 8 }
+
+// span8 maps blocks [lo, hi) to elements, the last block cut at n.
+func span8(lo, hi, n int) (int, int) { return lo * 8, min(hi*8, n) }
+
 func geluRun(o *op, lo, hi int) {
-	x := o.in[0].Value.Data[lo:hi]
+	x := o.in[0].Value.Data
+	lo, hi = span8(lo, hi, len(x))
 	if o.phase == 0 {
-		y := o.out.Value.Data[lo:hi]
-		for i, v := range x {
-			y[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)*math.Sqrt2/2)))
-		}
+		kernels.GELU(o.out.Value.Data[lo:hi], x[lo:hi])
 		return
 	}
-	dy, dx := o.out.Grad[lo:hi], o.in[0].Grad[lo:hi]
-	const invSqrt2Pi = 0.3989422804014327
-	for i, v := range x {
-		xv := float64(v)
-		cdf := 0.5 * (1 + math.Erf(xv*math.Sqrt2/2))
-		pdf := invSqrt2Pi * math.Exp(-0.5*xv*xv)
-		dx[i] += dy[i] * float32(cdf+xv*pdf)
-	}
+	kernels.GELUBackward(o.in[0].Grad[lo:hi], o.out.Grad[lo:hi], x[lo:hi])
 }
 
 func geluBackward(t *Tape, o *op) {
@@ -48,5 +45,5 @@ func geluBackward(t *Tape, o *op) {
 	}
 	t.grad(o.in[0])
 	o.phase = 1
-	kernels.Parallel(len(o.out.Grad), elemGrain, o)
+	kernels.Parallel(blocks8(len(o.out.Grad)), elemGrain/8, o)
 }

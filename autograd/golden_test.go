@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"testing"
 
@@ -42,66 +41,23 @@ func TestGoldenEncoder(t *testing.T) {
 
 func checkGolden(t *testing.T, f *tensor.SafeFile, B, T, C, H, L int, eps, tau float32) {
 	p := NewParams()
-	weight := func(name string) *Var {
-		v, ok := p.Lookup(name)
-		if ok {
-			return v
-		}
-		src, found := f.Tensors[name]
-		if !found {
-			t.Fatalf("fixture lacks %s", name)
-		}
-		v, err := p.Add(name, src.Shape)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy(v.Data(), src.Data)
-		return v
-	}
-	// Create every parameter first, so the flat buffers stop moving.
 	for l := 0; l < L; l++ {
 		for _, n := range encoderParamNames(l) {
-			weight(n)
+			src, found := f.Tensors[n]
+			if !found {
+				t.Fatalf("fixture lacks %s", n)
+			}
+			v, err := p.Add(n, src.Shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(v.Data(), src.Data)
 		}
 	}
 	tp := NewTape(1)
 	x := tp.Leaf(f.Tensors["input.x"])
-	mask := f.Tensors["input.mask"]
-	additive := tensor.New(mask.Shape)
-	for i, m := range mask.Data {
-		additive.Data[i] = (1 - m) * -1e9
-	}
-	linear := func(in *Var, name string) *Var {
-		return tp.Add(tp.MatMul(in, weight(name+".weight"), false, true), weight(name+".bias"))
-	}
-	h := x
-	for l := 0; l < L; l++ {
-		pre := fmt.Sprintf("encoder.layer.%d.", l)
-		q := tp.SplitHeads(linear(h, pre+"attention.self.query"), H)
-		k := tp.SplitHeads(linear(h, pre+"attention.self.key"), H)
-		v := tp.SplitHeads(linear(h, pre+"attention.self.value"), H)
-		ctx := tp.MergeHeads(tp.Attention(q, k, v, additive, float32(1/math.Sqrt(float64(C/H)))))
-		h = tp.LayerNorm(tp.Add(h, linear(ctx, pre+"attention.output.dense")),
-			weight(pre+"attention.output.LayerNorm.weight"), weight(pre+"attention.output.LayerNorm.bias"), eps)
-		ff := linear(tp.GELU(linear(h, pre+"intermediate.dense")), pre+"output.dense")
-		h = tp.LayerNorm(tp.Add(h, ff), weight(pre+"output.LayerNorm.weight"), weight(pre+"output.LayerNorm.bias"), eps)
-	}
-	pooled := tp.MeanPool(h, mask)
-	emb := tp.L2Normalize(pooled, eps)
-	// Queries are the first half of the batch, documents the second:
-	// select them with constant 0/1 matrices.
-	selQ, selD := tensor.New(tensor.S(B/2, B)), tensor.New(tensor.S(B/2, B))
-	for i := 0; i < B/2; i++ {
-		selQ.Data[i*B+i], selD.Data[i*B+B/2+i] = 1, 1
-	}
-	qe := tp.MatMul(tp.Const(selQ), emb, false, false)
-	de := tp.MatMul(tp.Const(selD), emb, false, false)
-	scores := tp.Scale(tp.MatMul(qe, de, false, true), 1/tau)
-	targets := make([]int32, B/2)
-	for i := range targets {
-		targets[i] = int32(i)
-	}
-	loss := tp.CrossEntropy(scores, targets)
+	e := encoder{p: p, heads: H, layers: L, eps: eps, tau: tau}
+	h, pooled, scores, loss := e.step(tp, x, f.Tensors["input.mask"])
 	if err := tp.Backward(loss); err != nil {
 		t.Fatal(err)
 	}
@@ -153,16 +109,6 @@ func checkGolden(t *testing.T, f *tensor.SafeFile, B, T, C, H, L int, eps, tau f
 	if len(grads) != 2+16*L {
 		t.Errorf("compared %d gradients, want %d", len(grads), 2+16*L)
 	}
-}
-
-func encoderParamNames(l int) []string {
-	pre := fmt.Sprintf("encoder.layer.%d.", l)
-	var names []string
-	for _, s := range []string{"attention.self.query", "attention.self.key", "attention.self.value",
-		"attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"} {
-		names = append(names, pre+s+".weight", pre+s+".bias")
-	}
-	return names
 }
 
 func maxDiff(got, want []float32) (float64, int) {

@@ -49,6 +49,13 @@ func layerNormRun(o *op, lo, hi int) {
 				sgx += float64(g) * float64((v-mu)*rs)
 			}
 			mg, mgx := float32(sg/float64(c)), float32(sgx/float64(c))
+			if o.n[1] == 1 { // the gradient buffer is fresh: write, don't add
+				for j, v := range xr {
+					xh := (v - mu) * rs
+					dx[j] = rs * (dy[j]*gamma[j] - mg - xh*mgx)
+				}
+				continue
+			}
 			for j, v := range xr {
 				xh := (v - mu) * rs
 				dx[j] += rs * (dy[j]*gamma[j] - mg - xh*mgx)
@@ -103,7 +110,11 @@ func layerNormBackward(t *Tape, o *op) {
 		}
 	}
 	if x.needsGrad {
-		t.grad(x)
+		o.n[1] = 0
+		if x.Grad == nil {
+			x.Grad = t.arena.alloc(len(x.Value.Data))
+			o.n[1] = 1
+		}
 		o.phase = 1
 		kernels.Parallel(x.Value.Shape.Rows(), rowGrain(c), o)
 	}

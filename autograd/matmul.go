@@ -67,29 +67,29 @@ func matMulBackward(t *Tape, o *op) {
 	m, n, k, tA, tB := o.n[0], o.n[1], o.n[2], o.n[3] == 1, o.n[4] == 1
 	A, B := a.Value.Data, b.Value.Data
 	if a.needsGrad {
-		dA := t.grad(a)
+		dA, beta := t.gradBeta(a)
 		switch {
 		case !tA && !tB:
-			kernels.Sgemm(false, true, m, k, n, 1, dC, n, B, n, 1, dA, k)
+			kernels.Sgemm(false, true, m, k, n, 1, dC, n, B, n, beta, dA, k)
 		case !tA && tB:
-			kernels.Sgemm(false, false, m, k, n, 1, dC, n, B, k, 1, dA, k)
+			kernels.Sgemm(false, false, m, k, n, 1, dC, n, B, k, beta, dA, k)
 		case tA && !tB:
-			kernels.Sgemm(false, true, k, m, n, 1, B, n, dC, n, 1, dA, m)
+			kernels.Sgemm(false, true, k, m, n, 1, B, n, dC, n, beta, dA, m)
 		default:
-			kernels.Sgemm(true, true, k, m, n, 1, B, k, dC, n, 1, dA, m)
+			kernels.Sgemm(true, true, k, m, n, 1, B, k, dC, n, beta, dA, m)
 		}
 	}
 	if b.needsGrad {
-		dB := t.grad(b)
+		dB, beta := t.gradBeta(b)
 		switch {
 		case !tB && !tA:
-			kernels.Sgemm(true, false, k, n, m, 1, A, k, dC, n, 1, dB, n)
+			kernels.Sgemm(true, false, k, n, m, 1, A, k, dC, n, beta, dB, n)
 		case !tB && tA:
-			kernels.Sgemm(false, false, k, n, m, 1, A, m, dC, n, 1, dB, n)
+			kernels.Sgemm(false, false, k, n, m, 1, A, m, dC, n, beta, dB, n)
 		case tB && !tA:
-			kernels.Sgemm(true, false, n, k, m, 1, dC, n, A, k, 1, dB, k)
+			kernels.Sgemm(true, false, n, k, m, 1, dC, n, A, k, beta, dB, k)
 		default:
-			kernels.Sgemm(true, true, n, k, m, 1, dC, n, A, m, 1, dB, k)
+			kernels.Sgemm(true, true, n, k, m, 1, dC, n, A, m, beta, dB, k)
 		}
 	}
 }
@@ -141,29 +141,29 @@ func batchedMatMulBackward(t *Tape, o *op) {
 	A, B := a.Value.Data, b.Value.Data
 	sa, sb, sc := m*k, k*n, m*n
 	if a.needsGrad {
-		dA := t.grad(a)
+		dA, beta := t.gradBeta(a)
 		switch {
 		case !tA && !tB:
-			kernels.SgemmBatched(false, true, batch, m, k, n, 1, dC, n, sc, B, n, sb, 1, dA, k, sa)
+			kernels.SgemmBatched(false, true, batch, m, k, n, 1, dC, n, sc, B, n, sb, beta, dA, k, sa)
 		case !tA && tB:
-			kernels.SgemmBatched(false, false, batch, m, k, n, 1, dC, n, sc, B, k, sb, 1, dA, k, sa)
+			kernels.SgemmBatched(false, false, batch, m, k, n, 1, dC, n, sc, B, k, sb, beta, dA, k, sa)
 		case tA && !tB:
-			kernels.SgemmBatched(false, true, batch, k, m, n, 1, B, n, sb, dC, n, sc, 1, dA, m, sa)
+			kernels.SgemmBatched(false, true, batch, k, m, n, 1, B, n, sb, dC, n, sc, beta, dA, m, sa)
 		default:
-			kernels.SgemmBatched(true, true, batch, k, m, n, 1, B, k, sb, dC, n, sc, 1, dA, m, sa)
+			kernels.SgemmBatched(true, true, batch, k, m, n, 1, B, k, sb, dC, n, sc, beta, dA, m, sa)
 		}
 	}
 	if b.needsGrad {
-		dB := t.grad(b)
+		dB, beta := t.gradBeta(b)
 		switch {
 		case !tB && !tA:
-			kernels.SgemmBatched(true, false, batch, k, n, m, 1, A, k, sa, dC, n, sc, 1, dB, n, sb)
+			kernels.SgemmBatched(true, false, batch, k, n, m, 1, A, k, sa, dC, n, sc, beta, dB, n, sb)
 		case !tB && tA:
-			kernels.SgemmBatched(false, false, batch, k, n, m, 1, A, m, sa, dC, n, sc, 1, dB, n, sb)
+			kernels.SgemmBatched(false, false, batch, k, n, m, 1, A, m, sa, dC, n, sc, beta, dB, n, sb)
 		case tB && !tA:
-			kernels.SgemmBatched(true, false, batch, n, k, m, 1, dC, n, sc, A, k, sa, 1, dB, k, sb)
+			kernels.SgemmBatched(true, false, batch, n, k, m, 1, dC, n, sc, A, k, sa, beta, dB, k, sb)
 		default:
-			kernels.SgemmBatched(true, true, batch, n, k, m, 1, dC, n, sc, A, m, sa, 1, dB, k, sb)
+			kernels.SgemmBatched(true, true, batch, n, k, m, 1, dC, n, sc, A, m, sa, beta, dB, k, sb)
 		}
 	}
 }

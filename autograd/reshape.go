@@ -1,9 +1,6 @@
 package autograd
 
-import (
-	"github.com/rrra/rrra/kernels"
-	"github.com/rrra/rrra/tensor"
-)
+import "github.com/rrra/rrra/tensor"
 
 // Reshape returns x viewed with shape s (same element count); the result
 // shares x's values.
@@ -23,7 +20,7 @@ func (t *Tape) Reshape(x *Var, s tensor.Shape) *Var {
 
 func reshapeBackward(t *Tape, o *op) {
 	if x := o.in[0]; x.needsGrad {
-		kernels.Axpy(1, o.out.Grad, t.grad(x))
+		t.accumulate(x, o.out.Grad)
 	}
 }
 

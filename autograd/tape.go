@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -158,6 +159,28 @@ func (t *Tape) grad(v *Var) []float32 {
 		v.Grad = t.arena.zeros(len(v.Value.Data))
 	}
 	return v.Grad
+}
+
+// gradBeta returns v's gradient buffer and the beta with which a GEMM should
+// add into it: 1 when it already holds gradient, 0 when it was just taken
+// from the arena, unzeroed (so the first GEMM writes instead of adding, and
+// nothing is cleared that is about to be overwritten).
+func (t *Tape) gradBeta(v *Var) ([]float32, float32) {
+	if v.Grad == nil {
+		v.Grad = t.arena.alloc(len(v.Value.Data))
+		return v.Grad, 0
+	}
+	return v.Grad, 1
+}
+
+// accumulate adds src into v's gradient, copying it when v has none yet.
+func (t *Tape) accumulate(v *Var, src []float32) {
+	if v.Grad == nil {
+		v.Grad = t.arena.alloc(len(v.Value.Data))
+		copy(v.Grad, src)
+		return
+	}
+	kernels.Axpy(1, src, v.Grad)
 }
 
 // Backward computes the gradient of loss, which must hold one value, with

@@ -33,6 +33,8 @@ var avxBase = map[string]bool{
 	"VADDPS": true, "VADDSS": true, "VHADDPS": true, "VMOVHLPS": true, "VMOVSHDUP": true,
 	"VEXTRACTF128": true, "VZEROUPPER": true, "VBROADCASTSS": true,
 	"VUNPCKLPS": true, "VUNPCKHPS": true, "VSHUFPS": true, "VPERM2F128": true, "VMOVSD": true,
+	"VMAXPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
+	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
@@ -47,6 +49,7 @@ var scalarOK = map[string]bool{
 
 var (
 	defineRe = regexp.MustCompile(`(?m)^#define\s+(\w+)`)
+	ymmReg   = regexp.MustCompile(`\bY([0-9]|1[0-5])\b`)
 	zmmReg   = regexp.MustCompile(`\bZ([0-9]|[12][0-9]|3[01])\b`)
 	kReg     = regexp.MustCompile(`\bK[0-7]\b`)
 	xmmReg   = regexp.MustCompile(`^X([0-9]|1[0-5])$`)
@@ -75,6 +78,13 @@ func instrFeatures(mnemonic, operands string) ([]string, error) {
 		}
 	case avxBase[mnemonic]:
 		feats = append(feats, featAVX)
+	case strings.HasPrefix(mnemonic, "VP") && !avx512Only[mnemonic]:
+		// Integer vector instructions: AVX2 on YMM registers, AVX on XMM.
+		if ymmReg.MatchString(operands) {
+			feats = append(feats, featAVX2)
+		} else {
+			feats = append(feats, featAVX)
+		}
 	case avx512Only[mnemonic]:
 	default:
 		return nil, fmt.Errorf("instruction %s is not classified by the scanner; add it to asmscan_test.go with the feature it needs", mnemonic)
@@ -101,9 +111,11 @@ func scanAsm(name, src string, allowed []string) []string {
 		}
 		code = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(code), "\\"))
 		// Macro headers are skipped; their bodies follow as continuation
-		// lines and are scanned like any other line.
+		// lines and are scanned like any other line. DATA and GLOBL declare
+		// constants, not instructions.
 		if code == "" || strings.HasPrefix(code, "#include") || strings.HasPrefix(code, "#define") ||
-			strings.HasPrefix(code, "TEXT") || strings.HasSuffix(code, ":") {
+			strings.HasPrefix(code, "TEXT") || strings.HasSuffix(code, ":") ||
+			strings.HasPrefix(code, "DATA") || strings.HasPrefix(code, "GLOBL") {
 			continue
 		}
 		fields := strings.Fields(code)
@@ -186,7 +198,8 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"mask register in the avx2 tier", "\tVMOVUPS (SI), K1, Y1\n", tierFeatures["avx2"]},
 		{"EVEX-only instruction in the avx2 tier", "\tVPXORD Y1, Y1, Y1\n", tierFeatures["avx2"]},
 		{"register broadcast in an AVX-only tier", "\tVBROADCASTSS X0, Y1\n", []string{featAVX}},
-		{"unclassified instruction", "\tVPERMPS Y1, Y2, Y3\n", tierFeatures["avx512"]},
+		{"YMM integer op in an AVX-only tier", "\tVPADDD Y1, Y2, Y3\n", []string{featAVX}},
+		{"unclassified instruction", "\tVGATHERDPS Y1, (SI)(Y2*4), Y3\n", tierFeatures["avx512"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
 	}
 	for _, c := range cases {

@@ -25,6 +25,9 @@ func avx2Tier() *tier {
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
 		dotRows: dotRowsAVX2,
+
+		gelu:         geluAVX2Slice,
+		geluBackward: geluBackwardAVX2Slice,
 	}
 	// AVX2 without FMA exists (some VIA and emulated CPUs); check both.
 	switch {
@@ -139,4 +142,31 @@ func dotRowsAVX2(q, docs []float32, ldd int, out []float32) {
 	for j := n4; j < n; j++ {
 		out[j] = dotAVX2Slice(q, docs[j*ldd:j*ldd+d])
 	}
+}
+
+//go:noescape
+func geluAVX2(y, x *float32, n8 int)
+
+//go:noescape
+func geluBackwardAVX2(dx, dy, x *float32, n8 int)
+
+// geluAVX2Slice runs the assembly on whole groups of eight and Go on the
+// rest.
+func geluAVX2Slice(y, x []float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		_ = y[n8-1]
+		geluAVX2(&y[0], &x[0], n8)
+	}
+	geluGeneric(y[n8:], x[n8:])
+}
+
+func geluBackwardAVX2Slice(dx, dy, x []float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		_ = dx[n8-1]
+		_ = dy[n8-1]
+		geluBackwardAVX2(&dx[0], &dy[0], &x[0], n8)
+	}
+	geluBackwardGeneric(dx[n8:], dy[n8:], x[n8:])
 }

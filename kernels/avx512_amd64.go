@@ -20,6 +20,9 @@ func avx512Tier() *tier {
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
 		dotRows: dotRowsAVX2,
+
+		gelu:         geluAVX2Slice,
+		geluBackward: geluBackwardAVX2Slice,
 	}
 	switch {
 	case !cpuid.CPU.Supports(cpuid.AVX512F):

@@ -44,6 +44,9 @@ type tier struct {
 	axpy    func(alpha float32, x, y []float32)
 	scale   func(alpha float32, x []float32)
 	dotRows func(q, docs []float32, ldd int, out []float32)
+
+	gelu         func(y, x []float32)
+	geluBackward func(dx, dy, x []float32)
 }
 
 // tiers lists every tier compiled into this binary, best first.

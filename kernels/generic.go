@@ -14,6 +14,9 @@ func genericTier() *tier {
 		axpy:    axpyGeneric,
 		scale:   scaleGeneric,
 		dotRows: dotRowsGeneric,
+
+		gelu:         geluGeneric,
+		geluBackward: geluBackwardGeneric,
 	}
 }
 
