@@ -32,7 +32,7 @@ func (t *Tape) Add(a, b *Var) *Var {
 func addBackward(t *Tape, o *op) {
 	a, b, dy := o.in[0], o.in[1], o.out.Grad
 	if a.needsGrad {
-		t.accumulate(a, dy)
+		t.passGrad(o, a, dy)
 	}
 	if b.needsGrad {
 		if o.n[0] == 1 {

@@ -36,14 +36,19 @@ func geluRun(o *op, lo, hi int) {
 		kernels.GELU(o.out.Value.Data[lo:hi], x[lo:hi])
 		return
 	}
-	kernels.GELUBackward(o.in[0].Grad[lo:hi], o.out.Grad[lo:hi], x[lo:hi])
+	kernels.GELUBackward(o.in[0].Grad[lo:hi], o.out.Grad[lo:hi], x[lo:hi], o.n[0] == 0)
 }
 
 func geluBackward(t *Tape, o *op) {
-	if !o.in[0].needsGrad {
+	x := o.in[0]
+	if !x.needsGrad {
 		return
 	}
-	t.grad(o.in[0])
+	o.n[0] = 0 // add into an existing gradient
+	if x.Grad == nil {
+		x.Grad = t.arena.alloc(len(x.Value.Data)) // written, not added: no need to zero
+		o.n[0] = 1
+	}
 	o.phase = 1
 	kernels.Parallel(blocks8(len(o.out.Grad)), elemGrain/8, o)
 }

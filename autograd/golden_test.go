@@ -58,6 +58,7 @@ func checkGolden(t *testing.T, f *tensor.SafeFile, B, T, C, H, L int, eps, tau f
 	x := tp.Leaf(f.Tensors["input.x"])
 	e := encoder{p: p, heads: H, layers: L, eps: eps, tau: tau}
 	h, pooled, scores, loss := e.step(tp, x, f.Tensors["input.mask"])
+	tp.Retain(h) // its gradient is compared below
 	if err := tp.Backward(loss); err != nil {
 		t.Fatal(err)
 	}

@@ -363,6 +363,34 @@ func TestGradients(t *testing.T) {
 		GradCheck{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], nil, 0.7) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], nil, 1, 3, 4, 4, 2, 0.7) }},
+		// Inputs used more than once: gradients from several consumers must
+		// add up, whichever consumer's backward runs first (fresh buffers
+		// are written, later contributions added).
+		GradCheck{Name: "shared: x + gelu(x)", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], t.GELU(in[0])) },
+			Ref:   mapRef(func(x float64) float64 { return x + 0.5*x*(1+math.Erf(x/math.Sqrt2)) })},
+		GradCheck{Name: "shared: gelu(x) + x", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Add(t.GELU(in[0]), in[0]) },
+			Ref:   mapRef(func(x float64) float64 { return x + 0.5*x*(1+math.Erf(x/math.Sqrt2)) })},
+		GradCheck{Name: "shared: x + x", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[0]) },
+			Ref:   mapRef(func(x float64) float64 { return 2 * x })},
+		GradCheck{Name: "shared: residual chain", Inputs: []*tensor.Tensor{randT(g, 2, 4, 6), randT(g, 6, 6)},
+			Build: func(t *Tape, in []*Var) *Var {
+				h := t.Add(in[0], t.MatMul(in[0], in[1], false, false))
+				h = t.Add(h, t.Tanh(h))
+				return t.MergeHeads(t.SplitHeads(t.Add(h, in[0]), 2))
+			},
+			Ref: func(in [][]float64) []float64 {
+				x, w := in[0], in[1]
+				y := refMatMul(x, w, 8, 6, 6, false, false)
+				for i := range y {
+					h := x[i] + y[i]
+					h += math.Tanh(h)
+					y[i] = h + x[i]
+				}
+				return y
+			}},
 		GradCheck{Name: "constant input gets no gradient", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 4)},
 			NoGrad: []bool{false, true},
 			Build:  func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },

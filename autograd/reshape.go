@@ -20,7 +20,7 @@ func (t *Tape) Reshape(x *Var, s tensor.Shape) *Var {
 
 func reshapeBackward(t *Tape, o *op) {
 	if x := o.in[0]; x.needsGrad {
-		t.accumulate(x, o.out.Grad)
+		t.passGrad(o, x, o.out.Grad)
 	}
 }
 
@@ -45,7 +45,8 @@ func (t *Tape) SplitHeads(x *Var, heads int) *Var {
 
 func splitHeadsBackward(t *Tape, o *op) {
 	if x := o.in[0]; x.needsGrad {
-		permuteHeads(t.grad(x), o.out.Grad, o.n[0], o.n[1], o.n[2], o.n[3], false, true)
+		dx, beta := t.gradBeta(x) // every element is written: a fresh buffer is copied into
+		permuteHeads(dx, o.out.Grad, o.n[0], o.n[1], o.n[2], o.n[3], false, beta == 1)
 	}
 }
 
@@ -70,7 +71,8 @@ func (t *Tape) MergeHeads(x *Var) *Var {
 
 func mergeHeadsBackward(t *Tape, o *op) {
 	if x := o.in[0]; x.needsGrad {
-		permuteHeads(o.out.Grad, t.grad(x), o.n[0], o.n[1], o.n[2], o.n[3], true, true)
+		dx, beta := t.gradBeta(x)
+		permuteHeads(o.out.Grad, dx, o.n[0], o.n[1], o.n[2], o.n[3], true, beta == 1)
 	}
 }
 

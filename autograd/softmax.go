@@ -79,7 +79,13 @@ func softmaxRun(o *op, lo, hi int) {
 }
 
 // softmaxRow writes softmax(x + m) (or its log) into y; m may be nil.
+// The softmax itself runs in kernels.SoftmaxRow (SIMD exponentials); the
+// log form, used by the losses on short rows, is computed here in float64.
 func softmaxRow(log bool, x, m, y []float32) {
+	if !log {
+		kernels.SoftmaxRow(y, x, m)
+		return
+	}
 	mx := math.Inf(-1)
 	for j, v := range x {
 		z := float64(v)

@@ -16,11 +16,16 @@ type Var struct {
 	// it lives in the tape's arena and is valid until the tape's Reset.
 	Value tensor.Tensor
 	// Grad has Value's shape; nil until Backward writes a gradient (for a
-	// parameter, a view of its Params' flat gradient buffer).
+	// parameter, a view of its Params' flat gradient buffer). After Backward
+	// it holds the gradient of every leaf, parameter and retained variable
+	// (Tape.Retain); other intermediate variables may share their buffer
+	// with an input's gradient, which later steps of Backward keep adding
+	// to (as PyTorch keeps no gradient for non-leaf tensors).
 	Grad []float32
 
 	needsGrad bool
 	param     bool
+	retain    bool
 	op        int32 // index of the producing record on the tape; -1 for leaves
 }
 
@@ -171,6 +176,20 @@ func (t *Tape) gradBeta(v *Var) ([]float32, float32) {
 		return v.Grad, 0
 	}
 	return v.Grad, 1
+}
+
+// Retain keeps v's gradient intact through Backward (see Var.Grad).
+func (t *Tape) Retain(v *Var) { v.retain = true }
+
+// passGrad gives input v the gradient src of o's output, unchanged: when v
+// has no gradient yet and o's output is not retained, v takes over src's
+// buffer (the output's gradient is not read again), else src is added.
+func (t *Tape) passGrad(o *op, v *Var, src []float32) {
+	if v.Grad == nil && !v.param && !o.out.retain {
+		v.Grad = src
+		return
+	}
+	t.accumulate(v, src)
 }
 
 // accumulate adds src into v's gradient, copying it when v has none yet.

@@ -34,7 +34,7 @@ var avxBase = map[string]bool{
 	"VEXTRACTF128": true, "VZEROUPPER": true, "VBROADCASTSS": true,
 	"VUNPCKLPS": true, "VUNPCKHPS": true, "VSHUFPS": true, "VPERM2F128": true, "VMOVSD": true,
 	"VMAXPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
-	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true,
+	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true, "VSUBPS": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
@@ -43,7 +43,7 @@ var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true}
 // scalarOK lists the general-purpose instructions every amd64 CPU has.
 var scalarOK = map[string]bool{
 	"MOVQ": true, "MOVL": true, "SHLQ": true, "SHLL": true, "ADDQ": true, "SUBQ": true,
-	"SHRQ": true, "CMPQ": true, "TESTQ": true, "DECQ": true, "LEAQ": true, "XORQ": true,
+	"SHRQ": true, "CMPQ": true, "TESTQ": true, "MOVB": true, "TESTB": true, "DECQ": true, "LEAQ": true, "XORQ": true,
 	"JMP": true, "JLT": true, "JZ": true, "JNZ": true, "RET": true,
 }
 

@@ -21,6 +21,7 @@ func avx2Tier() *tier {
 		micro:   microAVX2,
 		microA:  microRowsAVX2,
 		gather6: gather6AVX2Slice,
+		copy16:  copy16AVX2Slice,
 		dot:     dotAVX2Slice,
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
@@ -28,6 +29,7 @@ func avx2Tier() *tier {
 
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
+		expShiftSum:  expShiftSumAVX2Slice,
 	}
 	// AVX2 without FMA exists (some VIA and emulated CPUs); check both.
 	switch {
@@ -60,6 +62,9 @@ func scaleAVX2(alpha float32, x *float32, n int)
 func gather6AVX2(src *float32, ld, k8 int, dst *float32)
 
 //go:noescape
+func copy16AVX2(dst, src *float32, ld, kb int)
+
+//go:noescape
 func dotRows4AVX2(q, docs *float32, d8, ldd, n4 int, out *float32)
 
 // microAVX2 checks the panel lengths (the assembly trusts them) and runs the
@@ -86,6 +91,14 @@ func gather6AVX2Slice(src []float32, ld, k8 int, dst []float32) {
 	_ = src[5*ld+k8-1]
 	_ = dst[6*k8-1]
 	gather6AVX2(&src[0], ld, k8, &dst[0])
+}
+
+// copy16AVX2Slice checks the extents (the assembly trusts them) and packs
+// kb rows of 16.
+func copy16AVX2Slice(dst, src []float32, ld, kb int) {
+	_ = src[(kb-1)*ld+15]
+	_ = dst[16*kb-1]
+	copy16AVX2(&dst[0], &src[0], ld, kb)
 }
 
 func dotAVX2Slice(x, y []float32) float32 {
@@ -148,7 +161,7 @@ func dotRowsAVX2(q, docs []float32, ldd int, out []float32) {
 func geluAVX2(y, x *float32, n8 int)
 
 //go:noescape
-func geluBackwardAVX2(dx, dy, x *float32, n8 int)
+func geluBackwardAVX2(dx, dy, x *float32, n8 int, add bool)
 
 // geluAVX2Slice runs the assembly on whole groups of eight and Go on the
 // rest.
@@ -161,12 +174,26 @@ func geluAVX2Slice(y, x []float32) {
 	geluGeneric(y[n8:], x[n8:])
 }
 
-func geluBackwardAVX2Slice(dx, dy, x []float32) {
+func geluBackwardAVX2Slice(dx, dy, x []float32, add bool) {
 	n8 := len(x) &^ 7
 	if n8 > 0 {
 		_ = dx[n8-1]
 		_ = dy[n8-1]
-		geluBackwardAVX2(&dx[0], &dy[0], &x[0], n8)
+		geluBackwardAVX2(&dx[0], &dy[0], &x[0], n8, add)
 	}
-	geluBackwardGeneric(dx[n8:], dy[n8:], x[n8:])
+	geluBackwardGeneric(dx[n8:], dy[n8:], x[n8:], add)
+}
+
+//go:noescape
+func expShiftSumAVX2(y *float32, n8 int, shift float32) float32
+
+// expShiftSumAVX2Slice runs the assembly on whole groups of eight and Go on
+// the rest; the two partial sums are added in a fixed order.
+func expShiftSumAVX2Slice(y []float32, shift float32) float32 {
+	n8 := len(y) &^ 7
+	var s float32
+	if n8 > 0 {
+		s = expShiftSumAVX2(&y[0], n8, shift)
+	}
+	return s + expShiftSumGeneric(y[n8:], shift)
 }

@@ -23,6 +23,7 @@ func avx512Tier() *tier {
 
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
+		expShiftSum:  expShiftSumAVX2Slice,
 	}
 	switch {
 	case !cpuid.CPU.Supports(cpuid.AVX512F):

@@ -39,6 +39,9 @@ type tier struct {
 	// gather6, if not nil, packs a full 6-row A panel for its first k8
 	// depth steps (a multiple of 8): dst[p*6+i] = src[i*ld+p].
 	gather6 func(src []float32, ld, k8 int, dst []float32)
+	// copy16, if not nil, packs a full 16-column B panel whose depth steps
+	// are rows: dst[p*16+j] = src[p*ld+j].
+	copy16 func(dst, src []float32, ld, kb int)
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)
@@ -46,7 +49,10 @@ type tier struct {
 	dotRows func(q, docs []float32, ldd int, out []float32)
 
 	gelu         func(y, x []float32)
-	geluBackward func(dx, dy, x []float32)
+	geluBackward func(dx, dy, x []float32, add bool)
+	// expShiftSum sets y[i] = exp(y[i] − shift), 0 below −87, and returns
+	// the sum.
+	expShiftSum func(y []float32, shift float32) float32
 }
 
 // tiers lists every tier compiled into this binary, best first.

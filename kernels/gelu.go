@@ -18,20 +18,21 @@ func GELU(y, x []float32) {
 	current.Load().gelu(y, x)
 }
 
-// GELUBackward adds the gradient through GELU to dx:
+// GELUBackward adds the gradient through GELU to dx, or with add false
+// writes it (dx is then not read):
 //
 //	for i := range x {
 //		Φ := 0.5 * (1 + Erf(x[i]/√2))
 //		φ := Exp(-x[i]*x[i]/2) / √(2π)
-//		dx[i] += dy[i] * (Φ + x[i]*φ)
+//		dx[i] += dy[i] * (Φ + x[i]*φ) // dx[i] = … when !add
 //	}
 //
 // It panics if dx or dy is shorter than x.
-func GELUBackward(dx, dy, x []float32) {
+func GELUBackward(dx, dy, x []float32, add bool) {
 	if len(dx) < len(x) || len(dy) < len(x) {
 		panic(fmt.Sprintf("kernels: GELUBackward: len(dx)=%d, len(dy)=%d < len(x)=%d", len(dx), len(dy), len(x)))
 	}
-	current.Load().geluBackward(dx, dy, x)
+	current.Load().geluBackward(dx, dy, x, add)
 }
 
 const (
@@ -46,11 +47,15 @@ func geluGeneric(y, x []float32) {
 	}
 }
 
-func geluBackwardGeneric(dx, dy, x []float32) {
+func geluBackwardGeneric(dx, dy, x []float32, add bool) {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	for i, v := range x {
 		cdf := 0.5 * (1 + Erf(v*invSqrt2))
 		pdf := invSqrt2Pi * Exp(-0.5*v*v)
-		dx[i] += dy[i] * (cdf + v*pdf)
+		g := dy[i] * (cdf + v*pdf)
+		if add {
+			g += dx[i]
+		}
+		dx[i] = g
 	}
 }

@@ -38,7 +38,12 @@ func TestGELU(t *testing.T) {
 			}
 			dx0 := append([]float32(nil), dx...)
 			GELU(y, x)
-			GELUBackward(dx, dy, x)
+			GELUBackward(dx, dy, x, true)
+			set := make([]float32, n)
+			for i := range set {
+				set[i] = float32(math.NaN()) // must not be read
+			}
+			GELUBackward(set, dy, x, false)
 			for i, v := range x {
 				wy, wg := refGELU(float64(v))
 				ax := math.Abs(float64(v))
@@ -49,6 +54,9 @@ func TestGELU(t *testing.T) {
 				tol := 6e-7*(1+ax)*math.Abs(float64(dy[i])) + 3e-7*math.Abs(float64(dx0[i]))
 				if d := math.Abs(float64(dx[i]) - want); d > tol {
 					t.Fatalf("GELUBackward at x=%v: %v, want %v (error %.3g > %.3g)", v, dx[i], want, d, tol)
+				}
+				if d := math.Abs(float64(set[i]) - float64(dy[i])*wg); !(d <= 6e-7*(1+ax)*math.Abs(float64(dy[i]))) {
+					t.Fatalf("GELUBackward (set) at x=%v: %v, want %v", v, set[i], float64(dy[i])*wg)
 				}
 			}
 			gy.check(t, "GELU y")
@@ -71,7 +79,7 @@ func BenchmarkGELU(b *testing.B) {
 		})
 		b.Run("backward", func(b *testing.B) {
 			for b.Loop() {
-				GELUBackward(y, x, x)
+				GELUBackward(y, x, x, true)
 			}
 			b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
 		})

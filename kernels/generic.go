@@ -17,6 +17,7 @@ func genericTier() *tier {
 
 		gelu:         geluGeneric,
 		geluBackward: geluBackwardGeneric,
+		expShiftSum:  expShiftSumGeneric,
 	}
 }
 

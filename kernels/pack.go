@@ -32,13 +32,21 @@ func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32, 
 // packB copies the kb×nb block of op(B) at depth pc.., columns jc.. into
 // dst as micro-panels of nr columns: panel q holds, for each p < kb, the nr values
 // op(B)[pc+p, jc+q*nr+j] at dst[q*nr*kb + p*nr + j]. Columns past nb are zero.
-func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr int, dst []float32) {
+//
+// copy16, if not nil, copies kb rows of 16 floats at stride ld into a
+// contiguous panel.
+func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr int, dst []float32, copy16 func(dst, src []float32, ld, kb int)) {
 	for j0 := 0; j0 < nb; j0 += nr {
 		cols := min(nr, nb-j0)
 		d := dst[j0*kb : j0*kb+nr*kb]
 		if !trans {
 			// op(B)[p, j] = b[p*ldb+j]: each depth step is a contiguous run.
-			copyRuns(d, nr, b[pc*ldb+jc+j0:], ldb, cols, kb)
+			src := b[pc*ldb+jc+j0:]
+			if copy16 != nil && cols == 16 && nr == 16 && kb > 0 {
+				copy16(d, src, ldb, kb)
+				continue
+			}
+			copyRuns(d, nr, src, ldb, cols, kb)
 			continue
 		}
 		gatherRows(d, nr, b[(jc+j0)*ldb+pc:], ldb, cols, kb)

@@ -227,7 +227,7 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, bp)
+			packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, bp, t.copy16)
 			for ic := m0; ic < m1; ic += t.mc {
 				mb := min(t.mc, m1-ic)
 				if !p.directA {

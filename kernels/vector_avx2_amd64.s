@@ -333,3 +333,32 @@ gather_loop:
 	JNZ  gather_loop
 	VZEROUPPER
 	RET
+
+// func copy16AVX2(dst, src *float32, ld, kb int)
+//	For p < kb: dst[p*16 : p*16+16] = src[p*ld : p*ld+16] (packing a B panel
+//	whose depth steps are contiguous rows).
+//	Register plan: DI dst, SI src, R9 ld in bytes, CX rows left; Y0, Y1 the
+//	two halves of a row.
+//	Loop structure: one row (two loads, two stores) per iteration.
+TEXT ·copy16AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R9
+	SHLQ $2, R9
+	MOVQ kb+24(FP), CX
+
+copy16_loop:
+	TESTQ   CX, CX
+	JZ      copy16_done
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R9, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JMP     copy16_loop
+
+copy16_done:
+	VZEROUPPER
+	RET

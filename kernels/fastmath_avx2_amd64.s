@@ -1,11 +1,13 @@
 //go:build !purego
 
-// AVX2+FMA GELU (erf form) forward and backward, eight float32 per step.
+// AVX2+FMA elementwise math, eight float32 per step: GELU (erf form)
+// forward and backward, and the exponentials of a softmax row.
 //
 // func geluAVX2(y, x *float32, n8 int)
 //	y[i] = x[i]·Φ(x[i]) = ½·x[i]·(1 + erf(x[i]/√2)) for i < n8 (a multiple of 8).
-// func geluBackwardAVX2(dx, dy, x *float32, n8 int)
-//	dx[i] += dy[i]·(Φ(x[i]) + x[i]·φ(x[i])), φ(x) = exp(−x²/2)/√(2π).
+// func geluBackwardAVX2(dx, dy, x *float32, n8 int, add bool)
+//	dx[i] += dy[i]·(Φ(x[i]) + x[i]·φ(x[i])), φ(x) = exp(−x²/2)/√(2π); with
+//	add false, dx[i] = dy[i]·(…) and dx is not read.
 //
 // erf(u), u = x/√2, as kernels.Erf computes it: for |u| < 1 the Cephes erff
 // polynomial u·P(u²); otherwise 1 − t·Q(t)·exp(−u²) with t = 1/(1 + p·|u|)
@@ -148,11 +150,12 @@ gelu_done:
 	VZEROUPPER
 	RET
 
-TEXT ·geluBackwardAVX2(SB), NOSPLIT, $0-32
+TEXT ·geluBackwardAVX2(SB), NOSPLIT, $0-33
 	MOVQ dx+0(FP), DX
 	MOVQ dy+8(FP), DI
 	MOVQ x+16(FP), SI
 	MOVQ n8+24(FP), CX
+	MOVB add+32(FP), AX
 
 geluback_loop:
 	CMPQ        CX, $8
@@ -165,9 +168,18 @@ geluback_loop:
 	VMULPS      Y0, Y11, Y11
 	VFMADD231PS geluInvSqrt2Pi<>(SB), Y11, Y10
 	VMOVUPS     (DI), Y12
+	TESTB       AL, AL
+	JZ          geluback_set
 	VMOVUPS     (DX), Y13
 	VFMADD231PS Y12, Y10, Y13
 	VMOVUPS     Y13, (DX)
+	JMP         geluback_next
+
+geluback_set:
+	VMULPS  Y12, Y10, Y13
+	VMOVUPS Y13, (DX)
+
+geluback_next:
 	ADDQ        $32, SI
 	ADDQ        $32, DI
 	ADDQ        $32, DX
@@ -175,5 +187,44 @@ geluback_loop:
 	JMP         geluback_loop
 
 geluback_done:
+	VZEROUPPER
+	RET
+
+// func expShiftSumAVX2(y *float32, n8 int, shift float32) float32
+//	y[i] = exp(y[i] − shift) for i < n8 (a multiple of 8), in place, and
+//	returns Σ y[i]. Arguments below −87 (masked entries) give exactly 0.
+//	Register plan: DI y, CX elements left; Y0 the shift, Y1 values (the exp
+//	argument and result), Y2 the mask of arguments ≥ −87, Y3 Y4 exp
+//	temporaries, Y5 eight partial sums; X6 reduction scratch.
+//	Loop structure: for each 8 elements { load, subtract the shift, exp,
+//	zero the masked lanes, store, add to the sums }; then reduce the sums.
+TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	MOVQ         n8+8(FP), CX
+	VBROADCASTSS shift+16(FP), Y0
+	VXORPS       Y5, Y5, Y5
+
+expsum_loop:
+	CMPQ    CX, $8
+	JLT     expsum_reduce
+	VMOVUPS (DI), Y1
+	VSUBPS  Y0, Y1, Y1
+	VCMPPS  $13, expLo<>(SB), Y1, Y2 // Y2 = (Y1 >= -87)
+	EXP(Y1, Y3, Y4)
+	VANDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (DI)
+	VADDPS  Y1, Y5, Y5
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     expsum_loop
+
+expsum_reduce:
+	VEXTRACTF128 $1, Y5, X6
+	VADDPS       X6, X5, X5
+	VMOVHLPS     X5, X5, X6
+	VADDPS       X6, X5, X5
+	VMOVSHDUP    X5, X6
+	VADDSS       X6, X5, X5
+	VMOVSS       X5, ret+24(FP)
 	VZEROUPPER
 	RET
