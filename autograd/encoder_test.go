@@ -50,9 +50,7 @@ func (e *encoder) resolve() {
 	}
 }
 
-func linear(tp *Tape, in *Var, wb [2]*Var) *Var {
-	return tp.Add(tp.MatMul(in, wb[0], false, true), wb[1])
-}
+func linear(tp *Tape, in *Var, wb [2]*Var) *Var { return tp.Linear(in, wb[0], wb[1]) }
 
 // step runs the forward pass on x [B, T, C] with a 0/1 mask [B, T] and
 // returns the last hidden states, the pooled vectors, the scores and the

@@ -33,6 +33,7 @@ const (
 	opSum
 	opMean
 	opAttention
+	opLinear
 	numOps
 )
 
@@ -44,7 +45,7 @@ var opNames = [numOps]string{
 	opSplitHeads: "SplitHeads", opMergeHeads: "MergeHeads", opConcat: "Concat",
 	opMeanPool: "MeanPool", opCLSPool: "CLSPool", opL2Normalize: "L2Normalize",
 	opCrossEntropy: "CrossEntropy", opBCEWithLogits: "BCEWithLogits", opSum: "Sum",
-	opMean: "Mean", opAttention: "Attention",
+	opMean: "Mean", opAttention: "Attention", opLinear: "Linear",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.
@@ -57,7 +58,7 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 	opSplitHeads: splitHeadsBackward, opMergeHeads: mergeHeadsBackward, opConcat: concatBackward,
 	opMeanPool: meanPoolBackward, opCLSPool: clsPoolBackward, opL2Normalize: l2NormalizeBackward,
 	opCrossEntropy: crossEntropyBackward, opBCEWithLogits: bceBackward, opSum: sumBackward,
-	opMean: meanBackward, opAttention: attentionBackward,
+	opMean: meanBackward, opAttention: attentionBackward, opLinear: linearBackward,
 }
 
 // runFns[k] computes rows [lo, hi) of op k's current phase when the op is

@@ -138,6 +138,18 @@ func TestGradients(t *testing.T) {
 			Build:  func(t *Tape, in []*Var) *Var { return t.MatMul(in[0], in[1], false, false) },
 			Ref:    func(in [][]float64) []float64 { return refMatMul(in[0], in[1], 6, 5, 4, false, false) },
 		},
+		GradCheck{Name: "Linear", Inputs: []*tensor.Tensor{randT(g, 2, 3, 4), randT(g, 5, 4), randT(g, 5)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Linear(in[0], in[1], in[2]) },
+			Ref: func(in [][]float64) []float64 {
+				y := refMatMul(in[0], in[1], 6, 5, 4, false, true)
+				for i := range y {
+					y[i] += in[2][i%5]
+				}
+				return y
+			}},
+		GradCheck{Name: "Linear without bias", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 2, 4)},
+			Build: func(t *Tape, in []*Var) *Var { return t.Linear(in[0], in[1], nil) },
+			Ref:   func(in [][]float64) []float64 { return refMatMul(in[0], in[1], 3, 2, 4, false, true) }},
 		GradCheck{Name: "Add", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a + b })},

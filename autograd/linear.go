@@ -1,0 +1,56 @@
+package autograd
+
+import "github.com/rrra/rrra/kernels"
+
+// Linear returns x·Wᵀ + b, the fully connected layer in Hugging Face's
+// layout: x is [..., in] (any rank ≥ 1, taken as rows), w is [out, in], b is
+// [out] or nil. It is MatMul(x, w, false, true) followed by Add(·, b), fused:
+// the result's rows start as copies of b and one SGEMM adds x·Wᵀ into them.
+//
+// Backward: dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy.
+func (t *Tape) Linear(x, w, b *Var) *Var {
+	if t.err != nil {
+		return &t.dummy
+	}
+	xs, ws := x.Value.Shape, w.Value.Shape
+	if xs.Rank() == 0 || ws.Rank() != 2 || ws.Dim(1) != xs.Cols() {
+		return t.fail(opLinear, "%w: input %v and weight %v (want [..., in] and [out, in])", ErrShape, xs, ws)
+	}
+	out, in := ws.Dim(0), ws.Dim(1)
+	if b != nil && (b.Value.Shape.Rank() != 1 || b.Value.Shape.Dim(0) != out) {
+		return t.fail(opLinear, "%w: bias %v for %d outputs", ErrShape, b.Value.Shape, out)
+	}
+	var o *op
+	if b != nil {
+		o = t.record(opLinear, xs.WithDim(-1, out), x, w, b)
+	} else {
+		o = t.record(opLinear, xs.WithDim(-1, out), x, w)
+	}
+	rows := xs.Rows()
+	y := o.out.Value.Data
+	o.n[0], o.n[1], o.n[2] = rows, out, in
+	kernels.Sgemm(false, true, rows, out, in, 1, x.Value.Data, in, w.Value.Data, in, 0, y, out)
+	if b != nil {
+		for r := 0; r < rows; r++ {
+			kernels.Axpy(1, b.Value.Data, y[r*out:(r+1)*out])
+		}
+	}
+	return o.out
+}
+
+func linearBackward(t *Tape, o *op) {
+	x, w, b := o.in[0], o.in[1], o.in[2]
+	rows, out, in := o.n[0], o.n[1], o.n[2]
+	dy := o.out.Grad
+	if x.needsGrad {
+		dx, beta := t.gradBeta(x)
+		kernels.Sgemm(false, false, rows, in, out, 1, dy, out, w.Value.Data, in, beta, dx, in)
+	}
+	if w.needsGrad {
+		dw, beta := t.gradBeta(w)
+		kernels.Sgemm(true, false, out, in, rows, 1, dy, out, x.Value.Data, in, beta, dw, in)
+	}
+	if b != nil && b.needsGrad {
+		addRowSums(t.grad(b), dy, out)
+	}
+}
