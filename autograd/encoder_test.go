@@ -77,10 +77,8 @@ func (e *encoder) step(tp *Tape, x *Var, mask *tensor.Tensor) (h, pooled, scores
 	scale := float32(1 / math.Sqrt(float64(C/e.heads)))
 	h = x
 	for _, w := range e.lw {
-		q := tp.SplitHeads(linear(tp, h, w.q), e.heads)
-		k := tp.SplitHeads(linear(tp, h, w.k), e.heads)
-		v := tp.SplitHeads(linear(tp, h, w.v), e.heads)
-		ctx := tp.MergeHeads(tp.Attention(q, k, v, e.additive, scale))
+		q, k, v := linear(tp, h, w.q), linear(tp, h, w.k), linear(tp, h, w.v)
+		ctx := tp.MultiHeadAttention(q, k, v, e.heads, e.additive, scale)
 		a := tp.Dropout(linear(tp, ctx, w.ao), e.drop)
 		h = tp.LayerNorm(tp.Add(h, a), w.aln[0], w.aln[1], e.eps)
 		ff := tp.Dropout(linear(tp, tp.GELU(linear(tp, h, w.i)), w.o), e.drop)

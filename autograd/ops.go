@@ -34,6 +34,7 @@ const (
 	opMean
 	opAttention
 	opLinear
+	opMultiHeadAttention
 	numOps
 )
 
@@ -46,6 +47,7 @@ var opNames = [numOps]string{
 	opMeanPool: "MeanPool", opCLSPool: "CLSPool", opL2Normalize: "L2Normalize",
 	opCrossEntropy: "CrossEntropy", opBCEWithLogits: "BCEWithLogits", opSum: "Sum",
 	opMean: "Mean", opAttention: "Attention", opLinear: "Linear",
+	opMultiHeadAttention: "MultiHeadAttention",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.
@@ -59,6 +61,7 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 	opMeanPool: meanPoolBackward, opCLSPool: clsPoolBackward, opL2Normalize: l2NormalizeBackward,
 	opCrossEntropy: crossEntropyBackward, opBCEWithLogits: bceBackward, opSum: sumBackward,
 	opMean: meanBackward, opAttention: attentionBackward, opLinear: linearBackward,
+	opMultiHeadAttention: multiHeadAttentionBackward,
 }
 
 // runFns[k] computes rows [lo, hi) of op k's current phase when the op is
@@ -66,7 +69,7 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 // one goroutine.
 var runFns = [numOps]func(o *op, lo, hi int){
 	opGELU: geluRun, opSoftmax: softmaxRun, opLogSoftmax: softmaxRun,
-	opLayerNorm: layerNormRun, opAttention: attentionRun,
+	opLayerNorm: layerNormRun, opAttention: attentionRun, opMultiHeadAttention: attentionRun,
 }
 
 // Run computes rows [lo, hi) of o's current phase (it makes *op a

@@ -372,6 +372,36 @@ func TestGradients(t *testing.T) {
 		GradCheck{Name: "Attention masked", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 4), randT(g, 2, 2, 5, 4), randT(g, 2, 2, 5, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], mask, 0.5) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], mask, 2, 2, 3, 5, 4, 0.5) }},
+		GradCheck{Name: "MultiHeadAttention masked", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 2, 5, 8), randT(g, 2, 5, 8)},
+			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttention(in[0], in[1], in[2], 2, mask, 0.5) },
+			Ref: func(in [][]float64) []float64 {
+				// Split heads, attend, merge: [B, T, H·D] ↔ [B, H, T, D].
+				split := func(x []float64, tt int) []float64 {
+					y := make([]float64, len(x))
+					for b := 0; b < 2; b++ {
+						for h := 0; h < 2; h++ {
+							for i := 0; i < tt; i++ {
+								for e := 0; e < 4; e++ {
+									y[((b*2+h)*tt+i)*4+e] = x[(b*tt+i)*8+h*4+e]
+								}
+							}
+						}
+					}
+					return y
+				}
+				o := refAttention(split(in[0], 3), split(in[1], 5), split(in[2], 5), mask, 2, 2, 3, 5, 4, 0.5)
+				y := make([]float64, len(o))
+				for b := 0; b < 2; b++ {
+					for h := 0; h < 2; h++ {
+						for i := 0; i < 3; i++ {
+							for e := 0; e < 4; e++ {
+								y[(b*3+i)*8+h*4+e] = o[((b*2+h)*3+i)*4+e]
+							}
+						}
+					}
+				}
+				return y
+			}},
 		GradCheck{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], nil, 0.7) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], nil, 1, 3, 4, 4, 2, 0.7) }},

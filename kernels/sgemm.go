@@ -42,35 +42,49 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 func SgemmBatched(transA, transB bool, batch, m, n, k int, alpha float32,
 	a []float32, lda, strideA int, b []float32, ldb, strideB int,
 	beta float32, c []float32, ldc, strideC int) {
-	if batch < 0 || strideA < 0 || strideB < 0 || strideC < 0 {
-		panic(fmt.Sprintf("kernels: SgemmBatched: negative batch %d or stride (%d, %d, %d)", batch, strideA, strideB, strideC))
+	SgemmBatched2D(transA, transB, batch, 1, m, n, k, alpha, a, lda, strideA, 0, b, ldb, strideB, 0, beta, c, ldc, strideC, 0)
+}
+
+// SgemmBatched2D is SgemmBatched over a two-level grid of products: product
+// (i, j), i < nb1, j < nb2, has X_ij starting at x[i*sx1 + j*sx2]. Attention
+// heads stored inside rows use it: for Q of shape [B, T, H·D], head h of
+// batch element b starts at b·T·H·D + h·D with row stride H·D. Two products
+// must not share elements of C (unless there is only one).
+func SgemmBatched2D(transA, transB bool, nb1, nb2, m, n, k int, alpha float32,
+	a []float32, lda, sa1, sa2 int, b []float32, ldb, sb1, sb2 int,
+	beta float32, c []float32, ldc, sc1, sc2 int) {
+	if nb1 < 0 || nb2 < 0 || sa1 < 0 || sa2 < 0 || sb1 < 0 || sb2 < 0 || sc1 < 0 || sc2 < 0 {
+		panic(fmt.Sprintf("kernels: SgemmBatched: negative count (%d, %d) or stride", nb1, nb2))
 	}
+	batch := nb1 * nb2
 	if batch == 0 {
 		return
 	}
-	if batch > 1 && strideC == 0 {
-		panic("kernels: SgemmBatched: strideC is 0 for more than one product")
+	if batch > 1 && ((nb1 > 1 && sc1 == 0) || (nb2 > 1 && sc2 == 0)) {
+		panic("kernels: SgemmBatched: a stride of C is 0 for more than one product")
 	}
-	last := batch - 1
-	checkGemm(transA, transB, m, n, k, a[min(last*strideA, len(a)):], lda, b[min(last*strideB, len(b)):], ldb, c[min(last*strideC, len(c)):], ldc)
+	i, j := nb1-1, nb2-1
+	checkGemm(transA, transB, m, n, k, a[min(i*sa1+j*sa2, len(a)):], lda, b[min(i*sb1+j*sb2, len(b)):], ldb, c[min(i*sc1+j*sc2, len(c)):], ldc)
 	nt := min(Threads(), batch)
 	if flops := 2 * float64(m) * float64(n) * float64(k) * float64(batch); flops < minParallelFlops {
 		nt = 1
 	}
-	j := batchPool.Get().(*batchJob)
-	*j = batchJob{p: gemmProblem{t: current.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
+	job := batchPool.Get().(*batchJob)
+	*job = batchJob{p: gemmProblem{t: current.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc},
-		strideA: strideA, strideB: strideB, strideC: strideC}
-	parallelRun(nt, batch, j)
-	*j = batchJob{}
-	batchPool.Put(j)
+		nb2: nb2, sa1: sa1, sa2: sa2, sb1: sb1, sb2: sb2, sc1: sc1, sc2: sc2}
+	parallelRun(nt, batch, job)
+	*job = batchJob{}
+	batchPool.Put(job)
 }
 
-// batchJob computes products [lo, hi) of a SgemmBatched call, each on one
-// goroutine; p holds the arguments with a, b and c at product 0.
+// batchJob computes products [lo, hi) of a SgemmBatched2D call (product s
+// is (s/nb2, s%nb2)), each on one goroutine; p holds the arguments with a, b
+// and c at product (0, 0).
 type batchJob struct {
-	p                         gemmProblem
-	strideA, strideB, strideC int
+	p                            gemmProblem
+	nb2                          int
+	sa1, sa2, sb1, sb2, sc1, sc2 int
 }
 
 var batchPool = sync.Pool{New: func() any { return new(batchJob) }}
@@ -78,8 +92,9 @@ var batchPool = sync.Pool{New: func() any { return new(batchJob) }}
 func (j *batchJob) Run(lo, hi int) {
 	p := &j.p
 	for s := lo; s < hi; s++ {
+		i, k := s/j.nb2, s%j.nb2
 		gemm(p.t, 1, p.transA, p.transB, p.m, p.n, p.k, p.alpha,
-			p.a[s*j.strideA:], p.lda, p.b[s*j.strideB:], p.ldb, p.beta, p.c[s*j.strideC:], p.ldc)
+			p.a[i*j.sa1+k*j.sa2:], p.lda, p.b[i*j.sb1+k*j.sb2:], p.ldb, p.beta, p.c[i*j.sc1+k*j.sc2:], p.ldc)
 	}
 }
 

@@ -303,3 +303,30 @@ func TestSgemmNoAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmBatched2D checks the two-level grid against per-product Sgemm
+// calls, with products interleaved inside rows as attention heads are.
+func TestSgemmBatched2D(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(51, 52))
+		const nb1, nb2, m, n, k = 3, 4, 5, 6, 7
+		// A: [nb1, m, nb2·k] (head j at column j·k); B: [nb1, nb2, k, n];
+		// C: [nb1, m, nb2·n].
+		a, b, c := make([]float32, nb1*m*nb2*k), make([]float32, nb1*nb2*k*n), make([]float32, nb1*m*nb2*n)
+		fillRandom(r, a)
+		fillRandom(r, b)
+		fillRandom(r, c)
+		want := append([]float32(nil), c...)
+		for i := 0; i < nb1; i++ {
+			for j := 0; j < nb2; j++ {
+				Sgemm(false, false, m, n, k, 0.5, a[i*m*nb2*k+j*k:], nb2*k, b[(i*nb2+j)*k*n:], n, 0.25, want[i*m*nb2*n+j*n:], nb2*n)
+			}
+		}
+		SgemmBatched2D(false, false, nb1, nb2, m, n, k, 0.5, a, nb2*k, m*nb2*k, k, b, n, nb2*k*n, k*n, 0.25, c, nb2*n, m*nb2*n, n)
+		for i := range c {
+			if c[i] != want[i] {
+				t.Fatalf("element %d: %v, want %v (per-product Sgemm)", i, c[i], want[i])
+			}
+		}
+	})
+}
