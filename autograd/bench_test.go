@@ -52,3 +52,80 @@ func BenchmarkBlockStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOps times each op's forward and backward together on the sizes
+// of the block step (8192 tokens × 256 features, FFN 1024, 4 heads of 64,
+// sequences of 128), reporting ns/op and allocs/op (0 in steady state).
+func BenchmarkOps(b *testing.B) {
+	const B, T, C, H, FF = 64, 128, 256, 4, 1024
+	g := tensor.NewRNG(5)
+	rnd := func(dims ...int) *tensor.Tensor {
+		x := tensor.New(tensor.S(dims...))
+		g.Normal(x, 0, 1)
+		return x
+	}
+	x, x2, w, bias := rnd(B, T, C), rnd(B, T, C), rnd(C, C), rnd(C)
+	ff, w1 := rnd(B, T, FF), rnd(FF, C)
+	mask := tensor.New(tensor.S(B, T))
+	pool := tensor.New(tensor.S(B, T))
+	pool.Fill(1)
+	ids := make([]int32, B*T)
+	for i := range ids {
+		ids[i] = int32(g.IntN(30522))
+	}
+	table := rnd(30522, C)
+	logits := rnd(B/2, B/2)
+	targets := make([]int32, B/2)
+	for i := range targets {
+		targets[i] = int32(i)
+	}
+	ops := []struct {
+		name string
+		f    func(t *Tape, in []*Var) *Var
+		in   []*tensor.Tensor
+	}{
+		{"Linear", func(t *Tape, in []*Var) *Var { return t.Linear(in[0], in[1], in[2]) }, []*tensor.Tensor{x, w, bias}},
+		{"LinearFFN", func(t *Tape, in []*Var) *Var { return t.Linear(in[0], in[1], nil) }, []*tensor.Tensor{x, w1}},
+		{"Add", func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) }, []*tensor.Tensor{x, x2}},
+		{"GELU", func(t *Tape, in []*Var) *Var { return t.GELU(in[0]) }, []*tensor.Tensor{ff}},
+		{"LayerNorm", func(t *Tape, in []*Var) *Var { return t.LayerNorm(in[0], in[1], in[2], 1e-12) }, []*tensor.Tensor{x, bias, bias}},
+		{"MultiHeadAttention", func(t *Tape, in []*Var) *Var {
+			return t.MultiHeadAttention(in[0], in[1], in[2], H, mask, 0.125)
+		}, []*tensor.Tensor{x, x2, x}},
+		{"Softmax", func(t *Tape, in []*Var) *Var { return t.Softmax(in[0], nil) }, []*tensor.Tensor{ff}},
+		{"Embedding", func(t *Tape, in []*Var) *Var { return t.Embedding(in[0], ids) }, []*tensor.Tensor{table}},
+		{"MeanPool", func(t *Tape, in []*Var) *Var { return t.MeanPool(in[0], pool) }, []*tensor.Tensor{x}},
+		{"L2Normalize", func(t *Tape, in []*Var) *Var { return t.L2Normalize(in[0], 1e-12) }, []*tensor.Tensor{x}},
+		{"CrossEntropy", func(t *Tape, in []*Var) *Var { return t.CrossEntropy(in[0], targets) }, []*tensor.Tensor{logits}},
+		{"Dropout", func(t *Tape, in []*Var) *Var { return t.Dropout(in[0], 0.1) }, []*tensor.Tensor{x}},
+	}
+	for _, op := range ops {
+		b.Run(op.name, func(b *testing.B) {
+			tp := NewTape(1)
+			seed := make([]float32, 0)
+			vars := make([]*Var, len(op.in))
+			run := func() {
+				tp.Reset()
+				for i, in := range op.in {
+					vars[i] = tp.Leaf(in)
+				}
+				out := op.f(tp, vars)
+				if cap(seed) < len(out.Data()) {
+					seed = make([]float32, len(out.Data()))
+					for i := range seed {
+						seed[i] = 1
+					}
+				}
+				if err := tp.BackwardFrom(out, seed[:len(out.Data())]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			run()
+			run()
+			b.ReportAllocs()
+			for b.Loop() {
+				run()
+			}
+		})
+	}
+}

@@ -41,9 +41,9 @@ done
 setup='newEncoderParams|runtime\.mallocgc|runtime\.gcBgMarkWorker|runtime\.bgsweep'
 split() { # threads -> CPU time under the GEMM driver, and in the steps
 	(cd autograd && "$tmp/autograd.test" -test.run '^$' -test.bench "BlockStep/t$1\$" -test.benchtime 3x -test.cpuprofile "$tmp/cpu$1.prof" >/dev/null)
-	total=$(go tool pprof -top -ignore "$setup" "$tmp/autograd.test" "$tmp/cpu$1.prof" 2>/dev/null |
+	total=$(go tool pprof -top -nodefraction=0 -nodecount=100000 -ignore "$setup" "$tmp/autograd.test" "$tmp/cpu$1.prof" 2>/dev/null |
 		awk '/Showing nodes accounting for/ { sub(",", "", $5); print $5 }')
-	gemm=$(go tool pprof -top -focus 'kernels\.\(\*gemmProblem\)\.run' "$tmp/autograd.test" "$tmp/cpu$1.prof" 2>/dev/null |
+	gemm=$(go tool pprof -top -nodefraction=0 -nodecount=100000 -focus 'kernels\.\(\*gemmProblem\)\.run' "$tmp/autograd.test" "$tmp/cpu$1.prof" 2>/dev/null |
 		awk '/Showing nodes accounting for/ { sub(",", "", $5); print $5 }')
 	echo "$gemm $total"
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates bench/RESULTS.md: the machine (rrra info), the SGEMM peer
-# table (OpenBLAS through numpy, gonum), and the Go benchmarks of Dot and
-# of the micro-kernels alone. Run from the repository root on a quiet
-# machine; it takes about ten minutes on two cores and installs nothing
-# (see bench/README.md for what the OpenBLAS column needs).
+# table (OpenBLAS through numpy, gonum), the Go benchmarks of Dot and of the
+# micro-kernels alone, the autograd block step against PyTorch, and the
+# per-op autograd benchmarks. Run from the repository root on a quiet
+# machine; it takes about twenty minutes on two cores and installs nothing
+# (see bench/README.md for what the OpenBLAS and PyTorch columns need).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/RESULTS.md
@@ -33,6 +34,23 @@ trap 'rm -f "$tmp"' EXIT
 	echo
 	echo '```text'
 	go test -run '^$' -bench 'Dot|MicroKernel' -count 5 ./kernels | grep -E '^(Benchmark|cpu|goos|goarch)'
+	echo '```'
+	echo
+	echo "## Training step: autograd against PyTorch (\`bash bench/blockstep.sh 5\`)"
+	echo
+	echo "One forward and backward step of a two-layer BERT-style post-LN encoder (hidden 256,"
+	echo "4 heads, FFN 1024, batch 64 × 128 tokens, mean-pooled InfoNCE, no dropout):"
+	echo "autograd's BenchmarkBlockStep against bench/blockstep_torch.py (PyTorch"
+	echo "$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo 'n/a'), CPU)."
+	echo
+	bash bench/blockstep.sh 5
+	echo
+	echo "## Autograd ops, forward and backward (\`go test -run '^\$' -bench BenchmarkOps -benchtime 20x ./autograd\`)"
+	echo
+	echo "Sizes of the block step: 8192 tokens × 256 features (FFN 1024, 4 heads, sequences of 128)."
+	echo
+	echo '```text'
+	go test -run '^$' -bench 'BenchmarkOps' -benchtime 20x ./autograd | grep -E '^Benchmark'
 	echo '```'
 } >"$tmp"
 mv "$tmp" "$out"
