@@ -1,10 +1,6 @@
 package autograd
 
-import (
-	"math"
-
-	"github.com/rrra/rrra/kernels"
-)
+import "github.com/rrra/rrra/kernels"
 
 // LayerNorm normalises each row of x (its last dimension, width C) to zero
 // mean and unit variance, then scales by gamma and shifts by beta (both [C]):
@@ -13,7 +9,7 @@ import (
 //
 // Backward, with x̂ = (x − μ)·r and g = dy ⊙ γ: dγ = Σ_rows dy ⊙ x̂,
 // dβ = Σ_rows dy, dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂)). The forward saves μ
-// and r per row.
+// and r per row. Rows run in kernels.LayerNormRow and LayerNormRowBackward.
 func (t *Tape) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	if t.err != nil {
 		return &t.dummy
@@ -40,45 +36,11 @@ func layerNormRun(o *op, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		xr := x[r*c : (r+1)*c]
 		if o.phase == 1 {
-			dy, dx := o.out.Grad[r*c:(r+1)*c], o.in[0].Grad[r*c:(r+1)*c]
-			mu, rs := mean[r], rstd[r]
-			var sg, sgx float64
-			for j, v := range xr {
-				g := dy[j] * gamma[j]
-				sg += float64(g)
-				sgx += float64(g) * float64((v-mu)*rs)
-			}
-			mg, mgx := float32(sg/float64(c)), float32(sgx/float64(c))
-			if o.n[1] == 1 { // the gradient buffer is fresh: write, don't add
-				for j, v := range xr {
-					xh := (v - mu) * rs
-					dx[j] = rs * (dy[j]*gamma[j] - mg - xh*mgx)
-				}
-				continue
-			}
-			for j, v := range xr {
-				xh := (v - mu) * rs
-				dx[j] += rs * (dy[j]*gamma[j] - mg - xh*mgx)
-			}
+			kernels.LayerNormRowBackward(o.in[0].Grad[r*c:(r+1)*c], o.out.Grad[r*c:(r+1)*c], xr, gamma,
+				mean[r], rstd[r], o.n[1] == 0)
 			continue
 		}
-		var s float64
-		for _, v := range xr {
-			s += float64(v)
-		}
-		mu := s / float64(c)
-		var ss float64
-		for _, v := range xr {
-			d := float64(v) - mu
-			ss += d * d
-		}
-		rs := 1 / math.Sqrt(ss/float64(c)+float64(o.f[0]))
-		mean[r], rstd[r] = float32(mu), float32(rs)
-		y := o.out.Value.Data[r*c : (r+1)*c]
-		m32, r32 := float32(mu), float32(rs)
-		for j, v := range xr {
-			y[j] = (v-m32)*r32*gamma[j] + beta[j]
-		}
+		mean[r], rstd[r] = kernels.LayerNormRow(o.out.Value.Data[r*c:(r+1)*c], xr, gamma, beta, o.f[0])
 	}
 }
 

@@ -35,6 +35,7 @@ var avxBase = map[string]bool{
 	"VUNPCKLPS": true, "VUNPCKHPS": true, "VSHUFPS": true, "VPERM2F128": true, "VMOVSD": true,
 	"VMAXPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
 	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true, "VSUBPS": true,
+	"VSQRTSS": true, "VDIVSS": true, "VMOVD": true, "VCVTSI2SSQ": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
@@ -44,7 +45,7 @@ var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true}
 var scalarOK = map[string]bool{
 	"MOVQ": true, "MOVL": true, "SHLQ": true, "SHLL": true, "ADDQ": true, "SUBQ": true,
 	"SHRQ": true, "CMPQ": true, "TESTQ": true, "MOVB": true, "TESTB": true, "DECQ": true, "LEAQ": true, "XORQ": true,
-	"JMP": true, "JLT": true, "JZ": true, "JNZ": true, "RET": true,
+	"JMP": true, "JLT": true, "JGE": true, "JZ": true, "JNZ": true, "RET": true,
 }
 
 var (

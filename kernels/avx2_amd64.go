@@ -30,6 +30,9 @@ func avx2Tier() *tier {
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
 		expShiftSum:  expShiftSumAVX2Slice,
+
+		layerNorm:         layerNormAVX2Slice,
+		layerNormBackward: layerNormBackwardAVX2Slice,
 	}
 	// AVX2 without FMA exists (some VIA and emulated CPUs); check both.
 	switch {
@@ -196,4 +199,31 @@ func expShiftSumAVX2Slice(y []float32, shift float32) float32 {
 		s = expShiftSumAVX2(&y[0], n8, shift)
 	}
 	return s + expShiftSumGeneric(y[n8:], shift)
+}
+
+//go:noescape
+func layerNormRowAVX2(y, x, gamma, beta *float32, n8 int, eps float32) (mean, rstd float32)
+
+//go:noescape
+func layerNormRowBackwardAVX2(dx, dy, x, gamma *float32, n8 int, mean, rstd float32, add bool)
+
+// layerNormAVX2Slice runs the assembly on rows whose width is a multiple
+// of 8 (BERT's are) and Go on others.
+func layerNormAVX2Slice(y, x, gamma, beta []float32, eps float32) (float32, float32) {
+	n := len(x)
+	if n%8 != 0 {
+		return layerNormGeneric(y, x, gamma, beta, eps)
+	}
+	_, _, _ = y[n-1], gamma[n-1], beta[n-1]
+	return layerNormRowAVX2(&y[0], &x[0], &gamma[0], &beta[0], n, eps)
+}
+
+func layerNormBackwardAVX2Slice(dx, dy, x, gamma []float32, mean, rstd float32, add bool) {
+	n := len(x)
+	if n%8 != 0 {
+		layerNormBackwardGeneric(dx, dy, x, gamma, mean, rstd, add)
+		return
+	}
+	_, _, _ = dx[n-1], dy[n-1], gamma[n-1]
+	layerNormRowBackwardAVX2(&dx[0], &dy[0], &x[0], &gamma[0], n, mean, rstd, add)
 }

@@ -24,6 +24,9 @@ func avx512Tier() *tier {
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
 		expShiftSum:  expShiftSumAVX2Slice,
+
+		layerNorm:         layerNormAVX2Slice,
+		layerNormBackward: layerNormBackwardAVX2Slice,
 	}
 	switch {
 	case !cpuid.CPU.Supports(cpuid.AVX512F):

@@ -18,6 +18,9 @@ func genericTier() *tier {
 		gelu:         geluGeneric,
 		geluBackward: geluBackwardGeneric,
 		expShiftSum:  expShiftSumGeneric,
+
+		layerNorm:         layerNormGeneric,
+		layerNormBackward: layerNormBackwardGeneric,
 	}
 }
 
