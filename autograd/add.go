@@ -1,7 +1,5 @@
 package autograd
 
-import "github.com/rrra/rrra/kernels"
-
 // Add returns a + b, where b has a's shape or is one row of a's last
 // dimension, broadcast over a's rows (a bias).
 //
@@ -17,14 +15,10 @@ func (t *Tape) Add(a, b *Var) *Var {
 	o := t.record(opAdd, a.Value.Shape, a, b)
 	o.n[0] = b2i(row)
 	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
-	copy(y, x)
 	if !row {
-		kernels.Axpy(1, z, y)
-		return o.out
-	}
-	c := len(z)
-	for r := 0; r+c <= len(y) && c > 0; r += c {
-		kernels.Axpy(1, z, y[r:r+c])
+		t.vec(vecSum, y, x, z)
+	} else {
+		t.addRows(y, x, z)
 	}
 	return o.out
 }
@@ -36,7 +30,7 @@ func addBackward(t *Tape, o *op) {
 	}
 	if b.needsGrad {
 		if o.n[0] == 1 {
-			addRowSums(t.grad(b), dy, len(b.Value.Data))
+			t.colSums(colTask{dst: t.grad(b), g: dy, cols: len(b.Value.Data)})
 		} else {
 			t.accumulate(b, dy)
 		}

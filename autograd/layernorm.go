@@ -48,28 +48,16 @@ func layerNormBackward(t *Tape, o *op) {
 	x, gamma, beta := o.in[0], o.in[1], o.in[2]
 	c, dy := o.n[0], o.out.Grad
 	if gamma.needsGrad || beta.needsGrad {
-		// Column sums over rows, on one goroutine: the same bits for any
-		// thread count.
-		var dg, db []float32
-		if gamma.needsGrad {
-			dg = t.grad(gamma)
-		}
+		// Column sums over rows, split by columns: each column is summed
+		// in row order whatever the thread count.
+		ct := colTask{g: dy, cols: c}
 		if beta.needsGrad {
-			db = t.grad(beta)
+			ct.dst = t.grad(beta)
 		}
-		xd, mean, rstd := x.Value.Data, o.buf[0], o.buf[1]
-		for r := 0; r*c < len(dy); r++ {
-			gr, xr := dy[r*c:(r+1)*c], xd[r*c:(r+1)*c]
-			mu, rs := mean[r], rstd[r]
-			for j, g := range gr {
-				if dg != nil {
-					dg[j] += g * (xr[j] - mu) * rs
-				}
-				if db != nil {
-					db[j] += g
-				}
-			}
+		if gamma.needsGrad {
+			ct.dst2, ct.x, ct.mean, ct.rs = t.grad(gamma), x.Value.Data, o.buf[0], o.buf[1]
 		}
+		t.colSums(ct)
 	}
 	if x.needsGrad {
 		o.n[1] = 0

@@ -31,9 +31,7 @@ func (t *Tape) Linear(x, w, b *Var) *Var {
 	o.n[0], o.n[1], o.n[2] = rows, out, in
 	kernels.Sgemm(false, true, rows, out, in, 1, x.Value.Data, in, w.Value.Data, in, 0, y, out)
 	if b != nil {
-		for r := 0; r < rows; r++ {
-			kernels.Axpy(1, b.Value.Data, y[r*out:(r+1)*out])
-		}
+		t.addRows(y, nil, b.Value.Data) // in place
 	}
 	return o.out
 }
@@ -51,6 +49,6 @@ func linearBackward(t *Tape, o *op) {
 		kernels.Sgemm(true, false, out, in, rows, 1, dy, out, x.Value.Data, in, beta, dw, in)
 	}
 	if b != nil && b.needsGrad {
-		addRowSums(t.grad(b), dy, out)
+		t.colSums(colTask{dst: t.grad(b), g: dy, cols: out})
 	}
 }

@@ -87,13 +87,3 @@ func rowBroadcast(a, b tensor.Shape) (row, ok bool) {
 	}
 	return false, false
 }
-
-// addRowSums adds the column sums of the rows×cols matrix g into dst.
-func addRowSums(dst, g []float32, cols int) {
-	for r := 0; r+cols <= len(g); r += cols {
-		row := g[r : r+cols]
-		for j, v := range row {
-			dst[j] += v
-		}
-	}
-}

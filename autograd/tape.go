@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -66,6 +65,11 @@ type Tape struct {
 	rng    *tensor.RNG
 	err    error
 	dummy  Var
+
+	// Reusable tasks for parallel element-wise and column work.
+	vt vecTask
+	rt rowTask
+	ct colTask
 }
 
 // NewTape returns an empty tape. seed drives dropout.
@@ -196,10 +200,10 @@ func (t *Tape) passGrad(o *op, v *Var, src []float32) {
 func (t *Tape) accumulate(v *Var, src []float32) {
 	if v.Grad == nil {
 		v.Grad = t.arena.alloc(len(v.Value.Data))
-		copy(v.Grad, src)
+		t.vec(vecCopy, v.Grad, nil, src)
 		return
 	}
-	kernels.Axpy(1, src, v.Grad)
+	t.vec(vecAdd, v.Grad, nil, src)
 }
 
 // Backward computes the gradient of loss, which must hold one value, with

@@ -127,31 +127,31 @@ type workspace struct {
 	bufs      [3]*[]float32
 }
 
-// panels pools packing buffers by length; a steady stream of same-shaped
+// panels keeps packing buffers by length; a steady stream of same-shaped
 // products allocates nothing.
-var panels sync.Map // int -> *sync.Pool of *[]float32
+var panels sync.Map // int -> *freeList[[]float32]
 
 func getPanel(n int) *[]float32 {
-	pool, ok := panels.Load(n)
+	list, ok := panels.Load(n)
 	if !ok {
-		pool, _ = panels.LoadOrStore(n, &sync.Pool{New: func() any {
+		list, _ = panels.LoadOrStore(n, &freeList[[]float32]{make: func() *[]float32 {
 			s := make([]float32, n)
 			return &s
 		}})
 	}
-	return pool.(*sync.Pool).Get().(*[]float32)
+	return list.(*freeList[[]float32]).get()
 }
 
 func putPanel(s *[]float32) {
-	if pool, ok := panels.Load(len(*s)); ok {
-		pool.(*sync.Pool).Put(s)
+	if list, ok := panels.Load(len(*s)); ok {
+		list.(*freeList[[]float32]).put(s)
 	}
 }
 
 // getWorkspace returns buffers for tier t: a block of packed A, a block of
 // packed B and an mr×nr scratch tile.
 func getWorkspace(t *tier) *workspace {
-	w := wsPool.Get().(*workspace)
+	w := workspaces.get()
 	w.bufs[0] = getPanel(t.mc * t.kc)
 	w.bufs[1] = getPanel(t.kc * t.nc)
 	w.bufs[2] = getPanel(t.mr * t.nr)
@@ -167,7 +167,7 @@ func putWorkspace(w *workspace) {
 		}
 	}
 	w.a, w.b, w.tmp = nil, nil, nil
-	wsPool.Put(w)
+	workspaces.put(w)
 }
 
-var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+var workspaces freeList[workspace]

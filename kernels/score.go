@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Scores computes the inner products of nq queries with n documents, both
 // stored row-major with d columns:
@@ -37,12 +34,12 @@ func Scores(nq, n, d int, q []float32, ldq int, docs []float32, ldd int, out []f
 	if 2*float64(nq)*float64(n)*float64(d) < minParallelFlops {
 		nt = 1
 	}
-	j := scoresPool.Get().(*scoresJob)
+	j := scoresJobs.get()
 	*j = scoresJob{t: current.Load(), nq: nq, n: n, d: d, q: q, ldq: ldq, docs: docs, ldd: ldd, out: out, ldo: ldo}
 	chunks := (n + scoresChunk - 1) / scoresChunk
 	parallelRun(min(nt, chunks), chunks, j)
 	*j = scoresJob{}
-	scoresPool.Put(j)
+	scoresJobs.put(j)
 }
 
 // scoresChunk is how many documents are scored for every query while in cache.
@@ -56,7 +53,7 @@ type scoresJob struct {
 	ldq, ldd, ldo int
 }
 
-var scoresPool = sync.Pool{New: func() any { return new(scoresJob) }}
+var scoresJobs freeList[scoresJob]
 
 func (j *scoresJob) Run(lo, hi int) {
 	for c := lo; c < hi; c++ {

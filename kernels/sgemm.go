@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
 // op(X) is X or Xᵀ as transA and transB say; op(A) is m×k, op(B) is k×n and C
@@ -69,13 +66,13 @@ func SgemmBatched2D(transA, transB bool, nb1, nb2, m, n, k int, alpha float32,
 	if flops := 2 * float64(m) * float64(n) * float64(k) * float64(batch); flops < minParallelFlops {
 		nt = 1
 	}
-	job := batchPool.Get().(*batchJob)
+	job := batchJobs.get()
 	*job = batchJob{p: gemmProblem{t: current.Load(), transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc},
 		nb2: nb2, sa1: sa1, sa2: sa2, sb1: sb1, sb2: sb2, sc1: sc1, sc2: sc2}
 	parallelRun(nt, batch, job)
 	*job = batchJob{}
-	batchPool.Put(job)
+	batchJobs.put(job)
 }
 
 // batchJob computes products [lo, hi) of a SgemmBatched2D call (product s
@@ -87,7 +84,7 @@ type batchJob struct {
 	sa1, sa2, sb1, sb2, sc1, sc2 int
 }
 
-var batchPool = sync.Pool{New: func() any { return new(batchJob) }}
+var batchJobs freeList[batchJob]
 
 func (j *batchJob) Run(lo, hi int) {
 	p := &j.p
@@ -170,7 +167,7 @@ func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
 	if p.directA {
 		dupA = 0
 	}
-	j := splitPool.Get().(*splitJob)
+	j := splitJobs.get()
 	j.p = p
 	j.byCols = nTiles >= nt && (dupA <= p.k*p.n || mt < nt)
 	if j.byCols {
@@ -182,7 +179,7 @@ func gemmParallel(p gemmProblem, nt, mt, nTiles int) {
 	}
 	parallelRun(j.nt, j.nt, j)
 	*j = splitJob{}
-	splitPool.Put(j)
+	splitJobs.put(j)
 }
 
 // splitJob is one gemmParallel call: goroutine w computes block w of nt,
@@ -193,7 +190,7 @@ type splitJob struct {
 	nt, tiles int
 }
 
-var splitPool = sync.Pool{New: func() any { return new(splitJob) }}
+var splitJobs freeList[splitJob]
 
 func (j *splitJob) Run(w, _ int) {
 	t := j.p.t

@@ -15,7 +15,7 @@ import (
 // calls, as in a training step, then start at once.
 //
 // Nothing here allocates per call: work is described by a Task (usually a
-// pointer to a long-lived or pooled struct), and the wait groups are pooled.
+// pointer to a long-lived or reused struct), and wait groups are reused.
 
 // workerSpin is how long an idle worker polls before blocking.
 const workerSpin = 200 * time.Microsecond
@@ -58,9 +58,9 @@ type worker struct {
 }
 
 var (
-	workersMu sync.Mutex
-	workers   []*worker // grown on demand, never shrunk
-	waitPool  = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	workersMu  sync.Mutex
+	workers    []*worker // grown on demand, never shrunk
+	waitGroups freeList[sync.WaitGroup]
 )
 
 // getWorkers returns n workers, starting any that do not exist yet.
@@ -109,7 +109,7 @@ func parallelRun(nt, n int, task Task) {
 		return
 	}
 	ws := getWorkers(nt - 1)
-	wg := waitPool.Get().(*sync.WaitGroup)
+	wg := waitGroups.get()
 	wg.Add(nt - 1)
 	for i, w := range ws {
 		wi := i + 1
@@ -117,5 +117,5 @@ func parallelRun(nt, n int, task Task) {
 	}
 	task.Run(0, n/nt)
 	wg.Wait()
-	waitPool.Put(wg)
+	waitGroups.put(wg)
 }
