@@ -250,3 +250,45 @@ func TestStepSameBitsAcrossThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderSameBitsAcrossThreads runs an encoder step large enough that
+// every parallel path splits (GEMMs, GELU, softmax, LayerNorm rows, column
+// sums) at 1, 2 and 3 threads and requires identical losses and gradients.
+func TestEncoderSameBitsAcrossThreads(t *testing.T) {
+	const B, T, C, H, FF = 8, 64, 64, 4, 256
+	g := tensor.NewRNG(4)
+	x := tensor.New(tensor.S(B, T, C))
+	g.Normal(x, 0, 1)
+	mask := tensor.New(tensor.S(B, T))
+	for i := 0; i < B; i++ {
+		for j := 0; j < T-3*i; j++ {
+			mask.Data[i*T+j] = 1
+		}
+	}
+	var ref []float32
+	var refLoss float32
+	for _, th := range []int{1, 2, 3} {
+		prev := kernels.SetThreads(th)
+		p := newEncoderParams(C, FF, 1, 1)
+		e := encoder{p: p, heads: H, layers: 1, eps: 1e-12, tau: 0.05}
+		tp := NewTape(9)
+		_, _, _, loss := e.step(tp, tp.Const(x), mask)
+		err := tp.Backward(loss)
+		kernels.SetThreads(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref, refLoss = append([]float32(nil), p.Grad()...), loss.Data()[0]
+			continue
+		}
+		if loss.Data()[0] != refLoss {
+			t.Fatalf("threads=%d: loss %v, threads=1: %v", th, loss.Data()[0], refLoss)
+		}
+		for i, gv := range p.Grad() {
+			if math.Float32bits(gv) != math.Float32bits(ref[i]) {
+				t.Fatalf("threads=%d: gradient %d differs: %v vs %v", th, i, gv, ref[i])
+			}
+		}
+	}
+}
