@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/klauspost/cpuid/v2 v2.4.2
+	golang.org/x/text v0.31.0
 	gonum.org/v1/gonum v0.17.0
 )
 

@@ -1,0 +1,103 @@
+// Package wordpiece is BERT's tokenizer: the basic tokenizer (clean text,
+// space around CJK characters, lower-casing and accent stripping,
+// punctuation split) followed by WordPiece greedy longest-match-first with
+// "##" continuations, as Hugging Face's BertTokenizer and BertTokenizerFast
+// do, with [CLS] … [SEP], truncation, padding and attention masks.
+package wordpiece
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+)
+
+// Special token names.
+const (
+	PadToken  = "[PAD]"
+	UnkToken  = "[UNK]"
+	ClsToken  = "[CLS]"
+	SepToken  = "[SEP]"
+	MaskToken = "[MASK]"
+)
+
+// Vocab maps WordPiece tokens to ids: token i is line i of vocab.txt.
+type Vocab struct {
+	tokens []string
+	ids    map[string]int32
+	// Ids of the special tokens; Mask is -1 if the vocabulary has none.
+	Pad, Unk, Cls, Sep, Mask int32
+}
+
+// ReadVocabFile reads a vocab.txt: one token per line, id = line number.
+func ReadVocabFile(path string) (*Vocab, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("wordpiece: %w", err)
+	}
+	defer f.Close()
+	return ParseVocab(f, path)
+}
+
+// ParseVocab reads a vocabulary from r; name is used in errors. It fails on
+// invalid UTF-8, empty or repeated tokens (naming both lines), and a
+// missing [PAD], [UNK], [CLS] or [SEP].
+func ParseVocab(r io.Reader, name string) (*Vocab, error) {
+	v := &Vocab{ids: map[string]int32{}, Mask: -1}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		tok := sc.Text()
+		if len(tok) > 0 && tok[len(tok)-1] == '\r' {
+			tok = tok[:len(tok)-1]
+		}
+		switch {
+		case !utf8.ValidString(tok):
+			return nil, fmt.Errorf("wordpiece: %s:%d: token is not valid UTF-8", name, line)
+		case tok == "":
+			return nil, fmt.Errorf("wordpiece: %s:%d: empty token", name, line)
+		}
+		if prev, dup := v.ids[tok]; dup {
+			return nil, fmt.Errorf("wordpiece: %s:%d: token %q repeats line %d", name, line, tok, prev+1)
+		}
+		v.ids[tok] = int32(len(v.tokens))
+		v.tokens = append(v.tokens, tok)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("wordpiece: %s:%d: %w", name, line+1, err)
+	}
+	for _, s := range []struct {
+		tok string
+		id  *int32
+	}{{PadToken, &v.Pad}, {UnkToken, &v.Unk}, {ClsToken, &v.Cls}, {SepToken, &v.Sep}} {
+		id, ok := v.ids[s.tok]
+		if !ok {
+			return nil, fmt.Errorf("wordpiece: %s: the vocabulary has no %s token", name, s.tok)
+		}
+		*s.id = id
+	}
+	if id, ok := v.ids[MaskToken]; ok {
+		v.Mask = id
+	}
+	return v, nil
+}
+
+// Len returns the number of tokens.
+func (v *Vocab) Len() int { return len(v.tokens) }
+
+// Token returns the token with the given id ("" if out of range).
+func (v *Vocab) Token(id int32) string {
+	if id < 0 || int(id) >= len(v.tokens) {
+		return ""
+	}
+	return v.tokens[id]
+}
+
+// ID returns the id of tok.
+func (v *Vocab) ID(tok string) (int32, bool) {
+	id, ok := v.ids[tok]
+	return id, ok
+}
