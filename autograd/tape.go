@@ -137,6 +137,17 @@ func (t *Tape) fail(kind opKind, format string, args ...any) *Var {
 	return &t.dummy
 }
 
+// Fail records err as the tape's error (if it has none yet) and returns the
+// placeholder variable that operations return once the tape has failed, so
+// code that builds models on the tape can report its own input errors the
+// way operations do.
+func (t *Tape) Fail(err error) *Var {
+	if t.err == nil {
+		t.err = err
+	}
+	return &t.dummy
+}
+
 // ErrShape is wrapped by every shape error an operation records.
 var ErrShape = tensor.ErrShape
 

@@ -101,3 +101,21 @@ func (v *Vocab) ID(tok string) (int32, bool) {
 	id, ok := v.ids[tok]
 	return id, ok
 }
+
+// WriteTo writes the vocabulary in vocab.txt form: one token per line.
+func (v *Vocab) WriteTo(w io.Writer) (int64, error) {
+	bw := bufio.NewWriter(w)
+	var n int64
+	for _, t := range v.tokens {
+		k, err := bw.WriteString(t)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+		if err := bw.WriteByte('\n'); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, bw.Flush()
+}

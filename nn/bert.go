@@ -1,0 +1,163 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/tensor"
+)
+
+// Bert is a BERT encoder with Hugging Face's semantics and parameter names
+// (embeddings.word_embeddings.weight, encoder.layer.0.attention.self.query.
+// weight, …): word + position + token-type embeddings, their LayerNorm and
+// dropout, then post-LN layers of self-attention and a GELU feed-forward
+// block. All numerics come from the config.
+type Bert struct {
+	Config BertConfig
+	Params *autograd.Params
+
+	word, pos, typ *autograd.Var
+	embLN          [2]*autograd.Var
+	layers         []bertLayer
+
+	// per-batch scratch, reused
+	posIDs, typeIDs []int32
+	additive        *tensor.Tensor
+}
+
+type bertLayer struct {
+	q, k, v, ao, inter, out [2]*autograd.Var // weight, bias
+	aln, oln                [2]*autograd.Var // LayerNorm weight, bias
+}
+
+// NewBert returns a model of configuration c with BERT's initialisation:
+// weights N(0, initializer_range), biases 0, LayerNorm weights 1.
+func NewBert(c BertConfig, seed uint64) (*Bert, error) {
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("nn: NewBert: %w", err)
+	}
+	m := &Bert{Config: c, Params: autograd.NewParams()}
+	g := tensor.NewRNG(seed)
+	add := func(name string, s tensor.Shape) *autograd.Var {
+		v, err := m.Params.Add(name, s)
+		if err != nil {
+			panic(err) // names are fixed and unique here
+		}
+		switch {
+		case NoDecay(name) && !isLayerNormWeight(name):
+			// biases and LayerNorm biases: 0
+		case isLayerNormWeight(name):
+			v.Value.Fill(1)
+		default:
+			g.Normal(&v.Value, 0, float32(c.InitializerRange))
+		}
+		return v
+	}
+	h, ff := c.HiddenSize, c.IntermediateSize
+	m.word = add("embeddings.word_embeddings.weight", tensor.S(c.VocabSize, h))
+	m.pos = add("embeddings.position_embeddings.weight", tensor.S(c.MaxPositionEmbeddings, h))
+	m.typ = add("embeddings.token_type_embeddings.weight", tensor.S(c.TypeVocabSize, h))
+	m.embLN = [2]*autograd.Var{add("embeddings.LayerNorm.weight", tensor.S(h)), add("embeddings.LayerNorm.bias", tensor.S(h))}
+	linear := func(name string, out, in int) [2]*autograd.Var {
+		return [2]*autograd.Var{add(name+".weight", tensor.S(out, in)), add(name+".bias", tensor.S(out))}
+	}
+	norm := func(name string) [2]*autograd.Var {
+		return [2]*autograd.Var{add(name+".weight", tensor.S(h)), add(name+".bias", tensor.S(h))}
+	}
+	for l := 0; l < c.NumHiddenLayers; l++ {
+		pre := fmt.Sprintf("encoder.layer.%d.", l)
+		m.layers = append(m.layers, bertLayer{
+			q: linear(pre+"attention.self.query", h, h), k: linear(pre+"attention.self.key", h, h),
+			v: linear(pre+"attention.self.value", h, h), ao: linear(pre+"attention.output.dense", h, h),
+			aln: norm(pre + "attention.output.LayerNorm"), inter: linear(pre+"intermediate.dense", ff, h),
+			out: linear(pre+"output.dense", h, ff), oln: norm(pre + "output.LayerNorm"),
+		})
+	}
+	return m, nil
+}
+
+func isLayerNormWeight(name string) bool {
+	return len(name) > 17 && name[len(name)-17:] == "LayerNorm.weight"
+}
+
+// maskValue is the additive mask of padding keys, the most negative float32,
+// as Hugging Face's extended attention mask.
+var maskValue = float32(-math.MaxFloat32)
+
+// Forward encodes a batch: ids holds B sequences of T token ids, row-major;
+// typeIDs the token types (nil: all 0); mask [B, T] is 1 for tokens and 0
+// for padding. It returns the last hidden states [B, T, hidden]. Dropout
+// (hidden_dropout_prob) applies when the tape is in training mode;
+// attention-probability dropout is not implemented yet, so training with
+// attention_probs_dropout_prob > 0 is an error on the tape.
+func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Tensor) *autograd.Var {
+	c := m.Config
+	B, T := mask.Shape.Dim(0), mask.Shape.Dim(1)
+	switch {
+	case mask.Shape.Rank() != 2 || len(ids) != B*T || (typeIDs != nil && len(typeIDs) != B*T):
+		return tp.Fail(fmt.Errorf("nn: Bert.Forward: %d ids and %d type ids for a mask of shape %v", len(ids), len(typeIDs), mask.Shape))
+	case T > c.MaxPositionEmbeddings:
+		return tp.Fail(fmt.Errorf("nn: Bert.Forward: sequences of %d tokens exceed max_position_embeddings %d", T, c.MaxPositionEmbeddings))
+	case tp.Training() && c.AttentionProbsDropoutProb > 0:
+		return tp.Fail(fmt.Errorf("nn: Bert.Forward: attention_probs_dropout_prob %v: dropout on attention probabilities is not implemented; set it to 0 to train", c.AttentionProbsDropoutProb))
+	}
+	if len(m.posIDs) != B*T {
+		m.posIDs = make([]int32, B*T)
+		m.typeIDs = make([]int32, B*T)
+	}
+	for i := range m.posIDs {
+		m.posIDs[i] = int32(i % T)
+	}
+	if typeIDs == nil {
+		typeIDs = m.typeIDs // zeros
+	}
+	if m.additive == nil || m.additive.Shape != mask.Shape {
+		m.additive = tensor.New(mask.Shape)
+	}
+	for i, v := range mask.Data {
+		m.additive.Data[i] = 0
+		if v == 0 {
+			m.additive.Data[i] = maskValue
+		}
+	}
+	h, heads := c.HiddenSize, c.NumAttentionHeads
+	e := tp.Add(tp.Add(tp.Embedding(m.word, ids), tp.Embedding(m.pos, m.posIDs)), tp.Embedding(m.typ, typeIDs))
+	x := tp.Reshape(tp.Dropout(tp.LayerNorm(e, m.embLN[0], m.embLN[1], float32(c.LayerNormEps)), float32(c.HiddenDropoutProb)), tensor.S(B, T, h))
+	scale := float32(1 / math.Sqrt(float64(h/heads)))
+	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
+	for _, l := range m.layers {
+		q, k, v := tp.Linear(x, l.q[0], l.q[1]), tp.Linear(x, l.k[0], l.k[1]), tp.Linear(x, l.v[0], l.v[1])
+		ctx := tp.MultiHeadAttention(q, k, v, heads, m.additive, scale)
+		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
+		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
+		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
+		x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
+	}
+	return x
+}
+
+// Pooling selects how a sequence's hidden states become one vector.
+type Pooling int
+
+const (
+	// PoolCLS takes the first token's hidden state ([CLS]).
+	PoolCLS Pooling = iota
+	// PoolMean averages the hidden states of the tokens the mask keeps.
+	PoolMean
+)
+
+// Pool reduces hidden states [B, T, hidden] to [B, hidden], and
+// L2-normalises the result when normalize is set.
+func Pool(tp *autograd.Tape, h *autograd.Var, mask *tensor.Tensor, p Pooling, normalize bool) *autograd.Var {
+	var out *autograd.Var
+	if p == PoolMean {
+		out = tp.MeanPool(h, mask)
+	} else {
+		out = tp.CLSPool(h)
+	}
+	if normalize {
+		out = tp.L2Normalize(out, 1e-12)
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package nn
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// BertConfig holds the fields of a Hugging Face BertConfig (config.json)
+// that define the model's shape and numerics.
+type BertConfig struct {
+	VocabSize                 int      `json:"vocab_size"`
+	HiddenSize                int      `json:"hidden_size"`
+	NumHiddenLayers           int      `json:"num_hidden_layers"`
+	NumAttentionHeads         int      `json:"num_attention_heads"`
+	IntermediateSize          int      `json:"intermediate_size"`
+	HiddenAct                 string   `json:"hidden_act"`
+	MaxPositionEmbeddings     int      `json:"max_position_embeddings"`
+	TypeVocabSize             int      `json:"type_vocab_size"`
+	LayerNormEps              float64  `json:"layer_norm_eps"`
+	HiddenDropoutProb         float64  `json:"hidden_dropout_prob"`
+	AttentionProbsDropoutProb float64  `json:"attention_probs_dropout_prob"`
+	InitializerRange          float64  `json:"initializer_range"`
+	PadTokenID                int      `json:"pad_token_id"`
+	PositionEmbeddingType     string   `json:"position_embedding_type,omitempty"`
+	ModelType                 string   `json:"model_type"`
+	Architectures             []string `json:"architectures,omitempty"`
+}
+
+// requiredConfigFields define the architecture; a config.json without one
+// of them is refused rather than filled with bert-base's value.
+var requiredConfigFields = []string{"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"}
+
+// ReadConfig reads and checks a config.json. Fields other than the required
+// ones default as Hugging Face's BertConfig does (gelu, 512 positions, 2
+// token types, eps 1e-12, dropout 0.1, initializer range 0.02).
+func ReadConfig(path string) (BertConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return BertConfig{}, fmt.Errorf("nn: %w", err)
+	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig parses config.json contents; name is used in errors.
+func ParseConfig(data []byte, name string) (BertConfig, error) {
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(data, &present); err != nil {
+		return BertConfig{}, fmt.Errorf("nn: %s: not a JSON object: %v", name, err)
+	}
+	for _, f := range requiredConfigFields {
+		if _, ok := present[f]; !ok {
+			return BertConfig{}, fmt.Errorf("nn: %s: field %s is missing", name, f)
+		}
+	}
+	c := BertConfig{HiddenAct: "gelu", MaxPositionEmbeddings: 512, TypeVocabSize: 2, LayerNormEps: 1e-12,
+		HiddenDropoutProb: 0.1, AttentionProbsDropoutProb: 0.1, InitializerRange: 0.02, ModelType: "bert"}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return BertConfig{}, fmt.Errorf("nn: %s: %v", name, err)
+	}
+	if err := c.Validate(); err != nil {
+		return BertConfig{}, fmt.Errorf("nn: %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Validate checks that the fields are consistent and supported.
+func (c BertConfig) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize}, {"num_hidden_layers", c.NumHiddenLayers},
+		{"num_attention_heads", c.NumAttentionHeads}, {"intermediate_size", c.IntermediateSize},
+		{"max_position_embeddings", c.MaxPositionEmbeddings}, {"type_vocab_size", c.TypeVocabSize}} {
+		if f.v <= 0 {
+			return fmt.Errorf("field %s is %d; it must be positive", f.name, f.v)
+		}
+	}
+	switch {
+	case c.HiddenSize%c.NumAttentionHeads != 0:
+		return fmt.Errorf("field hidden_size %d is not a multiple of num_attention_heads %d", c.HiddenSize, c.NumAttentionHeads)
+	case c.HiddenAct != "gelu":
+		return fmt.Errorf("field hidden_act is %q; rrra implements \"gelu\" (the erf form)", c.HiddenAct)
+	case c.PositionEmbeddingType != "" && c.PositionEmbeddingType != "absolute":
+		return fmt.Errorf("field position_embedding_type is %q; rrra implements \"absolute\"", c.PositionEmbeddingType)
+	case !(c.LayerNormEps > 0):
+		return fmt.Errorf("field layer_norm_eps is %v; it must be positive", c.LayerNormEps)
+	case c.HiddenDropoutProb < 0 || c.HiddenDropoutProb >= 1:
+		return fmt.Errorf("field hidden_dropout_prob is %v; it must be in [0, 1)", c.HiddenDropoutProb)
+	case c.AttentionProbsDropoutProb < 0 || c.AttentionProbsDropoutProb >= 1:
+		return fmt.Errorf("field attention_probs_dropout_prob is %v; it must be in [0, 1)", c.AttentionProbsDropoutProb)
+	case c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize:
+		return fmt.Errorf("field pad_token_id %d is outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
+	}
+	return nil
+}
+
+// WriteConfig writes c as config.json at path, atomically.
+func WriteConfig(path string, c BertConfig) error {
+	if c.ModelType == "" {
+		c.ModelType = "bert"
+	}
+	if len(c.Architectures) == 0 {
+		c.Architectures = []string{"BertModel"}
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	return writeFileAtomic(path, append(data, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := bytes.NewReader(data).WriteTo(tmp); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("nn: %w", err)
+	}
+	return nil
+}
