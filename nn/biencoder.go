@@ -1,0 +1,51 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/tensor"
+)
+
+// BiEncoder scores queries against documents by the inner product of their
+// pooled encodings. The towers may be one model (shared, the usual choice)
+// or two.
+type BiEncoder struct {
+	Query, Doc *Bert
+	Pooling    Pooling
+	// Normalize L2-normalises the pooled vectors (cosine scores).
+	Normalize bool
+	// Temperature divides the scores in the loss (0 means 1).
+	Temperature float32
+
+	targets []int32 // reused by InfoNCE
+}
+
+// Encode pools the encoder's output for a batch: ids [B·T] row-major with
+// mask [B, T]; it returns [B, hidden].
+func (b *BiEncoder) Encode(tp *autograd.Tape, tower *Bert, ids []int32, mask *tensor.Tensor) *autograd.Var {
+	return Pool(tp, tower.Forward(tp, ids, nil, mask), mask, b.Pooling, b.Normalize)
+}
+
+// InfoNCE returns the in-batch contrastive loss: nq queries against nq·group
+// documents, where documents i·group .. i·group+group−1 belong to query i
+// and the first of them is its positive (the rest its hard negatives); every
+// other document in the batch is a further negative. With scores
+// s = q·dᵀ/τ, the loss is the mean over queries of −log softmax(s_i)[i·group].
+func (b *BiEncoder) InfoNCE(tp *autograd.Tape, qIDs []int32, qMask *tensor.Tensor, dIDs []int32, dMask *tensor.Tensor, group int) *autograd.Var {
+	nq, nd := qMask.Shape.Dim(0), dMask.Shape.Dim(0)
+	if group <= 0 || nd != nq*group {
+		return tp.Fail(fmt.Errorf("nn: InfoNCE: %d queries and %d documents with groups of %d", nq, nd, group))
+	}
+	q := b.Encode(tp, b.Query, qIDs, qMask)
+	d := b.Encode(tp, b.Doc, dIDs, dMask)
+	s := tp.MatMul(q, d, false, true)
+	if tau := b.Temperature; tau != 0 && tau != 1 {
+		s = tp.Scale(s, 1/tau)
+	}
+	b.targets = b.targets[:0]
+	for i := 0; i < nq; i++ {
+		b.targets = append(b.targets, int32(i*group))
+	}
+	return tp.CrossEntropy(s, b.targets)
+}
