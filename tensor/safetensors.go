@@ -301,7 +301,26 @@ func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string)
 // WriteSafetensorsFile writes tensors to path atomically: to a temporary file
 // in the same directory, synced, then renamed over path, so path holds
 // either its old contents or the whole new file, never a part.
-func WriteSafetensorsFile(path string, tensors []Named, metadata map[string]string) (err error) {
+func WriteSafetensorsFile(path string, tensors []Named, metadata map[string]string) error {
+	return writeAtomicFunc(path, func(w io.Writer) error {
+		if err := EncodeSafetensors(w, tensors, metadata); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// writeAtomic writes data to path atomically.
+func writeAtomic(path string, data []byte) error {
+	return writeAtomicFunc(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeAtomicFunc writes through fill to a temporary file beside path,
+// syncs it, renames it over path and syncs the directory.
+func writeAtomicFunc(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -313,8 +332,8 @@ func WriteSafetensorsFile(path string, tensors []Named, metadata map[string]stri
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := EncodeSafetensors(tmp, tensors, metadata); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if err := fill(tmp); err != nil {
+		return fmt.Errorf("tensor: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("tensor: %w", err)

@@ -1,8 +1,10 @@
 package tensor
 
 import (
+	"bytes"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -167,5 +169,36 @@ func TestRNG(t *testing.T) {
 	}
 	if NewRNG(8).Uint64() == NewRNG(7).Uint64() {
 		t.Error("different seeds, same first draw")
+	}
+}
+
+// TestNpyMatchesNumpy checks that EncodeNpy writes the same bytes as
+// numpy's np.save (testdata/gen_npy.py) and that DecodeNpy reads them.
+func TestNpyMatchesNumpy(t *testing.T) {
+	for _, name := range []string{"matrix", "vector", "rows"} {
+		want, err := os.ReadFile("testdata/" + name + ".npy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := DecodeNpy(want, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := EncodeNpy(&b, x); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("%s: our encoding differs from numpy's:\n%q\n%q", name, b.Bytes()[:min(80, b.Len())], want[:80])
+		}
+	}
+	m, _ := ReadNpyFile("testdata/matrix.npy")
+	if m.Shape != S(2, 3) || m.Data[0] != float32(-2.5/3) {
+		t.Errorf("matrix.npy: %v", m)
+	}
+	for _, bad := range [][]byte{nil, []byte("\x93NUMPY\x01\x00\xff\xff"), append([]byte("\x93NUMPY\x01\x00\x20\x00"), []byte("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }")...)} {
+		if _, err := DecodeNpy(bad, "bad.npy"); err == nil || !strings.Contains(err.Error(), "bad.npy") {
+			t.Errorf("malformed npy accepted or error without the name: %v", err)
+		}
 	}
 }
