@@ -90,7 +90,7 @@ func BenchmarkOps(b *testing.B) {
 		{"GELU", func(t *Tape, in []*Var) *Var { return t.GELU(in[0]) }, []*tensor.Tensor{ff}},
 		{"LayerNorm", func(t *Tape, in []*Var) *Var { return t.LayerNorm(in[0], in[1], in[2], 1e-12) }, []*tensor.Tensor{x, bias, bias}},
 		{"MultiHeadAttention", func(t *Tape, in []*Var) *Var {
-			return t.MultiHeadAttention(in[0], in[1], in[2], H, mask, 0.125)
+			return t.MultiHeadAttention(in[0], in[1], in[2], H, mask, 0.125, 0)
 		}, []*tensor.Tensor{x, x2, x}},
 		{"Softmax", func(t *Tape, in []*Var) *Var { return t.Softmax(in[0], nil) }, []*tensor.Tensor{ff}},
 		{"Embedding", func(t *Tape, in []*Var) *Var { return t.Embedding(in[0], ids) }, []*tensor.Tensor{table}},

@@ -78,7 +78,7 @@ func (e *encoder) step(tp *Tape, x *Var, mask *tensor.Tensor) (h, pooled, scores
 	h = x
 	for _, w := range e.lw {
 		q, k, v := linear(tp, h, w.q), linear(tp, h, w.k), linear(tp, h, w.v)
-		ctx := tp.MultiHeadAttention(q, k, v, e.heads, e.additive, scale)
+		ctx := tp.MultiHeadAttention(q, k, v, e.heads, e.additive, scale, 0)
 		a := tp.Dropout(linear(tp, ctx, w.ao), e.drop)
 		h = tp.LayerNorm(tp.Add(h, a), w.aln[0], w.aln[1], e.eps)
 		ff := tp.Dropout(linear(tp, tp.GELU(linear(tp, h, w.i)), w.o), e.drop)

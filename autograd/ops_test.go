@@ -373,7 +373,7 @@ func TestGradients(t *testing.T) {
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], mask, 0.5) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], mask, 2, 2, 3, 5, 4, 0.5) }},
 		GradCheck{Name: "MultiHeadAttention masked", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 2, 5, 8), randT(g, 2, 5, 8)},
-			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttention(in[0], in[1], in[2], 2, mask, 0.5) },
+			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttention(in[0], in[1], in[2], 2, mask, 0.5, 0) },
 			Ref: func(in [][]float64) []float64 {
 				// Split heads, attend, merge: [B, T, H·D] ↔ [B, H, T, D].
 				split := func(x []float64, tt int) []float64 {
@@ -483,4 +483,79 @@ func refAttention(q, k, v []float64, mask *tensor.Tensor, b, h, tq, tk, d int, s
 		}
 	}
 	return y
+}
+
+// TestMultiHeadAttentionDropout checks the gradients through attention
+// dropout: the mask drawn by the tape (same seed, same draws) is captured
+// from a first run and applied in the float64 reference.
+func TestMultiHeadAttentionDropout(t *testing.T) {
+	g := tensor.NewRNG(8)
+	q, k, v := randT(g, 2, 3, 8), randT(g, 2, 5, 8), randT(g, 2, 5, 8)
+	mask := tensor.New(tensor.S(2, 5))
+	mask.Data = []float32{0, 0, 0, 0, -1e9, 0, 0, -1e9, -1e9, -1e9}
+	const seed, p = 11, 0.3
+	first := NewTape(seed)
+	first.MultiHeadAttention(first.Const(q), first.Const(k), first.Const(v), 2, mask, 0.5, p)
+	m := append([]float32(nil), first.ops[len(first.ops)-1].buf[2]...)
+	if len(m) != 2*2*3*5 {
+		t.Fatalf("dropout mask of %d values", len(m))
+	}
+	zeros := 0
+	for _, x := range m {
+		switch x {
+		case 0:
+			zeros++
+		case 1 / (1 - float32(p)):
+		default:
+			t.Fatalf("mask value %v", x)
+		}
+	}
+	if zeros == 0 || zeros == len(m) {
+		t.Fatalf("%d of %d dropped", zeros, len(m))
+	}
+	c := GradCheck{
+		Name: "MultiHeadAttention dropout", Seed: seed,
+		Inputs: []*tensor.Tensor{q, k, v},
+		Build:  func(t *Tape, in []*Var) *Var { return t.MultiHeadAttention(in[0], in[1], in[2], 2, mask, 0.5, p) },
+		Ref: func(in [][]float64) []float64 {
+			y := make([]float64, 2*3*8)
+			for b := 0; b < 2; b++ {
+				var mk []float64
+				for _, x := range mask.Data[b*5 : b*5+5] {
+					mk = append(mk, float64(x))
+				}
+				for h := 0; h < 2; h++ {
+					for i := 0; i < 3; i++ {
+						sc := make([]float64, 5)
+						for j := 0; j < 5; j++ {
+							for e := 0; e < 4; e++ {
+								sc[j] += in[0][(b*3+i)*8+h*4+e] * in[1][(b*5+j)*8+h*4+e] * 0.5
+							}
+						}
+						pr := refSoftmaxRow(sc, mk, false)
+						for j := 0; j < 5; j++ {
+							w := pr[j] * float64(m[((b*2+h)*3+i)*5+j])
+							for e := 0; e < 4; e++ {
+								y[(b*3+i)*8+h*4+e] += w * in[2][(b*5+j)*8+h*4+e]
+							}
+						}
+					}
+				}
+			}
+			return y
+		},
+	}
+	if err := c.Run(); err != nil {
+		t.Error(err)
+	}
+	eval := NewTape(seed)
+	eval.SetTraining(false)
+	out := eval.MultiHeadAttention(eval.Const(q), eval.Const(k), eval.Const(v), 2, mask, 0.5, p)
+	ref := NewTape(seed)
+	noDrop := ref.MultiHeadAttention(ref.Const(q), ref.Const(k), ref.Const(v), 2, mask, 0.5, 0)
+	for i := range out.Data() {
+		if out.Data()[i] != noDrop.Data()[i] {
+			t.Fatal("attention dropout active in evaluation mode")
+		}
+	}
 }

@@ -44,7 +44,7 @@ type op struct {
 	kind opKind
 	out  *Var
 	in   [4]*Var
-	buf  [2][]float32 // saved for backward (arena)
+	buf  [3][]float32 // saved for backward (arena)
 	cst  []float32    // constant input data (masks, targets, weights; copied to the arena)
 	ids  []int32      // integer inputs (token ids, class targets; copied)
 	n    [6]int       // integer parameters

@@ -88,9 +88,9 @@ var maskValue = float32(-math.MaxFloat32)
 // Forward encodes a batch: ids holds B sequences of T token ids, row-major;
 // typeIDs the token types (nil: all 0); mask [B, T] is 1 for tokens and 0
 // for padding. It returns the last hidden states [B, T, hidden]. Dropout
-// (hidden_dropout_prob) applies when the tape is in training mode;
-// attention-probability dropout is not implemented yet, so training with
-// attention_probs_dropout_prob > 0 is an error on the tape.
+// (hidden_dropout_prob on embeddings and sub-layer outputs,
+// attention_probs_dropout_prob on attention probabilities) applies when the
+// tape is in training mode.
 func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Tensor) *autograd.Var {
 	c := m.Config
 	B, T := mask.Shape.Dim(0), mask.Shape.Dim(1)
@@ -99,8 +99,6 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 		return tp.Fail(fmt.Errorf("nn: Bert.Forward: %d ids and %d type ids for a mask of shape %v", len(ids), len(typeIDs), mask.Shape))
 	case T > c.MaxPositionEmbeddings:
 		return tp.Fail(fmt.Errorf("nn: Bert.Forward: sequences of %d tokens exceed max_position_embeddings %d", T, c.MaxPositionEmbeddings))
-	case tp.Training() && c.AttentionProbsDropoutProb > 0:
-		return tp.Fail(fmt.Errorf("nn: Bert.Forward: attention_probs_dropout_prob %v: dropout on attention probabilities is not implemented; set it to 0 to train", c.AttentionProbsDropoutProb))
 	}
 	if len(m.posIDs) != B*T {
 		m.posIDs = make([]int32, B*T)
@@ -128,7 +126,7 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
 	for _, l := range m.layers {
 		q, k, v := tp.Linear(x, l.q[0], l.q[1]), tp.Linear(x, l.k[0], l.k[1]), tp.Linear(x, l.v[0], l.v[1])
-		ctx := tp.MultiHeadAttention(q, k, v, heads, m.additive, scale)
+		ctx := tp.MultiHeadAttention(q, k, v, heads, m.additive, scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
