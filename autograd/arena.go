@@ -11,8 +11,8 @@ type arena struct {
 	used   int
 }
 
-// arenaChunk is the smallest chunk the arena allocates (16 MiB).
-const arenaChunk = 4 << 20
+// arenaChunk is the smallest chunk the arena allocates (64 MiB).
+const arenaChunk = 16 << 20
 
 // alloc returns n elements whose contents are undefined.
 func (a *arena) alloc(n int) []float32 {
@@ -42,16 +42,23 @@ func (a *arena) zeros(n int) []float32 {
 	return s
 }
 
-// reset makes every buffer available again. If the last pass needed more
-// than one chunk, the chunks are replaced by one that holds it all, so the
-// next pass fills a single chunk.
+// reset makes every buffer available again. The chunks are kept as they
+// are: a pass that repeats the last one's allocations fits them exactly.
+// (Merging them into one would hold old and new at once, doubling the
+// peak memory for a moment.)
 func (a *arena) reset() {
 	a.peak = max(a.peak, a.used)
-	if len(a.chunks) > 1 {
-		a.chunks = [][]float32{make([]float32, a.peak)}
-	}
 	a.cur, a.off, a.used = 0, 0, 0
 }
+
+// mark returns the arena's current position.
+func (a *arena) mark() arenaMark { return arenaMark{a.cur, a.off, a.used} }
+
+// release returns the arena to position m, making everything allocated
+// since available again.
+func (a *arena) release(m arenaMark) { a.cur, a.off, a.used = m.cur, m.off, m.used }
+
+type arenaMark struct{ cur, off, used int }
 
 // intArena is arena for int32 (token ids, class targets).
 type intArena struct {

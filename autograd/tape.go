@@ -89,6 +89,9 @@ func (t *Tape) Training() bool { return t.train }
 // compute their values but nothing needs a gradient: use it for inference.
 func (t *Tape) NoGrad(off bool) { t.noGrad = off }
 
+// Recording reports whether gradients are being recorded (NoGrad is off).
+func (t *Tape) Recording() bool { return !t.noGrad }
+
 // RNG returns the tape's random generator (dropout), so its state can be
 // saved with a checkpoint.
 func (t *Tape) RNG() *tensor.RNG { return t.rng }
@@ -106,6 +109,43 @@ func (t *Tape) Reset() {
 	t.vars.reset()
 	t.arena.reset()
 	t.ints.reset()
+}
+
+// Mark is a position on a no-grad tape (see Keep).
+type Mark struct {
+	arena arenaMark
+	ops   int
+	vars  int
+}
+
+// Mark returns the tape's current position, for Keep.
+func (t *Tape) Mark() Mark { return Mark{t.arena.mark(), len(t.ops), t.vars.n} }
+
+// Keep, with gradient recording off (NoGrad), frees everything made since
+// m except v, which it moves to m and returns: inference through a deep
+// model then needs the memory of one layer, not of all. It records an error
+// and returns v unchanged if gradients are being recorded (they need every
+// intermediate value) or v was made before m.
+func (t *Tape) Keep(m Mark, v *Var) *Var {
+	if t.err != nil {
+		return &t.dummy
+	}
+	if !t.noGrad {
+		return t.Fail(errors.New("autograd: Keep with gradient recording on"))
+	}
+	if int(v.op) < m.ops {
+		return t.Fail(errors.New("autograd: Keep of a variable made before the mark"))
+	}
+	val := v.Value
+	clear(t.ops[m.ops:])
+	t.ops = t.ops[:m.ops]
+	t.vars.n = m.vars
+	t.arena.release(m.arena)
+	kept := t.vars.next()
+	kept.Value = tensor.Tensor{Shape: val.Shape, Data: t.arena.alloc(len(val.Data))}
+	copy(kept.Value.Data, val.Data) // may overlap only by moving down: copy handles it
+	kept.op = -1
+	return kept
 }
 
 // ClearErr forgets a recorded error.

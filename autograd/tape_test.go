@@ -292,3 +292,39 @@ func TestEncoderSameBitsAcrossThreads(t *testing.T) {
 		}
 	}
 }
+
+func TestKeep(t *testing.T) {
+	g := tensor.NewRNG(1)
+	x := randT(g, 64, 64)
+	w := randT(g, 64, 64)
+	tp := NewTape(1)
+	tp.NoGrad(true)
+	h := tp.Const(x)
+	want := NewTape(1)
+	want.NoGrad(true)
+	hw := want.Const(x)
+	for layer := 0; layer < 5; layer++ {
+		m := tp.Mark()
+		h = tp.Keep(m, tp.Tanh(tp.MatMul(tp.GELU(h), tp.Const(w), false, false)))
+		hw = want.Tanh(want.MatMul(want.GELU(hw), want.Const(w), false, false))
+		// Only the layers' outputs remain: each layer's intermediates are
+		// freed.
+		if want := (layer + 1) * len(x.Data); tp.arena.used != want {
+			t.Fatalf("layer %d: arena holds %d values, want %d (the outputs only)", layer, tp.arena.used, want)
+		}
+	}
+	if err := tp.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range hw.Data() {
+		if h.Data()[i] != v {
+			t.Fatalf("value %d: %v kept, %v without Keep", i, h.Data()[i], v)
+		}
+	}
+	rec := NewTape(1)
+	y := rec.Tanh(rec.Leaf(x))
+	rec.Keep(rec.Mark(), y)
+	if err := rec.Err(); err == nil || !strings.Contains(err.Error(), "Keep with gradient recording on") {
+		t.Errorf("Keep while recording: %v", err)
+	}
+}

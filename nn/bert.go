@@ -125,12 +125,20 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 	scale := float32(1 / math.Sqrt(float64(h/heads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
 	for _, l := range m.layers {
+		var mark autograd.Mark
+		if !tp.Recording() {
+			mark = tp.Mark()
+		}
 		q, k, v := tp.Linear(x, l.q[0], l.q[1]), tp.Linear(x, l.k[0], l.k[1]), tp.Linear(x, l.v[0], l.v[1])
 		ctx := tp.MultiHeadAttention(q, k, v, heads, m.additive, scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
+		if !tp.Recording() {
+			// Inference: keep only the layer's output, free the rest.
+			x = tp.Keep(mark, x)
+		}
 	}
 	return x
 }
