@@ -3,7 +3,7 @@
 # table (OpenBLAS through numpy, gonum), the Go benchmarks of Dot and of the
 # micro-kernels alone, the autograd block step against PyTorch, and the
 # per-op autograd benchmarks. Run from the repository root on a quiet
-# machine; it takes about twenty minutes on two cores and installs nothing
+# machine; it takes about half an hour on two cores and installs nothing
 # (see bench/README.md for what the OpenBLAS and PyTorch columns need).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +44,15 @@ trap 'rm -f "$tmp"' EXIT
 	echo "$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo 'n/a'), CPU)."
 	echo
 	bash bench/blockstep.sh 5
+	echo
+	echo "## BERT training step and encoding against PyTorch (\`bash bench/bert.sh 3\`)"
+	echo
+	echo "nn's BenchmarkTrainStep (32 queries × 32 tokens and 64 documents × 128, in-batch InfoNCE with a hard"
+	echo "negative per query, backward, clipping, AdamW, dropout 0.1) and BenchmarkEncode (64 documents × 128"
+	echo "tokens, no gradients) against bench/bert_torch.py, the same model in plain PyTorch; vocab 30522;"
+	echo "tiny = hidden 128, 2 layers, 2 heads, FFN 512; small = hidden 256, 4 layers, 4 heads, FFN 1024."
+	echo
+	bash bench/bert.sh 3
 	echo
 	echo "## Autograd ops, forward and backward (\`go test -run '^\$' -bench BenchmarkOps -benchtime 20x ./autograd\`)"
 	echo
