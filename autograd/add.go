@@ -8,12 +8,11 @@ func (t *Tape) Add(a, b *Var) *Var {
 	if t.err != nil {
 		return &t.dummy
 	}
-	row, ok := rowBroadcast(a.Value.Shape, b.Value.Shape)
+	o, ok := t.broadcastOp(opAdd, a, b)
 	if !ok {
-		return t.fail(opAdd, "%w: %v and %v (b must match a or be one row of width %d)", ErrShape, a.Value.Shape, b.Value.Shape, a.Value.Shape.Cols())
+		return &t.dummy
 	}
-	o := t.record(opAdd, a.Value.Shape, a, b)
-	o.n[0] = b2i(row)
+	row := o.n[0] == 1
 	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
 	if !row {
 		t.vec(vecSum, y, x, z)

@@ -8,12 +8,11 @@ func (t *Tape) Mul(a, b *Var) *Var {
 	if t.err != nil {
 		return &t.dummy
 	}
-	row, ok := rowBroadcast(a.Value.Shape, b.Value.Shape)
+	o, ok := t.broadcastOp(opMul, a, b)
 	if !ok {
-		return t.fail(opMul, "%w: %v and %v (b must match a or be one row of width %d)", ErrShape, a.Value.Shape, b.Value.Shape, a.Value.Shape.Cols())
+		return &t.dummy
 	}
-	o := t.record(opMul, a.Value.Shape, a, b)
-	o.n[0] = b2i(row)
+	row := o.n[0] == 1
 	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
 	c := len(z)
 	if !row {

@@ -10,12 +10,11 @@ func (t *Tape) Sub(a, b *Var) *Var {
 	if t.err != nil {
 		return &t.dummy
 	}
-	row, ok := rowBroadcast(a.Value.Shape, b.Value.Shape)
+	o, ok := t.broadcastOp(opSub, a, b)
 	if !ok {
-		return t.fail(opSub, "%w: %v and %v (b must match a or be one row of width %d)", ErrShape, a.Value.Shape, b.Value.Shape, a.Value.Shape.Cols())
+		return &t.dummy
 	}
-	o := t.record(opSub, a.Value.Shape, a, b)
-	o.n[0] = b2i(row)
+	row := o.n[0] == 1
 	y, x, z := o.out.Value.Data, a.Value.Data, b.Value.Data
 	c := len(z)
 	if !row {
