@@ -1,6 +1,10 @@
 package nn
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -269,5 +273,40 @@ func TestForwardErrors(t *testing.T) {
 	m.Bert.Forward(tp, []int32{101, 40000, 102}, nil, mask)
 	if err := tp.Err(); err == nil || !strings.Contains(err.Error(), "id 40000 at position 1 is outside the table's 30522 rows") {
 		t.Errorf("bad id: %v", err)
+	}
+}
+
+// TestPositionIDsBufferSkipped loads a directory whose weights carry the
+// int64 embeddings.position_ids buffer of older checkpoints.
+func TestPositionIDsBufferSkipped(t *testing.T) {
+	raw, err := os.ReadFile("testdata/tinybert/model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(raw)
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(raw[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	body := raw[8+n:]
+	header["bert.embeddings.position_ids"] = json.RawMessage(fmt.Sprintf(`{"dtype":"I64","shape":[1,64],"data_offsets":[%d,%d]}`, len(body), len(body)+512))
+	hj, _ := json.Marshal(header)
+	var out bytes.Buffer
+	binary.Write(&out, binary.LittleEndian, uint64(len(hj)))
+	out.Write(hj)
+	out.Write(body)
+	out.Write(make([]byte, 512))
+	dir := t.TempDir()
+	for _, f := range []string{ConfigFile, VocabFile, TokenizerConfigFile} {
+		b, _ := os.ReadFile(filepath.Join("testdata/tinybert", f))
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, WeightsFile), out.Bytes(), 0o644)
+	_, notices, err := LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notices) != 2 || !strings.Contains(notices[0], "skipped the bert.embeddings.position_ids buffer") {
+		t.Errorf("notices %q", notices)
 	}
 }

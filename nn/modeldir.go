@@ -51,9 +51,16 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 		return nil, nil, fmt.Errorf("nn: %s: %w", filepath.Join(dir, ConfigFile), err)
 	}
 	wpath := filepath.Join(dir, WeightsFile)
-	f, err := tensor.ReadSafetensorsFile(wpath)
+	// Older checkpoints store the position ids 0..511 as an int64 buffer;
+	// positions here are implicit, so it is skipped.
+	f, err := tensor.ReadSafetensorsFileSkipping(wpath, func(name, dtype string) bool {
+		return strings.TrimPrefix(name, "bert.") == "embeddings.position_ids" && dtype != "F32"
+	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(f.Skipped) > 0 {
+		notices = append(notices, fmt.Sprintf("%s: skipped the %s buffer (positions are implicit)", wpath, f.Skipped[0]))
 	}
 	loaded := map[string]bool{}
 	ignored := map[string]int{}

@@ -33,6 +33,7 @@ type SafeFile struct {
 	Tensors  map[string]*Tensor // decoded to float32
 	DTypes   map[string]string  // each tensor's dtype as stored
 	Metadata map[string]string  // the __metadata__ entries, if any
+	Skipped  []string           // tensors left undecoded (DecodeSafetensorsSkipping)
 }
 
 // dtypeSize lists the dtypes of the format with their sizes in bytes; the
@@ -50,11 +51,16 @@ type headerEntry struct {
 
 // ReadSafetensorsFile reads and decodes the safetensors file at path.
 func ReadSafetensorsFile(path string) (*SafeFile, error) {
+	return ReadSafetensorsFileSkipping(path, nil)
+}
+
+// ReadSafetensorsFileSkipping reads path with DecodeSafetensorsSkipping.
+func ReadSafetensorsFileSkipping(path string, skip func(tensor, dtype string) bool) (*SafeFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tensor: %w", err)
 	}
-	return DecodeSafetensors(data, path)
+	return DecodeSafetensorsSkipping(data, path, skip)
 }
 
 // DecodeSafetensors decodes a whole safetensors file held in data; name is
@@ -62,6 +68,15 @@ func ReadSafetensorsFile(path string) (*SafeFile, error) {
 // the tensors must tile the data region exactly, in bounds and without gaps
 // or overlaps, each as long as its shape and dtype say.
 func DecodeSafetensors(data []byte, name string) (*SafeFile, error) {
+	return DecodeSafetensorsSkipping(data, name, nil)
+}
+
+// DecodeSafetensorsSkipping is DecodeSafetensors, except that tensors for
+// which skip(name, dtype) is true are checked like the others but not
+// decoded, and may have any known dtype; their names are listed in the
+// result's Skipped. Loaders use it for buffers they do not need, such as the
+// int64 position_ids of older BERT checkpoints.
+func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype string) bool) (*SafeFile, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("tensor: %s: %w: %s", name, ErrSafetensors, fmt.Sprintf(format, args...))
 	}
@@ -89,12 +104,13 @@ func DecodeSafetensors(data []byte, name string) (*SafeFile, error) {
 	for _, tn := range order {
 		e := entries[tn]
 		size, known := dtypeSize[e.DType]
+		skipped := known && skip != nil && skip(tn, e.DType)
 		switch {
 		case e.DType == "":
 			return nil, fail("tensor %q: field dtype is missing", tn)
 		case !known:
 			return nil, fail("tensor %q: field dtype: unknown dtype %q", tn, e.DType)
-		case e.DType != "F32" && e.DType != "F16" && e.DType != "BF16":
+		case !skipped && e.DType != "F32" && e.DType != "F16" && e.DType != "BF16":
 			return nil, fail("tensor %q: field dtype: %s is not supported (rrra reads F32, F16 and BF16)", tn, e.DType)
 		}
 		if e.Shape == nil {
@@ -127,6 +143,10 @@ func DecodeSafetensors(data []byte, name string) (*SafeFile, error) {
 				tn, begin, end, len(body))
 		}
 		spans = append(spans, span{tn, begin, end})
+		if skipped {
+			f.Skipped = append(f.Skipped, tn)
+			continue
+		}
 		f.DTypes[tn] = e.DType
 		f.Tensors[tn] = &Tensor{Shape: shape, Data: decodeValues(body[begin:end], e.DType, shape.Numel())}
 	}
@@ -145,7 +165,9 @@ func DecodeSafetensors(data []byte, name string) (*SafeFile, error) {
 			return nil, fail("tensor %q: field data_offsets [%d, %d] leaves a gap of %d bytes after offset %d", s.name, s.begin, s.end, s.begin-at, at)
 		}
 		at = s.end
-		f.Names = append(f.Names, s.name)
+		if f.Tensors[s.name] != nil {
+			f.Names = append(f.Names, s.name)
+		}
 	}
 	if at != int64(len(body)) {
 		return nil, fail("the tensors cover %d bytes of data but the file holds %d after the header", at, len(body))

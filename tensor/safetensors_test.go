@@ -193,3 +193,23 @@ func FuzzDecodeSafetensors(f *testing.F) {
 		}
 	})
 }
+
+func TestSafetensorsSkipping(t *testing.T) {
+	data := append(make([]byte, 16), 0, 0, 0x80, 0x3f) // two int64 zeros, then F32 1.0
+	file := build(`{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}`, data)
+	if _, err := DecodeSafetensors(file, "m"); err == nil || !strings.Contains(err.Error(), "I64 is not supported") {
+		t.Fatalf("I64 without skipping: %v", err)
+	}
+	f, err := DecodeSafetensorsSkipping(file, "m", func(name, dtype string) bool { return name == "ids" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Skipped) != 1 || f.Skipped[0] != "ids" || len(f.Names) != 1 || f.Tensors["w"].Data[0] != 1 || f.Tensors["ids"] != nil {
+		t.Fatalf("skipped %v names %v", f.Skipped, f.Names)
+	}
+	// Skipped tensors are still checked: a bad offset is still an error.
+	bad := build(`{"ids":{"dtype":"I64","shape":[3],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}`, data)
+	if _, err := DecodeSafetensorsSkipping(bad, "m", func(string, string) bool { return true }); err == nil {
+		t.Fatal("a skipped tensor with a wrong size was accepted")
+	}
+}
