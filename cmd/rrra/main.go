@@ -27,6 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"info", "print the CPU, its features and caches, and the kernel tier in use", runInfo},
+		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
 		{"encode", "encode a JSONL file with a BERT model directory into a .npy array", runEncode},
 	}
 }

@@ -36,24 +36,30 @@ func (t *Tokenizer) Vocab() *Vocab { return t.vocab }
 // character U+FFFD (BERT's clean-up removes it).
 func (t *Tokenizer) Tokenize(dst []int32, text string) []int32 {
 	t.normalize(text)
+	t.eachWord(func(w []rune) { dst = t.word(dst, w) })
+	return dst
+}
+
+// eachWord calls f with each word of the normalised text in t.runes: runs of
+// non-space, non-punctuation characters, and single punctuation characters.
+func (t *Tokenizer) eachWord(f func(w []rune)) {
 	rs := t.runes
 	for i := 0; i < len(rs); {
 		switch r := rs[i]; {
 		case isSpace(r):
 			i++
 		case isPunct(r):
-			dst = t.word(dst, rs[i:i+1])
+			f(rs[i : i+1])
 			i++
 		default:
 			j := i + 1
 			for j < len(rs) && !isSpace(rs[j]) && !isPunct(rs[j]) {
 				j++
 			}
-			dst = t.word(dst, rs[i:j])
+			f(rs[i:j])
 			i = j
 		}
 	}
-	return dst
 }
 
 // Encode returns [CLS] + Tokenize(text) + [SEP] appended to dst, the

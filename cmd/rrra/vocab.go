@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rrra/rrra/nn/wordpiece"
+)
+
+const vocabSynopsis = `vocab -input FILE.jsonl -out vocab.txt [flags]
+
+Learns a WordPiece vocabulary (Hugging Face's WordPieceTrainer algorithm)
+from the "text" (and "title") fields of a JSONL file, for models trained
+from scratch, and writes it as vocab.txt.
+
+Example:
+
+	rrra vocab -input corpus.jsonl -size 8192 -out model/vocab.txt`
+
+func runVocab(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("vocab", vocabSynopsis, stderr)
+	input := fs.String("input", "", "JSONL file with a \"text\" field per row (and optional \"title\")")
+	out := fs.String("out", "", "vocab.txt to write")
+	size := fs.Int("size", 8192, "vocabulary size, special tokens included")
+	minFreq := fs.Int("min-frequency", 2, "fewest occurrences of a pair worth merging")
+	cased := fs.Bool("cased", false, "keep case and accents (BERT's cased normalisation)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *input == "" || *out == "" || *size < 6 {
+		fmt.Fprintln(stderr, "rrra vocab: -input and -out are required; -size ≥ 6")
+		return errUsage
+	}
+	f, err := os.Open(*input)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	start := time.Now()
+	var texts []string
+	if _, err := readRows(f, *input, 1024, func(batch []string) error {
+		texts = append(texts, batch...)
+		return nil
+	}); err != nil {
+		return err
+	}
+	i := 0
+	v, err := wordpiece.Train(func() (string, bool) {
+		if i == len(texts) {
+			return "", false
+		}
+		i++
+		return texts[i-1], true
+	}, wordpiece.TrainOptions{VocabSize: *size, MinFrequency: *minFreq, Lower: !*cased})
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if _, err := v.WriteTo(&b); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, b.Bytes()); err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "rrra vocab: %d texts, %d tokens learned, wrote %s in %.1fs\n", len(texts), v.Len(), *out, time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
