@@ -310,3 +310,44 @@ func TestPositionIDsBufferSkipped(t *testing.T) {
 		t.Errorf("notices %q", notices)
 	}
 }
+
+func TestBiEncoderDirectories(t *testing.T) {
+	m, _, err := LoadModel("testdata/tinybert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewBert(m.Bert.Config, 5)
+	for _, shared := range []bool{true, false} {
+		b := &BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: PoolMean, Normalize: true, Temperature: 0.05}
+		if !shared {
+			b.Doc = other
+		}
+		dir := t.TempDir()
+		if err := SaveBiEncoder(dir, b, m); err != nil {
+			t.Fatal(err)
+		}
+		got, _, notices, err := LoadBiEncoder(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got.Query == got.Doc) != shared || got.Pooling != PoolMean || !got.Normalize || got.Temperature != 0.05 || len(notices) != 0 {
+			t.Fatalf("shared=%v: loaded %+v, notices %v", shared, got, notices)
+		}
+		for _, pair := range [][2]*Bert{{b.Query, got.Query}, {b.Doc, got.Doc}} {
+			a, c := pair[0].Params.Data(), pair[1].Params.Data()
+			for i := range a {
+				if a[i] != c[i] {
+					t.Fatalf("shared=%v: a tower's parameter %d changed", shared, i)
+				}
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "query", ConfigFile)); (err == nil) == shared {
+			t.Errorf("shared=%v: query/ subdirectory present=%v", shared, err == nil)
+		}
+	}
+	// A plain Hugging Face directory loads as a shared, CLS-pooled bi-encoder.
+	b, _, _, err := LoadBiEncoder("testdata/tinybert")
+	if err != nil || b.Query != b.Doc || b.Pooling != PoolCLS {
+		t.Fatalf("plain directory: %+v, %v", b, err)
+	}
+}
