@@ -402,6 +402,43 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
+		GradCheck{Name: "MultiHeadAttentionPacked", Inputs: []*tensor.Tensor{randT(g, 2, 5, 24)},
+			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttentionPacked(in[0], 2, mask, 0.5, 0) },
+			Ref: func(in [][]float64) []float64 {
+				// Unpack the columns into q, k, v [2, 5, 8] and attend.
+				part := func(j int) []float64 {
+					y := make([]float64, 2*5*8)
+					for r := 0; r < 10; r++ {
+						copy(y[r*8:r*8+8], in[0][r*24+j*8:r*24+j*8+8])
+					}
+					return y
+				}
+				split := func(x []float64) []float64 {
+					y := make([]float64, len(x))
+					for b := 0; b < 2; b++ {
+						for h := 0; h < 2; h++ {
+							for i := 0; i < 5; i++ {
+								for e := 0; e < 4; e++ {
+									y[((b*2+h)*5+i)*4+e] = x[(b*5+i)*8+h*4+e]
+								}
+							}
+						}
+					}
+					return y
+				}
+				o := refAttention(split(part(0)), split(part(1)), split(part(2)), mask, 2, 2, 5, 5, 4, 0.5)
+				y := make([]float64, len(o))
+				for b := 0; b < 2; b++ {
+					for h := 0; h < 2; h++ {
+						for i := 0; i < 5; i++ {
+							for e := 0; e < 4; e++ {
+								y[(b*5+i)*8+h*4+e] = o[((b*2+h)*5+i)*4+e]
+							}
+						}
+					}
+				}
+				return y
+			}},
 		GradCheck{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], nil, 0.7) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], nil, 1, 3, 4, 4, 2, 0.7) }},

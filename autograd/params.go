@@ -84,3 +84,22 @@ func (p *Params) NumValues() int { return len(p.data) }
 
 // ZeroGrad sets every gradient to zero.
 func (p *Params) ZeroGrad() { clear(p.grad) }
+
+// Span returns a variable over the values (and gradients) of the
+// consecutive parameters first..last, seen with shape s: several
+// parameters stored back to back used as one, such as query, key and value
+// weights [C, C] each as one [3C, C] matrix for a fused projection. Its
+// gradient is the parameters' own, so whatever flows into it reaches them.
+// It fails if the element counts differ. Add no parameter afterwards (the
+// flat buffers would move).
+func (p *Params) Span(first, last int, s tensor.Shape) (*Var, error) {
+	if first < 0 || last >= len(p.vars) || first > last {
+		return nil, fmt.Errorf("autograd: Params.Span: parameters %d..%d of %d", first, last, len(p.vars))
+	}
+	lo := p.offs[first]
+	hi := p.offs[last] + p.vars[last].Value.Shape.Numel()
+	if s.Numel() != hi-lo {
+		return nil, fmt.Errorf("autograd: Params.Span: %s..%s hold %d values, shape %v needs %d", p.names[first], p.names[last], hi-lo, s, s.Numel())
+	}
+	return &Var{Value: tensor.Tensor{Shape: s, Data: p.data[lo:hi:hi]}, Grad: p.grad[lo:hi:hi], needsGrad: true, param: true, op: -1}, nil
+}

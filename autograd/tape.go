@@ -48,6 +48,7 @@ type op struct {
 	cst  []float32    // constant input data (masks, targets, weights; copied to the arena)
 	ids  []int32      // integer inputs (token ids, class targets; copied)
 	n    [6]int       // integer parameters
+	off  [3]int       // offsets within rows (MultiHeadAttention)
 	f    [2]float32   // float parameters
 	// phase selects what Run computes when the op is split across
 	// goroutines (see kernels.Parallel).

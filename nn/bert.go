@@ -11,8 +11,9 @@ import (
 // Bert is a BERT encoder with Hugging Face's semantics and parameter names
 // (embeddings.word_embeddings.weight, encoder.layer.0.attention.self.query.
 // weight, …): word + position + token-type embeddings, their LayerNorm and
-// dropout, then post-LN layers of self-attention and a GELU feed-forward
-// block. All numerics come from the config.
+// dropout, then post-LN layers of self-attention (queries, keys and values
+// projected by one fused GEMM) and a GELU feed-forward block. All numerics
+// come from the config.
 type Bert struct {
 	Config BertConfig
 	Params *autograd.Params
@@ -29,6 +30,11 @@ type Bert struct {
 type bertLayer struct {
 	q, k, v, ao, inter, out [2]*autograd.Var // weight, bias
 	aln, oln                [2]*autograd.Var // LayerNorm weight, bias
+	// qkv views the query, key and value weights (stored back to back) as
+	// one [3·hidden, hidden] matrix and their biases as one [3·hidden]
+	// vector: one GEMM projects all three.
+	qkv    [2]*autograd.Var
+	qkvIdx [2]int // index of the query weight and of the query bias in Params
 }
 
 // NewBert returns a model of configuration c with BERT's initialisation:
@@ -67,12 +73,38 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 	}
 	for l := 0; l < c.NumHiddenLayers; l++ {
 		pre := fmt.Sprintf("encoder.layer.%d.", l)
-		m.layers = append(m.layers, bertLayer{
-			q: linear(pre+"attention.self.query", h, h), k: linear(pre+"attention.self.key", h, h),
-			v: linear(pre+"attention.self.value", h, h), ao: linear(pre+"attention.output.dense", h, h),
-			aln: norm(pre + "attention.output.LayerNorm"), inter: linear(pre+"intermediate.dense", ff, h),
-			out: linear(pre+"output.dense", h, ff), oln: norm(pre + "output.LayerNorm"),
-		})
+		var lw bertLayer
+		// The query, key and value weights back to back, then their biases,
+		// so that each triple is one contiguous matrix or vector.
+		lw.qkvIdx[0] = m.Params.Len()
+		for _, n := range []string{"query", "key", "value"} {
+			add(pre+"attention.self."+n+".weight", tensor.S(h, h))
+		}
+		lw.qkvIdx[1] = m.Params.Len()
+		for _, n := range []string{"query", "key", "value"} {
+			add(pre+"attention.self."+n+".bias", tensor.S(h))
+		}
+		lw.ao, lw.aln = linear(pre+"attention.output.dense", h, h), norm(pre+"attention.output.LayerNorm")
+		lw.inter, lw.out = linear(pre+"intermediate.dense", ff, h), linear(pre+"output.dense", h, ff)
+		lw.oln = norm(pre + "output.LayerNorm")
+		m.layers = append(m.layers, lw)
+	}
+	// Views over the final flat buffers (Add moves them).
+	for i := range m.layers {
+		lw := &m.layers[i]
+		i0, i1 := lw.qkvIdx[0], lw.qkvIdx[1]
+		lw.q = [2]*autograd.Var{m.Params.Var(i0), m.Params.Var(i1)}
+		lw.k = [2]*autograd.Var{m.Params.Var(i0 + 1), m.Params.Var(i1 + 1)}
+		lw.v = [2]*autograd.Var{m.Params.Var(i0 + 2), m.Params.Var(i1 + 2)}
+		w, err := m.Params.Span(i0, i0+2, tensor.S(3*h, h))
+		if err != nil {
+			return nil, err
+		}
+		b, err := m.Params.Span(i1, i1+2, tensor.S(3*h))
+		if err != nil {
+			return nil, err
+		}
+		lw.qkv = [2]*autograd.Var{w, b}
 	}
 	return m, nil
 }
@@ -129,8 +161,8 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 		if !tp.Recording() {
 			mark = tp.Mark()
 		}
-		q, k, v := tp.Linear(x, l.q[0], l.q[1]), tp.Linear(x, l.k[0], l.k[1]), tp.Linear(x, l.v[0], l.v[1])
-		ctx := tp.MultiHeadAttention(q, k, v, heads, m.additive, scale, float32(c.AttentionProbsDropoutProb))
+		qkv := tp.Linear(x, l.qkv[0], l.qkv[1])
+		ctx := tp.MultiHeadAttentionPacked(qkv, heads, m.additive, scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
