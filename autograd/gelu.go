@@ -46,7 +46,7 @@ func geluBackward(t *Tape, o *op) {
 	}
 	o.n[0] = 0 // add into an existing gradient
 	if x.Grad == nil {
-		x.Grad = t.arena.alloc(len(x.Value.Data)) // written, not added: no need to zero
+		t.newGrad(x) // written, not added: no need to zero
 		o.n[0] = 1
 	}
 	o.phase = 1

@@ -62,7 +62,7 @@ func layerNormBackward(t *Tape, o *op) {
 	if x.needsGrad {
 		o.n[1] = 0
 		if x.Grad == nil {
-			x.Grad = t.arena.alloc(len(x.Value.Data))
+			t.newGrad(x)
 			o.n[1] = 1
 		}
 		o.phase = 1

@@ -17,14 +17,15 @@ type Var struct {
 	// Grad has Value's shape; nil until Backward writes a gradient (for a
 	// parameter, a view of its Params' flat gradient buffer). After Backward
 	// it holds the gradient of every leaf, parameter and retained variable
-	// (Tape.Retain); other intermediate variables may share their buffer
-	// with an input's gradient, which later steps of Backward keep adding
-	// to (as PyTorch keeps no gradient for non-leaf tensors).
+	// (Tape.Retain). Other intermediate variables give their buffer back for
+	// reuse once their op has run backward (Grad is then nil) or hand it to
+	// an input (as PyTorch keeps no gradient for non-leaf tensors).
 	Grad []float32
 
 	needsGrad bool
 	param     bool
 	retain    bool
+	ownsGrad  bool  // Grad came from the tape's gradient buffers and is v's alone
 	op        int32 // index of the producing record on the tape; -1 for leaves
 }
 
@@ -66,6 +67,12 @@ type Tape struct {
 	rng    *tensor.RNG
 	err    error
 	dummy  Var
+
+	// freeGrads holds gradient buffers, by length, whose variables' ops
+	// have run backward: later gradients of the same size reuse them, so
+	// the backward pass needs the memory of the gradients alive at once,
+	// not of all of them. Emptied (keeping capacity) at Reset.
+	freeGrads map[int][][]float32
 
 	// Reusable tasks for parallel element-wise and column work.
 	vt vecTask
@@ -110,6 +117,10 @@ func (t *Tape) Reset() {
 	t.vars.reset()
 	t.arena.reset()
 	t.ints.reset()
+	for n, l := range t.freeGrads {
+		clear(l)
+		t.freeGrads[n] = l[:0]
+	}
 }
 
 // Mark is a position on a no-grad tape (see Keep).
@@ -214,12 +225,42 @@ func (t *Tape) record(kind opKind, s tensor.Shape, in ...*Var) *op {
 	return o
 }
 
-// grad returns v's gradient buffer, zeroed from the arena on first use.
+// grad returns v's gradient buffer, zeroed, on first use.
 func (t *Tape) grad(v *Var) []float32 {
 	if v.Grad == nil {
-		v.Grad = t.arena.zeros(len(v.Value.Data))
+		t.newGrad(v)
+		clear(v.Grad)
 	}
 	return v.Grad
+}
+
+// newGrad gives v a gradient buffer with undefined contents: a released one
+// of the same length if there is one, else a new one from the arena.
+func (t *Tape) newGrad(v *Var) []float32 {
+	n := len(v.Value.Data)
+	if l := t.freeGrads[n]; len(l) > 0 {
+		v.Grad = l[len(l)-1]
+		l[len(l)-1] = nil
+		t.freeGrads[n] = l[:len(l)-1]
+	} else {
+		v.Grad = t.arena.alloc(n)
+	}
+	v.ownsGrad = true
+	return v.Grad
+}
+
+// releaseGrad returns the gradient buffer of o's output for reuse once o has
+// run backward, unless the output is retained or its buffer is shared.
+func (t *Tape) releaseGrad(o *op) {
+	v := o.out
+	if !v.ownsGrad || v.retain || v.param || v.Grad == nil {
+		return
+	}
+	if t.freeGrads == nil {
+		t.freeGrads = map[int][][]float32{}
+	}
+	t.freeGrads[len(v.Grad)] = append(t.freeGrads[len(v.Grad)], v.Grad)
+	v.Grad, v.ownsGrad = nil, false
 }
 
 // gradBeta returns v's gradient buffer and the beta with which a GEMM should
@@ -228,8 +269,7 @@ func (t *Tape) grad(v *Var) []float32 {
 // nothing is cleared that is about to be overwritten).
 func (t *Tape) gradBeta(v *Var) ([]float32, float32) {
 	if v.Grad == nil {
-		v.Grad = t.arena.alloc(len(v.Value.Data))
-		return v.Grad, 0
+		return t.newGrad(v), 0
 	}
 	return v.Grad, 1
 }
@@ -243,6 +283,7 @@ func (t *Tape) Retain(v *Var) { v.retain = true }
 func (t *Tape) passGrad(o *op, v *Var, src []float32) {
 	if v.Grad == nil && !v.param && !o.out.retain {
 		v.Grad = src
+		v.ownsGrad, o.out.ownsGrad = o.out.ownsGrad, false // the buffer changes hands
 		return
 	}
 	t.accumulate(v, src)
@@ -251,7 +292,7 @@ func (t *Tape) passGrad(o *op, v *Var, src []float32) {
 // accumulate adds src into v's gradient, copying it when v has none yet.
 func (t *Tape) accumulate(v *Var, src []float32) {
 	if v.Grad == nil {
-		v.Grad = t.arena.alloc(len(v.Value.Data))
+		t.newGrad(v)
 		t.vec(vecCopy, v.Grad, nil, src)
 		return
 	}
@@ -301,6 +342,7 @@ func (t *Tape) BackwardFrom(out *Var, grad []float32) error {
 			continue // no gradient reached this op
 		}
 		backwardFns[o.kind](t, o)
+		t.releaseGrad(o)
 	}
 	return nil
 }

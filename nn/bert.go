@@ -22,9 +22,11 @@ type Bert struct {
 	embLN          [2]*autograd.Var
 	layers         []bertLayer
 
-	// per-batch scratch, reused
+	// per-batch scratch, grown as needed and reused (the tape copies what
+	// it keeps), so batches of varying shapes allocate nothing once seen
 	posIDs, typeIDs []int32
-	additive        *tensor.Tensor
+	addBuf          []float32
+	additive        tensor.Tensor
 }
 
 type bertLayer struct {
@@ -132,19 +134,19 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 	case T > c.MaxPositionEmbeddings:
 		return tp.Fail(fmt.Errorf("nn: Bert.Forward: sequences of %d tokens exceed max_position_embeddings %d", T, c.MaxPositionEmbeddings))
 	}
-	if len(m.posIDs) != B*T {
+	if cap(m.posIDs) < B*T {
 		m.posIDs = make([]int32, B*T)
 		m.typeIDs = make([]int32, B*T)
+		m.addBuf = make([]float32, B*T)
 	}
-	for i := range m.posIDs {
-		m.posIDs[i] = int32(i % T)
+	posIDs := m.posIDs[:B*T]
+	for i := range posIDs {
+		posIDs[i] = int32(i % T)
 	}
 	if typeIDs == nil {
-		typeIDs = m.typeIDs // zeros
+		typeIDs = m.typeIDs[:B*T] // zeros
 	}
-	if m.additive == nil || m.additive.Shape != mask.Shape {
-		m.additive = tensor.New(mask.Shape)
-	}
+	m.additive = tensor.Tensor{Shape: mask.Shape, Data: m.addBuf[:B*T]}
 	for i, v := range mask.Data {
 		m.additive.Data[i] = 0
 		if v == 0 {
@@ -152,7 +154,7 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 		}
 	}
 	h, heads := c.HiddenSize, c.NumAttentionHeads
-	e := tp.Add(tp.Add(tp.Embedding(m.word, ids), tp.Embedding(m.pos, m.posIDs)), tp.Embedding(m.typ, typeIDs))
+	e := tp.Add(tp.Add(tp.Embedding(m.word, ids), tp.Embedding(m.pos, posIDs)), tp.Embedding(m.typ, typeIDs))
 	x := tp.Reshape(tp.Dropout(tp.LayerNorm(e, m.embLN[0], m.embLN[1], float32(c.LayerNormEps)), float32(c.HiddenDropoutProb)), tensor.S(B, T, h))
 	scale := float32(1 / math.Sqrt(float64(h/heads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
@@ -162,7 +164,7 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 			mark = tp.Mark()
 		}
 		qkv := tp.Linear(x, l.qkv[0], l.qkv[1])
-		ctx := tp.MultiHeadAttentionPacked(qkv, heads, m.additive, scale, float32(c.AttentionProbsDropoutProb))
+		ctx := tp.MultiHeadAttentionPacked(qkv, heads, &m.additive, scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
