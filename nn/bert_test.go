@@ -24,33 +24,38 @@ func toIDs(t *tensor.Tensor) []int32 {
 	return ids
 }
 
-// TestBertAgainstPyTorch loads testdata/tinybert (written by gen_bert.py
-// with the bert. prefix and a masked-LM head to skip), runs the golden batch
+// TestBertAgainstPyTorch loads testdata/tinybert and tinybert64 (written by
+// gen_bert.py with the bert. prefix and a masked-LM head to skip), runs the golden batch
 // and compares the last hidden states and both poolings (1e-4 absolute) and
 // the gradients of the in-batch InfoNCE loss with respect to every
 // parameter (1e-3 of each tensor's largest magnitude), on every kernel tier.
 func TestBertAgainstPyTorch(t *testing.T) {
-	g, err := tensor.ReadSafetensorsFile("testdata/bert_golden.safetensors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tier := range kernels.Tiers() {
-		t.Run(tier, func(t *testing.T) {
-			restore, ok := kernels.Use(tier)
-			if !ok {
-				_, why := kernels.Supported(tier)
-				t.Skipf("tier %s not run: %s", tier, why)
-			}
-			defer restore()
-			m, notices, err := LoadModel("testdata/tinybert")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(notices) != 1 || !strings.Contains(notices[0], `ignored 2 tensors of the "cls" head`) {
-				t.Errorf("notices %q", notices)
-			}
-			checkBertGolden(t, m.Bert, g)
-		})
+	for _, c := range []struct{ dir, golden string }{
+		{"testdata/tinybert", "testdata/bert_golden.safetensors"},     // hidden 32, 2 heads
+		{"testdata/tinybert64", "testdata/bert64_golden.safetensors"}, // hidden 64, 4 heads
+	} {
+		g, err := tensor.ReadSafetensorsFile(c.golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tier := range kernels.Tiers() {
+			t.Run(filepath.Base(c.dir)+"/"+tier, func(t *testing.T) {
+				restore, ok := kernels.Use(tier)
+				if !ok {
+					_, why := kernels.Supported(tier)
+					t.Skipf("tier %s not run: %s", tier, why)
+				}
+				defer restore()
+				m, notices, err := LoadModel(c.dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(notices) != 1 || !strings.Contains(notices[0], `ignored 2 tensors of the "cls" head`) {
+					t.Errorf("notices %q", notices)
+				}
+				checkBertGolden(t, m.Bert, g)
+			})
+		}
 	}
 }
 

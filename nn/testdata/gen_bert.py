@@ -8,13 +8,15 @@ InfoNCE loss (mean-pooled, L2-normalised, temperature 0.05, sequences 0-1
 are queries for documents 2-3) with respect to every parameter, computed
 in plain PyTorch with Hugging Face BertModel semantics (dropout 0).
 
-    /usr/bin/python3 nn/testdata/gen_bert.py
+    /usr/bin/python3 nn/testdata/gen_bert.py                     # tinybert/, bert_golden.safetensors
+    /usr/bin/python3 nn/testdata/gen_bert.py --hidden 64 --heads 4  # tinybert64/, bert64_golden.safetensors
 
 The word-embedding table has the full 30,522 rows but only the rows the
 batch uses are non-zero, so the committed file compresses to little; its
 gradient is stored for those rows only (grad_rows.*, rows listed in
 grad_rows_ids).
 """
+import argparse
 import json
 import math
 import os
@@ -23,9 +25,14 @@ import struct
 import torch
 import torch.nn.functional as F
 
-torch.manual_seed(2026)
+ap = argparse.ArgumentParser()
+ap.add_argument("--hidden", type=int, default=32)
+ap.add_argument("--heads", type=int, default=2)
+args = ap.parse_args()
+suffix = "" if args.hidden == 32 else str(args.hidden)
+torch.manual_seed(2026 if args.hidden == 32 else 2026 + args.hidden)
 here = os.path.dirname(os.path.abspath(__file__))
-cfg = dict(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+cfg = dict(vocab_size=30522, hidden_size=args.hidden, num_hidden_layers=2, num_attention_heads=args.heads, intermediate_size=2 * args.hidden,
            hidden_act="gelu", max_position_embeddings=64, type_vocab_size=2, layer_norm_eps=1e-12,
            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, initializer_range=0.02, pad_token_id=0,
            position_embedding_type="absolute", model_type="bert", architectures=["BertForMaskedLM"])
@@ -116,11 +123,12 @@ def write(path, tensors, meta):
 model = {"bert." + n: t for n, t in params.items()}
 model["cls.predictions.bias"] = torch.zeros(V)[:8]  # a pre-training head the loader must skip
 model["cls.predictions.transform.dense.weight"] = torch.randn(C, C)
-os.makedirs(os.path.join(here, "tinybert"), exist_ok=True)
-write(os.path.join(here, "tinybert", "model.safetensors"), model, {"format": "pt"})
-with open(os.path.join(here, "tinybert", "config.json"), "w") as f:
+mdir = os.path.join(here, "tinybert" + suffix)
+os.makedirs(mdir, exist_ok=True)
+write(os.path.join(mdir, "model.safetensors"), model, {"format": "pt"})
+with open(os.path.join(mdir, "config.json"), "w") as f:
     json.dump(cfg, f, indent=2)
-with open(os.path.join(here, "tinybert", "tokenizer_config.json"), "w") as f:
+with open(os.path.join(mdir, "tokenizer_config.json"), "w") as f:
     json.dump({"do_lower_case": True, "tokenizer_class": "BertTokenizer", "model_max_length": 64}, f, indent=2)
 
 golden = {"input.ids": ids.float(), "input.mask": mask, "input.types": types.float(), "out.hidden": h, "out.cls": cls,
@@ -129,5 +137,8 @@ golden = {"input.ids": ids.float(), "input.mask": mask, "input.types": types.flo
 for n, t in params.items():
     if n != "embeddings.word_embeddings.weight":
         golden["grad." + n] = t.grad
-write(os.path.join(here, "bert_golden.safetensors"), golden, {"generator": "gen_bert.py", "torch": torch.__version__})
-print("wrote tinybert/ and bert_golden.safetensors; loss", float(loss))
+write(os.path.join(here, f"bert{suffix}_golden.safetensors"), golden, {"generator": "gen_bert.py", "torch": torch.__version__})
+if not os.path.exists(os.path.join(mdir, "vocab.txt")):
+    import shutil
+    shutil.copy(os.path.join(here, "tinybert", "vocab.txt"), os.path.join(mdir, "vocab.txt"))
+print(f"wrote tinybert{suffix}/ and bert{suffix}_golden.safetensors; loss", float(loss))
