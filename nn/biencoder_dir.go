@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/rrra/rrra/internal/atomicfile"
 )
 
 // BiEncoderFile is the file in a bi-encoder directory that records how the
@@ -49,7 +51,7 @@ func SaveBiEncoder(dir string, b *BiEncoder, m *Model) error {
 		}
 	}
 	data, _ := json.MarshalIndent(meta, "", "  ")
-	return writeFileAtomic(filepath.Join(dir, BiEncoderFile), append(data, '\n'))
+	return atomicfile.Write(filepath.Join(dir, BiEncoderFile), append(data, '\n'))
 }
 
 // LoadBiEncoder reads a bi-encoder directory (see BiEncoderFile). The

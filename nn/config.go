@@ -1,11 +1,11 @@
 package nn
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/rrra/rrra/internal/atomicfile"
 )
 
 // BertConfig holds the fields of a Hugging Face BertConfig (config.json)
@@ -109,33 +109,5 @@ func WriteConfig(path string, c BertConfig) error {
 	if err != nil {
 		return fmt.Errorf("nn: %w", err)
 	}
-	return writeFileAtomic(path, append(data, '\n'))
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := bytes.NewReader(data).WriteTo(tmp); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
-	return nil
+	return atomicfile.Write(path, append(data, '\n'))
 }

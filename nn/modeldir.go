@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/tensor"
 )
@@ -167,10 +168,10 @@ func (m *Model) Save(dir string) error {
 	if _, err := m.Vocab.WriteTo(&vb); err != nil {
 		return fmt.Errorf("nn: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, VocabFile), vb.Bytes()); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, VocabFile), vb.Bytes()); err != nil {
 		return err
 	}
 	tc, _ := json.MarshalIndent(map[string]any{"do_lower_case": m.Lower, "tokenizer_class": "BertTokenizer",
 		"model_max_length": m.Bert.Config.MaxPositionEmbeddings}, "", "  ")
-	return writeFileAtomic(filepath.Join(dir, TokenizerConfigFile), append(tc, '\n'))
+	return atomicfile.Write(filepath.Join(dir, TokenizerConfigFile), append(tc, '\n'))
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rrra/rrra/internal/atomicfile"
 )
 
 // The .npy format (NumPy's, version 1.0): the magic "\x93NUMPY", version
@@ -70,7 +72,7 @@ func WriteNpyFile(path string, t *Tensor) error {
 	if err := EncodeNpy(&b, t); err != nil {
 		return err
 	}
-	return writeAtomic(path, b.Bytes())
+	return atomicfile.Write(path, b.Bytes())
 }
 
 var npyHeaderRe = regexp.MustCompile(`^\{\s*'descr':\s*'([<>|=]?)f4',\s*'fortran_order':\s*(False|True),\s*'shape':\s*\(([0-9,\s]*)\),?\s*\}\s*$`)

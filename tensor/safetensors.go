@@ -9,9 +9,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
+
+	"github.com/rrra/rrra/internal/atomicfile"
 )
 
 // The safetensors format (Hugging Face): an 8-byte little-endian header
@@ -324,53 +325,12 @@ func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string)
 // in the same directory, synced, then renamed over path, so path holds
 // either its old contents or the whole new file, never a part.
 func WriteSafetensorsFile(path string, tensors []Named, metadata map[string]string) error {
-	return writeAtomicFunc(path, func(w io.Writer) error {
+	return atomicfile.WriteFunc(path, func(w io.Writer) error {
 		if err := EncodeSafetensors(w, tensors, metadata); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		return nil
 	})
-}
-
-// writeAtomic writes data to path atomically.
-func writeAtomic(path string, data []byte) error {
-	return writeAtomicFunc(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeAtomicFunc writes through fill to a temporary file beside path,
-// syncs it, renames it over path and syncs the directory.
-func writeAtomicFunc(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("tensor: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := fill(tmp); err != nil {
-		return fmt.Errorf("tensor: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("tensor: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("tensor: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("tensor: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil { // persist the rename
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // SortedNamed returns the tensors of m as a slice sorted by name.

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/nn/wordpiece"
 )
 
@@ -64,36 +64,11 @@ func runVocab(args []string, stdout, stderr io.Writer) error {
 	if _, err := v.WriteTo(&b); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(*out, b.Bytes()); err != nil {
+	if err := atomicfile.Write(*out, b.Bytes()); err != nil {
 		return err
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "rrra vocab: %d texts, %d tokens learned, wrote %s in %.1fs\n", len(texts), v.Len(), *out, time.Since(start).Seconds())
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
