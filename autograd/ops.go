@@ -80,7 +80,7 @@ func (o *op) Run(lo, hi int) { runFns[o.kind](o, lo, hi) }
 // or is one row of a's last dimension broadcast over a's rows (o.n[0] is 1
 // then). ok is false, and the tape has failed, when the shapes do not fit.
 func (t *Tape) broadcastOp(kind opKind, a, b *Var) (o *op, ok bool) {
-	row, ok := rowBroadcast(a.Value.Shape, b.Value.Shape)
+	row, ok := tensor.RowBroadcast(a.Value.Shape, b.Value.Shape)
 	if !ok {
 		t.fail(kind, "%w: %v and %v (b must match a or be one row of width %d)", ErrShape, a.Value.Shape, b.Value.Shape, a.Value.Shape.Cols())
 		return nil, false
@@ -88,16 +88,4 @@ func (t *Tape) broadcastOp(kind opKind, a, b *Var) (o *op, ok bool) {
 	o = t.record(kind, a.Value.Shape, a, b)
 	o.n[0] = b2i(row)
 	return o, true
-}
-
-// rowBroadcast reports whether b is a single row of a's last dimension
-// (broadcast over a's rows), or has a's shape; ok is false otherwise.
-func rowBroadcast(a, b tensor.Shape) (row, ok bool) {
-	if a == b {
-		return false, true
-	}
-	if b.Numel() == a.Cols() && (b.Rank() == 1 || (b.Rank() == 2 && b.Dim(0) == 1)) {
-		return true, true
-	}
-	return false, false
 }

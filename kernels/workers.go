@@ -27,13 +27,6 @@ type Task interface {
 	Run(lo, hi int)
 }
 
-// TaskFunc adapts a function to Task. Converting a closure that captures
-// variables to a Task allocates; hot paths use a pointer to a struct.
-type TaskFunc func(lo, hi int)
-
-// Run calls f(lo, hi).
-func (f TaskFunc) Run(lo, hi int) { f(lo, hi) }
-
 // Parallel runs task over [0, n) in contiguous chunks on up to Threads()
 // goroutines (the caller's among them), each chunk at least grain long
 // (grain < 1 counts as 1), and returns when all chunks are done. Chunks must

@@ -30,13 +30,12 @@ type Bert struct {
 }
 
 type bertLayer struct {
-	q, k, v, ao, inter, out [2]*autograd.Var // weight, bias
-	aln, oln                [2]*autograd.Var // LayerNorm weight, bias
+	ao, inter, out [2]*autograd.Var // weight, bias
+	aln, oln       [2]*autograd.Var // LayerNorm weight, bias
 	// qkv views the query, key and value weights (stored back to back) as
 	// one [3·hidden, hidden] matrix and their biases as one [3·hidden]
 	// vector: one GEMM projects all three.
-	qkv    [2]*autograd.Var
-	qkvIdx [2]int // index of the query weight and of the query bias in Params
+	qkv [2]*autograd.Var
 }
 
 // NewBert returns a model of configuration c with BERT's initialisation:
@@ -73,16 +72,17 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 	norm := func(name string) [2]*autograd.Var {
 		return [2]*autograd.Var{add(name+".weight", tensor.S(h)), add(name+".bias", tensor.S(h))}
 	}
+	qkvIdx := make([][2]int, c.NumHiddenLayers) // first query weight and bias, per layer
 	for l := 0; l < c.NumHiddenLayers; l++ {
 		pre := fmt.Sprintf("encoder.layer.%d.", l)
 		var lw bertLayer
 		// The query, key and value weights back to back, then their biases,
 		// so that each triple is one contiguous matrix or vector.
-		lw.qkvIdx[0] = m.Params.Len()
+		qkvIdx[l][0] = m.Params.Len()
 		for _, n := range []string{"query", "key", "value"} {
 			add(pre+"attention.self."+n+".weight", tensor.S(h, h))
 		}
-		lw.qkvIdx[1] = m.Params.Len()
+		qkvIdx[l][1] = m.Params.Len()
 		for _, n := range []string{"query", "key", "value"} {
 			add(pre+"attention.self."+n+".bias", tensor.S(h))
 		}
@@ -93,11 +93,7 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 	}
 	// Views over the final flat buffers (Add moves them).
 	for i := range m.layers {
-		lw := &m.layers[i]
-		i0, i1 := lw.qkvIdx[0], lw.qkvIdx[1]
-		lw.q = [2]*autograd.Var{m.Params.Var(i0), m.Params.Var(i1)}
-		lw.k = [2]*autograd.Var{m.Params.Var(i0 + 1), m.Params.Var(i1 + 1)}
-		lw.v = [2]*autograd.Var{m.Params.Var(i0 + 2), m.Params.Var(i1 + 2)}
+		i0, i1 := qkvIdx[i][0], qkvIdx[i][1]
 		w, err := m.Params.Span(i0, i0+2, tensor.S(3*h, h))
 		if err != nil {
 			return nil, err
@@ -106,7 +102,7 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 		if err != nil {
 			return nil, err
 		}
-		lw.qkv = [2]*autograd.Var{w, b}
+		m.layers[i].qkv = [2]*autograd.Var{w, b}
 	}
 	return m, nil
 }

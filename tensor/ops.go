@@ -10,8 +10,10 @@ import (
 // Binary operations take b either with a's shape or as one row of a's last
 // dimension, broadcast over every row of a.
 
-// broadcastOK reports whether b matches a or is a row of a's width.
-func broadcastOK(a, b Shape) (row bool, ok bool) {
+// RowBroadcast reports how b combines element-wise with a: ok when b has
+// a's shape (row false) or is a single row of a's last dimension, [n] or
+// [1, n], broadcast over a's rows (row true).
+func RowBroadcast(a, b Shape) (row bool, ok bool) {
 	if a == b {
 		return false, true
 	}
@@ -22,7 +24,7 @@ func broadcastOK(a, b Shape) (row bool, ok bool) {
 }
 
 func elementwise(op string, dst, a, b *Tensor, f func(x, y float32) float32) error {
-	row, ok := broadcastOK(a.Shape, b.Shape)
+	row, ok := RowBroadcast(a.Shape, b.Shape)
 	if !ok {
 		return shapeErr(op, "%v and %v (b must match a, or be one row of width %d)", a.Shape, b.Shape, a.Shape.Cols())
 	}
