@@ -20,7 +20,7 @@ func parsers(t testing.TB) []Parser {
 
 func TestEmbeddedCollections(t *testing.T) {
 	type split struct {
-		name             string
+		name            string
 		queries, judged int
 	}
 	for _, tc := range []struct {

@@ -106,7 +106,6 @@ func has(m map[string]int, k string) bool {
 	return ok
 }
 
-
 // WriteQrels writes q as a BEIR qrels TSV, header first, queries and their
 // documents ordered by id (numerically where both ids are integers).
 func WriteQrels(w io.Writer, q Qrels) error {
