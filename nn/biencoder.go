@@ -33,15 +33,34 @@ func (b *BiEncoder) Encode(tp *autograd.Tape, tower *Bert, ids []int32, mask *te
 // other document in the batch is a further negative. With scores
 // s = q·dᵀ/τ, the loss is the mean over queries of −log softmax(s_i)[i·group].
 func (b *BiEncoder) InfoNCE(tp *autograd.Tape, qIDs []int32, qMask *tensor.Tensor, dIDs []int32, dMask *tensor.Tensor, group int) *autograd.Var {
+	return b.InfoNCEMasked(tp, qIDs, qMask, dIDs, dMask, group, nil)
+}
+
+// MaskedOut is the score offset that removes a (query, document) pair from
+// InfoNCEMasked's softmax: exp of it underflows to zero in float32.
+const MaskedOut = -1e9
+
+// InfoNCEMasked is InfoNCE with an additive score mask [nq, nq·group]
+// applied to the scaled scores before the softmax: MaskedOut where a
+// document must not count as a negative for a query (one of its known
+// positives, or a duplicate of its positive's text), 0 elsewhere. A nil
+// mask masks nothing. A query's own positive must not be masked.
+func (b *BiEncoder) InfoNCEMasked(tp *autograd.Tape, qIDs []int32, qMask *tensor.Tensor, dIDs []int32, dMask *tensor.Tensor, group int, scoreMask *tensor.Tensor) *autograd.Var {
 	nq, nd := qMask.Shape.Dim(0), dMask.Shape.Dim(0)
 	if group <= 0 || nd != nq*group {
 		return tp.Fail(fmt.Errorf("nn: InfoNCE: %d queries and %d documents with groups of %d", nq, nd, group))
+	}
+	if scoreMask != nil && scoreMask.Shape != tensor.S(nq, nd) {
+		return tp.Fail(fmt.Errorf("nn: InfoNCE: score mask of shape %v for %d queries and %d documents", scoreMask.Shape, nq, nd))
 	}
 	q := b.Encode(tp, b.Query, qIDs, qMask)
 	d := b.Encode(tp, b.Doc, dIDs, dMask)
 	s := tp.MatMul(q, d, false, true)
 	if tau := b.Temperature; tau != 0 && tau != 1 {
 		s = tp.Scale(s, 1/tau)
+	}
+	if scoreMask != nil {
+		s = tp.Add(s, tp.Const(scoreMask))
 	}
 	b.targets = b.targets[:0]
 	for i := 0; i < nq; i++ {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/tensor"
@@ -20,6 +21,10 @@ type TrainState struct {
 	Opt     *AdamW
 	RNG     *tensor.RNG
 	DataPos int64
+	// Extra holds further state a training loop must restore to continue
+	// exactly (for example its current hard-negative pool), by name. It is
+	// stored base64-encoded in the file's metadata as "extra.<name>".
+	Extra map[string][]byte
 }
 
 // SaveCheckpoint writes the parameters, AdamW's moments and step, the RNG
@@ -46,6 +51,9 @@ func SaveCheckpoint(path string, p *autograd.Params, st TrainState) error {
 		"step":     strconv.Itoa(st.Opt.StepCount()),
 		"data_pos": strconv.FormatInt(st.DataPos, 10),
 		"rng":      base64.StdEncoding.EncodeToString(rng),
+	}
+	for k, b := range st.Extra {
+		meta["extra."+k] = base64.StdEncoding.EncodeToString(b)
 	}
 	return tensor.WriteSafetensorsFile(path, named, meta)
 }
@@ -106,7 +114,18 @@ func LoadCheckpoint(path string, p *autograd.Params, st *TrainState) (int64, err
 	if err := st.Opt.Restore(step, m, v); err != nil {
 		return fail("%v", err)
 	}
+	extra := make(map[string][]byte)
+	for k, s := range f.Metadata {
+		if name, ok := strings.CutPrefix(k, "extra."); ok {
+			b, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
+				return fail("field %s is not base64: %v", k, err)
+			}
+			extra[name] = b
+		}
+	}
 	copy(p.Data(), data)
 	st.DataPos = pos
+	st.Extra = extra
 	return pos, nil
 }

@@ -90,12 +90,16 @@ func TestResumeIsExact(t *testing.T) {
 		first.step(t)
 	}
 	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	first.state.Extra = map[string][]byte{"pool": {0, 1, 2, 255}, "empty": {}}
 	if err := SaveCheckpoint(path, first.model.Params, first.state); err != nil {
 		t.Fatal(err)
 	}
 	resumed := newRun(t, 77) // different initial weights and RNG: all must come from the checkpoint
 	if pos, err := LoadCheckpoint(path, resumed.model.Params, &resumed.state); err != nil || pos != 4 {
 		t.Fatalf("LoadCheckpoint: pos %d, %v", pos, err)
+	}
+	if len(resumed.state.Extra) != 2 || string(resumed.state.Extra["pool"]) != "\x00\x01\x02\xff" || len(resumed.state.Extra["empty"]) != 0 {
+		t.Fatalf("extra state after resuming: %v", resumed.state.Extra)
 	}
 	for i := 4; i < 8; i++ {
 		if l := resumed.step(t); l != losses[i] {
@@ -142,5 +146,64 @@ func TestCheckpointErrors(t *testing.T) {
 	tensor.WriteSafetensorsFile(weights, []tensor.Named{{Name: "x", Tensor: tensor.New(tensor.S(1))}}, nil)
 	if _, err := LoadCheckpoint(weights, r.model.Params, &r.state); err == nil || !strings.Contains(err.Error(), "field format") {
 		t.Errorf("not a checkpoint: %v", err)
+	}
+}
+
+// TestInfoNCEMasked checks the masked loss against a float64 computation
+// that leaves the masked documents out of each query's softmax.
+func TestInfoNCEMasked(t *testing.T) {
+	r := newRun(t, 3)
+	q, qm, d, dm := batchAt(5)
+	mask := tensor.New(tensor.S(4, 8))
+	masked := [][2]int{{0, 3}, {2, 0}, {2, 7}, {3, 1}}
+	for _, p := range masked {
+		mask.Data[p[0]*8+p[1]] = MaskedOut
+	}
+	tp := autograd.NewTape(1)
+	tp.SetTraining(false)
+	loss := r.bi.InfoNCEMasked(tp, q, qm, d, dm, 2, mask)
+	qv := r.bi.Encode(tp, r.model, q, qm).Data()
+	dv := r.bi.Encode(tp, r.model, d, dm).Data()
+	if err := tp.Err(); err != nil {
+		t.Fatal(err)
+	}
+	h := len(qv) / 4
+	want := 0.0
+	for i := 0; i < 4; i++ {
+		var logits []float64
+		target := 0.0
+		for j := 0; j < 8; j++ {
+			skip := false
+			for _, p := range masked {
+				skip = skip || p == [2]int{i, j}
+			}
+			if skip {
+				continue
+			}
+			s := 0.0
+			for k := 0; k < h; k++ {
+				s += float64(qv[i*h+k]) * float64(dv[j*h+k])
+			}
+			s /= float64(r.bi.Temperature)
+			if j == 2*i {
+				target = s
+			}
+			logits = append(logits, s)
+		}
+		lse := 0.0
+		for _, s := range logits {
+			lse += math.Exp(s)
+		}
+		want += (math.Log(lse) - target) / 4
+	}
+	if got := float64(loss.Data()[0]); math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+		t.Errorf("masked InfoNCE %v, float64 reference %v", got, want)
+	}
+	unmasked := r.bi.InfoNCE(tp, q, qm, d, dm, 2).Data()[0]
+	if float64(unmasked) <= want {
+		t.Errorf("masking negatives should lower the loss: %v masked, %v unmasked", want, unmasked)
+	}
+	if l := r.bi.InfoNCEMasked(tp, q, qm, d, dm, 2, tensor.New(tensor.S(4, 7))); tp.Err() == nil {
+		t.Errorf("a mask of the wrong shape was accepted (loss %v)", l)
 	}
 }
