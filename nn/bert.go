@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/tensor"
@@ -108,7 +109,7 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 }
 
 func isLayerNormWeight(name string) bool {
-	return len(name) > 17 && name[len(name)-17:] == "LayerNorm.weight"
+	return strings.HasSuffix(name, "LayerNorm.weight")
 }
 
 // maskValue is the additive mask of padding keys, the most negative float32,

@@ -356,3 +356,41 @@ func TestBiEncoderDirectories(t *testing.T) {
 		t.Fatalf("plain directory: %+v, %v", b, err)
 	}
 }
+
+// TestNewBertInit checks BERT's initialisation parameter by parameter:
+// LayerNorm weights 1, biases (LayerNorm's included) 0, every other weight
+// drawn from N(0, initializer_range), judged by its sample mean and
+// standard deviation.
+func TestNewBertInit(t *testing.T) {
+	cfg := BertConfig{VocabSize: 500, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 2,
+		IntermediateSize: 64, HiddenAct: "gelu", MaxPositionEmbeddings: 64, TypeVocabSize: 2,
+		LayerNormEps: 1e-12, InitializerRange: 0.02}
+	m, err := NewBert(cfg, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < m.Params.Len(); i++ {
+		name, v := m.Params.Name(i), m.Params.Var(i).Value.Data
+		var sum, sq float64
+		for _, x := range v {
+			sum += float64(x)
+			sq += float64(x) * float64(x)
+		}
+		n := float64(len(v))
+		mean, std := sum/n, math.Sqrt(sq/n-(sum/n)*(sum/n))
+		switch {
+		case strings.HasSuffix(name, "LayerNorm.weight"):
+			if mean != 1 || std != 0 {
+				t.Errorf("%s: mean %v std %v, want all ones", name, mean, std)
+			}
+		case strings.HasSuffix(name, ".bias"):
+			if sq != 0 {
+				t.Errorf("%s: not all zero", name)
+			}
+		default:
+			if math.Abs(mean) > 4*0.02/math.Sqrt(n) || math.Abs(std-0.02) > 0.002+4*0.02/math.Sqrt(2*n) {
+				t.Errorf("%s: mean %v std %v over %v values, want N(0, 0.02)", name, mean, std, n)
+			}
+		}
+	}
+}
