@@ -1,0 +1,172 @@
+package bm25
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// A Hit is a document and its score for a query.
+type Hit struct {
+	Doc   int // document number, in the order documents were added
+	Score float32
+}
+
+// Search returns the k documents with the highest BM25 scores for query,
+// best first, ties broken by lower document number first (Lucene's order
+// within a single-segment index). Only documents that contain at least
+// one query term score, so fewer than k hits may come back; a query with
+// no indexed term (empty, or only stop words) returns none.
+//
+// The query is analysed like the documents. As in Anserini's bag-of-words
+// query, a term that occurs n times in the query weighs n times more:
+//
+//	score(q, d) = Σ_{distinct t in q} n_t · idf(t) · tf / (tf + k1 (1 − b + b dl/avgdl))
+//	idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
+//
+// with each term's score computed in float32 as Lucene's BM25Similarity
+// does and the sum taken in float64 and rounded to float32, as Lucene's
+// disjunction scorers do.
+//
+// Search reads the postings of the query terms window by window (2048
+// consecutive document numbers, from the lowest unread posting),
+// accumulating scores in a fixed buffer and offering each matching
+// document to a bounded heap. It takes O(P + W·(q + 32) + H log k) time,
+// where q is the number of distinct query terms, P their number of
+// postings, H the number of matching documents and W ≤ H the number of
+// windows, and O(k) memory beyond a fixed scratch space (about 20 KB) that
+// is reused across searches.
+func (ix *Index) Search(query string, k int) []Hit {
+	if k <= 0 {
+		return nil
+	}
+	s := ix.getSearcher()
+	defer ix.searchers.Put(s)
+	return s.search(query, k)
+}
+
+// Score returns the BM25 score of document doc for query, as Search would
+// report it, or 0 if doc contains no query term, in O(q log P) time by
+// binary search of each query term's postings. It panics if doc is out of
+// range.
+func (ix *Index) Score(query string, doc int) float32 {
+	_ = ix.ids[doc]
+	s := ix.getSearcher()
+	defer ix.searchers.Put(s)
+	s.prepare(query)
+	sum := 0.0
+	for _, c := range s.cursors {
+		if i, ok := slices.BinarySearch(c.docs, int32(doc)); ok {
+			sum += float64(termScore(c.w, c.tfs[i], ix.normInv[doc]))
+		}
+	}
+	return float32(sum)
+}
+
+// window is the number of documents whose scores Search accumulates at
+// once.
+const window = 2048
+
+// A searcher holds the scratch space of one search.
+type searcher struct {
+	ix      *Index
+	an      Analyzer
+	toks    []string
+	slot    map[int32]int // term → index in cursors
+	cursors []cursor
+	acc     [window]float64
+	seen    [window / 64]uint64
+	top     topK
+}
+
+// A cursor walks the postings of one query term.
+type cursor struct {
+	docs []int32
+	tfs  []float32
+	t    int32   // term number
+	n    int     // count in the query
+	w    float32 // query-term weight: count in the query × idf
+}
+
+func (ix *Index) getSearcher() *searcher {
+	if s, ok := ix.searchers.Get().(*searcher); ok {
+		return s
+	}
+	return &searcher{ix: ix, slot: make(map[int32]int)}
+}
+
+// prepare analyses query and sets up one cursor per distinct indexed term.
+func (s *searcher) prepare(query string) {
+	ix := s.ix
+	s.toks = s.an.Tokens(s.toks[:0], query)
+	s.cursors = s.cursors[:0]
+	clear(s.slot)
+	for _, tok := range s.toks {
+		t, ok := ix.terms[tok]
+		if !ok {
+			continue
+		}
+		if i, ok := s.slot[t]; ok {
+			s.cursors[i].n++
+			continue
+		}
+		s.slot[t] = len(s.cursors)
+		lo, hi := ix.offsets[t], ix.offsets[t+1]
+		s.cursors = append(s.cursors, cursor{docs: ix.docs[lo:hi], tfs: ix.tfs[lo:hi], t: t, n: 1})
+	}
+	for i := range s.cursors {
+		c := &s.cursors[i]
+		// The conversion rounds the product, so it cannot fuse with the
+		// subtraction in termScore.
+		c.w = float32(float32(c.n) * ix.idf[c.t])
+	}
+}
+
+// search runs the query and returns its top k hits.
+func (s *searcher) search(query string, k int) []Hit {
+	s.prepare(query)
+	if len(s.cursors) == 0 {
+		return nil
+	}
+	normInv := s.ix.normInv
+	s.top.reset(k)
+	for {
+		base := int32(math.MaxInt32)
+		for i := range s.cursors {
+			if c := &s.cursors[i]; len(c.docs) > 0 && c.docs[0] < base {
+				base = c.docs[0]
+			}
+		}
+		if base == math.MaxInt32 {
+			break
+		}
+		end := int64(base) + window
+		for i := range s.cursors {
+			c := &s.cursors[i]
+			j := 0
+			for ; j < len(c.docs) && int64(c.docs[j]) < end; j++ {
+				d := c.docs[j]
+				o := d - base
+				s.acc[o] += float64(termScore(c.w, c.tfs[j], normInv[d]))
+				s.seen[o>>6] |= 1 << (o & 63)
+			}
+			c.docs, c.tfs = c.docs[j:], c.tfs[j:]
+		}
+		for w, m := range s.seen {
+			if m == 0 {
+				continue
+			}
+			s.seen[w] = 0
+			for ; m != 0; m &= m - 1 {
+				o := w<<6 | bits.TrailingZeros64(m)
+				score := float32(s.acc[o])
+				s.acc[o] = 0
+				if s.top.full() && score < s.top.worst() {
+					continue
+				}
+				s.top.offer(int(base)+o, score)
+			}
+		}
+	}
+	return s.top.sorted()
+}
