@@ -394,3 +394,21 @@ func TestNewBertInit(t *testing.T) {
 		}
 	}
 }
+
+func TestPreset(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		hidden, layers, ffn int
+	}{{"mini", 64, 2, 256}, {"tiny", 128, 2, 512}, {"small", 256, 4, 1024}} {
+		c, err := Preset(tc.name, 3000)
+		if err != nil || c.HiddenSize != tc.hidden || c.NumHiddenLayers != tc.layers || c.IntermediateSize != tc.ffn || c.VocabSize != 3000 {
+			t.Errorf("%s: %+v %v", tc.name, c, err)
+		}
+	}
+	if _, err := Preset("base", 3000); err == nil {
+		t.Error("unknown preset accepted")
+	}
+	if _, err := Preset("tiny", 0); err == nil {
+		t.Error("vocabulary of 0 accepted")
+	}
+}

@@ -111,3 +111,30 @@ func WriteConfig(path string, c BertConfig) error {
 	}
 	return atomicfile.Write(path, append(data, '\n'))
 }
+
+// PresetNames lists the configurations Preset knows, smallest first.
+var PresetNames = []string{"mini", "tiny", "small"}
+
+// Preset returns a BERT configuration for a model trained from scratch
+// with a vocabulary of vocabSize tokens: "mini" (hidden 64, 2 layers, 2
+// heads, FFN 256: tests and demos), "tiny" (128, 2, 2, 512) and "small"
+// (256, 4, 4, 1024), the last two as the benchmarks define them; GELU,
+// 512 positions, dropout 0.1, LayerNorm ε 1e-12, initializer range 0.02.
+func Preset(name string, vocabSize int) (BertConfig, error) {
+	var h, l, a, f int
+	switch name {
+	case "mini":
+		h, l, a, f = 64, 2, 2, 256
+	case "tiny":
+		h, l, a, f = 128, 2, 2, 512
+	case "small":
+		h, l, a, f = 256, 4, 4, 1024
+	default:
+		return BertConfig{}, fmt.Errorf("nn: no preset configuration %q (have %v)", name, PresetNames)
+	}
+	c := BertConfig{VocabSize: vocabSize, HiddenSize: h, NumHiddenLayers: l, NumAttentionHeads: a,
+		IntermediateSize: f, HiddenAct: "gelu", MaxPositionEmbeddings: 512, TypeVocabSize: 2,
+		LayerNormEps: 1e-12, HiddenDropoutProb: 0.1, AttentionProbsDropoutProb: 0.1,
+		InitializerRange: 0.02, ModelType: "bert", Architectures: []string{"BertModel"}}
+	return c, c.Validate()
+}
