@@ -10,6 +10,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -62,7 +63,7 @@ func NewShape(dims ...int) (Shape, error) {
 }
 
 // maxElems bounds a tensor's element count, so byte sizes fit in an int.
-const maxElems = 1 << 40
+const maxElems = min(1<<40, math.MaxInt)
 
 // Rank returns the number of dimensions.
 func (s Shape) Rank() int { return s.rank }
