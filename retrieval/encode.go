@@ -1,0 +1,89 @@
+package retrieval
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/tensor"
+)
+
+// An Encoder turns texts into the bi-encoder's vectors, in inference mode
+// (no dropout, no gradients), in batches of texts of similar length so that
+// little of the work is padding.
+type Encoder struct {
+	Bi          *nn.BiEncoder
+	Tok         *wordpiece.Tokenizer
+	QueryMaxLen int // longest query in tokens, [CLS] and [SEP] included
+	DocMaxLen   int // longest document in tokens
+	Batch       int // texts encoded together
+
+	tape  *autograd.Tape
+	batch wordpiece.Batch
+	texts []string
+}
+
+// NewEncoder returns an Encoder with batches of 64.
+func NewEncoder(bi *nn.BiEncoder, tok *wordpiece.Tokenizer, queryMaxLen, docMaxLen int) *Encoder {
+	return &Encoder{Bi: bi, Tok: tok, QueryMaxLen: queryMaxLen, DocMaxLen: docMaxLen, Batch: 64}
+}
+
+// Dim returns the length of the vectors.
+func (e *Encoder) Dim() int { return e.Bi.Doc.Config.HiddenSize }
+
+// Queries encodes query texts with the query tower; it returns
+// len(texts)·Dim() values, row i for texts[i].
+func (e *Encoder) Queries(texts []string, progress func(done int)) ([]float32, error) {
+	return e.encode(e.Bi.Query, texts, e.QueryMaxLen, progress)
+}
+
+// Docs encodes document texts with the document tower.
+func (e *Encoder) Docs(texts []string, progress func(done int)) ([]float32, error) {
+	return e.encode(e.Bi.Doc, texts, e.DocMaxLen, progress)
+}
+
+func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress func(int)) ([]float32, error) {
+	if e.tape == nil {
+		e.tape = autograd.NewTape(0)
+		e.tape.NoGrad(true)
+		e.tape.SetTraining(false)
+	}
+	if e.Batch < 1 {
+		return nil, fmt.Errorf("retrieval: encoder batch %d", e.Batch)
+	}
+	h := tower.Config.HiddenSize
+	out := make([]float32, len(texts)*h)
+	// Longest first, by byte length as a proxy for token count; the order
+	// is fixed by the texts alone, so results do not depend on anything else.
+	order := make([]int, len(texts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(texts[order[a]]) > len(texts[order[b]]) })
+	for lo := 0; lo < len(order); lo += e.Batch {
+		hi := min(lo+e.Batch, len(order))
+		e.texts = e.texts[:0]
+		for _, i := range order[lo:hi] {
+			e.texts = append(e.texts, texts[i])
+		}
+		e.Tok.EncodeBatch(&e.batch, e.texts, maxLen)
+		mask, err := tensor.FromData(tensor.S(e.batch.B, e.batch.T), e.batch.Mask)
+		if err != nil {
+			return nil, err
+		}
+		e.tape.Reset()
+		v := nn.Pool(e.tape, tower.Forward(e.tape, e.batch.IDs, nil, mask), mask, e.Bi.Pooling, e.Bi.Normalize)
+		if err := e.tape.Err(); err != nil {
+			return nil, fmt.Errorf("retrieval: encoding: %w", err)
+		}
+		for r, i := range order[lo:hi] {
+			copy(out[i*h:(i+1)*h], v.Data()[r*h:(r+1)*h])
+		}
+		if progress != nil {
+			progress(hi)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package retrieval
+
+import (
+	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+// DenseSearch returns the top k documents of ix for each query vector
+// (nq×dim values) as a run keyed by the given query ids.
+func DenseSearch(ix *index.Flat, qids []string, queryVecs []float32, k int) metrics.Run {
+	hits := ix.Search(queryVecs, len(qids), k)
+	run := make(metrics.Run, len(qids))
+	for i, qid := range qids {
+		rs := make([]metrics.Result, len(hits[i]))
+		for j, h := range hits[i] {
+			rs[j] = metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)}
+		}
+		run[qid] = rs
+	}
+	return run
+}
+
+// DenseEvaluator returns an Evaluator that encodes the corpus and the
+// queries judged in qrels, retrieves the top k exactly and reports the
+// given trec_eval measures (the first is the one to watch).
+func DenseEvaluator(td *TrainData, queries []beir.Query, qrels beir.Qrels, measures []string, k int) Evaluator {
+	return func(enc *Encoder, step int) ([]Figure, error) {
+		dv, err := enc.Docs(td.Docs, nil)
+		if err != nil {
+			return nil, err
+		}
+		texts := make([]string, len(queries))
+		qids := make([]string, len(queries))
+		for i, q := range queries {
+			texts[i], qids[i] = q.Text, q.ID
+		}
+		qv, err := enc.Queries(texts, nil)
+		if err != nil {
+			return nil, err
+		}
+		ix := index.New(enc.Dim())
+		if err := ix.Add(td.DocIDs, dv); err != nil {
+			return nil, err
+		}
+		rep, err := metrics.Evaluate(metrics.Qrels(qrels), DenseSearch(ix, qids, qv, k), measures, metrics.Options{})
+		if err != nil {
+			return nil, err
+		}
+		figs := make([]Figure, len(measures))
+		for i, m := range measures {
+			figs[i] = Figure{m, rep.Mean[m]}
+		}
+		return figs, nil
+	}
+}

@@ -1,0 +1,85 @@
+package retrieval
+
+import (
+	"fmt"
+
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval/bm25"
+	"github.com/rrra/rrra/retrieval/index"
+)
+
+// MineDense builds a dense pool: it scores every training query against
+// docVecs (the corpus encoded by the current document tower) and keeps, per
+// query, the top k documents that are not known positives, with their
+// scores scaled by scale (1/τ: the model's logits). Each positive's score
+// is computed directly, whether or not it ranks in the top k.
+func MineDense(td *TrainData, queryVecs, docVecs []float32, dim, k int, scale float32) (*Pool, error) {
+	nq, nd := len(td.Queries), len(td.Docs)
+	if len(queryVecs) != nq*dim || len(docVecs) != nd*dim {
+		return nil, fmt.Errorf("retrieval: MineDense: %d query and %d document values for %d×%d and %d×%d",
+			len(queryVecs), len(docVecs), nq, dim, nd, dim)
+	}
+	ix := index.New(dim)
+	if err := ix.Add(td.DocIDs, docVecs); err != nil {
+		return nil, err
+	}
+	maxPos := 0
+	for _, p := range td.Positives {
+		maxPos = max(maxPos, len(p))
+	}
+	hits := ix.Search(queryVecs, nq, k+maxPos)
+	p := &Pool{Source: "dense", Cands: make([][]Candidate, nq), PosScores: make([][]float32, nq)}
+	for q := range hits {
+		for _, h := range hits[q] {
+			if len(p.Cands[q]) == k {
+				break
+			}
+			if td.isPositive(q, int32(h.Doc)) {
+				continue
+			}
+			p.Cands[q] = append(p.Cands[q], Candidate{Doc: int32(h.Doc), Score: h.Score * scale})
+		}
+		qv := queryVecs[q*dim : (q+1)*dim]
+		for _, d := range td.Positives[q] {
+			s := kernels.Dot(qv, docVecs[int(d)*dim:(int(d)+1)*dim])
+			p.PosScores[q] = append(p.PosScores[q], s*scale)
+		}
+	}
+	return p, nil
+}
+
+// MineBM25 builds a BM25 pool: per training query, the top k BM25 documents
+// that are not known positives, and the BM25 score of each positive.
+func MineBM25(td *TrainData, ix *bm25.Index, k int) *Pool {
+	maxPos := 0
+	for _, p := range td.Positives {
+		maxPos = max(maxPos, len(p))
+	}
+	hits := ix.SearchBatch(td.Queries, k+maxPos)
+	p := &Pool{Source: "bm25", Cands: make([][]Candidate, len(td.Queries)), PosScores: make([][]float32, len(td.Queries))}
+	for q := range hits {
+		for _, h := range hits[q] {
+			if len(p.Cands[q]) == k {
+				break
+			}
+			if td.isPositive(q, int32(h.Doc)) {
+				continue
+			}
+			p.Cands[q] = append(p.Cands[q], Candidate{Doc: int32(h.Doc), Score: h.Score})
+		}
+		for _, d := range td.Positives[q] {
+			p.PosScores[q] = append(p.PosScores[q], ix.Score(td.Queries[q], int(d)))
+		}
+	}
+	return p
+}
+
+// BuildBM25 indexes the training data's corpus with BM25's default
+// parameters (k1 0.9, b 0.4).
+func BuildBM25(td *TrainData) *bm25.Index {
+	b := bm25.New(bm25.DefaultParams())
+	for i, t := range td.Docs {
+		b.Add(td.DocIDs[i], t)
+	}
+	return b.Build()
+}

@@ -1,0 +1,113 @@
+package retrieval
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+func res(id string, score float64) metrics.Result {
+	return metrics.Result{DocID: id, Score: score}
+}
+
+func TestFuseRRF(t *testing.T) {
+	a := metrics.Run{"q": {res("d1", 3), res("d2", 2), res("d3", 1)}}
+	b := metrics.Run{"q": {res("d3", 0.9), res("d1", 0.5)}, "r": {res("x", 1)}}
+	got := FuseRRF([]metrics.Run{a, b}, 60, 10)
+	// d1: 1/61 + 1/62, d3: 1/63 + 1/61, d2: 1/62.
+	want := metrics.Run{
+		"q": {res("d1", 1.0/61+1.0/62), res("d3", 1.0/63+1.0/61), res("d2", 1.0/62)},
+		"r": {res("x", 1.0/61)},
+	}
+	for q := range want {
+		if len(got[q]) != len(want[q]) {
+			t.Fatalf("%s: %v, want %v", q, got[q], want[q])
+		}
+		for i := range want[q] {
+			if got[q][i].DocID != want[q][i].DocID || math.Abs(got[q][i].Score-want[q][i].Score) > 1e-15 {
+				t.Errorf("%s[%d]: %v, want %v", q, i, got[q][i], want[q][i])
+			}
+		}
+	}
+	// Ties in the fused score follow trec_eval's order (document id descending),
+	// and depth cuts.
+	got = FuseRRF([]metrics.Run{{"q": {res("a", 1), res("b", 1)}}}, 60, 1)
+	if !reflect.DeepEqual(got["q"], []metrics.Result{res("b", 1.0/61)}) {
+		t.Errorf("tie and depth: %v", got["q"])
+	}
+}
+
+// TestEncoderBatching checks a text's vector does not depend on the batch
+// it is encoded in or on the order of the texts.
+func TestEncoderBatching(t *testing.T) {
+	vocab, err := wordpiece.Train(func() func() (string, bool) {
+		texts := []string{"boundary layer flow over a flat plate", "shock waves in supersonic flow", "heat transfer at the wall"}
+		i := 0
+		return func() (string, bool) {
+			if i == len(texts)*50 {
+				return "", false
+			}
+			i++
+			return texts[i%len(texts)], true
+		}
+	}(), wordpiece.TrainOptions{VocabSize: 120, Lower: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := nn.Preset("mini", vocab.Len())
+	m, _ := nn.NewBert(cfg, 4)
+	bi := &nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true}
+	texts := []string{"flow", "boundary layer flow over a flat plate with heat transfer at the wall", "shock waves", "", "supersonic flow over a plate", "heat"}
+	enc := NewEncoder(bi, wordpiece.New(vocab, true), 16, 16)
+	enc.Batch = 64
+	all, err := enc.Docs(texts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := enc.Dim()
+	for _, batch := range []int{1, 2, 4} {
+		enc.Batch = batch
+		rev := make([]string, len(texts))
+		for i := range texts {
+			rev[i] = texts[len(texts)-1-i]
+		}
+		got, err := enc.Docs(rev, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range texts {
+			a, b := all[i*h:(i+1)*h], got[(len(texts)-1-i)*h:(len(texts)-i)*h]
+			for j := range a {
+				if math.Abs(float64(a[j]-b[j])) > 1e-5 {
+					t.Fatalf("batch %d: text %q value %d: %v alone, %v reordered", batch, texts[i], j, a[j], b[j])
+				}
+			}
+		}
+	}
+}
+
+func TestFromExamples(t *testing.T) {
+	corpus, _ := beir.NewCorpus([]beir.Doc{{ID: "d1", Text: "a"}, {ID: "d2", Text: "b"}, {ID: "d3", Title: "T", Text: "c"}})
+	queries, _ := beir.NewQueries([]beir.Query{{ID: "q1", Text: "x"}})
+	d := &beir.Dataset{Name: "tiny", Corpus: corpus, Queries: queries}
+	s := 2.5
+	ex := []beir.TrainExample{{QueryID: "q1", Query: "x", Positives: []beir.Passage{{DocID: "d3"}, {DocID: "d1"}},
+		Negatives: []beir.Passage{{DocID: "d2", Score: &s}, {DocID: "d1"}}}}
+	td, pool, dropped, err := FromExamples(d, ex, "train.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped != 1 || !reflect.DeepEqual(td.Positives, [][]int32{{0, 2}}) || !reflect.DeepEqual(pool.Cands, [][]Candidate{{{1, 2.5}}}) || td.Docs[2] != "T c" {
+		t.Errorf("dropped %d, positives %v, pool %v, docs %q", dropped, td.Positives, pool.Cands, td.Docs)
+	}
+	ex[0].Negatives = append(ex[0].Negatives, beir.Passage{DocID: "d9"})
+	if _, _, _, err := FromExamples(d, ex, "train.jsonl"); err == nil || !strings.Contains(err.Error(), `train.jsonl: example 1 (query "q1"): negative docid "d9" is not in the corpus`) {
+		t.Errorf("unknown docid: %v", err)
+	}
+}

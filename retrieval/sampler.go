@@ -1,0 +1,306 @@
+package retrieval
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// SampleInput is what a sampler sees for one training query at one step.
+type SampleInput struct {
+	Query     int         // the training query's index
+	Positives []int32     // its known positive documents, sorted
+	PosScore  float32     // the miner's score of the positive trained on at this step
+	Cands     []Candidate // its mined pool, best first, known positives removed
+	NumDocs   int         // documents in the corpus
+}
+
+// SampleStats count what the samplers kept and dropped, for the run log.
+type SampleStats struct {
+	Queries  int            // queries sampled for
+	Sampled  int            // negatives returned
+	Dropped  map[string]int // pool candidates a filter removed, by filter
+	Fallback int            // negatives drawn uniformly from the corpus because the pool ran short
+}
+
+func (s *SampleStats) drop(reason string, n int) {
+	if n == 0 {
+		return
+	}
+	if s.Dropped == nil {
+		s.Dropped = make(map[string]int)
+	}
+	s.Dropped[reason] += n
+}
+
+// String summarises s on one line.
+func (s *SampleStats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d negatives for %d queries", s.Sampled, s.Queries)
+	keys := make([]string, 0, len(s.Dropped))
+	for k := range s.Dropped {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, ", %d dropped by %s", s.Dropped[k], k)
+	}
+	if s.Fallback > 0 {
+		fmt.Fprintf(&b, ", %d drawn uniformly because the pool ran short", s.Fallback)
+	}
+	return b.String()
+}
+
+// A Sampler picks hard negatives for a query from its mined pool.
+type Sampler interface {
+	// Name is the sampler's CLI name.
+	Name() string
+	// Params lists its parameters for the run log, as "k=100 a=0.5".
+	Params() string
+	// PoolSource says which pool it reads: "" (none), "bm25" (mined once)
+	// or "dense" (mined by the model, refreshed during training).
+	PoolSource() string
+	// PoolK is how many candidates per query it needs in the pool.
+	PoolK() int
+	// Sample appends n distinct negatives for in to dst, none of them a
+	// known positive, and counts what it dropped in st.
+	Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32
+}
+
+// SamplerNames lists the built-in samplers.
+var SamplerNames = []string{"random", "bm25", "topk-uniform", "simans", "positive-aware"}
+
+// NewSampler returns the built-in sampler called name, with its defaults
+// overridden by params ("k=200,a=1"): random; bm25 (uniform over the BM25
+// top k, k=100); topk-uniform (ANCE: uniform over the model's top k, k=100);
+// simans (k=100, a=0.5, b=0); positive-aware (NV-Retriever's TopK-PercPos:
+// k=100, margin=0.05).
+func NewSampler(name, params string) (Sampler, error) {
+	kv := map[string]float64{}
+	if params != "" {
+		for _, f := range strings.Split(params, ",") {
+			k, v, ok := strings.Cut(f, "=")
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("retrieval: sampler parameter %q: want name=number", f)
+			}
+			kv[strings.TrimSpace(k)] = x
+		}
+	}
+	get := func(k string, def float64) float64 {
+		if v, ok := kv[k]; ok {
+			delete(kv, k)
+			return v
+		}
+		return def
+	}
+	var s Sampler
+	switch name {
+	case "random":
+		s = Random{}
+	case "bm25":
+		s = TopKUniform{K: int(get("k", 100)), Source: "bm25"}
+	case "topk-uniform":
+		s = TopKUniform{K: int(get("k", 100)), Source: "dense"}
+	case "simans":
+		s = SimANS{K: int(get("k", 100)), A: get("a", 0.5), B: get("b", 0)}
+	case "positive-aware":
+		s = PositiveAware{K: int(get("k", 100)), Margin: get("margin", 0.05)}
+	default:
+		return nil, fmt.Errorf("retrieval: unknown sampler %q (have %s)", name, strings.Join(SamplerNames, ", "))
+	}
+	for k := range kv {
+		return nil, fmt.Errorf("retrieval: sampler %s has no parameter %q", name, k)
+	}
+	if k := s.PoolK(); s.PoolSource() != "" && k < 1 {
+		return nil, fmt.Errorf("retrieval: sampler %s: k=%d", name, k)
+	}
+	return s, nil
+}
+
+// Random draws negatives uniformly from the whole corpus.
+type Random struct{}
+
+func (Random) Name() string       { return "random" }
+func (Random) Params() string     { return "" }
+func (Random) PoolSource() string { return "" }
+func (Random) PoolK() int         { return 0 }
+
+// Sample draws n distinct non-positive documents uniformly.
+func (Random) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
+	st.Queries++
+	out := fillUniform(rng, in, n, dst, len(dst))
+	st.Sampled += len(out) - len(dst)
+	return out
+}
+
+// fillUniform appends documents drawn uniformly from the corpus, skipping
+// known positives and those already in dst[from:], until dst[from:] has n.
+func fillUniform(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int) []int32 {
+	avail := in.NumDocs - len(in.Positives)
+	for len(dst)-from < n && len(dst)-from < avail {
+		d := int32(rng.IntN(in.NumDocs))
+		if _, pos := slices.BinarySearch(in.Positives, d); pos || slices.Contains(dst[from:], d) {
+			continue
+		}
+		dst = append(dst, d)
+	}
+	return dst
+}
+
+// TopKUniform draws negatives uniformly without replacement from the top K
+// of the pool: ANCE's sampler on a dense pool ("topk-uniform"), DPR's
+// BM25 negatives on a BM25 pool ("bm25"), and the negatives of a training
+// file ("file").
+type TopKUniform struct {
+	K      int
+	Source string // "bm25", "dense" or "file"
+}
+
+func (s TopKUniform) Name() string {
+	switch s.Source {
+	case "bm25":
+		return "bm25"
+	case "file":
+		return "file"
+	}
+	return "topk-uniform"
+}
+func (s TopKUniform) Params() string     { return fmt.Sprintf("k=%d", s.K) }
+func (s TopKUniform) PoolSource() string { return s.Source }
+func (s TopKUniform) PoolK() int         { return s.K }
+
+// Sample draws n of the top K uniformly, without replacement.
+func (s TopKUniform) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
+	st.Queries++
+	cands := in.Cands[:min(len(in.Cands), s.K)]
+	return takeUniform(rng, in, cands, n, dst, st)
+}
+
+// takeUniform appends n of cands drawn uniformly without replacement (a
+// partial Fisher–Yates shuffle over their positions), then fills from the
+// corpus if cands run short.
+func takeUniform(rng *rand.Rand, in *SampleInput, cands []Candidate, n int, dst []int32, st *SampleStats) []int32 {
+	from := len(dst)
+	idx := make([]int, len(cands))
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := 0; i < n && i < len(idx); i++ {
+		j := i + rng.IntN(len(idx)-i)
+		idx[i], idx[j] = idx[j], idx[i]
+		dst = append(dst, cands[idx[i]].Doc)
+	}
+	return finish(rng, in, n, dst, from, st)
+}
+
+// finish tops dst[from:] up to n from the corpus and updates the counts.
+func finish(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int, st *SampleStats) []int32 {
+	have := len(dst) - from
+	dst = fillUniform(rng, in, n, dst, from)
+	st.Fallback += len(dst) - from - have
+	st.Sampled += len(dst) - from
+	return dst
+}
+
+// SimANS samples negatives from the top K with probability
+// p_i ∝ exp(−a·(s_i − s⁺ − b)²), favouring "ambiguous" negatives whose
+// score is near the positive's (Zhou et al., 2022). Scores are the miner's
+// (the model's logits for a dense pool). s⁺ is the score of the positive
+// trained on at this step, computed directly at mining time, so it is
+// known whether or not the positive made the pool. Sampling is without
+// replacement by the Gumbel-top-n trick, entirely in log space: the n
+// largest of log p_i + G_i with G_i standard Gumbel.
+type SimANS struct {
+	K    int
+	A, B float64
+}
+
+func (SimANS) Name() string       { return "simans" }
+func (s SimANS) Params() string   { return fmt.Sprintf("k=%d a=%g b=%g", s.K, s.A, s.B) }
+func (SimANS) PoolSource() string { return "dense" }
+func (s SimANS) PoolK() int       { return s.K }
+
+// Sample draws n distinct negatives with SimANS's weights.
+func (s SimANS) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
+	st.Queries++
+	cands := in.Cands[:min(len(in.Cands), s.K)]
+	logw := make([]float64, len(cands))
+	for i, c := range cands {
+		d := float64(c.Score) - float64(in.PosScore) - s.B
+		logw[i] = -s.A * d * d
+	}
+	from := len(dst)
+	for _, i := range gumbelTop(rng, logw, n) {
+		dst = append(dst, cands[i].Doc)
+	}
+	return finish(rng, in, n, dst, from, st)
+}
+
+// gumbelTop returns the positions of the n largest logw[i] + Gumbel noise:
+// a draw of n items without replacement with probabilities ∝ exp(logw).
+func gumbelTop(rng *rand.Rand, logw []float64, n int) []int {
+	type key struct {
+		k float64
+		i int
+	}
+	keys := make([]key, len(logw))
+	for i, lw := range logw {
+		u := rng.Float64()
+		for u == 0 {
+			u = rng.Float64()
+		}
+		keys[i] = key{lw - math.Log(-math.Log(u)), i}
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].k != keys[b].k {
+			return keys[a].k > keys[b].k
+		}
+		return keys[a].i < keys[b].i
+	})
+	out := make([]int, 0, min(n, len(keys)))
+	for _, k := range keys[:min(n, len(keys))] {
+		out = append(out, k.i)
+	}
+	return out
+}
+
+// PositiveAware is NV-Retriever's TopK-PercPos (Moreira et al., 2024): from
+// the top K, drop every candidate scoring above s⁺ − |s⁺|·Margin (likely
+// false negatives: as good as the positive, or nearly), then take the n
+// best of the rest.
+type PositiveAware struct {
+	K      int
+	Margin float64
+}
+
+func (PositiveAware) Name() string       { return "positive-aware" }
+func (s PositiveAware) Params() string   { return fmt.Sprintf("k=%d margin=%g", s.K, s.Margin) }
+func (PositiveAware) PoolSource() string { return "dense" }
+func (s PositiveAware) PoolK() int       { return s.K }
+
+// Sample takes the n best candidates under the threshold.
+func (s PositiveAware) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
+	st.Queries++
+	cands := in.Cands[:min(len(in.Cands), s.K)]
+	sp := float64(in.PosScore)
+	limit := sp - math.Abs(sp)*s.Margin
+	from := len(dst)
+	dropped := 0
+	for _, c := range cands {
+		if float64(c.Score) > limit {
+			dropped++
+			continue
+		}
+		if len(dst)-from == n {
+			break
+		}
+		dst = append(dst, c.Doc)
+	}
+	st.drop("positive-aware threshold", dropped)
+	return finish(rng, in, n, dst, from, st)
+}

@@ -1,0 +1,456 @@
+package retrieval
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval/bm25"
+	"github.com/rrra/rrra/tensor"
+)
+
+// TrainConfig sets up a contrastive training run.
+type TrainConfig struct {
+	Steps        int     // optimizer steps
+	BatchQueries int     // queries per step
+	Negatives    int     // hard negatives per query: groups of 1 + Negatives documents
+	LR           float64 // peak learning rate
+	WarmupSteps  int     // linear warm-up, then linear decay to 0 at Steps
+	WeightDecay  float64 // AdamW's decoupled weight decay (not on biases and LayerNorm)
+	ClipNorm     float64 // clip the global gradient norm to this (0: no clipping)
+	// RefreshEvery re-encodes the corpus and re-mines the dense pool every
+	// this many steps (ANCE's asynchronous refresh, done synchronously);
+	// 0 mines it once, before the first step that needs it.
+	RefreshEvery int
+	// InitialPool is the pool a dense sampler reads before the first
+	// refresh: "bm25" (the default; a model trained from scratch has no
+	// useful pool of its own yet) or "dense" (refresh at step 0).
+	InitialPool string
+	Seed        uint64 // data order, positive choice and sampling
+	LogEvery    int    // progress line every this many steps (0: 50)
+	// Checkpoint, when set, is written atomically every CheckpointEvery
+	// steps and at the end; Train resumes from it when it exists.
+	Checkpoint      string
+	CheckpointEvery int
+	// StopAt ends the run after this many steps in all, as an
+	// interruption would, with a checkpoint when one is configured; the
+	// schedule stays that of Steps (0: run to Steps).
+	StopAt int
+	// Crops switches to unsupervised training on the corpus alone, as
+	// Contriever does: a step's queries are random documents, each paired
+	// with itself through two independent random crops (spans of
+	// CropMin–CropMax of its words), with in-batch negatives only.
+	Crops            bool
+	CropMin, CropMax float64 // fractions of a document's words (0: 0.1 and 0.5)
+	// EvalEvery evaluates on the dev set every this many steps and at the
+	// end, when Eval is set.
+	EvalEvery int
+}
+
+// An Evaluator measures the model during training (on a dev split) and
+// returns named figures for the log, the first of which is the one to
+// watch.
+type Evaluator func(enc *Encoder, step int) ([]Figure, error)
+
+// A Figure is a named value for the training log.
+type Figure struct {
+	Name  string
+	Value float64
+}
+
+// A Trainer trains a bi-encoder with in-batch and hard-negative InfoNCE.
+type Trainer struct {
+	Cfg     TrainConfig
+	Data    *TrainData
+	Bi      *nn.BiEncoder
+	Params  *autograd.Params // the parameters of both towers
+	Enc     *Encoder         // encodes for refreshes and evaluation
+	Sampler Sampler
+	BM25    *bm25.Index // needed for a bm25 pool
+	Eval    Evaluator   // may be nil
+	// FixedPool, when set, is the pool for a sampler whose PoolSource is
+	// "file": negatives given up front (a training file from rrra mine),
+	// used as they are and never re-mined.
+	FixedPool *Pool
+	Log       io.Writer // progress and the run log; nil: discard
+
+	// Refreshes counts the dense pools mined so far in this process.
+	Refreshes int
+	// History holds one record per logged step.
+	History []StepRecord
+	// Stats counts what the sampler kept and dropped.
+	Stats SampleStats
+
+	pool  *Pool
+	tape  *autograd.Tape
+	state nn.TrainState
+	sched nn.LinearSchedule
+	perm  []int
+	epoch int
+	qb    wordpiece.Batch
+	db    wordpiece.Batch
+}
+
+// StepRecord is one point of the training curve.
+type StepRecord struct {
+	Step    int
+	Loss    float64 // mean loss over the steps since the last record
+	LR      float64
+	Figures []Figure // evaluation figures, when evaluated at this step
+}
+
+func (t *Trainer) logf(format string, args ...any) {
+	if t.Log != nil {
+		fmt.Fprintf(t.Log, format, args...)
+	}
+}
+
+// Run trains for Cfg.Steps steps, resuming from Cfg.Checkpoint when it
+// exists, and returns the final evaluation figures (nil without an
+// Evaluator).
+func (t *Trainer) Run() ([]Figure, error) {
+	c := &t.Cfg
+	if c.Steps < 1 || c.BatchQueries < 1 || c.Negatives < 0 {
+		return nil, fmt.Errorf("retrieval: train: steps %d, batch %d, negatives %d", c.Steps, c.BatchQueries, c.Negatives)
+	}
+	if c.InitialPool == "" {
+		c.InitialPool = "bm25"
+	}
+	if c.InitialPool != "bm25" && c.InitialPool != "dense" {
+		return nil, fmt.Errorf("retrieval: train: initial pool %q: want bm25 or dense", c.InitialPool)
+	}
+	if c.LogEvery <= 0 {
+		c.LogEvery = 50
+	}
+	if c.Crops {
+		if c.CropMin == 0 {
+			c.CropMin = 0.1
+		}
+		if c.CropMax == 0 {
+			c.CropMax = 0.5
+		}
+		if !(0 < c.CropMin && c.CropMin <= c.CropMax && c.CropMax <= 1) {
+			return nil, fmt.Errorf("retrieval: train: crop fractions %g–%g", c.CropMin, c.CropMax)
+		}
+		c.Negatives = 0
+	}
+	src := t.Sampler.PoolSource()
+	if c.Negatives > 0 && t.BM25 == nil && (src == "bm25" || (src == "dense" && c.InitialPool == "bm25")) {
+		return nil, errors.New("retrieval: train: the sampler needs a BM25 index")
+	}
+
+	t.tape = autograd.NewTape(c.Seed ^ 0x7261)
+	t.state = nn.TrainState{Opt: nn.NewAdamW(t.Params, nn.AdamWConfig{WeightDecay: c.WeightDecay}), RNG: t.tape.RNG()}
+	t.sched = nn.LinearSchedule{Peak: c.LR, Warmup: c.WarmupSteps, Total: c.Steps}
+	t.epoch = -1
+	start := 0
+	if c.Checkpoint != "" {
+		if _, err := os.Stat(c.Checkpoint); err == nil {
+			if _, err := nn.LoadCheckpoint(c.Checkpoint, t.Params, &t.state); err != nil {
+				return nil, err
+			}
+			start = t.state.Opt.StepCount()
+			if b, ok := t.state.Extra["pool"]; ok {
+				t.pool = &Pool{}
+				if err := t.pool.UnmarshalBinary(b); err != nil {
+					return nil, fmt.Errorf("%s: %w", c.Checkpoint, err)
+				}
+			}
+			t.logf("resumed from %s at step %d\n", c.Checkpoint, start)
+		}
+	}
+	if c.Crops {
+		t.logf("train (unsupervised, crops of %g–%g of a document's words): %d documents; %d steps of %d crop pairs; lr %g warm-up %d; seed %d\n",
+			c.CropMin, c.CropMax, len(t.Data.Docs), c.Steps, c.BatchQueries, c.LR, c.WarmupSteps, c.Seed)
+	} else {
+		t.logf("train: %d queries, %d documents; %d steps of %d queries × (1 + %d negatives); sampler %s %s; lr %g warm-up %d; refresh every %d; seed %d\n",
+			len(t.Data.Queries), len(t.Data.Docs), c.Steps, c.BatchQueries, c.Negatives, t.Sampler.Name(), t.Sampler.Params(),
+			c.LR, c.WarmupSteps, c.RefreshEvery, c.Seed)
+	}
+	began := time.Now()
+	lossSum, lossN := 0.0, 0
+	var final []Figure
+	end := c.Steps
+	if c.StopAt > 0 && c.StopAt < end {
+		end = c.StopAt
+	}
+	for step := start; step < end; step++ {
+		if err := t.maybeMine(step); err != nil {
+			return nil, err
+		}
+		loss, err := t.step(step)
+		if err != nil {
+			return nil, fmt.Errorf("retrieval: train: step %d: %w", step, err)
+		}
+		lossSum += loss
+		lossN++
+		done := step + 1
+		last := done == end
+		rec := StepRecord{Step: done, LR: t.sched.LR(step)}
+		logged := false
+		if done%c.LogEvery == 0 || last {
+			rec.Loss = lossSum / float64(lossN)
+			el := time.Since(began).Seconds()
+			rate := float64(done-start) / el
+			eta := time.Duration(float64(c.Steps-done) / rate * float64(time.Second)).Round(time.Second)
+			t.logf("step %d/%d  loss %.4f  lr %.2e  %.2f steps/s  %.0f queries/s  eta %v\n",
+				done, c.Steps, rec.Loss, rec.LR, rate, rate*float64(c.BatchQueries), eta)
+			lossSum, lossN = 0, 0
+			logged = true
+		}
+		if t.Eval != nil && ((c.EvalEvery > 0 && done%c.EvalEvery == 0) || last) {
+			figs, err := t.Eval(t.Enc, done)
+			if err != nil {
+				return nil, err
+			}
+			rec.Figures = figs
+			final = figs
+			t.logf("eval at step %d:", done)
+			for _, f := range figs {
+				t.logf("  %s %.4f", f.Name, f.Value)
+			}
+			t.logf("\n")
+			logged = true
+		}
+		if logged {
+			t.History = append(t.History, rec)
+		}
+		if c.Checkpoint != "" && ((c.CheckpointEvery > 0 && done%c.CheckpointEvery == 0) || last) {
+			if err := t.save(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !c.Crops {
+		t.logf("sampling: %s\n", t.Stats.String())
+	}
+	return final, nil
+}
+
+func (t *Trainer) save() error {
+	t.state.Extra = nil
+	if t.pool != nil {
+		b, err := t.pool.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		t.state.Extra = map[string][]byte{"pool": b}
+	}
+	return nn.SaveCheckpoint(t.Cfg.Checkpoint, t.Params, t.state)
+}
+
+// maybeMine builds or refreshes the pool the sampler reads, before step.
+func (t *Trainer) maybeMine(step int) error {
+	c := &t.Cfg
+	if c.Negatives == 0 || c.Crops {
+		return nil
+	}
+	switch t.Sampler.PoolSource() {
+	case "file":
+		if t.FixedPool == nil {
+			return errors.New("retrieval: train: the sampler reads a training file's negatives, and none were given")
+		}
+		t.pool = t.FixedPool
+	case "bm25":
+		if t.pool == nil {
+			t.pool = MineBM25(t.Data, t.BM25, t.Sampler.PoolK())
+			t.logf("mined a BM25 pool of %d per query\n", t.Sampler.PoolK())
+		}
+	case "dense":
+		due := t.pool == nil && c.InitialPool == "dense"
+		if t.pool != nil && t.pool.Source == "dense" && c.RefreshEvery > 0 && step-t.pool.Step >= c.RefreshEvery {
+			due = true
+		}
+		if t.pool != nil && t.pool.Source == "bm25" && c.RefreshEvery > 0 && step > 0 && step%c.RefreshEvery == 0 {
+			due = true
+		}
+		if t.pool == nil && !due {
+			t.pool = MineBM25(t.Data, t.BM25, t.Sampler.PoolK())
+			t.logf("mined the initial BM25 pool of %d per query\n", t.Sampler.PoolK())
+		}
+		if due {
+			began := time.Now()
+			p, err := t.mineDense(step)
+			if err != nil {
+				return err
+			}
+			t.pool = p
+			t.Refreshes++
+			t.logf("refreshed the dense pool at step %d in %.1fs\n", step, time.Since(began).Seconds())
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) mineDense(step int) (*Pool, error) {
+	dv, err := t.Enc.Docs(t.Data.Docs, nil)
+	if err != nil {
+		return nil, err
+	}
+	qv, err := t.Enc.Queries(t.Data.Queries, nil)
+	if err != nil {
+		return nil, err
+	}
+	scale := float32(1)
+	if tau := t.Bi.Temperature; tau != 0 {
+		scale = 1 / tau
+	}
+	p, err := MineDense(t.Data, qv, dv, t.Enc.Dim(), t.Sampler.PoolK(), scale)
+	if err != nil {
+		return nil, err
+	}
+	p.Step = step
+	return p, nil
+}
+
+// example returns the training query (the document, with Crops) at data
+// position pos: a fresh seeded permutation per epoch, so the order is fixed
+// by the seed and the position alone.
+func (t *Trainer) example(pos int64) int {
+	n := len(t.Data.Queries)
+	if t.Cfg.Crops {
+		n = len(t.Data.Docs)
+	}
+	e := int(pos / int64(n))
+	if e != t.epoch {
+		r := rand.New(rand.NewPCG(t.Cfg.Seed, 1<<40+uint64(e)))
+		t.perm = r.Perm(n)
+		t.epoch = e
+	}
+	return t.perm[pos%int64(n)]
+}
+
+// step trains on the next batch and returns its loss.
+func (t *Trainer) step(step int) (float64, error) {
+	c := &t.Cfg
+	rng := rand.New(rand.NewPCG(c.Seed, uint64(step)))
+	B, G := c.BatchQueries, 1+c.Negatives
+	qTexts := make([]string, 0, B)
+	dTexts := make([]string, 0, B*G)
+	queries := make([]int, 0, B)
+	docs := make([]int32, 0, B*G)
+	if c.Crops {
+		return t.cropStep(rng)
+	}
+	for i := 0; i < B; i++ {
+		q := t.example(t.state.DataPos)
+		t.state.DataPos++
+		queries = append(queries, q)
+		pos := t.Data.Positives[q]
+		pi := rng.IntN(len(pos))
+		in := SampleInput{Query: q, Positives: pos, NumDocs: len(t.Data.Docs)}
+		if t.pool != nil {
+			in.Cands = t.pool.Cands[q]
+			in.PosScore = t.pool.PosScores[q][pi]
+		}
+		docs = append(docs, pos[pi])
+		if c.Negatives > 0 {
+			n0 := len(docs)
+			docs = t.Sampler.Sample(rng, &in, c.Negatives, docs, &t.Stats)
+			if len(docs)-n0 != c.Negatives {
+				return 0, fmt.Errorf("sampler %s gave %d negatives for query %s, want %d",
+					t.Sampler.Name(), len(docs)-n0, t.Data.QueryIDs[q], c.Negatives)
+			}
+		}
+		qTexts = append(qTexts, t.Data.Queries[q])
+	}
+	for _, d := range docs {
+		dTexts = append(dTexts, t.Data.Docs[d])
+	}
+	// Mask each query's known positives and copies of its positive's text
+	// among the batch's documents, except its own positive.
+	mask := tensor.New(tensor.S(B, B*G))
+	for i, q := range queries {
+		target := docs[i*G]
+		for j, d := range docs {
+			if j == i*G {
+				continue
+			}
+			if t.Data.isPositive(q, d) || t.Data.canon[d] == t.Data.canon[target] {
+				mask.Data[i*B*G+j] = nn.MaskedOut
+			}
+		}
+	}
+	return t.update(qTexts, dTexts, G, mask)
+}
+
+// update takes one optimizer step on the InfoNCE loss of the batch and
+// returns the loss.
+func (t *Trainer) update(qTexts, dTexts []string, G int, mask *tensor.Tensor) (float64, error) {
+	c := &t.Cfg
+	t.Enc.Tok.EncodeBatch(&t.qb, qTexts, t.Enc.QueryMaxLen)
+	t.Enc.Tok.EncodeBatch(&t.db, dTexts, t.Enc.DocMaxLen)
+	qMask, err := tensor.FromData(tensor.S(t.qb.B, t.qb.T), t.qb.Mask)
+	if err != nil {
+		return 0, err
+	}
+	dMask, err := tensor.FromData(tensor.S(t.db.B, t.db.T), t.db.Mask)
+	if err != nil {
+		return 0, err
+	}
+	t.tape.Reset()
+	t.tape.SetTraining(true)
+	t.Params.ZeroGrad()
+	loss := t.Bi.InfoNCEMasked(t.tape, t.qb.IDs, qMask, t.db.IDs, dMask, G, mask)
+	if err := t.tape.Backward(loss); err != nil {
+		return 0, err
+	}
+	if c.ClipNorm > 0 {
+		nn.ClipGradNorm(t.Params, c.ClipNorm)
+	}
+	t.state.Opt.Step(t.sched.LR(t.state.Opt.StepCount()))
+	l := float64(loss.Data()[0])
+	if math.IsNaN(l) || math.IsInf(l, 0) {
+		return 0, fmt.Errorf("loss is %v", l)
+	}
+	return l, nil
+}
+
+// cropStep trains on a batch of documents, each seen through two
+// independent random crops; a document's crops are its own positive and
+// every other document of the batch (except copies of its text) is a
+// negative.
+func (t *Trainer) cropStep(rng *rand.Rand) (float64, error) {
+	B := t.Cfg.BatchQueries
+	docs := make([]int32, 0, B)
+	qTexts := make([]string, 0, B)
+	dTexts := make([]string, 0, B)
+	for i := 0; i < B; i++ {
+		d := int32(t.example(t.state.DataPos))
+		t.state.DataPos++
+		docs = append(docs, d)
+		words := strings.Fields(t.Data.Docs[d])
+		qTexts = append(qTexts, t.crop(rng, words))
+		dTexts = append(dTexts, t.crop(rng, words))
+	}
+	mask := tensor.New(tensor.S(B, B))
+	for i := range docs {
+		for j := range docs {
+			if i != j && t.Data.canon[docs[i]] == t.Data.canon[docs[j]] {
+				mask.Data[i*B+j] = nn.MaskedOut
+			}
+		}
+	}
+	return t.update(qTexts, dTexts, 1, mask)
+}
+
+// crop returns a random span of CropMin–CropMax of words (at least one).
+func (t *Trainer) crop(rng *rand.Rand, words []string) string {
+	if len(words) == 0 {
+		return ""
+	}
+	lo := int(math.Ceil(t.Cfg.CropMin * float64(len(words))))
+	hi := int(math.Ceil(t.Cfg.CropMax * float64(len(words))))
+	lo, hi = max(lo, 1), max(hi, 1)
+	n := lo + rng.IntN(hi-lo+1)
+	start := rng.IntN(len(words) - n + 1)
+	return strings.Join(words[start:start+n], " ")
+}
