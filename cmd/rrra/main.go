@@ -29,6 +29,11 @@ func commands() []command {
 		{"info", "print the CPU, its features and caches, and the kernel tier in use", runInfo},
 		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
 		{"encode", "encode a JSONL file with a BERT model directory into a .npy array", runEncode},
+		{"train", "train a bi-encoder on a BEIR folder with mined hard negatives", runTrain},
+		{"mine", "mine hard negatives for a training split into Tevatron JSONL", runMine},
+		{"index", "encode a corpus into an exact inner-product index", runIndex},
+		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
+		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},
 	}
 }
 

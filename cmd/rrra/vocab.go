@@ -11,10 +11,11 @@ import (
 	"github.com/rrra/rrra/nn/wordpiece"
 )
 
-const vocabSynopsis = `vocab -input FILE.jsonl -out vocab.txt [flags]
+const vocabSynopsis = `vocab (-input FILE.jsonl | -data DIR) -out vocab.txt [flags]
 
 Learns a WordPiece vocabulary (Hugging Face's WordPieceTrainer algorithm)
-from the "text" (and "title") fields of a JSONL file, for models trained
+from the "text" (and "title") fields of a JSONL file, or the corpus of a
+BEIR folder (-data), for models trained
 from scratch, and writes it as vocab.txt.
 
 Example:
@@ -24,6 +25,7 @@ Example:
 func runVocab(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("vocab", vocabSynopsis, stderr)
 	input := fs.String("input", "", "JSONL file with a \"text\" field per row (and optional \"title\")")
+	df := addDataFlags(fs)
 	out := fs.String("out", "", "vocab.txt to write")
 	size := fs.Int("size", 8192, "vocabulary size, special tokens included")
 	minFreq := fs.Int("min-frequency", 2, "fewest occurrences of a pair worth merging")
@@ -32,22 +34,32 @@ func runVocab(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *input == "" || *out == "" || *size < 6 {
-		fmt.Fprintln(stderr, "rrra vocab: -input and -out are required; -size ≥ 6")
+	if (*input == "") == (*df.data == "") || *out == "" || *size < 6 {
+		fmt.Fprintln(stderr, "rrra vocab: -out and one of -input or -data are required; -size ≥ 6")
 		return errUsage
 	}
-	f, err := os.Open(*input)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	start := time.Now()
 	var texts []string
-	if _, err := readRows(f, *input, 1024, func(batch []string) error {
-		texts = append(texts, batch...)
-		return nil
-	}); err != nil {
-		return err
+	if *df.data != "" {
+		d, _, err := df.load(stderr)
+		if err != nil {
+			return err
+		}
+		for i := range d.Corpus.Docs {
+			texts = append(texts, d.Corpus.Docs[i].Joined())
+		}
+	} else {
+		f, err := os.Open(*input)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := readRows(f, *input, 1024, func(batch []string) error {
+			texts = append(texts, batch...)
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	i := 0
 	v, err := wordpiece.Train(func() (string, bool) {

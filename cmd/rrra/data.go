@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rrra/rrra/retrieval/beir"
+)
+
+// dataFlags are the flags every command that reads a BEIR folder shares.
+type dataFlags struct {
+	data     *string
+	parser   *string
+	skipBad  *bool
+	loadedAs string
+}
+
+func addDataFlags(fs interface {
+	String(string, string, string) *string
+	Bool(string, bool, string) *bool
+}) *dataFlags {
+	return &dataFlags{
+		data:    fs.String("data", "", "BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/), or an embedded collection: cranfield, scifact"),
+		parser:  fs.String("parser", "auto", "JSON parser for the corpus: auto, simdjson or stdlib"),
+		skipBad: fs.Bool("skip-bad-lines", false, "skip and count malformed lines instead of failing"),
+	}
+}
+
+// load reads the BEIR folder and reports what it read on stderr.
+func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) {
+	p, err := beir.ParseParser(*f.parser)
+	if err != nil {
+		return nil, beir.Options{}, err
+	}
+	opts := beir.Options{Parser: p, SkipBadLines: *f.skipBad}
+	fsys, name, err := beir.Open(*f.data)
+	if err != nil {
+		return nil, opts, err
+	}
+	d, err := beir.Load(fsys, name, opts)
+	if err != nil {
+		return nil, opts, err
+	}
+	for _, st := range d.Stats {
+		fmt.Fprintln(stderr, st.String())
+	}
+	return d, opts, nil
+}
+
+// qrels reads a split and reports what it read.
+func qrelsOf(d *beir.Dataset, split string, stderr io.Writer) (beir.Qrels, error) {
+	q, st, err := d.Qrels(split)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(stderr, st.String())
+	return q, nil
+}

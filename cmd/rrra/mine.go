@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
+)
+
+const mineSynopsis = `mine --data DIR --split train --sampler NAME [--model DIR] --negatives N --out FILE.jsonl
+
+Mines hard negatives for a training split and writes them as Tevatron-style
+training JSONL (query_id, query, positive_passages, negative_passages, each
+negative with the miner's score), which rrra train --train-file reads. The
+pool is BM25's top k (samplers random, bm25) or the bi-encoder's (--model;
+topk-uniform, simans, positive-aware; scores are its logits, cosine/τ).
+Where a query has several positives, s⁺ is the best-scored one. Prints the
+score distributions of positives, pool and chosen negatives, and what each
+filter dropped.`
+
+func runMine(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mine", mineSynopsis, stderr)
+	df := addDataFlags(fs)
+	split := fs.String("split", "train", "split whose queries to mine for")
+	sampler := fs.String("sampler", "bm25", "sampler: "+strings.Join(retrieval.SamplerNames, ", "))
+	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5")
+	modelDir := fs.String("model", "", "bi-encoder directory (dense samplers)")
+	negatives := fs.Int("negatives", 8, "negatives per query")
+	out := fs.String("out", "", "training JSONL to write")
+	seed := fs.Uint64("seed", 1, "sampling seed")
+	qLen := fs.Int("query-len", 32, "longest query in tokens")
+	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || *out == "" || *negatives < 1 {
+		fmt.Fprintln(stderr, "rrra mine: --data and --out are required; --negatives ≥ 1")
+		return errUsage
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	smp, err := retrieval.NewSampler(*sampler, *samplerParams)
+	if err != nil {
+		return err
+	}
+	if smp.PoolSource() == "dense" && *modelDir == "" {
+		fmt.Fprintf(stderr, "rrra mine: sampler %s mines with a model: --model is required\n", smp.Name())
+		return errUsage
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	qrels, err := qrelsOf(d, *split, stderr)
+	if err != nil {
+		return err
+	}
+	td, dropped, err := retrieval.NewTrainData(d, qrels)
+	if err != nil {
+		return err
+	}
+	if dropped > 0 {
+		fmt.Fprintf(stderr, "%d queries have no relevant document and are left out\n", dropped)
+	}
+	var pool *retrieval.Pool
+	switch smp.PoolSource() {
+	case "bm25":
+		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
+	case "dense":
+		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range notices {
+			fmt.Fprintln(stderr, n)
+		}
+		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
+		dv, err := enc.Docs(td.Docs, nil)
+		if err != nil {
+			return err
+		}
+		qv, err := enc.Queries(td.Queries, nil)
+		if err != nil {
+			return err
+		}
+		scale := float32(1)
+		if bi.Temperature != 0 {
+			scale = 1 / bi.Temperature
+		}
+		if pool, err = retrieval.MineDense(td, qv, dv, enc.Dim(), smp.PoolK(), scale); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "sampler %s %s, %d negatives per query, seed %d\n", smp.Name(), smp.Params(), *negatives, *seed)
+	var st retrieval.SampleStats
+	var posScores, poolScores, negScores []float64
+	above := 0
+	examples := make([]beir.TrainExample, len(td.Queries))
+	for q := range td.Queries {
+		rng := rand.New(rand.NewPCG(*seed, uint64(q)))
+		in := retrieval.SampleInput{Query: q, Positives: td.Positives[q], NumDocs: len(td.Docs)}
+		best := math.Inf(-1)
+		if pool != nil {
+			in.Cands = pool.Cands[q]
+			for _, s := range pool.PosScores[q] {
+				best = math.Max(best, float64(s))
+				posScores = append(posScores, float64(s))
+			}
+			in.PosScore = float32(best)
+			for _, c := range pool.Cands[q] {
+				poolScores = append(poolScores, float64(c.Score))
+			}
+			if len(pool.Cands[q]) > 0 && float64(pool.Cands[q][0].Score) > best {
+				above++
+			}
+		}
+		negs := smp.Sample(rng, &in, *negatives, nil, &st)
+		ex := beir.TrainExample{QueryID: td.QueryIDs[q], Query: td.Queries[q]}
+		for _, p := range td.Positives[q] {
+			doc := &d.Corpus.Docs[p]
+			ex.Positives = append(ex.Positives, beir.Passage{DocID: doc.ID, Title: doc.Title, Text: doc.Text})
+		}
+		for _, n := range negs {
+			doc := &d.Corpus.Docs[n]
+			p := beir.Passage{DocID: doc.ID, Title: doc.Title, Text: doc.Text}
+			if pool != nil {
+				if i := slices.IndexFunc(pool.Cands[q], func(c retrieval.Candidate) bool { return c.Doc == n }); i >= 0 {
+					s := float64(pool.Cands[q][i].Score)
+					p.Score = &s
+					negScores = append(negScores, s)
+				}
+			}
+			ex.Negatives = append(ex.Negatives, p)
+		}
+		examples[q] = ex
+	}
+	var buf bytes.Buffer
+	if err := beir.WriteTrainExamples(&buf, examples); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s: %d queries; %s\n", *out, len(examples), st.String())
+	if pool != nil {
+		fmt.Fprintf(stderr, "scores (%s pool)      n       min       p10    median       p90       max\n", pool.Source)
+		for _, row := range []struct {
+			name string
+			v    []float64
+		}{{"positives", posScores}, {"pool", poolScores}, {"chosen negatives", negScores}} {
+			fmt.Fprintf(stderr, "%-20s %7d %s\n", row.name, len(row.v), quantiles(row.v))
+		}
+		fmt.Fprintf(stderr, "%d of %d queries (%.1f%%) have a pool candidate scoring above their best positive: likely false negatives or hard ones\n",
+			above, len(td.Queries), 100*float64(above)/float64(len(td.Queries)))
+	}
+	return nil
+}
+
+// quantiles formats min, p10, median, p90 and max of v.
+func quantiles(v []float64) string {
+	if len(v) == 0 {
+		return "        —"
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	at := func(p float64) float64 { return s[int(math.Round(p*float64(len(s)-1)))] }
+	return fmt.Sprintf("%9.3f %9.3f %9.3f %9.3f %9.3f", s[0], at(0.1), at(0.5), at(0.9), s[len(s)-1])
+}

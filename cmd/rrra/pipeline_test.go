@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rrra runs the CLI in-process and fails the test on a non-zero exit.
+func rrra(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("rrra %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+// TestPipeline takes the embedded Cranfield collection through the whole
+// command line: mine, train (from scratch, on the mined file), index,
+// search with each method, and eval, checking each step's output.
+func TestPipeline(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	_, errs := rrra(t, "mine", "--data", "cranfield", "--sampler", "bm25", "--negatives", "3", "--out", p("train.jsonl"))
+	if !strings.Contains(errs, "wrote "+p("train.jsonl")+": 135 queries") || !strings.Contains(errs, "chosen negatives") {
+		t.Errorf("mine log:\n%s", errs)
+	}
+	_, errs = rrra(t, "train", "--data", "cranfield", "--train-file", p("train.jsonl"), "--out", p("model"),
+		"--config", "mini", "--vocab-size", "1000", "--steps", "30", "--batch", "8", "--negatives", "2", "--doc-len", "48",
+		"--lr", "2e-3", "--checkpoint", p("ckpt"), "--history", p("history.json"))
+	if !strings.Contains(errs, "examples are dev queries and are left out") || !strings.Contains(errs, "eval at step 30") {
+		t.Errorf("train log:\n%s", errs)
+	}
+	var hist []map[string]any
+	if b, err := os.ReadFile(p("history.json")); err != nil || json.Unmarshal(b, &hist) != nil || len(hist) == 0 {
+		t.Fatalf("history: %v %s", err, b)
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "vocab.txt", "rrra_biencoder.json"} {
+		if _, err := os.Stat(p("model/" + f)); err != nil {
+			t.Error(err)
+		}
+	}
+	rrra(t, "index", "--data", "cranfield", "--model", p("model"), "--out", p("index"), "--doc-len", "48")
+	for _, m := range []string{"bm25", "dense", "hybrid"} {
+		args := []string{"search", "--data", "cranfield", "--split", "test", "--method", m, "--out", p(m + ".trec"), "--k", "50"}
+		if m != "bm25" {
+			args = append(args, "--model", p("model"), "--doc-len", "48")
+		}
+		if m == "dense" {
+			args = append(args, "--index", p("index"))
+		}
+		_, errs := rrra(t, args...)
+		if !strings.Contains(errs, m+" test: nDCG@10") {
+			t.Errorf("search %s log:\n%s", m, errs)
+		}
+		b, err := os.ReadFile(p(m + ".trec"))
+		if err != nil || strings.Count(string(b), "\n") != 90*50 {
+			t.Errorf("%s run: %v, %d lines, want 90 queries × 50", m, err, strings.Count(string(b), "\n"))
+		}
+	}
+	// The dense run from the saved index equals one encoded on the fly.
+	rrra(t, "search", "--data", "cranfield", "--method", "dense", "--model", p("model"), "--doc-len", "48", "--k", "50", "--out", p("dense2.trec"))
+	a, _ := os.ReadFile(p("dense.trec"))
+	b, _ := os.ReadFile(p("dense2.trec"))
+	if !bytes.Equal(a, b) {
+		t.Error("searching the saved index and the freshly encoded corpus gave different runs")
+	}
+	out, _ := rrra(t, "eval", "--qrels", "../../retrieval/datasets/cranfield/qrels/test.tsv", "--run", p("bm25.trec"), "--json")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep["ndcg_cut_10"] == nil || rep["per_query"] == nil {
+		t.Errorf("eval --json: %v\n%s", err, out)
+	}
+	out, _ = rrra(t, "eval", "--qrels", "../../retrieval/datasets/cranfield/qrels/test.tsv", "--run", p("bm25.trec"), "--compare", p("dense.trec"))
+	if !strings.Contains(out, "paired t-test") || !strings.Contains(out, "randomization test") {
+		t.Errorf("eval --compare:\n%s", out)
+	}
+}
+
+func TestPipelineErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad")
+	os.MkdirAll(filepath.Join(bad, "qrels"), 0o755)
+	os.WriteFile(filepath.Join(bad, "corpus.jsonl"), []byte("{\"_id\": \"d1\", \"text\": \"a\"}\n{\"_id\": 2, \"text\": \"b\"}\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "queries.jsonl"), []byte("{\"_id\": \"q1\", \"text\": \"a\"}\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"search", "--data", bad, "--out", filepath.Join(dir, "r")}, 1, `corpus.jsonl:2: field "_id": want a string, have number`},
+		{[]string{"search", "--data", "nowhere", "--out", "x"}, 1, "neither a directory nor an embedded collection"},
+		{[]string{"search", "--data", "cranfield"}, 2, "--out are required"},
+		{[]string{"search", "--data", "cranfield", "--method", "dense", "--out", "x"}, 2, "need --model"},
+		{[]string{"search", "--data", "cranfield", "--method", "splade", "--out", "x"}, 2, "want bm25, dense or hybrid"},
+		{[]string{"train", "--data", "cranfield", "--out", "x", "--sampler", "nope"}, 1, "unknown sampler"},
+		{[]string{"search", "--data", "cranfield", "--split", "dev", "--out", "x"}, 1, `no split "dev"`},
+		{[]string{"eval", "--run", "x"}, 2, "--qrels and --run are required"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(tc.args, &out, &errb)
+		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("rrra %v: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
+		}
+	}
+}

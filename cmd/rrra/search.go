@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+const searchSynopsis = `search --data DIR --split test --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
+
+Retrieves the top k documents for every query of a split (every query with
+--split all) and writes a TREC run. bm25 is Lucene's BM25 (k1 0.9, b 0.4,
+English stop words, Porter stemming); dense scores with a bi-encoder
+(--model), exactly, over the corpus encoded now or read from --index
+(written by rrra index with the same model); hybrid fuses the two by
+reciprocal rank (1/(60 + rank)). When the split has qrels, the run's
+nDCG@10 and recall@100 are printed on stderr.`
+
+func runSearch(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("search", searchSynopsis, stderr)
+	df := addDataFlags(fs)
+	split := fs.String("split", "test", "query split (a qrels file name), or all")
+	method := fs.String("method", "bm25", "bm25, dense or hybrid")
+	modelDir := fs.String("model", "", "bi-encoder directory (dense, hybrid)")
+	indexPath := fs.String("index", "", "index file from rrra index (dense, hybrid; default: encode the corpus now)")
+	k := fs.Int("k", 100, "results per query")
+	out := fs.String("out", "", "TREC run file to write")
+	tag := fs.String("tag", "", "run tag in the TREC file (default: the method)")
+	qLen := fs.Int("query-len", 32, "longest query in tokens")
+	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	rrfK := fs.Float64("rrf-k", 60, "hybrid: reciprocal rank fusion constant")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || *out == "" || *k < 1 {
+		fmt.Fprintln(stderr, "rrra search: --data and --out are required; --k ≥ 1")
+		return errUsage
+	}
+	dense := *method == "dense" || *method == "hybrid"
+	if *method != "bm25" && !dense {
+		fmt.Fprintf(stderr, "rrra search: --method %q: want bm25, dense or hybrid\n", *method)
+		return errUsage
+	}
+	if dense && *modelDir == "" {
+		fmt.Fprintln(stderr, "rrra search: --method dense and hybrid need --model")
+		return errUsage
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	var qrels beir.Qrels
+	queries := d.Queries.List
+	if *split != "all" {
+		if qrels, err = qrelsOf(d, *split, stderr); err != nil {
+			return err
+		}
+		queries = d.SplitQueries(qrels)
+	}
+	texts := make([]string, len(queries))
+	qids := make([]string, len(queries))
+	for i, q := range queries {
+		texts[i], qids[i] = q.Text, q.ID
+	}
+	var runs []metrics.Run
+	began := time.Now()
+	if !dense || *method == "hybrid" {
+		b := retrieval.BuildBM25(corpusData(d))
+		hits := b.SearchBatch(texts, *k)
+		run := make(metrics.Run, len(qids))
+		for i, qid := range qids {
+			for _, h := range hits[i] {
+				run[qid] = append(run[qid], metrics.Result{DocID: b.ID(h.Doc), Score: float64(h.Score)})
+			}
+		}
+		runs = append(runs, run)
+		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
+	}
+	if dense {
+		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range notices {
+			fmt.Fprintln(stderr, n)
+		}
+		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
+		var ix *index.Flat
+		if *indexPath != "" {
+			if ix, err = index.Load(*indexPath, index.LoadOptions{}); err != nil {
+				return err
+			}
+			defer ix.Close()
+			if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
+				return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
+					*indexPath, ix.Len(), ix.Dim(), enc.Dim(), d.Corpus.Len())
+			}
+		} else if ix, err = encodeCorpus(enc, d, stderr); err != nil {
+			return err
+		}
+		began := time.Now()
+		qv, err := enc.Queries(texts, nil)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
+		fmt.Fprintf(stderr, "dense: %d queries encoded and searched in %.1fs\n", len(qids), time.Since(began).Seconds())
+	}
+	run := runs[0]
+	if len(runs) > 1 {
+		run = retrieval.FuseRRF(runs, *rrfK, *k)
+	}
+	if *tag == "" {
+		*tag = *method
+	}
+	var buf bytes.Buffer
+	if err := metrics.WriteRun(&buf, run, *tag); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", *out)
+	if len(qrels) > 0 {
+		rep, err := metrics.Evaluate(metrics.Qrels(qrels), run, []string{"ndcg_cut_10", "recall_100"}, metrics.Options{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s %s: nDCG@10 %.4f  recall@100 %.4f over %d queries\n", *method, *split, rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries)
+	}
+	return nil
+}
+
+// corpusData wraps a dataset's corpus for the BM25 builder.
+func corpusData(d *beir.Dataset) *retrieval.TrainData {
+	td := &retrieval.TrainData{}
+	for i := range d.Corpus.Docs {
+		td.Docs = append(td.Docs, d.Corpus.Docs[i].Joined())
+		td.DocIDs = append(td.DocIDs, d.Corpus.Docs[i].ID)
+	}
+	return td
+}
+
+// encodeCorpus encodes every document with the document tower into a new
+// index, reporting progress.
+func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
+	td := corpusData(d)
+	began := time.Now()
+	last := time.Now()
+	vecs, err := enc.Docs(td.Docs, func(done int) {
+		if time.Since(last) > 2*time.Second || done == len(td.Docs) {
+			el := time.Since(began).Seconds()
+			fmt.Fprintf(stderr, "\rencoding: %d/%d documents, %.0f docs/s, eta %.0fs  ", done, len(td.Docs),
+				float64(done)/el, float64(len(td.Docs)-done)/(float64(done)/el))
+			last = time.Now()
+		}
+	})
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return nil, err
+	}
+	ix := index.New(enc.Dim())
+	if err := ix.Add(td.DocIDs, vecs); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+const indexSynopsis = `index --data DIR --model DIR --out FILE [--doc-len 128]
+
+Encodes a BEIR folder's corpus with a bi-encoder's document tower and
+writes an exact inner-product index (versioned, checksummed, memory-mapped
+on load) for rrra search --index.`
+
+func runIndex(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("index", indexSynopsis, stderr)
+	df := addDataFlags(fs)
+	modelDir := fs.String("model", "", "bi-encoder directory")
+	out := fs.String("out", "", "index file to write")
+	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || *modelDir == "" || *out == "" {
+		fmt.Fprintln(stderr, "rrra index: --data, --model and --out are required")
+		return errUsage
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+	if err != nil {
+		return err
+	}
+	for _, n := range notices {
+		fmt.Fprintln(stderr, n)
+	}
+	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), 32, *dLen)
+	ix, err := encodeCorpus(enc, d, stderr)
+	if err != nil {
+		return err
+	}
+	if err := ix.Save(*out); err != nil {
+		return err
+	}
+	st, err := os.Stat(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s: %d × %d float32, %d bytes\n", *out, ix.Len(), ix.Dim(), st.Size())
+	return nil
+}

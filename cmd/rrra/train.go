@@ -1,0 +1,288 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
+)
+
+const trainSynopsis = `train --data DIR --out MODEL [flags]
+
+Trains a bi-encoder on a BEIR folder's training split with in-batch and
+hard-negative InfoNCE, and writes it as a bi-encoder directory (a Hugging
+Face BERT directory plus rrra_biencoder.json). Without --model it trains
+from scratch (--config mini|tiny|small) with the vocabulary --vocab, or one
+learned from the corpus (--vocab-size). Evaluation uses the dev split when
+the folder has one, else --dev-frac of the training queries carved off
+deterministically. --checkpoint makes the run resumable: run the same
+command again after a crash and it continues exactly.
+
+Samplers (--sampler, parameters with --sampler-params k=200,a=0.5):
+random, bm25 (uniform over the BM25 top k), topk-uniform (ANCE), simans,
+positive-aware (NV-Retriever TopK-PercPos). A dense pool is mined with BM25
+until the first refresh (--initial-pool dense: by the model at step 0) and
+re-mined every --refresh steps.
+
+--crops trains without labels on the corpus alone: each step pairs two
+random crops (10–50% of the words) of each of --batch documents, with
+in-batch negatives. A model trained from scratch on a few hundred queries
+learns more from such a warm-up first:
+
+	rrra train --data cranfield --crops --steps 300 --out warm
+	rrra train --data cranfield --model warm --lr 1e-3 --out model`
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", trainSynopsis, stderr)
+	df := addDataFlags(fs)
+	out := fs.String("out", "", "bi-encoder directory to write")
+	split := fs.String("split", "train", "training split")
+	crops := fs.Bool("crops", false, "unsupervised: train on pairs of random crops of the same document (Contriever), no labels; then fine-tune with --model")
+	trainFile := fs.String("train-file", "", "train on this Tevatron JSONL (from rrra mine) instead of mining: its queries, positives and negatives")
+	devFrac := fs.Float64("dev-frac", 0.1, "share of training queries carved off for evaluation when there is no dev split")
+	modelDir := fs.String("model", "", "start from this model or bi-encoder directory")
+	config := fs.String("config", "tiny", "from scratch: mini, tiny, small, or a config.json")
+	vocabPath := fs.String("vocab", "", "from scratch: vocab.txt (default: learn one from the corpus)")
+	vocabSize := fs.Int("vocab-size", 8192, "from scratch: size of the vocabulary learned from the corpus")
+	pooling := fs.String("pooling", "mean", "pooling: mean or cls")
+	temp := fs.Float64("temperature", 0.05, "softmax temperature on cosine scores")
+	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", "))
+	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5")
+	negatives := fs.Int("negatives", 1, "hard negatives per query")
+	batch := fs.Int("batch", 32, "queries per step")
+	steps := fs.Int("steps", 1000, "optimizer steps")
+	lr := fs.Float64("lr", 0, "peak learning rate (0: 5e-4 from scratch, 3e-5 from --model)")
+	warmup := fs.Int("warmup", -1, "warm-up steps (-1: 10% of --steps)")
+	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay")
+	clip := fs.Float64("clip", 1, "gradient norm clip (0: none)")
+	qLen := fs.Int("query-len", 32, "longest query in tokens")
+	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	refresh := fs.Int("refresh", 0, "re-mine the dense pool every N steps (0: never)")
+	initialPool := fs.String("initial-pool", "bm25", "pool before the first refresh: bm25 or dense")
+	seed := fs.Uint64("seed", 1, "seed for initialisation, data order and sampling")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	ckpt := fs.String("checkpoint", "", "checkpoint file: written atomically, resumed from when present")
+	ckptEvery := fs.Int("checkpoint-every", 100, "steps between checkpoints")
+	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations (0: only at the end)")
+	logEvery := fs.Int("log-every", 50, "steps between progress lines")
+	history := fs.String("history", "", "write the training curve (loss, lr, dev figures per logged step) as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || *out == "" {
+		fmt.Fprintln(stderr, "rrra train: --data and --out are required")
+		return errUsage
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	smp, err := retrieval.NewSampler(*sampler, *samplerParams)
+	if err != nil {
+		return err
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	trainQrels, err := qrelsOf(d, *split, stderr)
+	if err != nil {
+		return err
+	}
+	var devQrels beir.Qrels
+	if hasSplit(d, "dev") && *split != "dev" {
+		if devQrels, err = qrelsOf(d, "dev", stderr); err != nil {
+			return err
+		}
+	} else if *devFrac > 0 {
+		trainQrels, devQrels = retrieval.SplitDev(trainQrels, *devFrac)
+		fmt.Fprintf(stderr, "no dev split: carved %d of the %s queries off for evaluation (sha256 order, rrra-dev-v1)\n", len(devQrels), *split)
+	}
+	var td *retrieval.TrainData
+	var fixed *retrieval.Pool
+	if *trainFile != "" {
+		if *sampler != "bm25" && *sampler != "file" {
+			fmt.Fprintln(stderr, "rrra train: --train-file brings its own negatives; drop --sampler")
+			return errUsage
+		}
+		examples, err := readWith(*trainFile, func(r io.Reader, name string) ([]beir.TrainExample, error) {
+			ex, st, err := beir.ReadTrainExamples(r, name, beir.Options{SkipBadLines: *df.skipBad})
+			if st != nil && err == nil {
+				fmt.Fprintln(stderr, st.String())
+			}
+			return ex, err
+		})
+		if err != nil {
+			return err
+		}
+		// Keep the evaluation queries out of training.
+		kept := examples[:0]
+		for _, ex := range examples {
+			if _, dev := devQrels[ex.QueryID]; !dev {
+				kept = append(kept, ex)
+			}
+		}
+		if n := len(examples) - len(kept); n > 0 {
+			fmt.Fprintf(stderr, "%s: %d examples are dev queries and are left out of training\n", *trainFile, n)
+		}
+		var dropped int
+		if td, fixed, dropped, err = retrieval.FromExamples(d, kept, *trainFile); err != nil {
+			return err
+		}
+		if dropped > 0 {
+			fmt.Fprintf(stderr, "%s: %d negatives are also positives of their query and are left out\n", *trainFile, dropped)
+		}
+		maxNeg := 0
+		for _, c := range fixed.Cands {
+			maxNeg = max(maxNeg, len(c))
+		}
+		smp = retrieval.TopKUniform{K: max(maxNeg, 1), Source: "file"}
+	} else {
+		var dropped int
+		if td, dropped, err = retrieval.NewTrainData(d, trainQrels); err != nil {
+			return err
+		}
+		if dropped > 0 {
+			fmt.Fprintf(stderr, "%d training queries have no relevant document and are left out\n", dropped)
+		}
+	}
+
+	var bi *nn.BiEncoder
+	var model *nn.Model
+	if *modelDir != "" {
+		var notices []string
+		bi, model, notices, err = nn.LoadBiEncoder(*modelDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range notices {
+			fmt.Fprintln(stderr, n)
+		}
+		if *lr == 0 {
+			*lr = 3e-5
+		}
+	} else {
+		vocab, err := trainVocab(*vocabPath, *vocabSize, td, stderr)
+		if err != nil {
+			return err
+		}
+		var cfg nn.BertConfig
+		if strings.HasSuffix(*config, ".json") {
+			if cfg, err = nn.ReadConfig(*config); err != nil {
+				return err
+			}
+			if cfg.VocabSize != vocab.Len() {
+				return fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", *config, cfg.VocabSize, vocab.Len())
+			}
+		} else if cfg, err = nn.Preset(*config, vocab.Len()); err != nil {
+			return err
+		}
+		m, err := nn.NewBert(cfg, *seed)
+		if err != nil {
+			return err
+		}
+		model = &nn.Model{Bert: m, Vocab: vocab, Lower: true}
+		bi = &nn.BiEncoder{Query: m, Doc: m, Normalize: true}
+		if *lr == 0 {
+			*lr = 5e-4
+		}
+	}
+	switch *pooling {
+	case "mean":
+		bi.Pooling = nn.PoolMean
+	case "cls":
+		bi.Pooling = nn.PoolCLS
+	default:
+		fmt.Fprintf(stderr, "rrra train: --pooling %q: want mean or cls\n", *pooling)
+		return errUsage
+	}
+	bi.Normalize = true
+	bi.Temperature = float32(*temp)
+	maxPos := bi.Doc.Config.MaxPositionEmbeddings
+	if *dLen > maxPos || *qLen > maxPos {
+		return fmt.Errorf("--doc-len %d or --query-len %d exceeds the model's max_position_embeddings %d", *dLen, *qLen, maxPos)
+	}
+	params := bi.Query.Params
+	if bi.Doc != bi.Query {
+		return fmt.Errorf("%s: training separate towers is not supported yet; train a shared model", *modelDir)
+	}
+	if *warmup < 0 {
+		*warmup = *steps / 10
+	}
+	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
+	tr := &retrieval.Trainer{
+		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
+			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
+			InitialPool: *initialPool, Seed: *seed, LogEvery: *logEvery, Checkpoint: *ckpt,
+			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops},
+		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
+	}
+	if !*crops && (smp.PoolSource() == "bm25" || (smp.PoolSource() == "dense" && *initialPool == "bm25")) {
+		began := time.Now()
+		tr.BM25 = retrieval.BuildBM25(td)
+		fmt.Fprintf(stderr, "indexed %d documents with BM25 in %.1fs\n", len(td.Docs), time.Since(began).Seconds())
+	}
+	if len(devQrels) > 0 {
+		tr.Eval = retrieval.DenseEvaluator(td, d.SplitQueries(devQrels), devQrels, []string{"ndcg_cut_10", "recip_rank", "recall_100"}, 100)
+	}
+	figs, err := tr.Run()
+	if err != nil {
+		return err
+	}
+	if err := nn.SaveBiEncoder(*out, bi, model); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s", *out)
+	for _, f := range figs {
+		fmt.Fprintf(stderr, "  dev %s %.4f", f.Name, f.Value)
+	}
+	fmt.Fprintln(stderr)
+	if *history != "" {
+		b, err := json.MarshalIndent(tr.History, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(*history, append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasSplit(d *beir.Dataset, s string) bool {
+	for _, x := range d.Splits() {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// trainVocab reads path, or learns a vocabulary of size tokens from the
+// training data's corpus.
+func trainVocab(path string, size int, td *retrieval.TrainData, stderr io.Writer) (*wordpiece.Vocab, error) {
+	if path != "" {
+		return wordpiece.ReadVocabFile(path)
+	}
+	began := time.Now()
+	i := 0
+	v, err := wordpiece.Train(func() (string, bool) {
+		if i == len(td.Docs) {
+			return "", false
+		}
+		i++
+		return td.Docs[i-1], true
+	}, wordpiece.TrainOptions{VocabSize: size, Lower: true})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "learned a WordPiece vocabulary of %d tokens from the corpus in %.1fs\n", v.Len(), time.Since(began).Seconds())
+	return v, nil
+}
