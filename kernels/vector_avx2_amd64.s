@@ -1,7 +1,8 @@
 //go:build !purego
 
-// AVX2+FMA vector kernels: dot product, axpy, scale and the row-dot kernel of
-// exact search. Each processes 8 float32 per YMM register.
+// AVX2+FMA vector kernels: dot product (also the row-dot kernel of exact
+// search, one row at a time), axpy and scale. Each processes 8 float32 per
+// YMM register.
 //
 // func dotAVX2(x, y *float32, n int) float32
 //	Register plan: SI x, DI y, CX elements left; Y0..Y3 and Y5..Y8 eight
@@ -18,16 +19,7 @@
 // func scaleAVX2(alpha float32, x *float32, n int)
 //	Register plan: Y0 alpha broadcast, SI x, CX elements left, Y1..Y4 products.
 //	Loop structure: loop32 → loop8 → loop1 (scalar).
-//
-// func dotRows4AVX2(q, docs *float32, d8, ldd, n4 int, out *float32)
-//	For rows j < n4 (a multiple of 4) and the first d8 columns (a multiple
-//	of 8): out[j] = Σ_{p<d8} q[p]·docs[j*ldd+p].
-//	Register plan: SI q, DI row j, R9..R11 rows j+1..j+3, R8 ldd in bytes,
-//	R12 4·ldd in bytes, AX column offset in bytes, CX columns left, BX rows
-//	left, DX out; Y0..Y3 one sum per row, Y4 the q load, Y5..Y7 reductions.
-//	Loop structure: rows: for each 4 rows { cols: for each 8 columns, load q
-//	once and FMA it into the 4 rows' sums; reduce the 4 sums with VHADDPS into
-//	one XMM of 4 results and store it }.
+
 
 #include "textflag.h"
 
@@ -199,57 +191,6 @@ scale_loop1:
 	JMP    scale_loop1
 
 scale_done:
-	VZEROUPPER
-	RET
-
-TEXT ·dotRows4AVX2(SB), NOSPLIT, $0-48
-	MOVQ q+0(FP), SI
-	MOVQ docs+8(FP), DI
-	MOVQ ldd+24(FP), R8
-	SHLQ $2, R8
-	MOVQ R8, R12
-	SHLQ $2, R12
-	MOVQ n4+32(FP), BX
-	MOVQ out+40(FP), DX
-
-rows_loop:
-	CMPQ   BX, $4
-	JLT    rows_done
-	LEAQ   (DI)(R8*1), R9
-	LEAQ   (R9)(R8*1), R10
-	LEAQ   (R10)(R8*1), R11
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	XORQ   AX, AX
-	MOVQ   d8+16(FP), CX
-
-cols_loop:
-	CMPQ        CX, $8
-	JLT         cols_done
-	VMOVUPS     (SI)(AX*1), Y4
-	VFMADD231PS (DI)(AX*1), Y4, Y0
-	VFMADD231PS (R9)(AX*1), Y4, Y1
-	VFMADD231PS (R10)(AX*1), Y4, Y2
-	VFMADD231PS (R11)(AX*1), Y4, Y3
-	ADDQ        $32, AX
-	SUBQ        $8, CX
-	JMP         cols_loop
-
-cols_done:
-	VHADDPS      Y1, Y0, Y5
-	VHADDPS      Y3, Y2, Y6
-	VHADDPS      Y6, Y5, Y7
-	VEXTRACTF128 $1, Y7, X5
-	VADDPS       X5, X7, X7
-	VMOVUPS      X7, (DX)
-	ADDQ         $16, DX
-	ADDQ         R12, DI
-	SUBQ         $4, BX
-	JMP          rows_loop
-
-rows_done:
 	VZEROUPPER
 	RET
 
