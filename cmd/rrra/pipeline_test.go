@@ -44,7 +44,12 @@ func TestPipeline(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	rrra(t, "index", "--data", "cranfield", "--model", p("model"), "--out", p("index"), "--doc-len", "48")
+	rrra(t, "index", "--data", "cranfield", "--model", p("model"), "--out", p("index"), "--doc-len", "48", "--npy", p("docs.npy"))
+	// Vectors made elsewhere (here: the .npy just written) index the same.
+	rrra(t, "index", "--data", "cranfield", "--vectors", p("docs.npy"), "--out", p("index2"))
+	if a, b := readFile(t, p("index")), readFile(t, p("index2")); !bytes.Equal(a, b) {
+		t.Error("the index built from the exported .npy differs from the original")
+	}
 	for _, m := range []string{"bm25", "dense", "hybrid"} {
 		args := []string{"search", "--data", "cranfield", "--split", "test", "--method", m, "--out", p(m + ".trec"), "--k", "50"}
 		if m != "bm25" {
@@ -106,4 +111,13 @@ func TestPipelineErrors(t *testing.T) {
 			t.Errorf("rrra %v: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

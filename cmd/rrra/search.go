@@ -15,6 +15,7 @@ import (
 	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
+	"github.com/rrra/rrra/tensor"
 )
 
 const searchSynopsis = `search --data DIR --split test --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
@@ -181,24 +182,28 @@ func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*i
 	return ix, nil
 }
 
-const indexSynopsis = `index --data DIR --model DIR --out FILE [--doc-len 128]
+const indexSynopsis = `index --data DIR (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy]
 
-Encodes a BEIR folder's corpus with a bi-encoder's document tower and
-writes an exact inner-product index (versioned, checksummed, memory-mapped
-on load) for rrra search --index.`
+Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
+the vectors of a float32 .npy of shape [documents, dim] in corpus order,
+made elsewhere) and writes an exact inner-product index (versioned,
+checksummed, memory-mapped on load) for rrra search --index. --npy also
+writes the vectors as a .npy, for numpy or FAISS.`
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("index", indexSynopsis, stderr)
 	df := addDataFlags(fs)
 	modelDir := fs.String("model", "", "bi-encoder directory")
+	vectors := fs.String("vectors", "", "float32 .npy of document vectors in corpus order, instead of --model")
+	npyOut := fs.String("npy", "", "also write the vectors to this .npy")
 	out := fs.String("out", "", "index file to write")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *df.data == "" || *modelDir == "" || *out == "" {
-		fmt.Fprintln(stderr, "rrra index: --data, --model and --out are required")
+	if *df.data == "" || (*modelDir == "") == (*vectors == "") || *out == "" {
+		fmt.Fprintln(stderr, "rrra index: --data, --out and one of --model or --vectors are required")
 		return errUsage
 	}
 	if *threads > 0 {
@@ -208,17 +213,44 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
-	if err != nil {
-		return err
+	var ix *index.Flat
+	if *vectors != "" {
+		t, err := tensor.ReadNpyFile(*vectors)
+		if err != nil {
+			return err
+		}
+		if t.Shape.Rank() != 2 || t.Shape.Dim(0) != d.Corpus.Len() {
+			return fmt.Errorf("%s: shape %v; want [%d, dim], one row per document of %s in corpus order", *vectors, t.Shape, d.Corpus.Len(), d.Name)
+		}
+		ix = index.New(t.Shape.Dim(1))
+		if err := ix.Add(corpusData(d).DocIDs, t.Data); err != nil {
+			return err
+		}
+	} else {
+		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		if err != nil {
+			return err
+		}
+		for _, n := range notices {
+			fmt.Fprintln(stderr, n)
+		}
+		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), 32, *dLen)
+		if ix, err = encodeCorpus(enc, d, stderr); err != nil {
+			return err
+		}
 	}
-	for _, n := range notices {
-		fmt.Fprintln(stderr, n)
-	}
-	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), 32, *dLen)
-	ix, err := encodeCorpus(enc, d, stderr)
-	if err != nil {
-		return err
+	if *npyOut != "" {
+		vecs := make([]float32, 0, ix.Len()*ix.Dim())
+		for i := 0; i < ix.Len(); i++ {
+			vecs = append(vecs, ix.Vector(i)...)
+		}
+		t, err := tensor.FromData(tensor.S(ix.Len(), ix.Dim()), vecs)
+		if err != nil {
+			return err
+		}
+		if err := tensor.WriteNpyFile(*npyOut, t); err != nil {
+			return err
+		}
 	}
 	if err := ix.Save(*out); err != nil {
 		return err
