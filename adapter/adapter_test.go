@@ -1,0 +1,212 @@
+package adapter
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/tensor"
+)
+
+// testBatch returns n random pairs of dimension d with mixed labels.
+func testBatch(n, d int, seed uint64) *Batch {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := &Batch{Q: tensor.New(tensor.S(n, d)), C: tensor.New(tensor.S(n, d))}
+	for i := range b.Q.Data {
+		b.Q.Data[i] = float32(r.NormFloat64())
+		b.C.Data[i] = float32(r.NormFloat64())
+	}
+	for i := 0; i < n; i++ {
+		k := int32(i % numOutcomes)
+		y := float32(0)
+		if k == TP || k == FN {
+			y = 1
+		}
+		b.Y = append(b.Y, y)
+		b.Class = append(b.Class, k)
+		b.Weight = append(b.Weight, 0.5+r.Float32())
+	}
+	return b
+}
+
+// TestZeroResidual checks the reductions at initialisation: Δ = 0, so
+// a = c, α̂ = 0 and L_norm = 0 exactly, and the ν term reduces to
+// ν·Σ w_i y_i² / Σ w_i.
+func TestZeroResidual(t *testing.T) {
+	a, err := New(Config{Dim: 8, Hidden: 6}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testBatch(12, 8, 2)
+	tp := autograd.NewTape(1)
+	base, out := a.Loss(tp, b, LossConfig{Mu: 1})
+	for _, v := range out.Delta.Data() {
+		if v != 0 {
+			t.Fatalf("Δ = %v at initialisation, want 0", v)
+		}
+	}
+	withNorm, _ := a.Loss(tp, b, LossConfig{Mu: 1, Beta: 5})
+	if withNorm.Data()[0] != base.Data()[0] {
+		t.Errorf("L_norm adds %v at initialisation, want exactly 0", withNorm.Data()[0]-base.Data()[0])
+	}
+	// α̂ = 0 for every pair, so ν·(α̂ − y)² adds ν·Σ w_i y_i / Σ w_i.
+	withNu, _ := a.Loss(tp, b, LossConfig{Mu: 1, Nu: 2})
+	var wy, w float64
+	for i := range b.Y {
+		wy += float64(b.Weight[i] * b.Y[i])
+		w += float64(b.Weight[i])
+	}
+	if got, want := float64(withNu.Data()[0]-base.Data()[0]), 2*wy/w; math.Abs(got-want) > 1e-6 {
+		t.Errorf("ν term %v at initialisation, want 2·Σwy/Σw = %v", got, want)
+	}
+	if err := tp.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAlphaHatBruteForce checks the closed form against a grid search of
+// ‖a − (αq + (1−α)c)‖² over α ∈ [0, 1].
+func TestAlphaHatBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for trial := 0; trial < 200; trial++ {
+		d := 1 + r.IntN(6)
+		q, c, a := make([]float32, d), make([]float32, d), make([]float32, d)
+		for i := range q {
+			q[i], c[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			// a near the segment, sometimes beyond its ends.
+			s := r.Float64()*1.6 - 0.3
+			a[i] = float32(s*float64(q[i])+(1-s)*float64(c[i])) + float32(0.3*r.NormFloat64())
+		}
+		best, bestA := math.Inf(1), 0.0
+		for k := 0; k <= 100000; k++ {
+			al := float64(k) / 100000
+			s := 0.0
+			for i := range q {
+				v := float64(a[i]) - (al*float64(q[i]) + (1-al)*float64(c[i]))
+				s += v * v
+			}
+			if s < best {
+				best, bestA = s, al
+			}
+		}
+		if got := AlphaHat(q, c, a); math.Abs(got-bestA) > 2e-5 {
+			t.Fatalf("trial %d: AlphaHat %v, grid minimum at %v", trial, got, bestA)
+		}
+	}
+	if AlphaHat([]float32{1, 2}, []float32{1, 2}, []float32{5, 5}) != 0 {
+		t.Error("q = c must give α̂ = 0")
+	}
+	if AlphaHat([]float32{1, 2}, []float32{0, 0}, []float32{1, 2}) != 1 {
+		t.Error("a = q must give α̂ = 1")
+	}
+}
+
+// ref64 is the adapter and its loss in float64, written from the formulas.
+func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig) float64 {
+	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
+	n := len(b.Y)
+	var wsum float64
+	for _, w := range b.Weight {
+		wsum += float64(w)
+	}
+	var bce, ce, nu, norm float64
+	for i := 0; i < n; i++ {
+		z := make([]float64, 3*d)
+		for j := 0; j < d; j++ {
+			q, c := float64(b.Q.Data[i*d+j]), float64(b.C.Data[i*d+j])
+			z[j], z[d+j], z[2*d+j] = q-c, q*c, q+c
+		}
+		mu, v := 0.0, 0.0
+		for _, x := range z {
+			mu += x
+		}
+		mu /= float64(3 * d)
+		for _, x := range z {
+			v += (x - mu) * (x - mu)
+		}
+		v /= float64(3 * d)
+		for j := range z {
+			z[j] = (z[j]-mu)/math.Sqrt(v+1e-5)*lnG[j] + lnB[j]
+		}
+		hv := make([]float64, h)
+		for k := 0; k < h; k++ {
+			s := b1[k]
+			for j := range z {
+				s += w1[k*3*d+j] * z[j]
+			}
+			hv[k] = 0.5 * s * (1 + math.Erf(s/math.Sqrt2))
+		}
+		lin := func(w, bias []float64, out int) []float64 {
+			o := make([]float64, out)
+			for k := 0; k < out; k++ {
+				o[k] = bias[k]
+				for j := 0; j < h; j++ {
+					o[k] += w[k*h+j] * hv[j]
+				}
+			}
+			return o
+		}
+		w := float64(b.Weight[i]) / wsum
+		l := lin(wr, br, 1)[0]
+		y := float64(b.Y[i])
+		bce += w * (math.Max(l, 0) - l*y + math.Log1p(math.Exp(-math.Abs(l))))
+		o := lin(wo, bo, numOutcomes)
+		m := math.Max(math.Max(o[0], o[1]), math.Max(o[2], o[3]))
+		lse := 0.0
+		for _, x := range o {
+			lse += math.Exp(x - m)
+		}
+		ce += w * (m + math.Log(lse) - o[b.Class[i]])
+		delta := lin(w2, b2, d)
+		num, den := 0.0, 0.0
+		for j := 0; j < d; j++ {
+			u := float64(b.Q.Data[i*d+j]) - float64(b.C.Data[i*d+j])
+			num += delta[j] * u
+			den += u * u
+		}
+		al := min(1, max(0, num/den))
+		nu += w * (al - y) * (al - y)
+		for j := 0; j < d; j++ {
+			u := float64(b.Q.Data[i*d+j]) - float64(b.C.Data[i*d+j])
+			e := delta[j] - al*u
+			norm += e * e / float64(n)
+		}
+	}
+	return bce + lc.Mu*ce + lc.Nu*nu + lc.Beta*norm
+}
+
+// TestLossGradients checks the loss and its gradient with respect to every
+// adapter parameter against the float64 reference above and central finite
+// differences of it, with a non-zero residual head so that every term acts.
+func TestLossGradients(t *testing.T) {
+	const d, h = 5, 4
+	a, _ := New(Config{Dim: d, Hidden: h}, 4)
+	r := tensor.NewRNG(8)
+	r.Normal(&a.w2.Value, 0, 0.5)
+	r.Normal(&a.wr.Value, 0, 0.5)
+	r.Normal(&a.wo.Value, 0, 0.5)
+	r.Normal(&a.w1.Value, 0, 0.5)
+	r.Normal(&a.lnG.Value, 1, 0.2)
+	b := testBatch(7, d, 5)
+	lc := LossConfig{Mu: 0.7, Nu: 1.3, Beta: 0.4}
+	params := []*autograd.Var{a.lnG, a.lnB, a.w1, a.b1, a.w2, a.b2, a.wr, a.br, a.wo, a.bo}
+	var inputs []*tensor.Tensor
+	for _, p := range params {
+		inputs = append(inputs, p.Value.Clone())
+	}
+	err := autograd.GradCheck{
+		Name:   "adapter loss",
+		Inputs: inputs,
+		Build: func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
+			x := *a
+			x.lnG, x.lnB, x.w1, x.b1, x.w2, x.b2, x.wr, x.br, x.wo, x.bo = in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], in[9]
+			l, _ := x.Loss(tp, b, lc)
+			return l
+		},
+		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc)} },
+	}.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,111 @@
+package adapter
+
+import (
+	"fmt"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/tensor"
+)
+
+// Outcome classes of the bi-encoder's own prediction for a candidate: its
+// label y (relevant or not) against its prediction ŷ (ranked within k_pred
+// or not).
+const (
+	TP = iota // relevant, predicted relevant
+	FN        // relevant, missed
+	FP        // not relevant, predicted relevant
+	TN        // not relevant, not predicted
+	numOutcomes
+)
+
+// OutcomeNames names the outcome classes in order.
+var OutcomeNames = [numOutcomes]string{"TP", "FN", "FP", "TN"}
+
+// Config sets the adapter's shape.
+type Config struct {
+	Dim     int     // the bi-encoder's vector length d
+	Hidden  int     // trunk width H (0: d)
+	Dropout float32 // on the trunk (0.1 by default via DefaultConfig)
+	// NoResidual drops the residual head: a = c, and the losses lose their
+	// α̂ and L_norm terms (the paper's "w/o residual" ablation).
+	NoResidual bool
+}
+
+// DefaultConfig returns the adapter of DESIGN §6 for vectors of length d:
+// H = d, dropout 0.1, with the residual head.
+func DefaultConfig(d int) Config { return Config{Dim: d, Hidden: d, Dropout: 0.1} }
+
+// Adapter is adapter A, the pooled variant: with z = [q − c; q ⊙ c; q + c],
+// h = dropout(GELU(W₁·LayerNorm(z) + b₁)), and three heads on h: the
+// residual Δ = W₂h + b₂ (zero at initialisation, so a = c + Δ = c), the
+// relevance logit ℓ = w_r·h + b_r (p_rel = σ(ℓ)) and four outcome logits.
+// It works on cached vectors: training it needs no encoder passes.
+type Adapter struct {
+	Cfg    Config
+	Params *autograd.Params
+
+	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo *autograd.Var
+}
+
+// New returns an adapter with weights drawn from N(0, 0.02) by seed,
+// LayerNorm gains 1, biases 0 and the residual head 0.
+func New(cfg Config, seed uint64) (*Adapter, error) {
+	if cfg.Dim < 1 {
+		return nil, fmt.Errorf("adapter: dimension %d", cfg.Dim)
+	}
+	if cfg.Hidden == 0 {
+		cfg.Hidden = cfg.Dim
+	}
+	if cfg.Hidden < 1 || cfg.Dropout < 0 || cfg.Dropout >= 1 {
+		return nil, fmt.Errorf("adapter: hidden %d, dropout %g", cfg.Hidden, cfg.Dropout)
+	}
+	d, h := cfg.Dim, cfg.Hidden
+	a := &Adapter{Cfg: cfg, Params: autograd.NewParams()}
+	rng := tensor.NewRNG(seed)
+	add := func(name string, s tensor.Shape, init string) *autograd.Var {
+		v, err := a.Params.Add(name, s)
+		if err != nil {
+			panic(err) // fixed, distinct names
+		}
+		switch init {
+		case "one":
+			v.Value.Fill(1)
+		case "normal":
+			rng.Normal(&v.Value, 0, 0.02)
+		}
+		return v
+	}
+	a.lnG = add("ln.weight", tensor.S(3*d), "one")
+	a.lnB = add("ln.bias", tensor.S(3*d), "zero")
+	a.w1 = add("trunk.weight", tensor.S(h, 3*d), "normal")
+	a.b1 = add("trunk.bias", tensor.S(h), "zero")
+	a.w2 = add("residual.weight", tensor.S(d, h), "zero")
+	a.b2 = add("residual.bias", tensor.S(d), "zero")
+	a.wr = add("relevance.weight", tensor.S(1, h), "normal")
+	a.br = add("relevance.bias", tensor.S(1), "zero")
+	a.wo = add("outcome.weight", tensor.S(numOutcomes, h), "normal")
+	a.bo = add("outcome.bias", tensor.S(numOutcomes), "zero")
+	return a, nil
+}
+
+// Output holds the adapter's outputs for n pairs.
+type Output struct {
+	Delta   *autograd.Var // [n, d] the residual a − c (nil with NoResidual)
+	Rel     *autograd.Var // [n, 1] relevance logits
+	Outcome *autograd.Var // [n, 4] outcome logits
+}
+
+// Forward runs the adapter on n pairs: q and c are [n, d] (constants or
+// variables of the tape).
+func (a *Adapter) Forward(tp *autograd.Tape, q, c *autograd.Var) Output {
+	z := tp.Concat(tp.Sub(q, c), tp.Mul(q, c), tp.Add(q, c))
+	h := tp.GELU(tp.Linear(tp.LayerNorm(z, a.lnG, a.lnB, 1e-5), a.w1, a.b1))
+	if a.Cfg.Dropout > 0 {
+		h = tp.Dropout(h, a.Cfg.Dropout)
+	}
+	out := Output{Rel: tp.Linear(h, a.wr, a.br), Outcome: tp.Linear(h, a.wo, a.bo)}
+	if !a.Cfg.NoResidual {
+		out.Delta = tp.Linear(h, a.w2, a.b2)
+	}
+	return out
+}
