@@ -1,0 +1,149 @@
+package adapter
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/tensor"
+)
+
+// FitConfig sets stage 2: training the adapter on cached vectors with the
+// encoder frozen.
+type FitConfig struct {
+	Epochs      int     // passes over the pairs (0: 10)
+	Batch       int     // pairs per step (0: 256)
+	LR          float64 // AdamW learning rate (0: 1e-3)
+	WeightDecay float64
+	Loss        LossConfig
+	Seed        uint64
+	Log         io.Writer // one line per epoch; nil: quiet
+}
+
+// Fit trains the adapter on pairs, whose vectors are rows of qv (queries)
+// and dv (documents), and returns the mean loss of the last epoch.
+func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, error) {
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 10
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 256
+	}
+	if cfg.LR == 0 {
+		cfg.LR = 1e-3
+	}
+	if len(pairs) == 0 {
+		return 0, fmt.Errorf("adapter: Fit: no pairs")
+	}
+	d := a.Cfg.Dim
+	tp := autograd.NewTape(cfg.Seed ^ 0xada)
+	tp.SetTraining(true)
+	opt := nn.NewAdamW(a.Params, nn.AdamWConfig{WeightDecay: cfg.WeightDecay})
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0xf17))
+	order := make([]int, len(pairs))
+	for i := range order {
+		order[i] = i
+	}
+	last := 0.0
+	for e := 0; e < cfg.Epochs; e++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		sum, n := 0.0, 0
+		for lo := 0; lo < len(order); lo += cfg.Batch {
+			hi := min(lo+cfg.Batch, len(order))
+			b := gather(pairs, order[lo:hi], qv, dv, d)
+			tp.Reset()
+			a.Params.ZeroGrad()
+			loss, _ := a.Loss(tp, b, cfg.Loss)
+			if err := tp.Backward(loss); err != nil {
+				return 0, fmt.Errorf("adapter: Fit: epoch %d: %w", e, err)
+			}
+			opt.Step(cfg.LR)
+			sum += float64(loss.Data()[0]) * float64(hi-lo)
+			n += hi - lo
+		}
+		last = sum / float64(n)
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, "adapter epoch %d/%d: loss %.4f\n", e+1, cfg.Epochs, last)
+		}
+	}
+	return last, nil
+}
+
+// gather builds a batch from the pairs at idx.
+func gather(pairs []Pair, idx []int, qv, dv []float32, d int) *Batch {
+	n := len(idx)
+	b := &Batch{Q: tensor.New(tensor.S(n, d)), C: tensor.New(tensor.S(n, d)),
+		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n)}
+	for r, i := range idx {
+		p := pairs[i]
+		copy(b.Q.Data[r*d:(r+1)*d], qv[int(p.Query)*d:])
+		copy(b.C.Data[r*d:(r+1)*d], dv[int(p.Doc)*d:])
+		b.Y[r], b.Class[r], b.Weight[r] = p.Y, p.Class, p.Weight
+	}
+	return b
+}
+
+// Scores holds the adapter's estimates for n pairs.
+type Scores struct {
+	Rel     []float32              // p_rel = σ(relevance logit)
+	Outcome [][numOutcomes]float32 // outcome probabilities
+	Alpha   []float32              // α̂ (0 without the residual head)
+}
+
+// Score runs the adapter in inference mode (no dropout) on n pairs whose
+// query and candidate vectors are the rows of q and c ([n, d] each).
+func (a *Adapter) Score(q, c []float32, n int) Scores {
+	d := a.Cfg.Dim
+	s := Scores{Rel: make([]float32, n), Outcome: make([][numOutcomes]float32, n), Alpha: make([]float32, n)}
+	tp := autograd.NewTape(0)
+	tp.NoGrad(true)
+	tp.SetTraining(false)
+	const chunk = 1024
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		qt, _ := tensor.FromData(tensor.S(hi-lo, d), q[lo*d:hi*d])
+		ct, _ := tensor.FromData(tensor.S(hi-lo, d), c[lo*d:hi*d])
+		tp.Reset()
+		out := a.Forward(tp, tp.Const(qt), tp.Const(ct))
+		for i := lo; i < hi; i++ {
+			s.Rel[i] = sigmoid(out.Rel.Data()[i-lo])
+			o := out.Outcome.Data()[(i-lo)*numOutcomes : (i-lo+1)*numOutcomes]
+			m := max(o[0], o[1], o[2], o[3])
+			var z float32
+			for k := range o {
+				s.Outcome[i][k] = float32(math.Exp(float64(o[k] - m)))
+				z += s.Outcome[i][k]
+			}
+			for k := range o {
+				s.Outcome[i][k] /= z
+			}
+			if out.Delta != nil {
+				av := make([]float32, d)
+				for j := 0; j < d; j++ {
+					av[j] = c[i*d+j] + out.Delta.Data()[(i-lo)*d+j]
+				}
+				s.Alpha[i] = float32(AlphaHat(q[i*d:(i+1)*d], c[i*d:(i+1)*d], av))
+			}
+		}
+	}
+	return s
+}
+
+// ScorePairs scores pairs whose vectors are rows of qv and dv.
+func (a *Adapter) ScorePairs(pairs []Pair, qv, dv []float32) Scores {
+	d := a.Cfg.Dim
+	q := make([]float32, len(pairs)*d)
+	c := make([]float32, len(pairs)*d)
+	for i, p := range pairs {
+		copy(q[i*d:(i+1)*d], qv[int(p.Query)*d:])
+		copy(c[i*d:(i+1)*d], dv[int(p.Doc)*d:])
+	}
+	return a.Score(q, c, len(pairs))
+}
+
+func sigmoid(x float32) float32 {
+	return float32(1 / (1 + math.Exp(-float64(x))))
+}

@@ -1,0 +1,174 @@
+package adapter
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/index"
+)
+
+// LabelConfig sets how training pairs are drawn from a mining pass.
+type LabelConfig struct {
+	KLab   int     // candidates from the top of each query's ranking (0: 200)
+	Random int     // random corpus documents per query (0: 8; <0: none)
+	KPred  int     // the bi-encoder "predicts relevant" within this rank (0: 20)
+	RTN    float64 // kept negatives FP:TN = 1:RTN (0: 1)
+	RNeg   float64 // at most RNeg kept negatives per positive (0: 8)
+	// NoBalance keeps every candidate with weight 1 (the "w/o class
+	// balancing" ablation).
+	NoBalance bool
+	Seed      uint64
+}
+
+func (c *LabelConfig) defaults() {
+	if c.KLab == 0 {
+		c.KLab = 200
+	}
+	if c.Random == 0 {
+		c.Random = 8
+	}
+	if c.KPred == 0 {
+		c.KPred = 20
+	}
+	if c.RTN == 0 {
+		c.RTN = 1
+	}
+	if c.RNeg == 0 {
+		c.RNeg = 8
+	}
+}
+
+// A Pair is one labelled (query, candidate) pair for the adapter.
+type Pair struct {
+	Query  int32   // training query index
+	Doc    int32   // corpus index
+	Y      float32 // 1 if the qrels judge it relevant
+	Rank   int32   // its rank in the bi-encoder's ranking, 1-based; 0 beyond KLab
+	Class  int32   // TP, FN, FP or TN
+	Weight float32 // class weight (1 without balancing)
+}
+
+// LabelStats counts the candidates and the kept pairs by class.
+type LabelStats struct {
+	Candidates [numOutcomes]int
+	Kept       [numOutcomes]int
+	Weights    [numOutcomes]float32
+}
+
+// String summarises s on one line.
+func (s LabelStats) String() string {
+	out := ""
+	for k := 0; k < numOutcomes; k++ {
+		out += fmt.Sprintf("%s %d/%d (w %.2f)  ", OutcomeNames[k], s.Kept[k], s.Candidates[k], s.Weights[k])
+	}
+	return out + "kept/candidates"
+}
+
+// Label draws the adapter's training pairs from one mining pass: for each
+// training query, its positives, the top KLab of the bi-encoder's ranking
+// (qv against dv, exact) and Random random documents; y from the qrels, the
+// bi-encoder's prediction from rank ≤ KPred, hence the outcome class. With
+// balancing, every positive is kept and negatives are sampled per query so
+// that FP:TN = 1:RTN and negatives ≤ RNeg·positives, and each class is
+// weighted N/(4·N_k), clipped to [0.25, 4] and renormalised to mean 1.
+func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig) ([]Pair, LabelStats, error) {
+	cfg.defaults()
+	nq, nd := len(td.Queries), len(td.Docs)
+	if len(qv) != nq*dim || len(dv) != nd*dim {
+		return nil, LabelStats{}, fmt.Errorf("adapter: Label: %d query and %d document values for %d and %d vectors of %d",
+			len(qv), len(dv), nq, nd, dim)
+	}
+	ix := index.New(dim)
+	if err := ix.Add(td.DocIDs, dv); err != nil {
+		return nil, LabelStats{}, err
+	}
+	hits := ix.Search(qv, nq, cfg.KLab)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x1abe1))
+	var st LabelStats
+	var pairs []Pair
+	for q := 0; q < nq; q++ {
+		pos := td.Positives[q]
+		isPos := func(d int32) bool { _, ok := slices.BinarySearch(pos, d); return ok }
+		rank := make(map[int32]int32, len(hits[q])+len(pos)+cfg.Random)
+		var cands []Pair
+		add := func(d int32, r int32) {
+			if _, seen := rank[d]; seen {
+				return
+			}
+			rank[d] = r
+			p := Pair{Query: int32(q), Doc: d, Rank: r}
+			pred := r > 0 && int(r) <= cfg.KPred
+			if isPos(d) {
+				p.Y = 1
+				p.Class = map[bool]int32{true: TP, false: FN}[pred]
+			} else {
+				p.Class = map[bool]int32{true: FP, false: TN}[pred]
+			}
+			cands = append(cands, p)
+		}
+		for i, h := range hits[q] {
+			add(int32(h.Doc), int32(i+1))
+		}
+		for _, d := range pos {
+			add(d, 0)
+		}
+		for i := 0; i < cfg.Random && len(rank) < nd; {
+			d := int32(rng.IntN(nd))
+			if _, seen := rank[d]; !seen {
+				add(d, 0)
+				i++
+			}
+		}
+		var byClass [numOutcomes][]Pair
+		for _, p := range cands {
+			st.Candidates[p.Class]++
+			byClass[p.Class] = append(byClass[p.Class], p)
+		}
+		if cfg.NoBalance {
+			pairs = append(pairs, cands...)
+			continue
+		}
+		nPos := len(byClass[TP]) + len(byClass[FN])
+		budget := int(math.Ceil(cfg.RNeg * float64(nPos)))
+		nFP := min(len(byClass[FP]), int(math.Round(float64(budget)/(1+cfg.RTN))))
+		nTN := min(len(byClass[TN]), budget-nFP)
+		nFP = min(len(byClass[FP]), budget-nTN)
+		pairs = append(pairs, byClass[TP]...)
+		pairs = append(pairs, byClass[FN]...)
+		for _, k := range []int{FP, TN} {
+			c := byClass[k]
+			rng.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+		}
+		pairs = append(pairs, byClass[FP][:nFP]...)
+		pairs = append(pairs, byClass[TN][:nTN]...)
+	}
+	for _, p := range pairs {
+		st.Kept[p.Class]++
+	}
+	for k := range st.Weights {
+		st.Weights[k] = 1
+	}
+	if !cfg.NoBalance && len(pairs) > 0 {
+		var w [numOutcomes]float64
+		for k := range w {
+			if st.Kept[k] > 0 {
+				w[k] = min(4, max(0.25, float64(len(pairs))/(4*float64(st.Kept[k]))))
+			}
+		}
+		mean := 0.0
+		for _, p := range pairs {
+			mean += w[p.Class]
+		}
+		mean /= float64(len(pairs))
+		for k := range w {
+			st.Weights[k] = float32(w[k] / mean)
+		}
+	}
+	for i := range pairs {
+		pairs[i].Weight = st.Weights[pairs[i].Class]
+	}
+	return pairs, st, nil
+}
