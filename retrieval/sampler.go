@@ -71,6 +71,15 @@ type Sampler interface {
 	Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32
 }
 
+// A PoolObserver is a Sampler that must see every pool before sampling
+// from it: the RRRA sampler re-labels, re-fits its adapter and caches its
+// false-negative estimates there. The trainer calls ObservePool after each
+// mining pass with the vectors the pool was mined from (nil for a BM25
+// pool).
+type PoolObserver interface {
+	ObservePool(p *Pool, td *TrainData, queryVecs, docVecs []float32, dim int) error
+}
+
 // SamplerNames lists the built-in samplers.
 var SamplerNames = []string{"random", "bm25", "topk-uniform", "simans", "positive-aware"}
 
@@ -235,15 +244,18 @@ func (s SimANS) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *
 		logw[i] = -s.A * d * d
 	}
 	from := len(dst)
-	for _, i := range gumbelTop(rng, logw, n) {
+	for _, i := range GumbelTop(rng, logw, n) {
 		dst = append(dst, cands[i].Doc)
 	}
 	return finish(rng, in, n, dst, from, st)
 }
 
-// gumbelTop returns the positions of the n largest logw[i] + Gumbel noise:
-// a draw of n items without replacement with probabilities ∝ exp(logw).
-func gumbelTop(rng *rand.Rand, logw []float64, n int) []int {
+// GumbelTop returns the positions of the n largest logw[i] + Gumbel noise:
+// a draw of n items without replacement with probabilities ∝ exp(logw),
+// in the order drawn. A weight of −Inf is never drawn. It consumes exactly
+// one rng.Float64 per item (more only for the rare exact 0), so samplers
+// built on it with the same weights and stream draw the same items.
+func GumbelTop(rng *rand.Rand, logw []float64, n int) []int {
 	type key struct {
 		k float64
 		i int
@@ -264,6 +276,9 @@ func gumbelTop(rng *rand.Rand, logw []float64, n int) []int {
 	})
 	out := make([]int, 0, min(n, len(keys)))
 	for _, k := range keys[:min(n, len(keys))] {
+		if math.IsInf(k.k, -1) {
+			break
+		}
 		out = append(out, k.i)
 	}
 	return out

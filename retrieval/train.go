@@ -163,6 +163,11 @@ func (t *Trainer) Run() ([]Figure, error) {
 				if err := t.pool.UnmarshalBinary(b); err != nil {
 					return nil, fmt.Errorf("%s: %w", c.Checkpoint, err)
 				}
+				// The vectors it was mined from are gone: a pool watcher
+				// sees it without them.
+				if err := t.observe(nil, nil); err != nil {
+					return nil, err
+				}
 			}
 			t.logf("resumed from %s at step %d\n", c.Checkpoint, start)
 		}
@@ -263,6 +268,7 @@ func (t *Trainer) maybeMine(step int) error {
 		if t.pool == nil {
 			t.pool = MineBM25(t.Data, t.BM25, t.Sampler.PoolK())
 			t.logf("mined a BM25 pool of %d per query\n", t.Sampler.PoolK())
+			return t.observe(nil, nil)
 		}
 	case "dense":
 		due := t.pool == nil && c.InitialPool == "dense"
@@ -275,29 +281,41 @@ func (t *Trainer) maybeMine(step int) error {
 		if t.pool == nil && !due {
 			t.pool = MineBM25(t.Data, t.BM25, t.Sampler.PoolK())
 			t.logf("mined the initial BM25 pool of %d per query\n", t.Sampler.PoolK())
+			return t.observe(nil, nil)
 		}
 		if due {
 			began := time.Now()
-			p, err := t.mineDense(step)
+			p, qv, dv, err := t.mineDense(step)
 			if err != nil {
 				return err
 			}
 			t.pool = p
 			t.Refreshes++
 			t.logf("refreshed the dense pool at step %d in %.1fs\n", step, time.Since(began).Seconds())
+			return t.observe(qv, dv)
 		}
 	}
 	return nil
 }
 
-func (t *Trainer) mineDense(step int) (*Pool, error) {
+// observe hands a new pool to a sampler that watches pools.
+func (t *Trainer) observe(qv, dv []float32) error {
+	if o, ok := t.Sampler.(PoolObserver); ok {
+		if err := o.ObservePool(t.pool, t.Data, qv, dv, t.Enc.Dim()); err != nil {
+			return fmt.Errorf("retrieval: train: sampler %s: %w", t.Sampler.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) mineDense(step int) (*Pool, []float32, []float32, error) {
 	dv, err := t.Enc.Docs(t.Data.Docs, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	qv, err := t.Enc.Queries(t.Data.Queries, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	scale := float32(1)
 	if tau := t.Bi.Temperature; tau != 0 {
@@ -305,10 +323,10 @@ func (t *Trainer) mineDense(step int) (*Pool, error) {
 	}
 	p, err := MineDense(t.Data, qv, dv, t.Enc.Dim(), t.Sampler.PoolK(), scale)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	p.Step = step
-	return p, nil
+	return p, qv, dv, nil
 }
 
 // example returns the training query (the document, with Crops) at data

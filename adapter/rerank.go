@@ -1,0 +1,58 @@
+package adapter
+
+import (
+	"math"
+	"sort"
+
+	"github.com/rrra/rrra/retrieval/index"
+)
+
+// RerankConfig sets reranking: over the top K of a result list, rank by
+//
+//	s_i/τ_b + λ·log p_rel,i
+//
+// the product rule s_Base·s_Adapter^λ in log space (s_Base a softmax of
+// s/τ_b over the K, whose normaliser is common to all of them). λ = 0
+// gives the bi-encoder's ranking back.
+type RerankConfig struct {
+	K      int     // depth (0: 100)
+	Lambda float64 // λ_RR
+	TauB   float64 // τ_b on the bi-encoder's scores (0: 1)
+}
+
+// Rerank reorders the first K hits of a query (vector qv) of ix with the
+// adapter a, and returns them with their combined scores (the rest of hits
+// is dropped: a reranked list is K long). Ties keep the original order.
+func Rerank(a *Adapter, ix *index.Flat, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
+	k := cfg.K
+	if k == 0 {
+		k = 100
+	}
+	tau := cfg.TauB
+	if tau == 0 {
+		tau = 1
+	}
+	k = min(k, len(hits))
+	top := hits[:k]
+	out := make([]index.Hit, k)
+	var rel []float32
+	if cfg.Lambda != 0 {
+		d := a.Cfg.Dim
+		q := make([]float32, k*d)
+		c := make([]float32, k*d)
+		for i, h := range top {
+			copy(q[i*d:(i+1)*d], qv)
+			copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
+		}
+		rel = a.Score(q, c, k).Rel
+	}
+	for i, h := range top {
+		s := float64(h.Score) / tau
+		if rel != nil {
+			s += cfg.Lambda * math.Log(max(float64(rel[i]), 1e-30))
+		}
+		out[i] = index.Hit{Doc: h.Doc, Score: float32(s)}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}

@@ -1,0 +1,250 @@
+package adapter
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/rrra/rrra/retrieval"
+)
+
+// SamplerConfig sets RRRA's resampling of hard negatives:
+//
+//	p_i ∝ s_HN,i · (1 − s_FN,i)^γ
+//
+// over a query's pool (its top K, known positives removed), with
+// s_FN,i = p_rel of the adapter for candidate i, a share ρ of the slots
+// given to uniformly random corpus documents, and draws without replacement
+// (Gumbel-top-m). γ = 0 and ρ = 0 give the base sampler exactly.
+type SamplerConfig struct {
+	Base  string  // s_HN: "softmax" (of the pool's scores / TauHN), "uniform" or "simans"
+	K     int     // pool depth (0: 100)
+	TauHN float64 // softmax temperature on the pool's scores, which are the model's logits (0: 1)
+	SimA  float64 // simans base: a (0: 0.5)
+	SimB  float64 // simans base: b
+	Gamma float64 // exponent on 1 − s_FN
+	Rho   float64 // share of slots filled with random documents
+	// ThetaFN drops candidates whose s_FN exceeds it (0 or ≥ 1: no gate).
+	ThetaFN float64
+	// Folds > 1 cross-fits: each fold's queries are judged by an adapter
+	// fitted on the other folds' queries, so that it cannot memorise the
+	// negatives it judges. 0 or 1: one adapter for all.
+	Folds int
+	Label LabelConfig
+	Fit   FitConfig
+}
+
+// DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
+// model's temperature, K 100, γ 1, ρ 0.25, no gate, two folds.
+func DefaultSamplerConfig() SamplerConfig {
+	return SamplerConfig{Base: "softmax", K: 100, TauHN: 1, SimA: 0.5, Gamma: 1, Rho: 0.25, Folds: 2,
+		Label: LabelConfig{KLab: 200, Random: 8, KPred: 20}, Fit: FitConfig{Epochs: 10, Batch: 256, LR: 1e-3, Loss: DefaultLoss}}
+}
+
+// Sampler is RRRA's negative sampler. At each new pool it labels the
+// mining pass, fits the adapter(s) on the cached vectors (stage 2, or a
+// refresh of it in stage 3) and caches s_FN for every pool candidate; it
+// then samples with the adapter's estimates. It implements
+// retrieval.Sampler and retrieval.PoolObserver.
+type Sampler struct {
+	Cfg      SamplerConfig
+	Adapters []*Adapter // one per fold (one without cross-fitting)
+	Log      io.Writer
+
+	// SFN holds s_FN per training query, aligned with the pool's
+	// candidates; nil rows (a pool without vectors) mean s_FN = 0.
+	SFN [][]float32
+	// Fits counts the times the adapters were fitted.
+	Fits int
+}
+
+// NewSampler returns an RRRA sampler over a bi-encoder of dimension dim.
+func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
+	if cfg.K == 0 {
+		cfg.K = 100
+	}
+	if cfg.TauHN == 0 {
+		cfg.TauHN = 1
+	}
+	if cfg.SimA == 0 {
+		cfg.SimA = 0.5
+	}
+	switch cfg.Base {
+	case "":
+		cfg.Base = "softmax"
+	case "softmax", "uniform", "simans":
+	default:
+		return nil, fmt.Errorf("adapter: base sampler %q: want softmax, uniform or simans", cfg.Base)
+	}
+	if cfg.Gamma < 0 || cfg.Rho < 0 || cfg.Rho > 1 || cfg.K < 1 {
+		return nil, fmt.Errorf("adapter: sampler γ %g, ρ %g, k %d", cfg.Gamma, cfg.Rho, cfg.K)
+	}
+	folds := max(1, cfg.Folds)
+	s := &Sampler{Cfg: cfg}
+	for f := 0; f < folds; f++ {
+		a, err := New(DefaultConfig(dim), seed+uint64(f))
+		if err != nil {
+			return nil, err
+		}
+		s.Adapters = append(s.Adapters, a)
+	}
+	return s, nil
+}
+
+func (s *Sampler) Name() string { return "rrra" }
+
+// Params lists the sampler's parameters for the run log.
+func (s *Sampler) Params() string {
+	c := s.Cfg
+	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d",
+		c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs)
+}
+
+func (s *Sampler) PoolSource() string { return "dense" }
+func (s *Sampler) PoolK() int         { return s.Cfg.K }
+
+func (s *Sampler) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, format, args...)
+	}
+}
+
+// fold returns the fold of training query q.
+func (s *Sampler) fold(q int) int { return q % len(s.Adapters) }
+
+// ObservePool labels the mining pass behind p, fits the adapters and
+// caches s_FN for p's candidates. Without vectors (a BM25 pool, or a pool
+// restored from a checkpoint) s_FN is 0 and the base sampler applies.
+func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv []float32, dim int) error {
+	s.SFN = make([][]float32, len(p.Cands))
+	if qv == nil {
+		s.logf("rrra: pool without vectors (%s): s_FN = 0 until the next dense refresh\n", p.Source)
+		return nil
+	}
+	began := time.Now()
+	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label)
+	if err != nil {
+		return err
+	}
+	s.logf("rrra: labels at step %d: %s\n", p.Step, st)
+	folds := len(s.Adapters)
+	for f, a := range s.Adapters {
+		var train []Pair
+		for _, pr := range pairs {
+			if folds == 1 || s.fold(int(pr.Query)) != f {
+				train = append(train, pr)
+			}
+		}
+		fc := s.Cfg.Fit
+		fc.Seed = s.Cfg.Fit.Seed + uint64(s.Fits*folds+f)
+		loss, err := a.Fit(train, qv, dv, fc)
+		if err != nil {
+			return err
+		}
+		s.logf("rrra: adapter %d/%d fitted on %d pairs, loss %.4f\n", f+1, folds, len(train), loss)
+	}
+	s.Fits++
+	// s_FN for every pool candidate, by the adapter of the query's fold.
+	var all []Pair
+	for q, cands := range p.Cands {
+		for _, c := range cands {
+			all = append(all, Pair{Query: int32(q), Doc: c.Doc})
+		}
+	}
+	var sum float64
+	for f, a := range s.Adapters {
+		var mine []Pair
+		var at []int
+		for i, pr := range all {
+			if s.fold(int(pr.Query)) == f {
+				mine = append(mine, pr)
+				at = append(at, i)
+			}
+		}
+		sc := a.ScorePairs(mine, qv, dv)
+		for j, i := range at {
+			q := all[i].Query
+			if s.SFN[q] == nil {
+				s.SFN[q] = make([]float32, 0, len(p.Cands[q]))
+			}
+			_ = i
+			s.SFN[q] = append(s.SFN[q], sc.Rel[j])
+			sum += float64(sc.Rel[j])
+		}
+	}
+	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
+	return nil
+}
+
+// Sample draws n negatives: ⌊ρ·n⌋ uniformly from the corpus, the rest by
+// Gumbel-top-m over log s_HN + γ·log(1 − s_FN) on the pool.
+func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst []int32, st *retrieval.SampleStats) []int32 {
+	st.Queries++
+	c := &s.Cfg
+	cands := in.Cands[:min(len(in.Cands), c.K)]
+	var sfn []float32
+	if in.Query < len(s.SFN) {
+		sfn = s.SFN[in.Query]
+	}
+	nRand := int(math.Floor(c.Rho * float64(n)))
+	nHard := n - nRand
+	logw := make([]float64, len(cands))
+	gated := 0
+	for i, cd := range cands {
+		switch c.Base {
+		case "softmax":
+			logw[i] = float64(cd.Score) / c.TauHN
+		case "simans":
+			d := float64(cd.Score) - float64(in.PosScore) - c.SimB
+			logw[i] = -c.SimA * d * d
+		}
+		if i < len(sfn) {
+			f := float64(sfn[i])
+			if c.ThetaFN > 0 && c.ThetaFN < 1 && f > c.ThetaFN {
+				logw[i] = math.Inf(-1)
+				gated++
+				continue
+			}
+			if c.Gamma != 0 {
+				logw[i] += c.Gamma * math.Log1p(-min(f, 1-1e-7))
+			}
+		}
+	}
+	if gated > 0 {
+		st.Dropped = addDrop(st.Dropped, "s_FN gate", gated)
+	}
+	from := len(dst)
+	for _, i := range retrieval.GumbelTop(rng, logw, nHard) {
+		dst = append(dst, cands[i].Doc)
+	}
+	short := nHard - (len(dst) - from)
+	dst = fillUniform(rng, in, n, dst, from)
+	st.Fallback += short
+	st.Sampled += len(dst) - from
+	return dst
+}
+
+func addDrop(m map[string]int, k string, n int) map[string]int {
+	if m == nil {
+		m = make(map[string]int)
+	}
+	m[k] += n
+	return m
+}
+
+// fillUniform appends uniformly drawn corpus documents that are neither
+// known positives nor already in dst[from:] until dst[from:] has n.
+func fillUniform(rng *rand.Rand, in *retrieval.SampleInput, n int, dst []int32, from int) []int32 {
+	avail := in.NumDocs - len(in.Positives)
+	for len(dst)-from < n && len(dst)-from < avail {
+		d := int32(rng.IntN(in.NumDocs))
+		if _, pos := slices.BinarySearch(in.Positives, d); pos || slices.Contains(dst[from:], d) {
+			continue
+		}
+		dst = append(dst, d)
+	}
+	return dst
+}
