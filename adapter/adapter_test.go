@@ -210,3 +210,37 @@ func TestLossGradients(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSaveLoad(t *testing.T) {
+	a1, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2}, 1)
+	a2, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2}, 2)
+	tensor.NewRNG(3).Normal(&a2.w2.Value, 0, 1)
+	path := t.TempDir() + "/a.safetensors"
+	if err := Save(path, []*Adapter{a1, a2}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Cfg != a1.Cfg {
+		t.Fatalf("%d adapters, config %+v", len(got), got[0].Cfg)
+	}
+	for f, a := range []*Adapter{a1, a2} {
+		for i, v := range a.Params.Data() {
+			if got[f].Params.Data()[i] != v {
+				t.Fatalf("fold %d value %d differs", f, i)
+			}
+		}
+	}
+	other, _ := New(Config{Dim: 6, Hidden: 4}, 1)
+	bad := t.TempDir() + "/b.safetensors"
+	Save(bad, []*Adapter{other})
+	b, _ := Load(bad)
+	if b[0].Cfg.Hidden != 4 {
+		t.Errorf("hidden %d", b[0].Cfg.Hidden)
+	}
+	if _, err := Load(t.TempDir() + "/missing"); err == nil {
+		t.Error("missing file loaded")
+	}
+}

@@ -21,9 +21,11 @@ type RerankConfig struct {
 }
 
 // Rerank reorders the first K hits of a query (vector qv) of ix with the
-// adapter a, and returns them with their combined scores (the rest of hits
-// is dropped: a reranked list is K long). Ties keep the original order.
-func Rerank(a *Adapter, ix *index.Flat, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
+// adapters (p_rel is their mean: the folds of a cross-fitted sampler, none
+// of which saw a test query), and returns them with their combined scores
+// (the rest of hits is dropped: a reranked list is K long). Ties keep the
+// original order.
+func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
 	k := cfg.K
 	if k == 0 {
 		k = 100
@@ -36,15 +38,20 @@ func Rerank(a *Adapter, ix *index.Flat, qv []float32, hits []index.Hit, cfg Rera
 	top := hits[:k]
 	out := make([]index.Hit, k)
 	var rel []float32
-	if cfg.Lambda != 0 {
-		d := a.Cfg.Dim
+	if cfg.Lambda != 0 && len(adapters) > 0 {
+		d := adapters[0].Cfg.Dim
 		q := make([]float32, k*d)
 		c := make([]float32, k*d)
 		for i, h := range top {
 			copy(q[i*d:(i+1)*d], qv)
 			copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
 		}
-		rel = a.Score(q, c, k).Rel
+		rel = make([]float32, k)
+		for _, a := range adapters {
+			for i, r := range a.Score(q, c, k).Rel {
+				rel[i] += r / float32(len(adapters))
+			}
+		}
 	}
 	for i, h := range top {
 		s := float64(h.Score) / tau

@@ -121,3 +121,34 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestRRRAPipeline trains briefly with the RRRA sampler, checks the run log
+// shows the adapter fitted at each refresh and the adapter file saved, and
+// that reranking with λ = 0 gives back exactly the plain dense run.
+func TestRRRAPipeline(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	_, errs := rrra(t, "train", "--data", "cranfield", "--out", p("model"), "--config", "mini", "--vocab-size", "800",
+		"--steps", "10", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "5",
+		"--sampler", "rrra", "--sampler-params", "epochs=2,gamma=2,rho=0.5,k_lab=50")
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra base=softmax k=100 tau_hn=1 gamma=2 rho=0.5") {
+		t.Errorf("train log:\n%s", errs)
+	}
+	if _, err := os.Stat(p("model/rrra_adapter.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"search", "--data", "cranfield", "--method", "dense", "--model", p("model"), "--doc-len", "32", "--k", "100"}
+	rrra(t, append(common, "--out", p("plain.trec"))...)
+	rrra(t, append(common, "--out", p("rerank0.trec"), "--rerank", "0")...)
+	_, errs = rrra(t, append(common, "--out", p("rerank1.trec"), "--rerank", "1", "--rerank-k", "50")...)
+	if !bytes.Equal(readFile(t, p("plain.trec")), readFile(t, p("rerank0.trec"))) {
+		t.Error("--rerank 0 changed the run")
+	}
+	if !strings.Contains(errs, "reranked the top 50 with λ 1") || strings.Count(string(readFile(t, p("rerank1.trec"))), "\n") != 90*50 {
+		t.Errorf("rerank λ 1:\n%s", errs)
+	}
+	var out, eb bytes.Buffer
+	if code := run([]string{"train", "--data", "cranfield", "--out", p("m2"), "--sampler", "rrra", "--sampler-params", "zeta=3"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), `no parameter "zeta"`) {
+		t.Errorf("unknown rrra parameter: exit %d, %s", code, eb.String())
+	}
+}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
+
+	"github.com/rrra/rrra/adapter"
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
@@ -41,6 +44,9 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
 	rrfK := fs.Float64("rrf-k", 60, "hybrid: reciprocal rank fusion constant")
+	rerank := fs.Float64("rerank", 0, "dense: λ_RR, rerank the top --rerank-k by s/τ_b + λ·log p_rel with the model's RRRA adapter (0: off)")
+	rerankK := fs.Int("rerank-k", 100, "dense: reranking depth K_rr (the run is cut to it)")
+	rerankTau := fs.Float64("rerank-tau", 0, "dense: τ_b, temperature on the bi-encoder's scores in reranking (0: the model's training temperature, so s/τ_b are its logits)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -119,7 +125,28 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
+		if *rerank != 0 {
+			adapters, err := adapter.Load(filepath.Join(*modelDir, adapter.File))
+			if err != nil {
+				return fmt.Errorf("--rerank needs the adapter that rrra train --sampler rrra saves: %w", err)
+			}
+			hits := ix.Search(qv, len(qids), max(*k, *rerankK))
+			run := make(metrics.Run, len(qids))
+			if *rerankTau == 0 {
+				*rerankTau = float64(bi.Temperature)
+			}
+			cfg := adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau}
+			d := enc.Dim()
+			for i, qid := range qids {
+				for _, h := range adapter.Rerank(adapters, ix, qv[i*d:(i+1)*d], hits[i], cfg) {
+					run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
+				}
+			}
+			runs = append(runs, run)
+			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, *rerankTau, len(adapters))
+		} else {
+			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
+		}
 		fmt.Fprintf(stderr, "dense: %d queries encoded and searched in %.1fs\n", len(qids), time.Since(began).Seconds())
 	}
 	run := runs[0]

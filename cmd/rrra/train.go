@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rrra/rrra/adapter"
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
@@ -54,8 +58,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	vocabSize := fs.Int("vocab-size", 8192, "from scratch: size of the vocabulary learned from the corpus")
 	pooling := fs.String("pooling", "mean", "pooling: mean or cls")
 	temp := fs.Float64("temperature", 0.05, "softmax temperature on cosine scores")
-	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", "))
-	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5")
+	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", ")+", rrra")
+	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra: "+rrraParamsHelp)
 	negatives := fs.Int("negatives", 1, "hard negatives per query")
 	batch := fs.Int("batch", 32, "queries per step")
 	steps := fs.Int("steps", 1000, "optimizer steps")
@@ -84,8 +88,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	smp, err := retrieval.NewSampler(*sampler, *samplerParams)
-	if err != nil {
+	var err error
+	var smp retrieval.Sampler
+	var rrraCfg adapter.SamplerConfig
+	var rrraNoResidual bool
+	if *sampler == "rrra" {
+		rrraCfg = adapter.DefaultSamplerConfig()
+		rrraCfg.Fit.Seed, rrraCfg.Label.Seed = *seed, *seed
+		if rrraNoResidual, err = parseRRRAParams(*samplerParams, &rrraCfg); err != nil {
+			return err
+		}
+		// The adapter judges a dense pool: without an explicit choice,
+		// mine the first pool with the model, not BM25.
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "initial-pool" })
+		if !explicit {
+			*initialPool = "dense"
+		}
+	} else if smp, err = retrieval.NewSampler(*sampler, *samplerParams); err != nil {
 		return err
 	}
 	d, _, err := df.load(stderr)
@@ -217,6 +237,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		*warmup = *steps / 10
 	}
 	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
+	var rrraSampler *adapter.Sampler
+	if *sampler == "rrra" {
+		if rrraSampler, err = adapter.NewSampler(rrraCfg, enc.Dim(), *seed); err != nil {
+			return err
+		}
+		for _, a := range rrraSampler.Adapters {
+			a.Cfg.NoResidual = rrraNoResidual
+		}
+		rrraSampler.Log = stderr
+		smp = rrraSampler
+	}
 	tr := &retrieval.Trainer{
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
@@ -238,6 +269,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := nn.SaveBiEncoder(*out, bi, model); err != nil {
 		return err
+	}
+	if rrraSampler != nil && rrraSampler.Fits > 0 {
+		if err := adapter.Save(filepath.Join(*out, adapter.File), rrraSampler.Adapters); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "wrote %s", *out)
 	for _, f := range figs {

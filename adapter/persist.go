@@ -1,0 +1,105 @@
+package adapter
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/rrra/rrra/tensor"
+)
+
+// File is the name of the adapter file in a bi-encoder directory.
+const File = "rrra_adapter.safetensors"
+
+const fileFormat = "rrra-adapter-1"
+
+// Save writes adapters (one per cross-fitting fold) to path as safetensors
+// ("fold<i>.<parameter>"), with their shape in the metadata, atomically.
+func Save(path string, adapters []*Adapter) error {
+	if len(adapters) == 0 {
+		return fmt.Errorf("adapter: Save %s: no adapters", path)
+	}
+	c := adapters[0].Cfg
+	meta := map[string]string{
+		"format":      fileFormat,
+		"folds":       strconv.Itoa(len(adapters)),
+		"dim":         strconv.Itoa(c.Dim),
+		"hidden":      strconv.Itoa(c.Hidden),
+		"dropout":     strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
+		"no_residual": strconv.FormatBool(c.NoResidual),
+	}
+	var named []tensor.Named
+	for f, a := range adapters {
+		if a.Cfg != c {
+			return fmt.Errorf("adapter: Save %s: fold %d has another shape", path, f)
+		}
+		for i := 0; i < a.Params.Len(); i++ {
+			named = append(named, tensor.Named{Name: fmt.Sprintf("fold%d.%s", f, a.Params.Name(i)), Tensor: &a.Params.Var(i).Value})
+		}
+	}
+	return tensor.WriteSafetensorsFile(path, named, meta)
+}
+
+// Load reads adapters written by Save. Every parameter of every fold must
+// be present with its shape, and nothing else.
+func Load(path string) ([]*Adapter, error) {
+	f, err := tensor.ReadSafetensorsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(format string, args ...any) ([]*Adapter, error) {
+		return nil, fmt.Errorf("adapter: %s: %s", path, fmt.Sprintf(format, args...))
+	}
+	if f.Metadata["format"] != fileFormat {
+		return fail("field format is %q, want %q", f.Metadata["format"], fileFormat)
+	}
+	atoi := func(k string) (int, error) {
+		v, err := strconv.Atoi(f.Metadata[k])
+		if err != nil {
+			return 0, fmt.Errorf("field %s is %q, not an integer", k, f.Metadata[k])
+		}
+		return v, nil
+	}
+	folds, err := atoi("folds")
+	if err != nil {
+		return fail("%v", err)
+	}
+	var cfg Config
+	if cfg.Dim, err = atoi("dim"); err != nil {
+		return fail("%v", err)
+	}
+	if cfg.Hidden, err = atoi("hidden"); err != nil {
+		return fail("%v", err)
+	}
+	dr, err := strconv.ParseFloat(f.Metadata["dropout"], 32)
+	if err != nil {
+		return fail("field dropout is %q", f.Metadata["dropout"])
+	}
+	cfg.Dropout = float32(dr)
+	cfg.NoResidual = f.Metadata["no_residual"] == "true"
+	var out []*Adapter
+	used := 0
+	for fo := 0; fo < folds; fo++ {
+		a, err := New(cfg, 0)
+		if err != nil {
+			return fail("%v", err)
+		}
+		for i := 0; i < a.Params.Len(); i++ {
+			name := fmt.Sprintf("fold%d.%s", fo, a.Params.Name(i))
+			t := f.Tensors[name]
+			if t == nil {
+				return fail("tensor %q is missing", name)
+			}
+			v := a.Params.Var(i)
+			if t.Shape != v.Shape() {
+				return fail("tensor %q has shape %v, want %v", name, t.Shape, v.Shape())
+			}
+			copy(v.Value.Data, t.Data)
+			used++
+		}
+		out = append(out, a)
+	}
+	if used != len(f.Names) {
+		return fail("holds %d tensors, %d folds of this adapter have %d", len(f.Names), folds, used)
+	}
+	return out, nil
+}

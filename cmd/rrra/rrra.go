@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rrra/rrra/adapter"
+)
+
+// rrraParamsHelp documents --sampler-params for --sampler rrra.
+const rrraParamsHelp = `base=softmax|uniform|simans, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
+theta_fn=0 (no gate), folds=2, k_lab=200, k_pred=20, random=8, epochs=10, lr=0.001,
+mu=1, nu=1, beta=0.1, no_balance=0|1, no_residual=0|1`
+
+// parseRRRAParams overrides cfg's fields from "name=value,..." and reports
+// whether no_residual was asked for.
+func parseRRRAParams(s string, cfg *adapter.SamplerConfig) (noResidual bool, err error) {
+	if s == "" {
+		return false, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(f, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok {
+			return false, fmt.Errorf("rrra sampler parameter %q: want name=value", f)
+		}
+		if k == "base" {
+			cfg.Base = v
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return false, fmt.Errorf("rrra sampler parameter %s=%q: not a number", k, v)
+		}
+		switch k {
+		case "k":
+			cfg.K = int(x)
+		case "tau_hn":
+			cfg.TauHN = x
+		case "a":
+			cfg.SimA = x
+		case "b":
+			cfg.SimB = x
+		case "gamma":
+			cfg.Gamma = x
+		case "rho":
+			cfg.Rho = x
+		case "theta_fn":
+			cfg.ThetaFN = x
+		case "folds":
+			cfg.Folds = int(x)
+		case "k_lab":
+			cfg.Label.KLab = int(x)
+		case "k_pred":
+			cfg.Label.KPred = int(x)
+		case "random":
+			cfg.Label.Random = int(x)
+		case "epochs":
+			cfg.Fit.Epochs = int(x)
+		case "lr":
+			cfg.Fit.LR = x
+		case "mu":
+			cfg.Fit.Loss.Mu = x
+		case "nu":
+			cfg.Fit.Loss.Nu = x
+		case "beta":
+			cfg.Fit.Loss.Beta = x
+		case "no_balance":
+			cfg.Label.NoBalance = x != 0
+		case "no_residual":
+			noResidual = x != 0
+		default:
+			return false, fmt.Errorf("rrra sampler has no parameter %q (have %s)", k, rrraParamsHelp)
+		}
+	}
+	return noResidual, nil
+}
