@@ -105,3 +105,39 @@ func SplitDev(qrels beir.Qrels, frac float64) (train, dev beir.Qrels) {
 	}
 	return train, dev
 }
+
+// HidePositives plants false negatives: from each query of qrels with n ≥ 2
+// relevant documents (score ≥ 1) it hides round(frac·n) of them, keeping
+// at least one, so that training sees them as unlabelled corpus documents
+// (and mining brings many back as hard negatives). Which documents are
+// hidden is fixed by seed, each query's ids and nothing else. It returns
+// the qrels without the hidden judgments and the hidden documents by
+// query.
+func HidePositives(qrels beir.Qrels, frac float64, seed uint64) (kept beir.Qrels, hidden map[string][]string) {
+	kept, hidden = beir.Qrels{}, map[string][]string{}
+	for qid, docs := range qrels {
+		var rel []string
+		kept[qid] = map[string]int{}
+		for did, s := range docs {
+			kept[qid][did] = s
+			if s >= 1 {
+				rel = append(rel, did)
+			}
+		}
+		if len(rel) < 2 {
+			continue
+		}
+		key := func(did string) string {
+			h := sha256.Sum256([]byte(fmt.Sprintf("rrra-hide-v1:%d:%s:%s", seed, qid, did)))
+			return hex.EncodeToString(h[:])
+		}
+		sort.Slice(rel, func(a, b int) bool { return key(rel[a]) < key(rel[b]) })
+		n := min(len(rel)-1, int(math.Round(frac*float64(len(rel)))))
+		for _, did := range rel[:n] {
+			delete(kept[qid], did)
+			hidden[qid] = append(hidden[qid], did)
+		}
+		sort.Strings(hidden[qid])
+	}
+	return kept, hidden
+}

@@ -213,3 +213,27 @@ func TestSplitDev(t *testing.T) {
 		}
 	}
 }
+
+func TestHidePositives(t *testing.T) {
+	q := map[string]map[string]int{
+		"a": {"d1": 1, "d2": 2, "d3": 1, "d4": 0, "d5": 3, "d6": 1, "d7": 1, "d8": 1, "d9": 1, "d10": 2},
+		"b": {"d1": 1},
+		"c": {"d1": 1, "d2": 1},
+	}
+	kept, hidden := HidePositives(q, 0.3, 7)
+	kept2, hidden2 := HidePositives(q, 0.3, 7)
+	if !reflect.DeepEqual(kept, kept2) || !reflect.DeepEqual(hidden, hidden2) {
+		t.Fatal("not deterministic")
+	}
+	if len(hidden["a"]) != 3 || len(kept["a"]) != 7 || len(hidden["b"]) != 0 || len(hidden["c"]) != 1 || len(kept["c"]) != 1 {
+		t.Errorf("hidden %v, kept %v", hidden, kept)
+	}
+	for _, d := range hidden["a"] {
+		if _, ok := kept["a"][d]; ok || q["a"][d] < 1 {
+			t.Errorf("hidden %s: still kept, or not relevant", d)
+		}
+	}
+	if _, ok := kept["a"]["d4"]; !ok {
+		t.Error("a judged non-relevant document must stay")
+	}
+}

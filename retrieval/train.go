@@ -76,6 +76,9 @@ type Trainer struct {
 	Sampler Sampler
 	BM25    *bm25.Index // needed for a bm25 pool
 	Eval    Evaluator   // may be nil
+	// OnNegatives, when set, sees every query's sampled hard negatives
+	// (for experiments that count planted false negatives among them).
+	OnNegatives func(query int, negatives []int32)
 	// FixedPool, when set, is the pool for a sampler whose PoolSource is
 	// "file": negatives given up front (a training file from rrra mine),
 	// used as they are and never re-mined.
@@ -376,6 +379,9 @@ func (t *Trainer) step(step int) (float64, error) {
 			if len(docs)-n0 != c.Negatives {
 				return 0, fmt.Errorf("sampler %s gave %d negatives for query %s, want %d",
 					t.Sampler.Name(), len(docs)-n0, t.Data.QueryIDs[q], c.Negatives)
+			}
+			if t.OnNegatives != nil {
+				t.OnNegatives(q, docs[n0:])
 			}
 		}
 		qTexts = append(qTexts, t.Data.Queries[q])
