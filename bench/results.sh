@@ -61,6 +61,16 @@ trap 'rm -f "$tmp"' EXIT
 	echo '```text'
 	go test -run '^$' -bench 'BenchmarkOps' -benchtime 20x ./autograd | grep -E '^Benchmark'
 	echo '```'
+	echo
+	echo "## Exact search against FAISS (\`bash bench/search.sh 5\`)"
+	echo
+	bash bench/search.sh 5
+	echo
+	echo "## Reading a BEIR corpus (\`go test -run '^\$' -bench LoadCorpus -benchtime 5x -count 5 ./retrieval/beir\`)"
+	echo
+	echo '```text'
+	go test -run '^$' -bench 'LoadCorpus' -benchtime 5x -count 5 ./retrieval/beir | grep -E '^Benchmark'
+	echo '```'
 } >"$tmp"
 mv "$tmp" "$out"
 echo "wrote $out"
