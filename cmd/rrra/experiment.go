@@ -1,0 +1,675 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/bm25"
+	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+const experimentSynopsis = `experiment --data DIR [--methods LIST] [--seeds 3] [budget flags] [--hide-positives F] [--out DIR] [--json]
+
+Trains and evaluates every method under the same budget and seeds on a
+BEIR folder's train and test splits, and prints a table of test nDCG@10,
+MRR@10, R@10 and R@100 (mean ± std over seeds) with a paired randomization
+test of each RRRA method against the best of topk-uniform, simans and
+positive-aware.
+
+Protocol, per seed: a vocabulary learned from the corpus; a fresh --config
+model warmed up without labels on crop pairs (--warm-steps); then each
+trained method fine-tunes that same warm model for --steps steps with its
+sampler (dense pools from BM25 until the first refresh, re-mined every
+--refresh steps). Methods:
+
+  bm25             BM25 retrieval (no training)
+  crops            the warm-up model alone
+  no-warmup        BM25 negatives, from scratch without the warm-up
+  random, bm25-negatives, topk-uniform, simans, positive-aware
+                   fine-tuning with that sampler
+  rrra-resample    fine-tuning with the RRRA sampler (--rrra-params)
+  rrra-rerank      topk-uniform fine-tuning, then reranking the top
+                   --rerank-k with adapters fitted on the final model
+  rrra             both
+
+--hide-positives F plants false negatives: a share F of each training
+query's relevant documents is hidden from training (they stay in the
+corpus, unlabelled). The table then also shows the share of sampled
+negatives that were planted ones, and how well each score finds the
+planted documents among the final model's mined negatives (top 100): ROC
+AUC of the adapter's s_FN (cross-fitted), of the raw bi-encoder score, of
+SimANS's closeness to s⁺ and of BM25.`
+
+// expOptions are the experiment's flags.
+type expOptions struct {
+	methods                    []string
+	seeds                      int
+	config                     string
+	vocab                      int
+	docLen, queryLen           int
+	warmSteps, warmBatch       int
+	warmLR                     float64
+	steps, batch, negs         int
+	lr                         float64
+	refresh                    int
+	hide                       float64
+	rrraParams                 string
+	rerankLambda               float64
+	rerankK                    int
+	verbose                    bool
+	planK                      int
+	temperature                float64
+	bestOf                     []string
+	startedAt                  time.Time
+	argv                       []string
+	dataName                   string
+	numDocs, numTrain, numTest int
+}
+
+var allMethods = []string{"bm25", "crops", "no-warmup", "random", "bm25-negatives", "topk-uniform", "simans",
+	"positive-aware", "rrra-resample", "rrra-rerank", "rrra"}
+
+var expMeasures = []string{"ndcg_cut_10", "mrr_cut_10", "recall_10", "recall_100"}
+
+// methodResult gathers one method's results over seeds.
+type methodResult struct {
+	Method   string               `json:"method"`
+	Mean     map[string][]float64 `json:"per_seed"`      // measure → value per seed
+	PerQuery map[string]float64   `json:"-"`             // nDCG@10 per test query, summed over seeds
+	Planted  []float64            `json:"planted_share"` // per seed: share of sampled negatives that were planted
+	AUC      map[string][]float64 `json:"planted_auc"`   // score → AUC per seed
+	Seconds  []float64            `json:"seconds_per_seed"`
+}
+
+func runExperiment(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("experiment", experimentSynopsis, stderr)
+	df := addDataFlags(fs)
+	var o expOptions
+	methods := fs.String("methods", "bm25,topk-uniform,simans,positive-aware,rrra-resample,rrra-rerank,rrra", "comma-separated methods: "+strings.Join(allMethods, ", "))
+	fs.IntVar(&o.seeds, "seeds", 3, "seeds per method")
+	fs.StringVar(&o.config, "config", "mini", "model preset: mini, tiny or small")
+	fs.IntVar(&o.vocab, "vocab-size", 4000, "vocabulary learned from the corpus")
+	fs.IntVar(&o.docLen, "doc-len", 128, "longest document in tokens")
+	fs.IntVar(&o.queryLen, "query-len", 32, "longest query in tokens")
+	fs.IntVar(&o.warmSteps, "warm-steps", 300, "unsupervised crop steps before fine-tuning")
+	fs.IntVar(&o.warmBatch, "warm-batch", 32, "crop pairs per warm-up step")
+	fs.Float64Var(&o.warmLR, "warm-lr", 2e-3, "warm-up learning rate")
+	fs.IntVar(&o.steps, "steps", 300, "fine-tuning steps per method")
+	fs.IntVar(&o.batch, "batch", 16, "queries per fine-tuning step")
+	fs.IntVar(&o.negs, "negatives", 3, "hard negatives per query")
+	fs.Float64Var(&o.lr, "lr", 1e-3, "fine-tuning learning rate")
+	fs.IntVar(&o.refresh, "refresh", 100, "re-mine dense pools every N steps")
+	fs.Float64Var(&o.temperature, "temperature", 0.05, "softmax temperature on cosine scores")
+	fs.Float64Var(&o.hide, "hide-positives", 0, "share of each training query's relevant documents hidden from training (planted false negatives)")
+	fs.StringVar(&o.rrraParams, "rrra-params", "base=uniform", "RRRA sampler parameters: "+rrraParamsHelp)
+	fs.Float64Var(&o.rerankLambda, "rerank-lambda", 0.25, "λ_RR for the rerank methods")
+	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth K_rr")
+	fs.IntVar(&o.planK, "pool-k", 100, "depth of the mined pools scored in the planted study")
+	outDir := fs.String("out", "", "directory for results.json and table.md")
+	asJSON := fs.Bool("json", false, "write the summary as JSON on stdout instead of the table")
+	fs.BoolVar(&o.verbose, "verbose", false, "training logs on stderr")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || o.seeds < 1 {
+		fmt.Fprintln(stderr, "rrra experiment: --data is required; --seeds ≥ 1")
+		return errUsage
+	}
+	o.methods = strings.Split(*methods, ",")
+	for _, m := range o.methods {
+		if !slices.Contains(allMethods, m) {
+			fmt.Fprintf(stderr, "rrra experiment: unknown method %q (have %s)\n", m, strings.Join(allMethods, ", "))
+			return errUsage
+		}
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	o.bestOf = []string{"topk-uniform", "simans", "positive-aware"}
+	o.startedAt = time.Now()
+	o.argv = args
+	// Check the RRRA parameters before hours of training.
+	if _, err := parseRRRAParams(o.rrraParams, new(adapter.SamplerConfig)); err != nil {
+		return err
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	results, err := experiment(d, &o, stderr)
+	if err != nil {
+		return err
+	}
+	summary := summarise(results, &o)
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(summary, "", "  ")
+		if err := atomicfile.Write(filepath.Join(*outDir, "results.json"), append(b, '\n')); err != nil {
+			return err
+		}
+		var tb strings.Builder
+		writeTable(&tb, results, &o)
+		if err := atomicfile.Write(filepath.Join(*outDir, "table.md"), []byte(tb.String())); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(summary)
+	}
+	writeTable(stdout, results, &o)
+	return nil
+}
+
+// expEnv is what every run of one seed shares.
+type expEnv struct {
+	o      *expOptions
+	d      *beir.Dataset
+	td     *retrieval.TrainData // training queries, hidden positives removed
+	hidden map[int]map[int32]bool
+	testQ  []beir.Query
+	test   beir.Qrels
+	tok    *wordpiece.Tokenizer
+	vocab  *wordpiece.Vocab
+	bm     *bm25.Index
+	stderr io.Writer
+}
+
+func experiment(d *beir.Dataset, o *expOptions, stderr io.Writer) ([]*methodResult, error) {
+	train, _, err := d.Qrels("train")
+	if err != nil {
+		return nil, err
+	}
+	test, _, err := d.Qrels("test")
+	if err != nil {
+		return nil, err
+	}
+	var hiddenIDs map[string][]string
+	if o.hide > 0 {
+		train, hiddenIDs = retrieval.HidePositives(train, o.hide, 1)
+		n := 0
+		for _, h := range hiddenIDs {
+			n += len(h)
+		}
+		fmt.Fprintf(stderr, "planted false negatives: hid %d relevant documents of %d training queries (share %g)\n", n, len(hiddenIDs), o.hide)
+	}
+	td, _, err := retrieval.NewTrainData(d, train)
+	if err != nil {
+		return nil, err
+	}
+	env := &expEnv{o: o, d: d, td: td, test: test, testQ: d.SplitQueries(test), stderr: stderr, hidden: map[int]map[int32]bool{}}
+	for q, qid := range td.QueryIDs {
+		for _, did := range hiddenIDs[qid] {
+			i, _ := d.Corpus.Index(did)
+			if env.hidden[q] == nil {
+				env.hidden[q] = map[int32]bool{}
+			}
+			env.hidden[q][int32(i)] = true
+		}
+	}
+	o.dataName, o.numDocs, o.numTrain, o.numTest = d.Name, d.Corpus.Len(), len(td.Queries), len(env.testQ)
+	i := 0
+	env.vocab, err = wordpiece.Train(func() (string, bool) {
+		if i == len(td.Docs) {
+			return "", false
+		}
+		i++
+		return td.Docs[i-1], true
+	}, wordpiece.TrainOptions{VocabSize: o.vocab, Lower: true})
+	if err != nil {
+		return nil, err
+	}
+	env.tok = wordpiece.New(env.vocab, true)
+	env.bm = retrieval.BuildBM25(td)
+	results := make([]*methodResult, len(o.methods))
+	for i, m := range o.methods {
+		results[i] = &methodResult{Method: m, Mean: map[string][]float64{}, PerQuery: map[string]float64{}, AUC: map[string][]float64{}}
+	}
+	for seed := 1; seed <= o.seeds; seed++ {
+		if err := env.runSeed(uint64(seed), results); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
+	o := e.o
+	cfg, err := nn.Preset(o.config, e.vocab.Len())
+	if err != nil {
+		return err
+	}
+	m, err := nn.NewBert(cfg, seed)
+	if err != nil {
+		return err
+	}
+	bi := &nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true, Temperature: float32(o.temperature)}
+	enc := retrieval.NewEncoder(bi, e.tok, o.queryLen, o.docLen)
+	init := slices.Clone(m.Params.Data())
+	var warm []float32
+	for _, r := range results {
+		began := time.Now()
+		var run metrics.Run
+		planted := math.NaN()
+		switch r.Method {
+		case "bm25":
+			run = e.bm25Run()
+		default:
+			if r.Method == "no-warmup" {
+				copy(m.Params.Data(), init)
+			} else {
+				if warm == nil {
+					copy(m.Params.Data(), init)
+					if _, err := e.train(bi, enc, m, "random", seed, true, nil); err != nil {
+						return err
+					}
+					warm = slices.Clone(m.Params.Data())
+				}
+				copy(m.Params.Data(), warm)
+			}
+			smpName := map[string]string{"no-warmup": "bm25", "bm25-negatives": "bm25", "rrra-rerank": "topk-uniform",
+				"rrra-resample": "rrra", "rrra": "rrra"}[r.Method]
+			if smpName == "" {
+				smpName = r.Method
+			}
+			if r.Method != "crops" {
+				var drawn, hit int
+				watch := func(q int, negs []int32) {
+					for _, n := range negs {
+						drawn++
+						if e.hidden[q][n] {
+							hit++
+						}
+					}
+				}
+				if _, err := e.train(bi, enc, m, smpName, seed, false, watch); err != nil {
+					return err
+				}
+				if drawn > 0 {
+					planted = float64(hit) / float64(drawn)
+				}
+			}
+			dv, err := enc.Docs(e.td.Docs, nil)
+			if err != nil {
+				return err
+			}
+			qv, err := enc.Queries(e.td.Queries, nil)
+			if err != nil {
+				return err
+			}
+			rerank := r.Method == "rrra-rerank" || r.Method == "rrra"
+			var adapters []*adapter.Adapter
+			if rerank || len(e.hidden) > 0 {
+				if adapters, err = e.fitAdapters(qv, dv, enc.Dim(), seed); err != nil {
+					return err
+				}
+			}
+			if run, err = e.denseRun(enc, dv, adapters, rerank); err != nil {
+				return err
+			}
+			if len(e.hidden) > 0 {
+				for k, v := range e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature) {
+					r.AUC[k] = append(r.AUC[k], v)
+				}
+			}
+		}
+		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, expMeasures, metrics.Options{})
+		if err != nil {
+			return err
+		}
+		for _, k := range expMeasures {
+			r.Mean[k] = append(r.Mean[k], rep.Mean[k])
+		}
+		for q, v := range rep.PerQuery {
+			r.PerQuery[q] += v["ndcg_cut_10"]
+		}
+		r.Planted = append(r.Planted, planted)
+		r.Seconds = append(r.Seconds, time.Since(began).Seconds())
+		fmt.Fprintf(e.stderr, "seed %d  %-16s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f", seed, r.Method,
+			rep.Mean["ndcg_cut_10"], rep.Mean["mrr_cut_10"], rep.Mean["recall_100"])
+		if !math.IsNaN(planted) && len(e.hidden) > 0 {
+			fmt.Fprintf(e.stderr, "  planted share %.4f", planted)
+		}
+		for _, k := range []string{"s_fn", "score", "simans", "bm25"} {
+			if v := r.AUC[k]; len(v) == int(seed) {
+				fmt.Fprintf(e.stderr, "  AUC %s %.3f", k, v[len(v)-1])
+			}
+		}
+		fmt.Fprintf(e.stderr, "  (%.0fs)\n", time.Since(began).Seconds())
+	}
+	return nil
+}
+
+// train runs one training phase on the shared model.
+func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpName string, seed uint64, crops bool,
+	watch func(int, []int32)) (*retrieval.Trainer, error) {
+	o := e.o
+	var smp retrieval.Sampler
+	if smpName == "rrra" {
+		cfg := adapter.DefaultSamplerConfig()
+		cfg.Fit.Seed, cfg.Label.Seed = seed, seed
+		noRes, err := parseRRRAParams(o.rrraParams, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := adapter.NewSampler(cfg, enc.Dim(), seed)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range s.Adapters {
+			a.Cfg.NoResidual = noRes
+		}
+		if o.verbose {
+			s.Log = e.stderr
+		}
+		smp = s
+	} else {
+		var err error
+		if smp, err = retrieval.NewSampler(smpName, ""); err != nil {
+			return nil, err
+		}
+	}
+	tc := retrieval.TrainConfig{Steps: o.steps, BatchQueries: o.batch, Negatives: o.negs, LR: o.lr,
+		WarmupSteps: o.steps / 10, WeightDecay: 0.01, ClipNorm: 1, RefreshEvery: o.refresh, Seed: seed, LogEvery: max(1, o.steps/3)}
+	if crops {
+		tc.Crops, tc.Steps, tc.BatchQueries, tc.LR, tc.WarmupSteps = true, o.warmSteps, o.warmBatch, o.warmLR, o.warmSteps/10
+	}
+	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch}
+	if o.verbose {
+		tr.Log = e.stderr
+	}
+	_, err := tr.Run()
+	return tr, err
+}
+
+func (e *expEnv) bm25Run() metrics.Run {
+	texts := make([]string, len(e.testQ))
+	for i, q := range e.testQ {
+		texts[i] = q.Text
+	}
+	hits := e.bm.SearchBatch(texts, 100)
+	run := metrics.Run{}
+	for i, q := range e.testQ {
+		for _, h := range hits[i] {
+			run[q.ID] = append(run[q.ID], metrics.Result{DocID: e.bm.ID(h.Doc), Score: float64(h.Score)})
+		}
+	}
+	return run
+}
+
+// fitAdapters labels the final model's mining pass over the training
+// queries and fits two cross-fitted adapters, as the RRRA sampler does.
+func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter.Adapter, error) {
+	cfg := adapter.DefaultSamplerConfig()
+	cfg.Fit.Seed, cfg.Label.Seed = seed, seed
+	noRes, err := parseRRRAParams(e.o.rrraParams, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := adapter.NewSampler(cfg, dim, seed)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range s.Adapters {
+		a.Cfg.NoResidual = noRes
+	}
+	pool := &retrieval.Pool{Source: "dense", Cands: make([][]retrieval.Candidate, len(e.td.Queries))}
+	if err := s.ObservePool(pool, e.td, qv, dv, dim); err != nil {
+		return nil, err
+	}
+	return s.Adapters, nil
+}
+
+// denseRun searches the test queries, reranking with adapters when asked.
+func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adapter.Adapter, rerank bool) (metrics.Run, error) {
+	texts := make([]string, len(e.testQ))
+	qids := make([]string, len(e.testQ))
+	for i, q := range e.testQ {
+		texts[i], qids[i] = q.Text, q.ID
+	}
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return nil, err
+	}
+	ix := index.New(enc.Dim())
+	if err := ix.Add(e.td.DocIDs, dv); err != nil {
+		return nil, err
+	}
+	if !rerank {
+		return retrieval.DenseSearch(ix, qids, qv, 100), nil
+	}
+	hits := ix.Search(qv, len(qids), max(100, e.o.rerankK))
+	run := metrics.Run{}
+	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature}
+	d := enc.Dim()
+	for i, qid := range qids {
+		for _, h := range adapter.Rerank(adapters, ix, qv[i*d:(i+1)*d], hits[i], cfg) {
+			run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
+		}
+	}
+	return run, nil
+}
+
+// plantedAUC scores the final model's mined negatives (top pool-k, known
+// positives removed) and returns, per score, the ROC AUC of finding the
+// planted (hidden) positives among them.
+func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) map[string]float64 {
+	pool, err := retrieval.MineDense(e.td, qv, dv, dim, e.o.planK, 1/tau)
+	if err != nil {
+		return nil
+	}
+	var labels []bool
+	scores := map[string][]float64{}
+	var pairs []adapter.Pair
+	var fold []int
+	for q, cands := range pool.Cands {
+		best := math.Inf(-1)
+		for _, s := range pool.PosScores[q] {
+			best = math.Max(best, float64(s))
+		}
+		for _, c := range cands {
+			labels = append(labels, e.hidden[q][c.Doc])
+			scores["score"] = append(scores["score"], float64(c.Score))
+			scores["simans"] = append(scores["simans"], -(float64(c.Score)-best)*(float64(c.Score)-best))
+			scores["bm25"] = append(scores["bm25"], float64(e.bm.Score(e.td.Queries[q], int(c.Doc))))
+			pairs = append(pairs, adapter.Pair{Query: int32(q), Doc: c.Doc})
+			fold = append(fold, q%len(adapters))
+		}
+	}
+	sfn := make([]float64, len(pairs))
+	for f, a := range adapters {
+		var mine []adapter.Pair
+		var at []int
+		for i := range pairs {
+			if fold[i] == f {
+				mine = append(mine, pairs[i])
+				at = append(at, i)
+			}
+		}
+		sc := a.ScorePairs(mine, qv, dv)
+		for j, i := range at {
+			sfn[i] = float64(sc.Rel[j])
+		}
+	}
+	scores["s_fn"] = sfn
+	out := map[string]float64{}
+	for k, v := range scores {
+		out[k] = adapter.ROCAUC(v, labels)
+	}
+	return out
+}
+
+// meanStd returns the mean and sample standard deviation of v.
+func meanStd(v []float64) (float64, float64) {
+	var s float64
+	n := 0
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			s += x
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	mean := s / float64(n)
+	if n < 2 {
+		return mean, 0
+	}
+	ss := 0.0
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			ss += (x - mean) * (x - mean)
+		}
+	}
+	return mean, math.Sqrt(ss / float64(n-1))
+}
+
+func fmtMS(v []float64, digits int) string {
+	m, s := meanStd(v)
+	if math.IsNaN(m) {
+		return "—"
+	}
+	if len(v) < 2 || s == 0 {
+		return fmt.Sprintf("%.*f", digits, m)
+	}
+	return fmt.Sprintf("%.*f ± %.*f", digits, m, digits, s)
+}
+
+// bestBaseline returns the baseline with the highest mean nDCG@10.
+func bestBaseline(results []*methodResult, o *expOptions) *methodResult {
+	var best *methodResult
+	bm := math.Inf(-1)
+	for _, r := range results {
+		if slices.Contains(o.bestOf, r.Method) {
+			if m, _ := meanStd(r.Mean["ndcg_cut_10"]); m > bm {
+				best, bm = r, m
+			}
+		}
+	}
+	return best
+}
+
+func perQueryMean(r *methodResult, seeds int) map[string]float64 {
+	out := make(map[string]float64, len(r.PerQuery))
+	for q, v := range r.PerQuery {
+		out[q] = v / float64(seeds)
+	}
+	return out
+}
+
+func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
+	cpu := kernels.CPU()
+	fmt.Fprintf(w, "### %s: test split, %d seeds\n\n", o.dataName, o.seeds)
+	fmt.Fprintf(w, "`rrra experiment %s` — %s, %d threads (%s kernels), Go %s, %s; %.0f min in all.\n\n",
+		strings.Join(o.argv, " "), cpu.Brand, kernels.Threads(), kernels.Selected(), runtime.Version(),
+		o.startedAt.Format("2006-01-02"), time.Since(o.startedAt).Minutes())
+	fmt.Fprintf(w, "%d documents, %d training and %d test queries. Model %s (vocabulary %d from the corpus), mean pooling, cosine/%g; "+
+		"documents cut to %d tokens, queries to %d. Warm-up: %d steps of %d crop pairs, lr %g. Fine-tuning: %d steps of %d queries × (1 + %d negatives), "+
+		"lr %g, dense pools re-mined every %d steps (BM25's pool before the first). RRRA: %s; reranking λ %g over the top %d, τ_b %g.",
+		o.numDocs, o.numTrain, o.numTest, o.config, o.vocab, o.temperature, o.docLen, o.queryLen, o.warmSteps, o.warmBatch, o.warmLR,
+		o.steps, o.batch, o.negs, o.lr, o.refresh, o.rrraParams, o.rerankLambda, o.rerankK, o.temperature)
+	if o.hide > 0 {
+		fmt.Fprintf(w, " Planted false negatives: %g of each training query's relevant documents hidden.", o.hide)
+	}
+	best := bestBaseline(results, o)
+	if best != nil {
+		fmt.Fprintf(w, " p: paired randomization test (10,000 trials) of per-query nDCG@10, averaged over seeds, against the best baseline, %s.", best.Method)
+	}
+	fmt.Fprintf(w, "\n\n")
+	head := "| method | nDCG@10 | MRR@10 | R@10 | R@100 | p |"
+	sep := "|---|--:|--:|--:|--:|--:|"
+	if o.hide > 0 {
+		head += " planted share of negatives | AUC s_FN | AUC score | AUC SimANS | AUC BM25 |"
+		sep += "--:|--:|--:|--:|--:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, sep)
+	for _, r := range results {
+		p := "—"
+		if best != nil && strings.HasPrefix(r.Method, "rrra") {
+			pv, err := metrics.RandomizationTest(perQueryMean(r, o.seeds), perQueryMean(best, o.seeds), 10000, 1)
+			if err == nil {
+				p = fmt.Sprintf("%.3g", pv)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", r.Method, fmtMS(r.Mean["ndcg_cut_10"], 4), fmtMS(r.Mean["mrr_cut_10"], 4),
+			fmtMS(r.Mean["recall_10"], 4), fmtMS(r.Mean["recall_100"], 4), p)
+		if o.hide > 0 {
+			fmt.Fprintf(w, " %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.AUC["s_fn"], 3), fmtMS(r.AUC["score"], 3),
+				fmtMS(r.AUC["simans"], 3), fmtMS(r.AUC["bm25"], 3))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+}
+
+// summary is the JSON form of the results.
+type summary struct {
+	Data    string           `json:"data"`
+	Seeds   int              `json:"seeds"`
+	Args    []string         `json:"args"`
+	Date    string           `json:"date"`
+	Machine string           `json:"machine"`
+	Best    string           `json:"best_baseline,omitempty"`
+	Methods []map[string]any `json:"methods"`
+}
+
+func summarise(results []*methodResult, o *expOptions) summary {
+	s := summary{Data: o.dataName, Seeds: o.seeds, Args: o.argv, Date: o.startedAt.Format(time.RFC3339),
+		Machine: fmt.Sprintf("%s, %d threads, %s kernels", kernels.CPU().Brand, kernels.Threads(), kernels.Selected())}
+	best := bestBaseline(results, o)
+	if best != nil {
+		s.Best = best.Method
+	}
+	for _, r := range results {
+		m := map[string]any{"method": r.Method, "per_seed": r.Mean, "seconds_per_seed": r.Seconds}
+		means := map[string]float64{}
+		for k, v := range r.Mean {
+			means[k], _ = meanStd(v)
+		}
+		m["mean"] = means
+		if o.hide > 0 {
+			m["planted_share"] = nanToNil(r.Planted)
+			m["planted_auc"] = r.AUC
+		}
+		if best != nil && strings.HasPrefix(r.Method, "rrra") {
+			if pv, err := metrics.RandomizationTest(perQueryMean(r, o.seeds), perQueryMean(best, o.seeds), 10000, 1); err == nil {
+				m["p_vs_best"] = pv
+			}
+		}
+		m["ndcg_cut_10_per_query"] = perQueryMean(r, o.seeds)
+		s.Methods = append(s.Methods, m)
+	}
+	return s
+}
+
+func nanToNil(v []float64) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		if !math.IsNaN(x) {
+			out[i] = x
+		}
+	}
+	return out
+}
