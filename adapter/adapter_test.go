@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -103,7 +104,7 @@ func TestAlphaHatBruteForce(t *testing.T) {
 }
 
 // ref64 is the adapter and its loss in float64, written from the formulas.
-func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig) float64 {
+func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) float64 {
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
 	n := len(b.Y)
 	var wsum float64
@@ -129,36 +130,50 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig) float64 {
 		for j := range z {
 			z[j] = (z[j]-mu)/math.Sqrt(v+1e-5)*lnG[j] + lnB[j]
 		}
+		dot := 0.0
+		for j := 0; j < d; j++ {
+			dot += float64(b.Q.Data[i*d+j]) * float64(b.C.Data[i*d+j])
+		}
+		if scoreFeat {
+			z = append(z, dot)
+		}
 		hv := make([]float64, h)
 		for k := 0; k < h; k++ {
 			s := b1[k]
 			for j := range z {
-				s += w1[k*3*d+j] * z[j]
+				s += w1[k*len(z)+j] * z[j]
 			}
 			hv[k] = 0.5 * s * (1 + math.Erf(s/math.Sqrt2))
 		}
-		lin := func(w, bias []float64, out int) []float64 {
+		lin := func(w, bias []float64, out int, withDot bool) []float64 {
+			in := h
+			if withDot {
+				in++
+			}
 			o := make([]float64, out)
 			for k := 0; k < out; k++ {
 				o[k] = bias[k]
 				for j := 0; j < h; j++ {
-					o[k] += w[k*h+j] * hv[j]
+					o[k] += w[k*in+j] * hv[j]
+				}
+				if withDot {
+					o[k] += w[k*in+h] * dot
 				}
 			}
 			return o
 		}
 		w := float64(b.Weight[i]) / wsum
-		l := lin(wr, br, 1)[0]
+		l := lin(wr, br, 1, scoreFeat)[0]
 		y := float64(b.Y[i])
 		bce += w * (math.Max(l, 0) - l*y + math.Log1p(math.Exp(-math.Abs(l))))
-		o := lin(wo, bo, numOutcomes)
+		o := lin(wo, bo, numOutcomes, scoreFeat)
 		m := math.Max(math.Max(o[0], o[1]), math.Max(o[2], o[3]))
 		lse := 0.0
 		for _, x := range o {
 			lse += math.Exp(x - m)
 		}
 		ce += w * (m + math.Log(lse) - o[b.Class[i]])
-		delta := lin(w2, b2, d)
+		delta := lin(w2, b2, d, false)
 		num, den := 0.0, 0.0
 		for j := 0; j < d; j++ {
 			u := float64(b.Q.Data[i*d+j]) - float64(b.C.Data[i*d+j])
@@ -180,8 +195,14 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig) float64 {
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
+	for _, sf := range []bool{false, true} {
+		testLossGradients(t, sf)
+	}
+}
+
+func testLossGradients(t *testing.T, scoreFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -196,7 +217,7 @@ func TestLossGradients(t *testing.T) {
 		inputs = append(inputs, p.Value.Clone())
 	}
 	err := autograd.GradCheck{
-		Name:   "adapter loss",
+		Name:   fmt.Sprintf("adapter loss (score feature %v)", scoreFeat),
 		Inputs: inputs,
 		Build: func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
 			x := *a
@@ -204,7 +225,7 @@ func TestLossGradients(t *testing.T) {
 			l, _ := x.Loss(tp, b, lc)
 			return l
 		},
-		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc)} },
+		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat)} },
 	}.Run()
 	if err != nil {
 		t.Fatal(err)

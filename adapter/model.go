@@ -29,6 +29,12 @@ type Config struct {
 	// NoResidual drops the residual head: a = c, and the losses lose their
 	// α̂ and L_norm terms (the paper's "w/o residual" ablation).
 	NoResidual bool
+	// ScoreFeature also feeds the bi-encoder's own score s = q·c to the
+	// trunk (after the LayerNorm, which would blur it) and to the relevance
+	// and outcome heads, so the adapter starts from what the dot product
+	// knows and learns corrections to it. Off, the adapter sees only z, as
+	// the paper describes.
+	ScoreFeature bool
 }
 
 // DefaultConfig returns the adapter of DESIGN §6 for vectors of length d:
@@ -60,6 +66,10 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 		return nil, fmt.Errorf("adapter: hidden %d, dropout %g", cfg.Hidden, cfg.Dropout)
 	}
 	d, h := cfg.Dim, cfg.Hidden
+	f := 0
+	if cfg.ScoreFeature {
+		f = 1
+	}
 	a := &Adapter{Cfg: cfg, Params: autograd.NewParams()}
 	rng := tensor.NewRNG(seed)
 	add := func(name string, s tensor.Shape, init string) *autograd.Var {
@@ -77,13 +87,13 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 	}
 	a.lnG = add("ln.weight", tensor.S(3*d), "one")
 	a.lnB = add("ln.bias", tensor.S(3*d), "zero")
-	a.w1 = add("trunk.weight", tensor.S(h, 3*d), "normal")
+	a.w1 = add("trunk.weight", tensor.S(h, 3*d+f), "normal")
 	a.b1 = add("trunk.bias", tensor.S(h), "zero")
 	a.w2 = add("residual.weight", tensor.S(d, h), "zero")
 	a.b2 = add("residual.bias", tensor.S(d), "zero")
-	a.wr = add("relevance.weight", tensor.S(1, h), "normal")
+	a.wr = add("relevance.weight", tensor.S(1, h+f), "normal")
 	a.br = add("relevance.bias", tensor.S(1), "zero")
-	a.wo = add("outcome.weight", tensor.S(numOutcomes, h), "normal")
+	a.wo = add("outcome.weight", tensor.S(numOutcomes, h+f), "normal")
 	a.bo = add("outcome.bias", tensor.S(numOutcomes), "zero")
 	return a, nil
 }
@@ -98,12 +108,22 @@ type Output struct {
 // Forward runs the adapter on n pairs: q and c are [n, d] (constants or
 // variables of the tape).
 func (a *Adapter) Forward(tp *autograd.Tape, q, c *autograd.Var) Output {
-	z := tp.Concat(tp.Sub(q, c), tp.Mul(q, c), tp.Add(q, c))
-	h := tp.GELU(tp.Linear(tp.LayerNorm(z, a.lnG, a.lnB, 1e-5), a.w1, a.b1))
+	qc := tp.Mul(q, c)
+	z := tp.LayerNorm(tp.Concat(tp.Sub(q, c), qc, tp.Add(q, c)), a.lnG, a.lnB, 1e-5)
+	var s *autograd.Var
+	if a.Cfg.ScoreFeature {
+		s = rowSums(tp, qc, a.Cfg.Dim)
+		z = tp.Concat(z, s)
+	}
+	h := tp.GELU(tp.Linear(z, a.w1, a.b1))
 	if a.Cfg.Dropout > 0 {
 		h = tp.Dropout(h, a.Cfg.Dropout)
 	}
-	out := Output{Rel: tp.Linear(h, a.wr, a.br), Outcome: tp.Linear(h, a.wo, a.bo)}
+	hh := h
+	if s != nil {
+		hh = tp.Concat(h, s)
+	}
+	out := Output{Rel: tp.Linear(hh, a.wr, a.br), Outcome: tp.Linear(hh, a.wo, a.bo)}
 	if !a.Cfg.NoResidual {
 		out.Delta = tp.Linear(h, a.w2, a.b2)
 	}

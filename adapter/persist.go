@@ -20,12 +20,13 @@ func Save(path string, adapters []*Adapter) error {
 	}
 	c := adapters[0].Cfg
 	meta := map[string]string{
-		"format":      fileFormat,
-		"folds":       strconv.Itoa(len(adapters)),
-		"dim":         strconv.Itoa(c.Dim),
-		"hidden":      strconv.Itoa(c.Hidden),
-		"dropout":     strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
-		"no_residual": strconv.FormatBool(c.NoResidual),
+		"format":        fileFormat,
+		"folds":         strconv.Itoa(len(adapters)),
+		"dim":           strconv.Itoa(c.Dim),
+		"hidden":        strconv.Itoa(c.Hidden),
+		"dropout":       strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
+		"no_residual":   strconv.FormatBool(c.NoResidual),
+		"score_feature": strconv.FormatBool(c.ScoreFeature),
 	}
 	var named []tensor.Named
 	for f, a := range adapters {
@@ -76,6 +77,7 @@ func Load(path string) ([]*Adapter, error) {
 	}
 	cfg.Dropout = float32(dr)
 	cfg.NoResidual = f.Metadata["no_residual"] == "true"
+	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
 	var out []*Adapter
 	used := 0
 	for fo := 0; fo < folds; fo++ {

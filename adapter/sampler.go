@@ -33,8 +33,10 @@ type SamplerConfig struct {
 	// fitted on the other folds' queries, so that it cannot memorise the
 	// negatives it judges. 0 or 1: one adapter for all.
 	Folds int
-	Label LabelConfig
-	Fit   FitConfig
+	// NoResidual and ScoreFeature shape the adapters (see Config).
+	NoResidual, ScoreFeature bool
+	Label                    LabelConfig
+	Fit                      FitConfig
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
@@ -85,7 +87,9 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	folds := max(1, cfg.Folds)
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
-		a, err := New(DefaultConfig(dim), seed+uint64(f))
+		mc := DefaultConfig(dim)
+		mc.NoResidual, mc.ScoreFeature = cfg.NoResidual, cfg.ScoreFeature
+		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
 		}
@@ -99,8 +103,9 @@ func (s *Sampler) Name() string { return "rrra" }
 // Params lists the sampler's parameters for the run log.
 func (s *Sampler) Params() string {
 	c := s.Cfg
-	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d",
-		c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs)
+	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d no_residual=%v score_feature=%v no_balance=%v",
+		c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+		c.NoResidual, c.ScoreFeature, c.Label.NoBalance)
 }
 
 func (s *Sampler) PoolSource() string { return "dense" }

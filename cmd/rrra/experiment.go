@@ -146,7 +146,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	o.startedAt = time.Now()
 	o.argv = args
 	// Check the RRRA parameters before hours of training.
-	if _, err := parseRRRAParams(o.rrraParams, new(adapter.SamplerConfig)); err != nil {
+	if err := parseRRRAParams(o.rrraParams, new(adapter.SamplerConfig)); err != nil {
 		return err
 	}
 	d, _, err := df.load(stderr)
@@ -368,16 +368,12 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 	if smpName == "rrra" {
 		cfg := adapter.DefaultSamplerConfig()
 		cfg.Fit.Seed, cfg.Label.Seed = seed, seed
-		noRes, err := parseRRRAParams(o.rrraParams, &cfg)
-		if err != nil {
+		if err := parseRRRAParams(o.rrraParams, &cfg); err != nil {
 			return nil, err
 		}
 		s, err := adapter.NewSampler(cfg, enc.Dim(), seed)
 		if err != nil {
 			return nil, err
-		}
-		for _, a := range s.Adapters {
-			a.Cfg.NoResidual = noRes
 		}
 		if o.verbose {
 			s.Log = e.stderr
@@ -422,16 +418,12 @@ func (e *expEnv) bm25Run() metrics.Run {
 func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter.Adapter, error) {
 	cfg := adapter.DefaultSamplerConfig()
 	cfg.Fit.Seed, cfg.Label.Seed = seed, seed
-	noRes, err := parseRRRAParams(e.o.rrraParams, &cfg)
-	if err != nil {
+	if err := parseRRRAParams(e.o.rrraParams, &cfg); err != nil {
 		return nil, err
 	}
 	s, err := adapter.NewSampler(cfg, dim, seed)
 	if err != nil {
 		return nil, err
-	}
-	for _, a := range s.Adapters {
-		a.Cfg.NoResidual = noRes
 	}
 	pool := &retrieval.Pool{Source: "dense", Cands: make([][]retrieval.Candidate, len(e.td.Queries))}
 	if err := s.ObservePool(pool, e.td, qv, dv, dim); err != nil {

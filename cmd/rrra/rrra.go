@@ -11,19 +11,18 @@ import (
 // rrraParamsHelp documents --sampler-params for --sampler rrra.
 const rrraParamsHelp = `base=softmax|uniform|simans, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
 theta_fn=0 (no gate), folds=2, k_lab=200, k_pred=20, random=8, epochs=10, lr=0.001,
-mu=1, nu=1, beta=0.1, no_balance=0|1, no_residual=0|1`
+mu=1, nu=1, beta=0.1, no_balance=0|1, no_residual=0|1, score_feature=0|1`
 
-// parseRRRAParams overrides cfg's fields from "name=value,..." and reports
-// whether no_residual was asked for.
-func parseRRRAParams(s string, cfg *adapter.SamplerConfig) (noResidual bool, err error) {
+// parseRRRAParams overrides cfg's fields from "name=value,...".
+func parseRRRAParams(s string, cfg *adapter.SamplerConfig) error {
 	if s == "" {
-		return false, nil
+		return nil
 	}
 	for _, f := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(f, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok {
-			return false, fmt.Errorf("rrra sampler parameter %q: want name=value", f)
+			return fmt.Errorf("rrra sampler parameter %q: want name=value", f)
 		}
 		if k == "base" {
 			cfg.Base = v
@@ -31,7 +30,7 @@ func parseRRRAParams(s string, cfg *adapter.SamplerConfig) (noResidual bool, err
 		}
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return false, fmt.Errorf("rrra sampler parameter %s=%q: not a number", k, v)
+			return fmt.Errorf("rrra sampler parameter %s=%q: not a number", k, v)
 		}
 		switch k {
 		case "k":
@@ -69,10 +68,12 @@ func parseRRRAParams(s string, cfg *adapter.SamplerConfig) (noResidual bool, err
 		case "no_balance":
 			cfg.Label.NoBalance = x != 0
 		case "no_residual":
-			noResidual = x != 0
+			cfg.NoResidual = x != 0
+		case "score_feature":
+			cfg.ScoreFeature = x != 0
 		default:
-			return false, fmt.Errorf("rrra sampler has no parameter %q (have %s)", k, rrraParamsHelp)
+			return fmt.Errorf("rrra sampler has no parameter %q (have %s)", k, rrraParamsHelp)
 		}
 	}
-	return noResidual, nil
+	return nil
 }

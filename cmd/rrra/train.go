@@ -91,11 +91,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var err error
 	var smp retrieval.Sampler
 	var rrraCfg adapter.SamplerConfig
-	var rrraNoResidual bool
 	if *sampler == "rrra" {
 		rrraCfg = adapter.DefaultSamplerConfig()
 		rrraCfg.Fit.Seed, rrraCfg.Label.Seed = *seed, *seed
-		if rrraNoResidual, err = parseRRRAParams(*samplerParams, &rrraCfg); err != nil {
+		if err = parseRRRAParams(*samplerParams, &rrraCfg); err != nil {
 			return err
 		}
 		// The adapter judges a dense pool: without an explicit choice,
@@ -241,9 +240,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *sampler == "rrra" {
 		if rrraSampler, err = adapter.NewSampler(rrraCfg, enc.Dim(), *seed); err != nil {
 			return err
-		}
-		for _, a := range rrraSampler.Adapters {
-			a.Cfg.NoResidual = rrraNoResidual
 		}
 		rrraSampler.Log = stderr
 		smp = rrraSampler
