@@ -34,6 +34,7 @@ func commands() []command {
 		{"index", "encode a corpus into an exact inner-product index", runIndex},
 		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
 		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},
+		{"audit", "list the labelled negatives most likely to be false negatives", runAudit},
 		{"experiment", "train and compare negative samplers and RRRA under one budget and seeds", runExperiment},
 	}
 }

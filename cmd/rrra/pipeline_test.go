@@ -147,6 +147,31 @@ func TestRRRAPipeline(t *testing.T) {
 	if !strings.Contains(errs, "reranked the top 50 with λ 1") || strings.Count(string(readFile(t, p("rerank1.trec"))), "\n") != 90*50 {
 		t.Errorf("rerank λ 1:\n%s", errs)
 	}
+	// The audit: every mined negative of every training query, best
+	// suspects first, in three formats.
+	stdout, _ := rrra(t, "audit", "--data", "cranfield", "--model", p("model"), "--doc-len", "32", "--k", "20",
+		"--rrra-params", "epochs=2", "--out", p("audit.jsonl"), "--tsv", p("audit.tsv"), "--html", p("audit.html"), "--top", "5")
+	if strings.Count(stdout, "\n") != 5 || !strings.Contains(stdout, "s_FN") {
+		t.Errorf("audit stdout:\n%s", stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(string(readFile(t, p("audit.jsonl")))), "\n")
+	if len(lines) != 135*20 {
+		t.Errorf("audit: %d rows, want 135 queries × 20", len(lines))
+	}
+	prev := 2.0
+	for _, l := range lines {
+		var r suspect
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.SFN > prev || r.Rank < 1 || r.QueryTop < 1 || r.Text == "" && r.Title == "" && r.DocID != "471" && r.DocID != "995" {
+			t.Fatalf("audit row %s: %v (previous s_FN %v)", l, err, prev)
+		}
+		prev = r.SFN
+	}
+	if tsv := string(readFile(t, p("audit.tsv"))); !strings.HasPrefix(tsv, "query_id\tdoc_id\ts_fn\trank") || strings.Count(tsv, "\n") != 135*20+1 {
+		t.Errorf("audit TSV: %d lines", strings.Count(tsv, "\n"))
+	}
+	if h := string(readFile(t, p("audit.html"))); !strings.Contains(h, "<svg") || strings.Count(h, "<tr>") != 6 {
+		t.Errorf("audit HTML: %d rows", strings.Count(h, "<tr>"))
+	}
 	var out, eb bytes.Buffer
 	if code := run([]string{"train", "--data", "cranfield", "--out", p("m2"), "--sampler", "rrra", "--sampler-params", "zeta=3"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), `no parameter "zeta"`) {
 		t.Errorf("unknown rrra parameter: exit %d, %s", code, eb.String())

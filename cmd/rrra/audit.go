@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+)
+
+const auditSynopsis = `audit --data DIR --model DIR [--split train] [--k 100] --out FILE.jsonl [--tsv FILE] [--html FILE]
+
+Lists the labelled negatives of a split that are most likely false
+negatives (relevant documents the qrels missed): the model mines each
+query's top --k documents that the qrels do not mark relevant, and RRRA
+adapters, fitted on the split's labels and cross-fitted (a query's
+candidates are judged by an adapter that never saw that query), estimate
+s_FN for each. Rows are written best suspects first, with the query, the
+document, s_FN, rank and score, and both texts: JSONL (--out), TSV (--tsv)
+and a self-contained HTML report with the distribution of s_FN and the top
+suspects (--html). A tool for cleaning qrels: read the top of the list.`
+
+// suspect is one audited (query, negative) pair.
+type suspect struct {
+	QueryID  string  `json:"query_id"`
+	Query    string  `json:"query"`
+	DocID    string  `json:"doc_id"`
+	Title    string  `json:"title,omitempty"`
+	Text     string  `json:"text"`
+	SFN      float64 `json:"s_fn"`
+	Rank     int     `json:"rank"`
+	Score    float64 `json:"score"`
+	QueryTop int     `json:"query_rank"` // the pair's place among its query's suspects, 1 = most suspect
+}
+
+func runAudit(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit", auditSynopsis, stderr)
+	df := addDataFlags(fs)
+	modelDir := fs.String("model", "", "bi-encoder directory")
+	split := fs.String("split", "train", "split whose labels to audit")
+	k := fs.Int("k", 100, "mined negatives per query")
+	out := fs.String("out", "", "JSONL of every audited pair, best suspects first")
+	tsv := fs.String("tsv", "", "also write a TSV")
+	htmlOut := fs.String("html", "", "also write a self-contained HTML report")
+	top := fs.Int("top", 50, "suspects listed in the HTML report and on stdout")
+	params := fs.String("rrra-params", "", "adapter parameters: "+rrraParamsHelp)
+	qLen := fs.Int("query-len", 32, "longest query in tokens")
+	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	seed := fs.Uint64("seed", 1, "adapter seed")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *df.data == "" || *modelDir == "" || *out == "" || *k < 1 {
+		fmt.Fprintln(stderr, "rrra audit: --data, --model and --out are required; --k ≥ 1")
+		return errUsage
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	cfg := adapter.DefaultSamplerConfig()
+	cfg.Fit.Seed, cfg.Label.Seed = *seed, *seed
+	if err := parseRRRAParams(*params, &cfg); err != nil {
+		return err
+	}
+	cfg.Folds = max(2, cfg.Folds)
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	qrels, err := qrelsOf(d, *split, stderr)
+	if err != nil {
+		return err
+	}
+	td, _, err := retrieval.NewTrainData(d, qrels)
+	if err != nil {
+		return err
+	}
+	bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+	if err != nil {
+		return err
+	}
+	for _, n := range notices {
+		fmt.Fprintln(stderr, n)
+	}
+	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
+	dv, err := enc.Docs(td.Docs, nil)
+	if err != nil {
+		return err
+	}
+	qv, err := enc.Queries(td.Queries, nil)
+	if err != nil {
+		return err
+	}
+	scale := float32(1)
+	if bi.Temperature != 0 {
+		scale = 1 / bi.Temperature
+	}
+	pool, err := retrieval.MineDense(td, qv, dv, enc.Dim(), *k, scale)
+	if err != nil {
+		return err
+	}
+	s, err := adapter.NewSampler(cfg, enc.Dim(), *seed)
+	if err != nil {
+		return err
+	}
+	s.Log = stderr
+	if err := s.ObservePool(pool, td, qv, dv, enc.Dim()); err != nil {
+		return err
+	}
+	var rows []suspect
+	for q, cands := range pool.Cands {
+		var mine []suspect
+		for i, c := range cands {
+			doc := &d.Corpus.Docs[c.Doc]
+			mine = append(mine, suspect{QueryID: td.QueryIDs[q], Query: td.Queries[q], DocID: doc.ID, Title: doc.Title, Text: doc.Text,
+				SFN: float64(s.SFN[q][i]), Score: float64(c.Score / scale)})
+		}
+		// Rank among all documents: the pool is the top of the ranking
+		// without the positives, so add the positives scoring above.
+		for i := range mine {
+			above := 0
+			for _, ps := range pool.PosScores[q] {
+				if ps > cands[i].Score {
+					above++
+				}
+			}
+			mine[i].Rank = i + 1 + above
+		}
+		sort.SliceStable(mine, func(a, b int) bool { return mine[a].SFN > mine[b].SFN })
+		for i := range mine {
+			mine[i].QueryTop = i + 1
+		}
+		rows = append(rows, mine...)
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].SFN > rows[b].SFN })
+	var jb bytes.Buffer
+	enc2 := json.NewEncoder(&jb)
+	enc2.SetEscapeHTML(false)
+	for i := range rows {
+		if err := enc2.Encode(&rows[i]); err != nil {
+			return err
+		}
+	}
+	if err := atomicfile.Write(*out, jb.Bytes()); err != nil {
+		return err
+	}
+	if *tsv != "" {
+		var tb bytes.Buffer
+		w := bufio.NewWriter(&tb)
+		fmt.Fprintln(w, "query_id\tdoc_id\ts_fn\trank\tscore\tquery\ttitle\ttext")
+		clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+		for _, r := range rows {
+			fmt.Fprintf(w, "%s\t%s\t%.6f\t%d\t%.6f\t%s\t%s\t%s\n", clean.Replace(r.QueryID), clean.Replace(r.DocID), r.SFN, r.Rank, r.Score,
+				clean.Replace(r.Query), clean.Replace(r.Title), clean.Replace(r.Text))
+		}
+		w.Flush()
+		if err := atomicfile.Write(*tsv, tb.Bytes()); err != nil {
+			return err
+		}
+	}
+	if *htmlOut != "" {
+		if err := atomicfile.Write(*htmlOut, auditHTML(rows, *top, d.Name, *split, *modelDir)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "audited %d negatives of %d queries; wrote %s\n", len(rows), len(pool.Cands), *out)
+	for i, r := range rows[:min(*top, len(rows))] {
+		fmt.Fprintf(stdout, "%3d  s_FN %.3f  rank %3d  query %s  doc %s  %s\n", i+1, r.SFN, r.Rank, r.QueryID, r.DocID, shorten(r.Title+" "+r.Text, 80))
+	}
+	return nil
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// auditHTML renders a self-contained report: a histogram of s_FN as inline
+// SVG and the top suspects with both texts.
+func auditHTML(rows []suspect, top int, data, split, model string) []byte {
+	var b strings.Builder
+	esc := html.EscapeString
+	fmt.Fprintf(&b, "<!doctype html><html><head><meta charset=\"utf-8\"><title>rrra audit: %s %s</title>", esc(data), esc(split))
+	b.WriteString(`<style>body{font:14px sans-serif;margin:2em;max-width:1100px}td,th{vertical-align:top;padding:4px 8px;border-bottom:1px solid #ddd}th{text-align:left}.n{text-align:right;white-space:nowrap}.t{color:#444;font-size:12px}</style></head><body>`)
+	fmt.Fprintf(&b, "<h1>Suspected false negatives</h1><p>Collection %s, split %s, model %s: %d labelled negatives among the mined top of each query, scored by cross-fitted RRRA adapters (s_FN = p_rel).</p>",
+		esc(data), esc(split), esc(model), len(rows))
+	// Histogram of s_FN in 20 bins.
+	const bins = 20
+	var h [bins]int
+	maxC := 1
+	for _, r := range rows {
+		i := min(bins-1, int(math.Floor(r.SFN*bins)))
+		h[max(i, 0)]++
+	}
+	for _, c := range h {
+		maxC = max(maxC, c)
+	}
+	b.WriteString(`<h2>Distribution of s_FN</h2><svg width="640" height="220" xmlns="http://www.w3.org/2000/svg"><g font-size="11">`)
+	for i, c := range h {
+		hh := 180 * float64(c) / float64(maxC)
+		fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="28" height="%.1f" fill="#4a7ab5"><title>%.2f–%.2f: %d</title></rect>`,
+			40+i*30, 190-hh, hh, float64(i)/bins, float64(i+1)/bins, c)
+		if i%4 == 0 {
+			fmt.Fprintf(&b, `<text x="%d" y="205">%.1f</text>`, 40+i*30, float64(i)/bins)
+		}
+	}
+	fmt.Fprintf(&b, `<text x="0" y="15">%d</text><text x="0" y="190">0</text><line x1="38" y1="190" x2="640" y2="190" stroke="#000"/></g></svg>`, maxC)
+	fmt.Fprintf(&b, "<h2>Top %d suspects</h2><table><tr><th>#</th><th class=n>s_FN</th><th class=n>rank</th><th>query</th><th>document</th></tr>", min(top, len(rows)))
+	for i, r := range rows[:min(top, len(rows))] {
+		fmt.Fprintf(&b, "<tr><td class=n>%d</td><td class=n>%.3f</td><td class=n>%d</td><td><b>%s</b><div class=t>%s</div></td><td><b>%s</b> %s<div class=t>%s</div></td></tr>",
+			i+1, r.SFN, r.Rank, esc(r.QueryID), esc(r.Query), esc(r.DocID), esc(r.Title), esc(shorten(r.Text, 600)))
+	}
+	b.WriteString("</table></body></html>\n")
+	return []byte(b.String())
+}
