@@ -48,7 +48,9 @@ sampler (dense pools from BM25 until the first refresh, re-mined every
                    --rerank-k with adapters fitted on the final model
   rrra             both
 
---hide-positives F plants false negatives: a share F of each training
+--out DIR writes results.json, table.md and PNG plots: nDCG@10 per method,
+the first seed's loss curves and, with planted false negatives, histograms
+and calibration of s_FN. --hide-positives F plants false negatives: a share F of each training
 query's relevant documents is hidden from training (they stay in the
 corpus, unlabelled). The table then also shows the share of sampled
 negatives that were planted ones, and how well each score finds the
@@ -95,6 +97,10 @@ type methodResult struct {
 	Planted  []float64            `json:"planted_share"` // per seed: share of sampled negatives that were planted
 	AUC      map[string][]float64 `json:"planted_auc"`   // score → AUC per seed
 	Seconds  []float64            `json:"seconds_per_seed"`
+
+	Curve     []retrieval.StepRecord // training curve of the first seed
+	SFN       []float64              // s_FN of the first seed's mined negatives (planted study)
+	IsPlanted []bool                 // whether each of them is a planted false negative
 }
 
 func runExperiment(args []string, stdout, stderr io.Writer) error {
@@ -170,6 +176,9 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 		writeTable(&tb, results, &o)
 		if err := atomicfile.Write(filepath.Join(*outDir, "table.md"), []byte(tb.String())); err != nil {
 			return err
+		}
+		if err := writePlots(*outDir, results, &o); err != nil {
+			return fmt.Errorf("plots: %w", err)
 		}
 	}
 	if *asJSON {
@@ -302,8 +311,12 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 						}
 					}
 				}
-				if _, err := e.train(bi, enc, m, smpName, seed, false, watch); err != nil {
+				tr, err := e.train(bi, enc, m, smpName, seed, false, watch)
+				if err != nil {
 					return err
+				}
+				if seed == 1 {
+					r.Curve = tr.History
 				}
 				if drawn > 0 {
 					planted = float64(hit) / float64(drawn)
@@ -328,8 +341,12 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				return err
 			}
 			if len(e.hidden) > 0 {
-				for k, v := range e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature) {
+				auc, sfn, planted := e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature)
+				for k, v := range auc {
 					r.AUC[k] = append(r.AUC[k], v)
+				}
+				if seed == 1 {
+					r.SFN, r.IsPlanted = sfn, planted
 				}
 			}
 		}
@@ -465,10 +482,10 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adap
 // plantedAUC scores the final model's mined negatives (top pool-k, known
 // positives removed) and returns, per score, the ROC AUC of finding the
 // planted (hidden) positives among them.
-func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) map[string]float64 {
+func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool) {
 	pool, err := retrieval.MineDense(e.td, qv, dv, dim, e.o.planK, 1/tau)
 	if err != nil {
-		return nil
+		return nil, nil, nil
 	}
 	var labels []bool
 	scores := map[string][]float64{}
@@ -508,7 +525,7 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 	for k, v := range scores {
 		out[k] = adapter.ROCAUC(v, labels)
 	}
-	return out
+	return out, sfn, labels
 }
 
 // meanStd returns the mean and sample standard deviation of v.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,5 +176,40 @@ func TestRRRAPipeline(t *testing.T) {
 	var out, eb bytes.Buffer
 	if code := run([]string{"train", "--data", "cranfield", "--out", p("m2"), "--sampler", "rrra", "--sampler-params", "zeta=3"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), `no parameter "zeta"`) {
 		t.Errorf("unknown rrra parameter: exit %d, %s", code, eb.String())
+	}
+}
+
+// TestExperiment runs rrra experiment on a tiny budget with planted false
+// negatives and checks the table, the JSON summary and the plots.
+func TestExperiment(t *testing.T) {
+	dir := t.TempDir()
+	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "bm25,topk-uniform,rrra", "--seeds", "2",
+		"--warm-steps", "4", "--steps", "6", "--refresh", "3", "--batch", "8", "--doc-len", "32", "--vocab-size", "800",
+		"--hide-positives", "0.3", "--rrra-params", "epochs=2", "--out", dir)
+	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |", "AUC s_FN", "best baseline, topk-uniform"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(errs, "seed 2  rrra") != 1 || !strings.Contains(errs, "hid ") {
+		t.Errorf("log:\n%s", errs)
+	}
+	var sum struct {
+		Best    string           `json:"best_baseline"`
+		Methods []map[string]any `json:"methods"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "results.json")), &sum); err != nil || sum.Best != "topk-uniform" || len(sum.Methods) != 3 {
+		t.Fatalf("results.json: %v %+v", err, sum)
+	}
+	if _, ok := sum.Methods[2]["p_vs_best"]; !ok {
+		t.Error("no p-value for rrra")
+	}
+	for _, f := range []string{"table.md", "ndcg_cut_10.png", "loss.png", "s_fn_rrra.png", "calibration_rrra.png"} {
+		b := readFile(t, filepath.Join(dir, f))
+		if strings.HasSuffix(f, ".png") {
+			if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
 	}
 }

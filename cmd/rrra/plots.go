@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// writePlots draws the experiment's figures into dir as PNG: nDCG@10 per
+// method (mean and standard deviation over seeds), the training loss curves
+// of the first seed, and, with planted false negatives, the distribution of
+// s_FN over planted and other mined negatives and the calibration of s_FN.
+func writePlots(dir string, results []*methodResult, o *expOptions) error {
+	if err := plotMetric(filepath.Join(dir, "ndcg_cut_10.png"), results, o); err != nil {
+		return err
+	}
+	if err := plotLoss(filepath.Join(dir, "loss.png"), results); err != nil {
+		return err
+	}
+	if o.hide > 0 {
+		for _, r := range results {
+			if len(r.SFN) == 0 {
+				continue
+			}
+			if err := plotSFN(filepath.Join(dir, "s_fn_"+r.Method+".png"), r); err != nil {
+				return err
+			}
+			if err := plotCalibration(filepath.Join(dir, "calibration_"+r.Method+".png"), r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func plotMetric(path string, results []*methodResult, o *expOptions) error {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s, test nDCG@10 (%d seeds)", o.dataName, o.seeds)
+	p.Y.Label.Text = "nDCG@10"
+	var vals plotter.Values
+	var errs plotter.YErrors
+	var names []string
+	for _, r := range results {
+		m, s := meanStd(r.Mean["ndcg_cut_10"])
+		vals = append(vals, m)
+		errs = append(errs, struct{ Low, High float64 }{s, s})
+		names = append(names, r.Method)
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(22))
+	if err != nil {
+		return err
+	}
+	bars.Color = color.RGBA{R: 74, G: 122, B: 181, A: 255}
+	p.Add(bars)
+	type xyerr struct {
+		plotter.XYs
+		plotter.YErrors
+	}
+	pts := make(plotter.XYs, len(vals))
+	for i, v := range vals {
+		pts[i].X, pts[i].Y = float64(i), v
+	}
+	if o.seeds > 1 {
+		eb, err := plotter.NewYErrorBars(xyerr{pts, errs})
+		if err != nil {
+			return err
+		}
+		p.Add(eb)
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -1, -0.5
+	return p.Save(vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
+}
+
+func plotLoss(path string, results []*methodResult) error {
+	p := plot.New()
+	p.Title.Text = "training loss (seed 1)"
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "InfoNCE loss"
+	var args []any
+	for _, r := range results {
+		if len(r.Curve) == 0 {
+			continue
+		}
+		pts := make(plotter.XYs, len(r.Curve))
+		for i, c := range r.Curve {
+			pts[i].X, pts[i].Y = float64(c.Step), c.Loss
+		}
+		args = append(args, r.Method, pts)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if err := plotutil.AddLinePoints(p, args...); err != nil {
+		return err
+	}
+	p.Legend.Top = true
+	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+}
+
+// plotSFN draws normalised histograms of s_FN for the planted false
+// negatives and for the other mined negatives.
+func plotSFN(path string, r *methodResult) error {
+	p := plot.New()
+	p.Title.Text = "s_FN of mined negatives, " + r.Method + " (seed 1)"
+	p.X.Label.Text = "s_FN"
+	p.Y.Label.Text = "density (each group's area is 1)"
+	for i, group := range []struct {
+		name    string
+		planted bool
+	}{{"other negatives", false}, {"planted false negatives", true}} {
+		var v plotter.Values
+		for j, s := range r.SFN {
+			if r.IsPlanted[j] == group.planted {
+				v = append(v, s)
+			}
+		}
+		if len(v) == 0 {
+			continue
+		}
+		h, err := plotter.NewHist(v, 20)
+		if err != nil {
+			return err
+		}
+		h.Normalize(1)
+		c := color.NRGBAModel.Convert(plotutil.Color(i)).(color.NRGBA)
+		c.A = 110
+		h.FillColor = c
+		h.Color = plotutil.Color(i)
+		p.Add(h)
+		p.Legend.Add(fmt.Sprintf("%s (%d)", group.name, len(v)), h)
+	}
+	p.Legend.Top = true
+	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+}
+
+// plotCalibration draws, per decile of s_FN, the share of mined negatives
+// that are planted false negatives against the mean s_FN.
+func plotCalibration(path string, r *methodResult) error {
+	p := plot.New()
+	p.Title.Text = "calibration of s_FN, " + r.Method + " (seed 1)"
+	p.X.Label.Text = "mean s_FN in the bin"
+	p.Y.Label.Text = "share planted"
+	const bins = 10
+	var sum, hit, n [bins]float64
+	for j, s := range r.SFN {
+		b := min(bins-1, max(0, int(s*bins)))
+		sum[b] += s
+		n[b]++
+		if r.IsPlanted[j] {
+			hit[b]++
+		}
+	}
+	var pts plotter.XYs
+	for b := 0; b < bins; b++ {
+		if n[b] > 0 {
+			pts = append(pts, plotter.XY{X: sum[b] / n[b], Y: hit[b] / n[b]})
+		}
+	}
+	diag := plotter.NewFunction(func(x float64) float64 { return x })
+	diag.Color = color.Gray{Y: 160}
+	p.Add(diag)
+	if err := plotutil.AddLinePoints(p, "observed", pts); err != nil {
+		return err
+	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	return p.Save(5*vg.Inch, 5*vg.Inch, path)
+}
