@@ -55,8 +55,9 @@ query's relevant documents is hidden from training (they stay in the
 corpus, unlabelled). The table then also shows the share of sampled
 negatives that were planted ones, and how well each score finds the
 planted documents among the final model's mined negatives (top 100): ROC
-AUC of the adapter's s_FN (cross-fitted), of the raw bi-encoder score, of
-SimANS's closeness to s⁺ and of BM25.`
+AUC and R-precision (precision at as many as there are planted documents
+in the pools) of the adapter's s_FN (cross-fitted), of the raw bi-encoder
+score, of SimANS's closeness to s⁺ and of BM25.`
 
 // expOptions are the experiment's flags.
 type expOptions struct {
@@ -521,10 +522,20 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 		}
 	}
 	scores["s_fn"] = sfn
+	// R-precision: precision at k = the number of planted documents in
+	// the pools, the share of the k most suspect that are planted.
+	planted := 0
+	for _, l := range labels {
+		if l {
+			planted++
+		}
+	}
 	out := map[string]float64{}
 	for k, v := range scores {
 		out[k] = adapter.ROCAUC(v, labels)
+		out["rprec_"+k] = adapter.PrecisionAtK(v, labels, planted)
 	}
+	out["in_pool"] = float64(planted)
 	return out, sfn, labels
 }
 
@@ -609,8 +620,8 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 	head := "| method | nDCG@10 | MRR@10 | R@10 | R@100 | p |"
 	sep := "|---|--:|--:|--:|--:|--:|"
 	if o.hide > 0 {
-		head += " planted share of negatives | AUC s_FN | AUC score | AUC SimANS | AUC BM25 |"
-		sep += "--:|--:|--:|--:|--:|"
+		head += " planted share of negatives | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 |"
+		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	}
 	fmt.Fprintln(w, head)
 	fmt.Fprintln(w, sep)
@@ -625,8 +636,9 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", r.Method, fmtMS(r.Mean["ndcg_cut_10"], 4), fmtMS(r.Mean["mrr_cut_10"], 4),
 			fmtMS(r.Mean["recall_10"], 4), fmtMS(r.Mean["recall_100"], 4), p)
 		if o.hide > 0 {
-			fmt.Fprintf(w, " %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.AUC["s_fn"], 3), fmtMS(r.AUC["score"], 3),
-				fmtMS(r.AUC["simans"], 3), fmtMS(r.AUC["bm25"], 3))
+			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.AUC["in_pool"], 0),
+				fmtMS(r.AUC["s_fn"], 3), fmtMS(r.AUC["score"], 3), fmtMS(r.AUC["simans"], 3), fmtMS(r.AUC["bm25"], 3),
+				fmtMS(r.AUC["rprec_s_fn"], 3), fmtMS(r.AUC["rprec_score"], 3), fmtMS(r.AUC["rprec_simans"], 3), fmtMS(r.AUC["rprec_bm25"], 3))
 		}
 		fmt.Fprintln(w)
 	}
