@@ -102,6 +102,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	return s, nil
 }
 
+// Name implements retrieval.Sampler.
 func (s *Sampler) Name() string { return "rrra" }
 
 // Params lists the sampler's parameters for the run log.
@@ -112,7 +113,9 @@ func (s *Sampler) Params() string {
 		c.NoResidual, c.ScoreFeature, c.Label.NoBalance)
 }
 
+// PoolSource implements retrieval.Sampler.
 func (s *Sampler) PoolSource() string { return "dense" }
+// PoolK implements retrieval.Sampler.
 func (s *Sampler) PoolK() int         { return s.Cfg.K }
 
 func (s *Sampler) logf(format string, args ...any) {

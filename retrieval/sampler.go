@@ -134,9 +134,13 @@ func NewSampler(name, params string) (Sampler, error) {
 // Random draws negatives uniformly from the whole corpus.
 type Random struct{}
 
+// Name implements Sampler.
 func (Random) Name() string       { return "random" }
+// Params implements Sampler.
 func (Random) Params() string     { return "" }
+// PoolSource implements Sampler.
 func (Random) PoolSource() string { return "" }
+// PoolK implements Sampler.
 func (Random) PoolK() int         { return 0 }
 
 // Sample draws n distinct non-positive documents uniformly.
@@ -170,6 +174,7 @@ type TopKUniform struct {
 	Source string // "bm25", "dense" or "file"
 }
 
+// Name implements Sampler.
 func (s TopKUniform) Name() string {
 	switch s.Source {
 	case "bm25":
@@ -179,8 +184,11 @@ func (s TopKUniform) Name() string {
 	}
 	return "topk-uniform"
 }
+// Params implements Sampler.
 func (s TopKUniform) Params() string     { return fmt.Sprintf("k=%d", s.K) }
+// PoolSource implements Sampler.
 func (s TopKUniform) PoolSource() string { return s.Source }
+// PoolK implements Sampler.
 func (s TopKUniform) PoolK() int         { return s.K }
 
 // Sample draws n of the top K uniformly, without replacement.
@@ -229,9 +237,13 @@ type SimANS struct {
 	A, B float64
 }
 
+// Name implements Sampler.
 func (SimANS) Name() string       { return "simans" }
+// Params implements Sampler.
 func (s SimANS) Params() string   { return fmt.Sprintf("k=%d a=%g b=%g", s.K, s.A, s.B) }
+// PoolSource implements Sampler.
 func (SimANS) PoolSource() string { return "dense" }
+// PoolK implements Sampler.
 func (s SimANS) PoolK() int       { return s.K }
 
 // Sample draws n distinct negatives with SimANS's weights.
@@ -293,9 +305,13 @@ type PositiveAware struct {
 	Margin float64
 }
 
+// Name implements Sampler.
 func (PositiveAware) Name() string       { return "positive-aware" }
+// Params implements Sampler.
 func (s PositiveAware) Params() string   { return fmt.Sprintf("k=%d margin=%g", s.K, s.Margin) }
+// PoolSource implements Sampler.
 func (PositiveAware) PoolSource() string { return "dense" }
+// PoolK implements Sampler.
 func (s PositiveAware) PoolK() int       { return s.K }
 
 // Sample takes the n best candidates under the threshold.
