@@ -115,8 +115,9 @@ func (s *Sampler) Params() string {
 
 // PoolSource implements retrieval.Sampler.
 func (s *Sampler) PoolSource() string { return "dense" }
+
 // PoolK implements retrieval.Sampler.
-func (s *Sampler) PoolK() int         { return s.Cfg.K }
+func (s *Sampler) PoolK() int { return s.Cfg.K }
 
 func (s *Sampler) logf(format string, args ...any) {
 	if s.Log != nil {

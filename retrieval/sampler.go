@@ -135,13 +135,16 @@ func NewSampler(name, params string) (Sampler, error) {
 type Random struct{}
 
 // Name implements Sampler.
-func (Random) Name() string       { return "random" }
+func (Random) Name() string { return "random" }
+
 // Params implements Sampler.
-func (Random) Params() string     { return "" }
+func (Random) Params() string { return "" }
+
 // PoolSource implements Sampler.
 func (Random) PoolSource() string { return "" }
+
 // PoolK implements Sampler.
-func (Random) PoolK() int         { return 0 }
+func (Random) PoolK() int { return 0 }
 
 // Sample draws n distinct non-positive documents uniformly.
 func (Random) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
@@ -184,12 +187,15 @@ func (s TopKUniform) Name() string {
 	}
 	return "topk-uniform"
 }
+
 // Params implements Sampler.
-func (s TopKUniform) Params() string     { return fmt.Sprintf("k=%d", s.K) }
+func (s TopKUniform) Params() string { return fmt.Sprintf("k=%d", s.K) }
+
 // PoolSource implements Sampler.
 func (s TopKUniform) PoolSource() string { return s.Source }
+
 // PoolK implements Sampler.
-func (s TopKUniform) PoolK() int         { return s.K }
+func (s TopKUniform) PoolK() int { return s.K }
 
 // Sample draws n of the top K uniformly, without replacement.
 func (s TopKUniform) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
@@ -238,13 +244,16 @@ type SimANS struct {
 }
 
 // Name implements Sampler.
-func (SimANS) Name() string       { return "simans" }
+func (SimANS) Name() string { return "simans" }
+
 // Params implements Sampler.
-func (s SimANS) Params() string   { return fmt.Sprintf("k=%d a=%g b=%g", s.K, s.A, s.B) }
+func (s SimANS) Params() string { return fmt.Sprintf("k=%d a=%g b=%g", s.K, s.A, s.B) }
+
 // PoolSource implements Sampler.
 func (SimANS) PoolSource() string { return "dense" }
+
 // PoolK implements Sampler.
-func (s SimANS) PoolK() int       { return s.K }
+func (s SimANS) PoolK() int { return s.K }
 
 // Sample draws n distinct negatives with SimANS's weights.
 func (s SimANS) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
@@ -306,13 +315,16 @@ type PositiveAware struct {
 }
 
 // Name implements Sampler.
-func (PositiveAware) Name() string       { return "positive-aware" }
+func (PositiveAware) Name() string { return "positive-aware" }
+
 // Params implements Sampler.
-func (s PositiveAware) Params() string   { return fmt.Sprintf("k=%d margin=%g", s.K, s.Margin) }
+func (s PositiveAware) Params() string { return fmt.Sprintf("k=%d margin=%g", s.K, s.Margin) }
+
 // PoolSource implements Sampler.
 func (PositiveAware) PoolSource() string { return "dense" }
+
 // PoolK implements Sampler.
-func (s PositiveAware) PoolK() int       { return s.K }
+func (s PositiveAware) PoolK() int { return s.K }
 
 // Sample takes the n best candidates under the threshold.
 func (s PositiveAware) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
