@@ -94,13 +94,18 @@ type Scores struct {
 }
 
 // Score runs the adapter in inference mode (no dropout) on n pairs whose
-// query and candidate vectors are the rows of q and c ([n, d] each).
+// query and candidate vectors are the rows of q and c ([n, d] each). It
+// reuses one tape across calls, so an Adapter must not Score from two
+// goroutines at once.
 func (a *Adapter) Score(q, c []float32, n int) Scores {
 	d := a.Cfg.Dim
 	s := Scores{Rel: make([]float32, n), Outcome: make([][numOutcomes]float32, n), Alpha: make([]float32, n)}
-	tp := autograd.NewTape(0)
-	tp.NoGrad(true)
-	tp.SetTraining(false)
+	if a.scoreTape == nil {
+		a.scoreTape = autograd.NewTape(0)
+		a.scoreTape.NoGrad(true)
+		a.scoreTape.SetTraining(false)
+	}
+	tp := a.scoreTape
 	const chunk = 1024
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)

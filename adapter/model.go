@@ -51,6 +51,8 @@ type Adapter struct {
 	Params *autograd.Params
 
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo *autograd.Var
+
+	scoreTape *autograd.Tape // reused by Score: a tape's arena is 64 MiB
 }
 
 // New returns an adapter with weights drawn from N(0, 0.02) by seed,

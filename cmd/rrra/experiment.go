@@ -570,7 +570,7 @@ func fmtMS(v []float64, digits int) string {
 	if math.IsNaN(m) {
 		return "—"
 	}
-	if len(v) < 2 || s == 0 {
+	if len(v) < 2 || s < 1e-12*math.Max(1, math.Abs(m)) {
 		return fmt.Sprintf("%.*f", digits, m)
 	}
 	return fmt.Sprintf("%.*f ± %.*f", digits, m, digits, s)
