@@ -3,8 +3,11 @@
 # negative sampler and RRRA on Cranfield and SciFact (3 seeds, the default
 # budget of rrra experiment), and the planted-false-negative study on
 # Cranfield (30% of each training query's relevant documents hidden).
-# Writes results.json and table.md per experiment under docs/experiments/.
-# About 75 minutes on the 2-core reference machine.
+# Writes results.json, table.md and PNG plots per experiment under
+# docs/experiments/ (the Cranfield and SciFact runs committed on 2026-11-26
+# predate the plots; rerun to get them).
+# About an hour on the 2-core reference machine (Cranfield 23 min, the
+# planted study 14, SciFact 19, measured 2026-11-26).
 #
 # Usage: bash bench/experiments.sh [cranfield|scifact|planted ...]
 set -euo pipefail
