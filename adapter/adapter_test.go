@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -104,7 +105,7 @@ func TestAlphaHatBruteForce(t *testing.T) {
 }
 
 // ref64 is the adapter and its loss in float64, written from the formulas.
-func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) float64 {
+func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat bool) float64 {
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
 	n := len(b.Y)
 	var wsum float64
@@ -134,9 +135,14 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) flo
 		for j := 0; j < d; j++ {
 			dot += float64(b.Q.Data[i*d+j]) * float64(b.C.Data[i*d+j])
 		}
+		var feats []float64
 		if scoreFeat {
-			z = append(z, dot)
+			feats = append(feats, dot)
 		}
+		if relFeat {
+			feats = append(feats, float64(b.Extra.Data[i*2]), float64(b.Extra.Data[i*2+1]))
+		}
+		z = append(z, feats...)
 		hv := make([]float64, h)
 		for k := 0; k < h; k++ {
 			s := b1[k]
@@ -145,10 +151,10 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) flo
 			}
 			hv[k] = 0.5 * s * (1 + math.Erf(s/math.Sqrt2))
 		}
-		lin := func(w, bias []float64, out int, withDot bool) []float64 {
+		lin := func(w, bias []float64, out int, withFeats bool) []float64 {
 			in := h
-			if withDot {
-				in++
+			if withFeats {
+				in += len(feats)
 			}
 			o := make([]float64, out)
 			for k := 0; k < out; k++ {
@@ -156,17 +162,19 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) flo
 				for j := 0; j < h; j++ {
 					o[k] += w[k*in+j] * hv[j]
 				}
-				if withDot {
-					o[k] += w[k*in+h] * dot
+				if withFeats {
+					for j, f := range feats {
+						o[k] += w[k*in+h+j] * f
+					}
 				}
 			}
 			return o
 		}
 		w := float64(b.Weight[i]) / wsum
-		l := lin(wr, br, 1, scoreFeat)[0]
+		l := lin(wr, br, 1, true)[0]
 		y := float64(b.Y[i])
 		bce += w * (math.Max(l, 0) - l*y + math.Log1p(math.Exp(-math.Abs(l))))
-		o := lin(wo, bo, numOutcomes, scoreFeat)
+		o := lin(wo, bo, numOutcomes, true)
 		m := math.Max(math.Max(o[0], o[1]), math.Max(o[2], o[3]))
 		lse := 0.0
 		for _, x := range o {
@@ -195,14 +203,14 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat bool) flo
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
-	for _, sf := range []bool{false, true} {
-		testLossGradients(t, sf)
+	for _, f := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+		testLossGradients(t, f[0], f[1])
 	}
 }
 
-func testLossGradients(t *testing.T, scoreFeat bool) {
+func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -210,6 +218,11 @@ func testLossGradients(t *testing.T, scoreFeat bool) {
 	r.Normal(&a.w1.Value, 0, 0.5)
 	r.Normal(&a.lnG.Value, 1, 0.2)
 	b := testBatch(7, d, 5)
+	b.Extra = tensor.New(tensor.S(7, 2))
+	for i := 0; i < 7; i++ {
+		b.Extra.Data[2*i] = float32(i)*0.3 - 1
+		b.Extra.Data[2*i+1] = float32(i % 2)
+	}
 	lc := LossConfig{Mu: 0.7, Nu: 1.3, Beta: 0.4}
 	params := []*autograd.Var{a.lnG, a.lnB, a.w1, a.b1, a.w2, a.b2, a.wr, a.br, a.wo, a.bo}
 	var inputs []*tensor.Tensor
@@ -217,7 +230,7 @@ func testLossGradients(t *testing.T, scoreFeat bool) {
 		inputs = append(inputs, p.Value.Clone())
 	}
 	err := autograd.GradCheck{
-		Name:   fmt.Sprintf("adapter loss (score feature %v)", scoreFeat),
+		Name:   fmt.Sprintf("adapter loss (score feature %v, rel feature %v)", scoreFeat, relFeat),
 		Inputs: inputs,
 		Build: func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
 			x := *a
@@ -225,7 +238,7 @@ func testLossGradients(t *testing.T, scoreFeat bool) {
 			l, _ := x.Loss(tp, b, lc)
 			return l
 		},
-		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat)} },
+		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat, relFeat)} },
 	}.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -263,5 +276,21 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if _, err := Load(t.TempDir() + "/missing"); err == nil {
 		t.Error("missing file loaded")
+	}
+}
+
+// TestPairFeatures checks s − s⁺ leaves the candidate out of s⁺ and flags
+// queries with no other positive.
+func TestPairFeatures(t *testing.T) {
+	td := &retrieval.TrainData{Positives: [][]int32{{0, 1}, {2}}}
+	qv := []float32{1, 0, 0, 1}                       // two queries, d = 2
+	dv := []float32{0.9, 0, 0.5, 0, 0, 0.7, 0.2, 0.4} // four documents
+	pairs := []Pair{{Query: 0, Doc: 0}, {Query: 0, Doc: 1}, {Query: 0, Doc: 3}, {Query: 1, Doc: 2}, {Query: 1, Doc: 0}}
+	PairFeatures(td, qv, dv, 2, pairs)
+	want := [][2]float32{{0.9 - 0.5, 0}, {0.5 - 0.9, 0}, {0.2 - 0.9, 0}, {0, 1}, {0 - 0.7, 0}}
+	for i, p := range pairs {
+		if math.Abs(float64(p.Extra[0]-want[i][0])) > 1e-6 || p.Extra[1] != want[i][1] {
+			t.Errorf("pair %d: %v, want %v", i, p.Extra, want[i])
+		}
 	}
 }

@@ -76,12 +76,13 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, e
 func gather(pairs []Pair, idx []int, qv, dv []float32, d int) *Batch {
 	n := len(idx)
 	b := &Batch{Q: tensor.New(tensor.S(n, d)), C: tensor.New(tensor.S(n, d)),
-		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n)}
+		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n), Extra: tensor.New(tensor.S(n, numExtra))}
 	for r, i := range idx {
 		p := pairs[i]
 		copy(b.Q.Data[r*d:(r+1)*d], qv[int(p.Query)*d:])
 		copy(b.C.Data[r*d:(r+1)*d], dv[int(p.Doc)*d:])
 		b.Y[r], b.Class[r], b.Weight[r] = p.Y, p.Class, p.Weight
+		copy(b.Extra.Data[r*numExtra:], p.Extra[:])
 	}
 	return b
 }
@@ -94,10 +95,11 @@ type Scores struct {
 }
 
 // Score runs the adapter in inference mode (no dropout) on n pairs whose
-// query and candidate vectors are the rows of q and c ([n, d] each). It
-// reuses one tape across calls, so an Adapter must not Score from two
-// goroutines at once.
-func (a *Adapter) Score(q, c []float32, n int) Scores {
+// query and candidate vectors are the rows of q and c ([n, d] each), with
+// their PairFeatures in extra ([n, 2]; nil: "no other positive" for all, as
+// at query time). It reuses one tape across calls, so an Adapter must not
+// Score from two goroutines at once.
+func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 	d := a.Cfg.Dim
 	s := Scores{Rel: make([]float32, n), Outcome: make([][numOutcomes]float32, n), Alpha: make([]float32, n)}
 	if a.scoreTape == nil {
@@ -112,7 +114,19 @@ func (a *Adapter) Score(q, c []float32, n int) Scores {
 		qt, _ := tensor.FromData(tensor.S(hi-lo, d), q[lo*d:hi*d])
 		ct, _ := tensor.FromData(tensor.S(hi-lo, d), c[lo*d:hi*d])
 		tp.Reset()
-		out := a.Forward(tp, tp.Const(qt), tp.Const(ct))
+		var ev *autograd.Var
+		if a.Cfg.RelFeature {
+			et := tensor.New(tensor.S(hi-lo, numExtra))
+			if extra != nil {
+				copy(et.Data, extra[lo*numExtra:hi*numExtra])
+			} else {
+				for i := 0; i < hi-lo; i++ {
+					et.Data[i*numExtra+1] = 1
+				}
+			}
+			ev = tp.Const(et)
+		}
+		out := a.Forward(tp, tp.Const(qt), tp.Const(ct), ev)
 		for i := lo; i < hi; i++ {
 			s.Rel[i] = sigmoid(out.Rel.Data()[i-lo])
 			o := out.Outcome.Data()[(i-lo)*numOutcomes : (i-lo+1)*numOutcomes]
@@ -142,11 +156,13 @@ func (a *Adapter) ScorePairs(pairs []Pair, qv, dv []float32) Scores {
 	d := a.Cfg.Dim
 	q := make([]float32, len(pairs)*d)
 	c := make([]float32, len(pairs)*d)
+	extra := make([]float32, len(pairs)*numExtra)
 	for i, p := range pairs {
 		copy(q[i*d:(i+1)*d], qv[int(p.Query)*d:])
 		copy(c[i*d:(i+1)*d], dv[int(p.Doc)*d:])
+		copy(extra[i*numExtra:], p.Extra[:])
 	}
-	return a.Score(q, c, len(pairs))
+	return a.Score(q, c, extra, len(pairs))
 }
 
 func sigmoid(x float32) float32 {

@@ -49,6 +49,38 @@ type Pair struct {
 	Rank   int32   // its rank in the bi-encoder's ranking, 1-based; 0 beyond KLab
 	Class  int32   // TP, FN, FP or TN
 	Weight float32 // class weight (1 without balancing)
+	// Extra holds the pair features of PairFeatures: s − s⁺ and a flag
+	// for "no other positive".
+	Extra [numExtra]float32
+}
+
+// PairFeatures fills each pair's Extra: its bi-encoder score (q·c, from
+// the vectors) minus s⁺, the best score among the query's labelled
+// positives other than the candidate itself, and 0; or 0 and 1 when the
+// query has no other positive. Leaving the candidate out makes a labelled
+// positive look, to the adapter, as an unlabelled relevant document would.
+func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair) {
+	dot := func(q, d int32) float64 {
+		s := 0.0
+		for i := 0; i < dim; i++ {
+			s += float64(qv[int(q)*dim+i]) * float64(dv[int(d)*dim+i])
+		}
+		return s
+	}
+	for i := range pairs {
+		p := &pairs[i]
+		best := math.Inf(-1)
+		for _, pos := range td.Positives[p.Query] {
+			if pos != p.Doc {
+				best = math.Max(best, dot(p.Query, pos))
+			}
+		}
+		if math.IsInf(best, -1) {
+			p.Extra = [numExtra]float32{0, 1}
+			continue
+		}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0}
+	}
 }
 
 // LabelStats counts the candidates and the kept pairs by class.
@@ -170,5 +202,6 @@ func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig) 
 	for i := range pairs {
 		pairs[i].Weight = st.Weights[pairs[i].Class]
 	}
+	PairFeatures(td, qv, dv, dim, pairs)
 	return pairs, st, nil
 }

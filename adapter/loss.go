@@ -27,6 +27,7 @@ type Batch struct {
 	Y      []float32      // 1 relevant, 0 not
 	Class  []int32        // outcome class per pair
 	Weight []float32      // class weight per pair
+	Extra  *tensor.Tensor // [n, 2] pair features (RelFeature only)
 }
 
 // Loss returns the adapter loss on b and the forward outputs.
@@ -37,7 +38,14 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 			b.Q.Shape, b.C.Shape, len(b.Y), len(b.Class), len(b.Weight), d)), Output{}
 	}
 	q, c := tp.Const(b.Q), tp.Const(b.C)
-	out := a.Forward(tp, q, c)
+	var extra *autograd.Var
+	if a.Cfg.RelFeature {
+		if b.Extra == nil || b.Extra.Shape != tensor.S(n, numExtra) {
+			return tp.Fail(fmt.Errorf("adapter: RelFeature needs a [%d, %d] Extra", n, numExtra)), Output{}
+		}
+		extra = tp.Const(b.Extra)
+	}
+	out := a.Forward(tp, q, c, extra)
 	wsum := 0.0
 	for _, w := range b.Weight {
 		wsum += float64(w)

@@ -35,6 +35,27 @@ type Config struct {
 	// knows and learns corrections to it. Off, the adapter sees only z, as
 	// the paper describes.
 	ScoreFeature bool
+	// RelFeature feeds two more features where ScoreFeature feeds s: the
+	// candidate's score minus the best score among the query's other
+	// labelled positives (what SimANS's kernel reads), and a flag for
+	// "no other positive" (then the difference is 0). See PairFeatures.
+	RelFeature bool
+}
+
+// numExtra is the number of pair features Batch.Extra and Score's extra
+// hold: s − s⁺ and the missing flag.
+const numExtra = 2
+
+// features returns how many scalar features join z and h.
+func (c Config) features() int {
+	f := 0
+	if c.ScoreFeature {
+		f++
+	}
+	if c.RelFeature {
+		f += numExtra
+	}
+	return f
 }
 
 // DefaultConfig returns the adapter of DESIGN §6 for vectors of length d:
@@ -68,10 +89,7 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 		return nil, fmt.Errorf("adapter: hidden %d, dropout %g", cfg.Hidden, cfg.Dropout)
 	}
 	d, h := cfg.Dim, cfg.Hidden
-	f := 0
-	if cfg.ScoreFeature {
-		f = 1
-	}
+	f := cfg.features()
 	a := &Adapter{Cfg: cfg, Params: autograd.NewParams()}
 	rng := tensor.NewRNG(seed)
 	add := func(name string, s tensor.Shape, init string) *autograd.Var {
@@ -108,22 +126,28 @@ type Output struct {
 }
 
 // Forward runs the adapter on n pairs: q and c are [n, d] (constants or
-// variables of the tape).
-func (a *Adapter) Forward(tp *autograd.Tape, q, c *autograd.Var) Output {
+// variables of the tape); extra is [n, 2] (see PairFeatures), used only
+// with RelFeature.
+func (a *Adapter) Forward(tp *autograd.Tape, q, c, extra *autograd.Var) Output {
 	qc := tp.Mul(q, c)
 	z := tp.LayerNorm(tp.Concat(tp.Sub(q, c), qc, tp.Add(q, c)), a.lnG, a.lnB, 1e-5)
-	var s *autograd.Var
+	var feats []*autograd.Var
 	if a.Cfg.ScoreFeature {
-		s = rowSums(tp, qc, a.Cfg.Dim)
-		z = tp.Concat(z, s)
+		feats = append(feats, rowSums(tp, qc, a.Cfg.Dim))
+	}
+	if a.Cfg.RelFeature {
+		feats = append(feats, extra)
+	}
+	if len(feats) > 0 {
+		z = tp.Concat(append([]*autograd.Var{z}, feats...)...)
 	}
 	h := tp.GELU(tp.Linear(z, a.w1, a.b1))
 	if a.Cfg.Dropout > 0 {
 		h = tp.Dropout(h, a.Cfg.Dropout)
 	}
 	hh := h
-	if s != nil {
-		hh = tp.Concat(h, s)
+	if len(feats) > 0 {
+		hh = tp.Concat(append([]*autograd.Var{h}, feats...)...)
 	}
 	out := Output{Rel: tp.Linear(hh, a.wr, a.br), Outcome: tp.Linear(hh, a.wo, a.bo)}
 	if !a.Cfg.NoResidual {

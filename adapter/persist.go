@@ -27,6 +27,7 @@ func Save(path string, adapters []*Adapter) error {
 		"dropout":       strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
 		"no_residual":   strconv.FormatBool(c.NoResidual),
 		"score_feature": strconv.FormatBool(c.ScoreFeature),
+		"rel_feature":   strconv.FormatBool(c.RelFeature),
 	}
 	var named []tensor.Named
 	for f, a := range adapters {
@@ -78,6 +79,7 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.Dropout = float32(dr)
 	cfg.NoResidual = f.Metadata["no_residual"] == "true"
 	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
+	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
 	var out []*Adapter
 	used := 0
 	for fo := 0; fo < folds; fo++ {

@@ -48,7 +48,7 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 		}
 		rel = make([]float32, k)
 		for _, a := range adapters {
-			for i, r := range a.Score(q, c, k).Rel {
+			for i, r := range a.Score(q, c, nil, k).Rel {
 				rel[i] += r / float32(len(adapters))
 			}
 		}

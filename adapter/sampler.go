@@ -33,10 +33,11 @@ type SamplerConfig struct {
 	// fitted on the other folds' queries, so that it cannot memorise the
 	// negatives it judges. 0 or 1: one adapter for all.
 	Folds int
-	// NoResidual and ScoreFeature shape the adapters (see Config).
-	NoResidual, ScoreFeature bool
-	Label                    LabelConfig
-	Fit                      FitConfig
+	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
+	// Config).
+	NoResidual, ScoreFeature, RelFeature bool
+	Label                                LabelConfig
+	Fit                                  FitConfig
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
@@ -92,7 +93,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
-		mc.NoResidual, mc.ScoreFeature = cfg.NoResidual, cfg.ScoreFeature
+		mc.NoResidual, mc.ScoreFeature, mc.RelFeature = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -108,9 +109,9 @@ func (s *Sampler) Name() string { return "rrra" }
 // Params lists the sampler's parameters for the run log.
 func (s *Sampler) Params() string {
 	c := s.Cfg
-	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d no_residual=%v score_feature=%v no_balance=%v",
+	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
 		c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.NoResidual, c.ScoreFeature, c.Label.NoBalance)
+		c.NoResidual, c.ScoreFeature, c.RelFeature, c.Label.NoBalance)
 }
 
 // PoolSource implements retrieval.Sampler.
@@ -167,6 +168,7 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 			all = append(all, Pair{Query: int32(q), Doc: c.Doc})
 		}
 	}
+	PairFeatures(td, qv, dv, dim, all)
 	var sum float64
 	for f, a := range s.Adapters {
 		var mine []Pair

@@ -159,7 +159,7 @@ func TestRerank(t *testing.T) {
 	got := Rerank([]*Adapter{a}, ix, q, hits, RerankConfig{K: 20, Lambda: 2, TauB: 1})
 	rel := map[int]float64{}
 	for _, h := range hits[:20] {
-		rel[h.Doc] = float64(a.Score(q, ix.Vector(h.Doc), 1).Rel[0])
+		rel[h.Doc] = float64(a.Score(q, ix.Vector(h.Doc), nil, 1).Rel[0])
 	}
 	for i, h := range got {
 		orig := 0.0

@@ -506,6 +506,7 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 			fold = append(fold, q%len(adapters))
 		}
 	}
+	adapter.PairFeatures(e.td, qv, dv, dim, pairs)
 	sfn := make([]float64, len(pairs))
 	for f, a := range adapters {
 		var mine []adapter.Pair
