@@ -108,6 +108,7 @@ func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 		a.scoreTape.SetTraining(false)
 	}
 	tp := a.scoreTape
+	av := make([]float32, d) // one adapted vector at a time, for α̂
 	const chunk = 1024
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
@@ -140,7 +141,6 @@ func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 				s.Outcome[i][k] /= z
 			}
 			if out.Delta != nil {
-				av := make([]float32, d)
 				for j := 0; j < d; j++ {
 					av[j] = c[i*d+j] + out.Delta.Data()[(i-lo)*d+j]
 				}

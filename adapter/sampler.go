@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/rrra/rrra/retrieval"
@@ -185,7 +184,6 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 			if s.SFN[q] == nil {
 				s.SFN[q] = make([]float32, 0, len(p.Cands[q]))
 			}
-			_ = i
 			s.SFN[q] = append(s.SFN[q], sc.Rel[j])
 			sum += float64(sc.Rel[j])
 		}
@@ -228,38 +226,14 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 			}
 		}
 	}
-	if gated > 0 {
-		st.Dropped = addDrop(st.Dropped, "s_FN gate", gated)
-	}
+	st.Drop("s_FN gate", gated)
 	from := len(dst)
 	for _, i := range retrieval.GumbelTop(rng, logw, nHard) {
 		dst = append(dst, cands[i].Doc)
 	}
 	short := nHard - (len(dst) - from)
-	dst = fillUniform(rng, in, n, dst, from)
+	dst = retrieval.FillUniform(rng, in, n, dst, from)
 	st.Fallback += short
 	st.Sampled += len(dst) - from
-	return dst
-}
-
-func addDrop(m map[string]int, k string, n int) map[string]int {
-	if m == nil {
-		m = make(map[string]int)
-	}
-	m[k] += n
-	return m
-}
-
-// fillUniform appends uniformly drawn corpus documents that are neither
-// known positives nor already in dst[from:] until dst[from:] has n.
-func fillUniform(rng *rand.Rand, in *retrieval.SampleInput, n int, dst []int32, from int) []int32 {
-	avail := in.NumDocs - len(in.Positives)
-	for len(dst)-from < n && len(dst)-from < avail {
-		d := int32(rng.IntN(in.NumDocs))
-		if _, pos := slices.BinarySearch(in.Positives, d); pos || slices.Contains(dst[from:], d) {
-			continue
-		}
-		dst = append(dst, d)
-	}
 	return dst
 }

@@ -27,7 +27,8 @@ type SampleStats struct {
 	Fallback int            // negatives drawn uniformly from the corpus because the pool ran short
 }
 
-func (s *SampleStats) drop(reason string, n int) {
+// Drop counts n pool candidates removed by the filter called reason.
+func (s *SampleStats) Drop(reason string, n int) {
 	if n == 0 {
 		return
 	}
@@ -149,14 +150,15 @@ func (Random) PoolK() int { return 0 }
 // Sample draws n distinct non-positive documents uniformly.
 func (Random) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
 	st.Queries++
-	out := fillUniform(rng, in, n, dst, len(dst))
+	out := FillUniform(rng, in, n, dst, len(dst))
 	st.Sampled += len(out) - len(dst)
 	return out
 }
 
-// fillUniform appends documents drawn uniformly from the corpus, skipping
-// known positives and those already in dst[from:], until dst[from:] has n.
-func fillUniform(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int) []int32 {
+// FillUniform appends documents drawn uniformly from the corpus, skipping
+// known positives and those already in dst[from:], until dst[from:] has n
+// (or the corpus has no more to give).
+func FillUniform(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int) []int32 {
 	avail := in.NumDocs - len(in.Positives)
 	for len(dst)-from < n && len(dst)-from < avail {
 		d := int32(rng.IntN(in.NumDocs))
@@ -224,7 +226,7 @@ func takeUniform(rng *rand.Rand, in *SampleInput, cands []Candidate, n int, dst 
 // finish tops dst[from:] up to n from the corpus and updates the counts.
 func finish(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int, st *SampleStats) []int32 {
 	have := len(dst) - from
-	dst = fillUniform(rng, in, n, dst, from)
+	dst = FillUniform(rng, in, n, dst, from)
 	st.Fallback += len(dst) - from - have
 	st.Sampled += len(dst) - from
 	return dst
@@ -344,6 +346,6 @@ func (s PositiveAware) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int3
 		}
 		dst = append(dst, c.Doc)
 	}
-	st.drop("positive-aware threshold", dropped)
+	st.Drop("positive-aware threshold", dropped)
 	return finish(rng, in, n, dst, from, st)
 }
