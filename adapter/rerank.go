@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
 )
 
 // RerankConfig sets reranking: over the top K of a result list, rank by
@@ -62,4 +63,23 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	return out
+}
+
+// RerankSearch searches ix for each query vector (rows of queryVecs, keyed
+// by qids) and reranks the top cfg.K of each with Rerank, returning the
+// reranked lists as a run.
+func RerankSearch(adapters []*Adapter, ix *index.Flat, qids []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
+	k := cfg.K
+	if k == 0 {
+		k = 100
+	}
+	d := ix.Dim()
+	hits := ix.Search(queryVecs, len(qids), k)
+	run := make(metrics.Run, len(qids))
+	for i, qid := range qids {
+		for _, h := range Rerank(adapters, ix, queryVecs[i*d:(i+1)*d], hits[i], cfg) {
+			run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
+		}
+	}
+	return run
 }

@@ -24,15 +24,23 @@ type TrainData struct {
 	canon []int32
 }
 
-// NewTrainData takes the queries of qrels that have at least one document
-// judged relevant (score ≥ 1), in the order of d's queries file. It returns
-// how many judged queries it dropped for having none.
-func NewTrainData(d *beir.Dataset, qrels beir.Qrels) (*TrainData, int, error) {
-	td := &TrainData{}
+// NewCorpusData returns training data holding d's corpus (title and text
+// joined) and no queries: what BM25 indexing, encoding and search need.
+func NewCorpusData(d *beir.Dataset) *TrainData {
+	td := &TrainData{Docs: make([]string, 0, d.Corpus.Len()), DocIDs: make([]string, 0, d.Corpus.Len())}
 	for i := range d.Corpus.Docs {
 		td.Docs = append(td.Docs, d.Corpus.Docs[i].Joined())
 		td.DocIDs = append(td.DocIDs, d.Corpus.Docs[i].ID)
 	}
+	td.index()
+	return td
+}
+
+// NewTrainData takes the queries of qrels that have at least one document
+// judged relevant (score ≥ 1), in the order of d's queries file. It returns
+// how many judged queries it dropped for having none.
+func NewTrainData(d *beir.Dataset, qrels beir.Qrels) (*TrainData, int, error) {
+	td := NewCorpusData(d)
 	dropped := 0
 	for _, q := range d.SplitQueries(qrels) {
 		var pos []int32
@@ -58,7 +66,6 @@ func NewTrainData(d *beir.Dataset, qrels beir.Qrels) (*TrainData, int, error) {
 	if len(td.Queries) == 0 {
 		return nil, dropped, fmt.Errorf("retrieval: no query in the split has a relevant document")
 	}
-	td.index()
 	return td, dropped, nil
 }
 

@@ -33,6 +33,15 @@ func NewEncoder(bi *nn.BiEncoder, tok *wordpiece.Tokenizer, queryMaxLen, docMaxL
 // Dim returns the length of the vectors.
 func (e *Encoder) Dim() int { return e.Bi.Doc.Config.HiddenSize }
 
+// LogitScale returns 1/τ, what turns the bi-encoder's scores into the
+// logits its training loss sees (1 when it has no temperature).
+func (e *Encoder) LogitScale() float32 {
+	if tau := e.Bi.Temperature; tau != 0 {
+		return 1 / tau
+	}
+	return 1
+}
+
 // Queries encodes query texts with the query tower; it returns
 // len(texts)·Dim() values, row i for texts[i].
 func (e *Encoder) Queries(texts []string, progress func(done int)) ([]float32, error) {

@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/bm25"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
 )
@@ -21,6 +22,30 @@ func DenseSearch(ix *index.Flat, qids []string, queryVecs []float32, k int) metr
 	return run
 }
 
+// BM25Search returns the top k BM25 documents of ix for each query text
+// as a run keyed by the given query ids.
+func BM25Search(ix *bm25.Index, qids, texts []string, k int) metrics.Run {
+	hits := ix.SearchBatch(texts, k)
+	run := make(metrics.Run, len(qids))
+	for i, qid := range qids {
+		rs := make([]metrics.Result, len(hits[i]))
+		for j, h := range hits[i] {
+			rs[j] = metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)}
+		}
+		run[qid] = rs
+	}
+	return run
+}
+
+// QueryTexts returns the ids and texts of queries, in order.
+func QueryTexts(queries []beir.Query) (qids, texts []string) {
+	qids, texts = make([]string, len(queries)), make([]string, len(queries))
+	for i, q := range queries {
+		qids[i], texts[i] = q.ID, q.Text
+	}
+	return qids, texts
+}
+
 // DenseEvaluator returns an Evaluator that encodes the corpus and the
 // queries judged in qrels, retrieves the top k exactly and reports the
 // given trec_eval measures (the first is the one to watch).
@@ -30,11 +55,7 @@ func DenseEvaluator(td *TrainData, queries []beir.Query, qrels beir.Qrels, measu
 		if err != nil {
 			return nil, err
 		}
-		texts := make([]string, len(queries))
-		qids := make([]string, len(queries))
-		for i, q := range queries {
-			texts[i], qids[i] = q.Text, q.ID
-		}
+		qids, texts := QueryTexts(queries)
 		qv, err := enc.Queries(texts, nil)
 		if err != nil {
 			return nil, err

@@ -12,11 +12,7 @@ import (
 // must be in the corpus. Negatives that are also positives of their query
 // are dropped and counted. name is the examples file, for errors.
 func FromExamples(d *beir.Dataset, examples []beir.TrainExample, name string) (*TrainData, *Pool, int, error) {
-	td := &TrainData{}
-	for i := range d.Corpus.Docs {
-		td.Docs = append(td.Docs, d.Corpus.Docs[i].Joined())
-		td.DocIDs = append(td.DocIDs, d.Corpus.Docs[i].ID)
-	}
+	td := NewCorpusData(d)
 	pool := &Pool{Source: "file"}
 	dropped := 0
 	lookup := func(ex int, field string, p beir.Passage) (int32, error) {
@@ -67,6 +63,5 @@ func FromExamples(d *beir.Dataset, examples []beir.TrainExample, name string) (*
 	if len(td.Queries) == 0 {
 		return nil, nil, 0, fmt.Errorf("%s: no training examples", name)
 	}
-	td.index()
 	return td, pool, dropped, nil
 }

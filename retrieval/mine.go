@@ -48,6 +48,21 @@ func MineDense(td *TrainData, queryVecs, docVecs []float32, dim, k int, scale fl
 	return p, nil
 }
 
+// MineWith encodes the training queries and the corpus with enc and
+// mines a dense pool of k per query from them (MineDense), with scores on
+// the model's logit scale (divided by its temperature). It also returns
+// the query and document vectors.
+func MineWith(enc *Encoder, td *TrainData, k int) (p *Pool, queryVecs, docVecs []float32, err error) {
+	if docVecs, err = enc.Docs(td.Docs, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	if queryVecs, err = enc.Queries(td.Queries, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	p, err = MineDense(td, queryVecs, docVecs, enc.Dim(), k, enc.LogitScale())
+	return p, queryVecs, docVecs, err
+}
+
 // MineBM25 builds a BM25 pool: per training query, the top k BM25 documents
 // that are not known positives, and the BM25 score of each positive.
 func MineBM25(td *TrainData, ix *bm25.Index, k int) *Pool {

@@ -312,19 +312,7 @@ func (t *Trainer) observe(qv, dv []float32) error {
 }
 
 func (t *Trainer) mineDense(step int) (*Pool, []float32, []float32, error) {
-	dv, err := t.Enc.Docs(t.Data.Docs, nil)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	qv, err := t.Enc.Queries(t.Data.Queries, nil)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	scale := float32(1)
-	if tau := t.Bi.Temperature; tau != 0 {
-		scale = 1 / tau
-	}
-	p, err := MineDense(t.Data, qv, dv, t.Enc.Dim(), t.Sampler.PoolK(), scale)
+	p, qv, dv, err := MineWith(t.Enc, t.Data, t.Sampler.PoolK())
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -14,8 +14,6 @@ import (
 	"github.com/rrra/rrra/adapter"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
-	"github.com/rrra/rrra/nn"
-	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/retrieval"
 )
 
@@ -87,30 +85,15 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+	_, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 	if err != nil {
 		return err
 	}
-	for _, n := range notices {
-		fmt.Fprintln(stderr, n)
-	}
-	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
-	dv, err := enc.Docs(td.Docs, nil)
+	pool, qv, dv, err := retrieval.MineWith(enc, td, *k)
 	if err != nil {
 		return err
 	}
-	qv, err := enc.Queries(td.Queries, nil)
-	if err != nil {
-		return err
-	}
-	scale := float32(1)
-	if bi.Temperature != 0 {
-		scale = 1 / bi.Temperature
-	}
-	pool, err := retrieval.MineDense(td, qv, dv, enc.Dim(), *k, scale)
-	if err != nil {
-		return err
-	}
+	scale := enc.LogitScale()
 	s, err := adapter.NewSampler(cfg, enc.Dim(), *seed)
 	if err != nil {
 		return err

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 )
 
@@ -55,4 +58,27 @@ func qrelsOf(d *beir.Dataset, split string, stderr io.Writer) (beir.Qrels, error
 	}
 	fmt.Fprintln(stderr, st.String())
 	return q, nil
+}
+
+// loadBiEncoder reads a bi-encoder (or Hugging Face model) directory and
+// reports its notices on stderr.
+func loadBiEncoder(dir string, stderr io.Writer) (*nn.BiEncoder, *nn.Model, error) {
+	bi, model, notices, err := nn.LoadBiEncoder(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range notices {
+		fmt.Fprintln(stderr, n)
+	}
+	return bi, model, nil
+}
+
+// loadEncoder is loadBiEncoder with an encoder for queries of up to qLen
+// and documents of up to dLen tokens.
+func loadEncoder(dir string, qLen, dLen int, stderr io.Writer) (*nn.BiEncoder, *retrieval.Encoder, error) {
+	bi, model, err := loadBiEncoder(dir, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bi, retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), qLen, dLen), nil
 }

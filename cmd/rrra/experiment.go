@@ -342,7 +342,10 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				return err
 			}
 			if len(e.hidden) > 0 {
-				auc, sfn, planted := e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature)
+				auc, sfn, planted, err := e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature)
+				if err != nil {
+					return err
+				}
 				for k, v := range auc {
 					r.AUC[k] = append(r.AUC[k], v)
 				}
@@ -417,18 +420,8 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 }
 
 func (e *expEnv) bm25Run() metrics.Run {
-	texts := make([]string, len(e.testQ))
-	for i, q := range e.testQ {
-		texts[i] = q.Text
-	}
-	hits := e.bm.SearchBatch(texts, 100)
-	run := metrics.Run{}
-	for i, q := range e.testQ {
-		for _, h := range hits[i] {
-			run[q.ID] = append(run[q.ID], metrics.Result{DocID: e.bm.ID(h.Doc), Score: float64(h.Score)})
-		}
-	}
-	return run
+	qids, texts := retrieval.QueryTexts(e.testQ)
+	return retrieval.BM25Search(e.bm, qids, texts, 100)
 }
 
 // fitAdapters labels the final model's mining pass over the training
@@ -452,11 +445,7 @@ func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter
 
 // denseRun searches the test queries, reranking with adapters when asked.
 func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adapter.Adapter, rerank bool) (metrics.Run, error) {
-	texts := make([]string, len(e.testQ))
-	qids := make([]string, len(e.testQ))
-	for i, q := range e.testQ {
-		texts[i], qids[i] = q.Text, q.ID
-	}
+	qids, texts := retrieval.QueryTexts(e.testQ)
 	qv, err := enc.Queries(texts, nil)
 	if err != nil {
 		return nil, err
@@ -468,25 +457,17 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adap
 	if !rerank {
 		return retrieval.DenseSearch(ix, qids, qv, 100), nil
 	}
-	hits := ix.Search(qv, len(qids), max(100, e.o.rerankK))
-	run := metrics.Run{}
 	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature}
-	d := enc.Dim()
-	for i, qid := range qids {
-		for _, h := range adapter.Rerank(adapters, ix, qv[i*d:(i+1)*d], hits[i], cfg) {
-			run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
-		}
-	}
-	return run, nil
+	return adapter.RerankSearch(adapters, ix, qids, qv, cfg), nil
 }
 
 // plantedAUC scores the final model's mined negatives (top pool-k, known
 // positives removed) and returns, per score, the ROC AUC of finding the
 // planted (hidden) positives among them.
-func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool) {
+func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool, error) {
 	pool, err := retrieval.MineDense(e.td, qv, dv, dim, e.o.planK, 1/tau)
 	if err != nil {
-		return nil, nil, nil
+		return nil, nil, nil, err
 	}
 	var labels []bool
 	scores := map[string][]float64{}
@@ -537,7 +518,7 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 		out["rprec_"+k] = adapter.PrecisionAtK(v, labels, planted)
 	}
 	out["in_pool"] = float64(planted)
-	return out, sfn, labels
+	return out, sfn, labels, nil
 }
 
 // meanStd returns the mean and sample standard deviation of v.

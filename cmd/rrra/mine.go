@@ -11,8 +11,6 @@ import (
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
-	"github.com/rrra/rrra/nn"
-	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 )
@@ -79,29 +77,14 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	case "bm25":
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
 	case "dense":
-		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		_, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		for _, n := range notices {
-			fmt.Fprintln(stderr, n)
-		}
-		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
-		dv, err := enc.Docs(td.Docs, nil)
-		if err != nil {
+		if pool, _, _, err = retrieval.MineWith(enc, td, smp.PoolK()); err != nil {
 			return err
 		}
-		qv, err := enc.Queries(td.Queries, nil)
-		if err != nil {
-			return err
-		}
-		scale := float32(1)
-		if bi.Temperature != 0 {
-			scale = 1 / bi.Temperature
-		}
-		if pool, err = retrieval.MineDense(td, qv, dv, enc.Dim(), smp.PoolK(), scale); err != nil {
-			return err
-		}
+
 	}
 	fmt.Fprintf(stderr, "sampler %s %s, %d negatives per query, seed %d\n", smp.Name(), smp.Params(), *negatives, *seed)
 	var st retrieval.SampleStats

@@ -12,8 +12,6 @@ import (
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
-	"github.com/rrra/rrra/nn"
-	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
@@ -79,34 +77,18 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		}
 		queries = d.SplitQueries(qrels)
 	}
-	texts := make([]string, len(queries))
-	qids := make([]string, len(queries))
-	for i, q := range queries {
-		texts[i], qids[i] = q.Text, q.ID
-	}
+	qids, texts := retrieval.QueryTexts(queries)
 	var runs []metrics.Run
 	began := time.Now()
 	if !dense || *method == "hybrid" {
-		b := retrieval.BuildBM25(corpusData(d))
-		hits := b.SearchBatch(texts, *k)
-		run := make(metrics.Run, len(qids))
-		for i, qid := range qids {
-			for _, h := range hits[i] {
-				run[qid] = append(run[qid], metrics.Result{DocID: b.ID(h.Doc), Score: float64(h.Score)})
-			}
-		}
-		runs = append(runs, run)
+		runs = append(runs, retrieval.BM25Search(retrieval.BuildBM25(retrieval.NewCorpusData(d)), qids, texts, *k))
 		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
 	}
 	if dense {
-		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		for _, n := range notices {
-			fmt.Fprintln(stderr, n)
-		}
-		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
 		var ix *index.Flat
 		if *indexPath != "" {
 			if ix, err = index.Load(*indexPath, index.LoadOptions{}); err != nil {
@@ -130,19 +112,11 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("--rerank needs the adapter that rrra train --sampler rrra saves: %w", err)
 			}
-			hits := ix.Search(qv, len(qids), max(*k, *rerankK))
-			run := make(metrics.Run, len(qids))
 			if *rerankTau == 0 {
 				*rerankTau = float64(bi.Temperature)
 			}
 			cfg := adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau}
-			d := enc.Dim()
-			for i, qid := range qids {
-				for _, h := range adapter.Rerank(adapters, ix, qv[i*d:(i+1)*d], hits[i], cfg) {
-					run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
-				}
-			}
-			runs = append(runs, run)
+			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, qv, cfg))
 			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, *rerankTau, len(adapters))
 		} else {
 			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
@@ -174,20 +148,10 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// corpusData wraps a dataset's corpus for the BM25 builder.
-func corpusData(d *beir.Dataset) *retrieval.TrainData {
-	td := &retrieval.TrainData{}
-	for i := range d.Corpus.Docs {
-		td.Docs = append(td.Docs, d.Corpus.Docs[i].Joined())
-		td.DocIDs = append(td.DocIDs, d.Corpus.Docs[i].ID)
-	}
-	return td
-}
-
 // encodeCorpus encodes every document with the document tower into a new
 // index, reporting progress.
 func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
-	td := corpusData(d)
+	td := retrieval.NewCorpusData(d)
 	began := time.Now()
 	last := time.Now()
 	vecs, err := enc.Docs(td.Docs, func(done int) {
@@ -250,18 +214,14 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: shape %v; want [%d, dim], one row per document of %s in corpus order", *vectors, t.Shape, d.Corpus.Len(), d.Name)
 		}
 		ix = index.New(t.Shape.Dim(1))
-		if err := ix.Add(corpusData(d).DocIDs, t.Data); err != nil {
+		if err := ix.Add(retrieval.NewCorpusData(d).DocIDs, t.Data); err != nil {
 			return err
 		}
 	} else {
-		bi, model, notices, err := nn.LoadBiEncoder(*modelDir)
+		_, enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		for _, n := range notices {
-			fmt.Fprintln(stderr, n)
-		}
-		enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), 32, *dLen)
 		if ix, err = encodeCorpus(enc, d, stderr); err != nil {
 			return err
 		}

@@ -176,13 +176,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var bi *nn.BiEncoder
 	var model *nn.Model
 	if *modelDir != "" {
-		var notices []string
-		bi, model, notices, err = nn.LoadBiEncoder(*modelDir)
-		if err != nil {
+		if bi, model, err = loadBiEncoder(*modelDir, stderr); err != nil {
 			return err
-		}
-		for _, n := range notices {
-			fmt.Fprintln(stderr, n)
 		}
 		if *lr == 0 {
 			*lr = 3e-5
