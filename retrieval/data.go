@@ -82,6 +82,15 @@ func (td *TrainData) index() {
 	}
 }
 
+// maxPositives returns the most positives any training query has.
+func (td *TrainData) maxPositives() int {
+	n := 0
+	for _, p := range td.Positives {
+		n = max(n, len(p))
+	}
+	return n
+}
+
 // isPositive reports whether doc is a known positive of query q.
 func (td *TrainData) isPositive(q int, doc int32) bool {
 	_, ok := slices.BinarySearch(td.Positives[q], doc)

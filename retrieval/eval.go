@@ -10,27 +10,27 @@ import (
 // DenseSearch returns the top k documents of ix for each query vector
 // (nq×dim values) as a run keyed by the given query ids.
 func DenseSearch(ix *index.Flat, qids []string, queryVecs []float32, k int) metrics.Run {
-	hits := ix.Search(queryVecs, len(qids), k)
-	run := make(metrics.Run, len(qids))
-	for i, qid := range qids {
-		rs := make([]metrics.Result, len(hits[i]))
-		for j, h := range hits[i] {
-			rs[j] = metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)}
-		}
-		run[qid] = rs
-	}
-	return run
+	return runOf(qids, ix.Search(queryVecs, len(qids), k), ix.ID)
 }
 
 // BM25Search returns the top k BM25 documents of ix for each query text
 // as a run keyed by the given query ids.
 func BM25Search(ix *bm25.Index, qids, texts []string, k int) metrics.Run {
-	hits := ix.SearchBatch(texts, k)
+	return runOf(qids, ix.SearchBatch(texts, k), ix.ID)
+}
+
+// runOf turns each query's hits (index's or bm25's, which have the same
+// fields) into a run, naming documents with id.
+func runOf[H ~struct {
+	Doc   int
+	Score float32
+}](qids []string, hits [][]H, id func(int) string) metrics.Run {
 	run := make(metrics.Run, len(qids))
 	for i, qid := range qids {
 		rs := make([]metrics.Result, len(hits[i]))
-		for j, h := range hits[i] {
-			rs[j] = metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)}
+		for j, x := range hits[i] {
+			h := index.Hit(x)
+			rs[j] = metrics.Result{DocID: id(h.Doc), Score: float64(h.Score)}
 		}
 		run[qid] = rs
 	}

@@ -23,22 +23,8 @@ func MineDense(td *TrainData, queryVecs, docVecs []float32, dim, k int, scale fl
 	if err := ix.Add(td.DocIDs, docVecs); err != nil {
 		return nil, err
 	}
-	maxPos := 0
-	for _, p := range td.Positives {
-		maxPos = max(maxPos, len(p))
-	}
-	hits := ix.Search(queryVecs, nq, k+maxPos)
-	p := &Pool{Source: "dense", Cands: make([][]Candidate, nq), PosScores: make([][]float32, nq)}
-	for q := range hits {
-		for _, h := range hits[q] {
-			if len(p.Cands[q]) == k {
-				break
-			}
-			if td.isPositive(q, int32(h.Doc)) {
-				continue
-			}
-			p.Cands[q] = append(p.Cands[q], Candidate{Doc: int32(h.Doc), Score: h.Score * scale})
-		}
+	p := poolOf("dense", td, ix.Search(queryVecs, nq, k+td.maxPositives()), k, scale)
+	for q := range p.Cands {
 		qv := queryVecs[q*dim : (q+1)*dim]
 		for _, d := range td.Positives[q] {
 			s := kernels.Dot(qv, docVecs[int(d)*dim:(int(d)+1)*dim])
@@ -66,24 +52,32 @@ func MineWith(enc *Encoder, td *TrainData, k int) (p *Pool, queryVecs, docVecs [
 // MineBM25 builds a BM25 pool: per training query, the top k BM25 documents
 // that are not known positives, and the BM25 score of each positive.
 func MineBM25(td *TrainData, ix *bm25.Index, k int) *Pool {
-	maxPos := 0
-	for _, p := range td.Positives {
-		maxPos = max(maxPos, len(p))
+	p := poolOf("bm25", td, ix.SearchBatch(td.Queries, k+td.maxPositives()), k, 1)
+	for q := range p.Cands {
+		for _, d := range td.Positives[q] {
+			p.PosScores[q] = append(p.PosScores[q], ix.Score(td.Queries[q], int(d)))
+		}
 	}
-	hits := ix.SearchBatch(td.Queries, k+maxPos)
-	p := &Pool{Source: "bm25", Cands: make([][]Candidate, len(td.Queries)), PosScores: make([][]float32, len(td.Queries))}
+	return p
+}
+
+// poolOf keeps, per query, the first k hits that are not known positives,
+// with their scores times scale; the positives' scores are left to the
+// caller.
+func poolOf[H ~struct {
+	Doc   int
+	Score float32
+}](source string, td *TrainData, hits [][]H, k int, scale float32) *Pool {
+	p := &Pool{Source: source, Cands: make([][]Candidate, len(hits)), PosScores: make([][]float32, len(hits))}
 	for q := range hits {
-		for _, h := range hits[q] {
+		for _, x := range hits[q] {
+			h := index.Hit(x)
 			if len(p.Cands[q]) == k {
 				break
 			}
-			if td.isPositive(q, int32(h.Doc)) {
-				continue
+			if !td.isPositive(q, int32(h.Doc)) {
+				p.Cands[q] = append(p.Cands[q], Candidate{Doc: int32(h.Doc), Score: h.Score * scale})
 			}
-			p.Cands[q] = append(p.Cands[q], Candidate{Doc: int32(h.Doc), Score: h.Score})
-		}
-		for _, d := range td.Positives[q] {
-			p.PosScores[q] = append(p.PosScores[q], ix.Score(td.Queries[q], int(d)))
 		}
 	}
 	return p
