@@ -34,17 +34,28 @@ type Corpus struct {
 
 // NewCorpus returns a corpus of docs, which must have distinct, non-empty ids.
 func NewCorpus(docs []Doc) (*Corpus, error) {
-	c := &Corpus{Docs: docs, ids: make(map[string]int, len(docs))}
-	for i, d := range docs {
-		if d.ID == "" {
-			return nil, fmt.Errorf("beir: document %d has an empty id", i)
-		}
-		if j, dup := c.ids[d.ID]; dup {
-			return nil, fmt.Errorf("beir: documents %d and %d share the id %q", j, i, d.ID)
-		}
-		c.ids[d.ID] = i
+	ids, err := indexIDs(len(docs), func(i int) string { return docs[i].ID }, "document", "documents")
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &Corpus{Docs: docs, ids: ids}, nil
+}
+
+// indexIDs maps n ids, given by id(i), to their positions; they must be
+// distinct and non-empty. one and many name an item in errors.
+func indexIDs(n int, id func(int) string, one, many string) (map[string]int, error) {
+	ids := make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		x := id(i)
+		if x == "" {
+			return nil, fmt.Errorf("beir: %s %d has an empty id", one, i)
+		}
+		if j, dup := ids[x]; dup {
+			return nil, fmt.Errorf("beir: %s %d and %d share the id %q", many, j, i, x)
+		}
+		ids[x] = i
+	}
+	return ids, nil
 }
 
 // Len returns the number of documents.
@@ -62,17 +73,8 @@ func ReadCorpus(r io.Reader, name string, opts Options) (*Corpus, *Stats, error)
 	st := &Stats{File: name}
 	c := &Corpus{ids: make(map[string]int)}
 	err := scanJSONL(r, name, &opts, st, func(rw *row) error {
-		if err := checkID(rw, name); err != nil {
-			return st.bad(&opts, reasonOf(err), err)
-		}
-		if !rw.hasText {
-			err := &LineError{File: name, Line: rw.line, Field: "text", Err: errors.New("missing")}
-			return st.bad(&opts, "missing text", err)
-		}
-		if first, dup := c.ids[rw.id]; dup {
-			err := &LineError{File: name, Line: rw.line, Field: "_id",
-				Err: fmt.Errorf("duplicate id %q (first seen in document %d)", rw.id, first+1)}
-			return st.bad(&opts, "duplicate _id", err)
+		if reason, err := checkRow(rw, name, c.ids, "document", false); err != nil {
+			return st.bad(&opts, reason, err)
 		}
 		if rw.title == "" && rw.text == "" {
 			st.Empty++
@@ -88,14 +90,27 @@ func ReadCorpus(r io.Reader, name string, opts Options) (*Corpus, *Stats, error)
 	return c, st, nil
 }
 
-func checkID(rw *row, name string) *LineError {
+// checkRow checks a corpus or queries row: a non-empty "_id" not seen
+// before (one names the item in the message), a "text" field, and, when
+// needText, a non-empty one. It returns the reason for Stats and the error.
+func checkRow(rw *row, name string, seen map[string]int, one string, needText bool) (string, *LineError) {
+	bad := func(field string, err error) *LineError {
+		return &LineError{File: name, Line: rw.line, Field: field, Err: err}
+	}
 	switch {
 	case !rw.hasID:
-		return &LineError{File: name, Line: rw.line, Field: "_id", Err: errors.New("missing")}
+		return "bad field _id", bad("_id", errors.New("missing"))
 	case rw.id == "":
-		return &LineError{File: name, Line: rw.line, Field: "_id", Err: errors.New("empty")}
+		return "bad field _id", bad("_id", errors.New("empty"))
+	case !rw.hasText:
+		return "missing text", bad("text", errors.New("missing"))
+	case needText && rw.text == "":
+		return "empty text", bad("text", errors.New("empty"))
 	}
-	return nil
+	if first, dup := seen[rw.id]; dup {
+		return "duplicate _id", bad("_id", fmt.Errorf("duplicate id %q (first seen in %s %d)", rw.id, one, first+1))
+	}
+	return "", nil
 }
 
 // A Query is one query.
@@ -113,17 +128,11 @@ type Queries struct {
 // NewQueries returns queries made of list, which must have distinct,
 // non-empty ids.
 func NewQueries(list []Query) (*Queries, error) {
-	q := &Queries{List: list, ids: make(map[string]int, len(list))}
-	for i, x := range list {
-		if x.ID == "" {
-			return nil, fmt.Errorf("beir: query %d has an empty id", i)
-		}
-		if j, dup := q.ids[x.ID]; dup {
-			return nil, fmt.Errorf("beir: queries %d and %d share the id %q", j, i, x.ID)
-		}
-		q.ids[x.ID] = i
+	ids, err := indexIDs(len(list), func(i int) string { return list[i].ID }, "query", "queries")
+	if err != nil {
+		return nil, err
 	}
-	return q, nil
+	return &Queries{List: list, ids: ids}, nil
 }
 
 // Len returns the number of queries.
@@ -141,21 +150,8 @@ func ReadQueries(r io.Reader, name string, opts Options) (*Queries, *Stats, erro
 	st := &Stats{File: name}
 	q := &Queries{ids: make(map[string]int)}
 	err := scanJSONL(r, name, &opts, st, func(rw *row) error {
-		if err := checkID(rw, name); err != nil {
-			return st.bad(&opts, reasonOf(err), err)
-		}
-		if !rw.hasText {
-			err := &LineError{File: name, Line: rw.line, Field: "text", Err: errors.New("missing")}
-			return st.bad(&opts, "missing text", err)
-		}
-		if rw.text == "" {
-			err := &LineError{File: name, Line: rw.line, Field: "text", Err: errors.New("empty")}
-			return st.bad(&opts, "empty text", err)
-		}
-		if first, dup := q.ids[rw.id]; dup {
-			err := &LineError{File: name, Line: rw.line, Field: "_id",
-				Err: fmt.Errorf("duplicate id %q (first seen in query %d)", rw.id, first+1)}
-			return st.bad(&opts, "duplicate _id", err)
+		if reason, err := checkRow(rw, name, q.ids, "query", true); err != nil {
+			return st.bad(&opts, reason, err)
 		}
 		q.ids[rw.id] = len(q.List)
 		q.List = append(q.List, Query{ID: rw.id, Text: rw.text})
