@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -73,5 +74,46 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := fs.Stat(fsys, "README.md"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSciFactOverlap pins a fact README quotes next to every SciFact
+// figure: 196 of the 300 test claims share a relevant abstract with the
+// training claims.
+func TestSciFactOverlap(t *testing.T) {
+	fsys, err := Open("scifact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docsOf := func(split string) map[string][]string {
+		b, err := fs.ReadFile(fsys, "qrels/"+split+".tsv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string][]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			f := strings.Split(line, "\t")
+			m[f[0]] = append(m[f[0]], f[1])
+		}
+		return m
+	}
+	train := map[string]bool{}
+	for _, docs := range docsOf("train") {
+		for _, d := range docs {
+			train[d] = true
+		}
+	}
+	test := docsOf("test")
+	shared := 0
+	for _, docs := range test {
+		for _, d := range docs {
+			if train[d] {
+				shared++
+				break
+			}
+		}
+	}
+	if shared != 196 || len(test) != 300 {
+		t.Errorf("%d of %d test claims share a relevant abstract with training claims; README says 196 of 300", shared, len(test))
 	}
 }
