@@ -125,9 +125,6 @@ func (s *Sampler) logf(format string, args ...any) {
 	}
 }
 
-// fold returns the fold of training query q.
-func (s *Sampler) fold(q int) int { return q % len(s.Adapters) }
-
 // ObservePool labels the mining pass behind p, fits the adapters and
 // caches s_FN for p's candidates. Without vectors (a BM25 pool, or a pool
 // restored from a checkpoint) s_FN is 0 and the base sampler applies.
@@ -138,16 +135,39 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		return nil
 	}
 	began := time.Now()
+	if err := s.Fit(td, qv, dv, dim, p.Step); err != nil {
+		return err
+	}
+	var all []Pair
+	for q, cands := range p.Cands {
+		for _, c := range cands {
+			all = append(all, Pair{Query: int32(q), Doc: c.Doc})
+		}
+	}
+	var sum float64
+	for i, f := range CrossFitScore(s.Adapters, td, qv, dv, dim, all) {
+		q := all[i].Query
+		s.SFN[q] = append(s.SFN[q], f)
+		sum += float64(f)
+	}
+	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
+	return nil
+}
+
+// Fit labels the mining pass given by the training queries' and corpus's
+// vectors (step names it in the log) and fits each fold's adapter on the
+// other folds' pairs (on all pairs without cross-fitting).
+func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, dim, step int) error {
 	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label)
 	if err != nil {
 		return err
 	}
-	s.logf("rrra: labels at step %d: %s\n", p.Step, st)
+	s.logf("rrra: labels at step %d: %s\n", step, st)
 	folds := len(s.Adapters)
 	for f, a := range s.Adapters {
 		var train []Pair
 		for _, pr := range pairs {
-			if folds == 1 || s.fold(int(pr.Query)) != f {
+			if folds == 1 || foldOf(pr.Query, folds) != f {
 				train = append(train, pr)
 			}
 		}
@@ -160,36 +180,33 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		s.logf("rrra: adapter %d/%d fitted on %d pairs, loss %.4f\n", f+1, folds, len(train), loss)
 	}
 	s.Fits++
-	// s_FN for every pool candidate, by the adapter of the query's fold.
-	var all []Pair
-	for q, cands := range p.Cands {
-		for _, c := range cands {
-			all = append(all, Pair{Query: int32(q), Doc: c.Doc})
-		}
-	}
-	PairFeatures(td, qv, dv, dim, all)
-	var sum float64
-	for f, a := range s.Adapters {
+	return nil
+}
+
+// foldOf returns the cross-fitting fold of training query q.
+func foldOf(q int32, folds int) int { return int(q) % folds }
+
+// CrossFitScore returns p_rel for each pair, each scored by the adapter
+// of its query's fold (adapters[q mod len(adapters)], which, fitted by
+// Sampler.Fit, never saw that query), after filling the pairs' features.
+func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair) []float32 {
+	PairFeatures(td, qv, dv, dim, pairs)
+	out := make([]float32, len(pairs))
+	for f, a := range adapters {
 		var mine []Pair
 		var at []int
-		for i, pr := range all {
-			if s.fold(int(pr.Query)) == f {
+		for i, pr := range pairs {
+			if foldOf(pr.Query, len(adapters)) == f {
 				mine = append(mine, pr)
 				at = append(at, i)
 			}
 		}
 		sc := a.ScorePairs(mine, qv, dv)
 		for j, i := range at {
-			q := all[i].Query
-			if s.SFN[q] == nil {
-				s.SFN[q] = make([]float32, 0, len(p.Cands[q]))
-			}
-			s.SFN[q] = append(s.SFN[q], sc.Rel[j])
-			sum += float64(sc.Rel[j])
+			out[i] = sc.Rel[j]
 		}
 	}
-	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
-	return nil
+	return out
 }
 
 // Sample draws n negatives: ⌊ρ·n⌋ uniformly from the corpus, the rest by

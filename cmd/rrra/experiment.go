@@ -436,8 +436,7 @@ func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter
 	if err != nil {
 		return nil, err
 	}
-	pool := &retrieval.Pool{Source: "dense", Cands: make([][]retrieval.Candidate, len(e.td.Queries))}
-	if err := s.ObservePool(pool, e.td, qv, dv, dim); err != nil {
+	if err := s.Fit(e.td, qv, dv, dim, e.o.steps); err != nil {
 		return nil, err
 	}
 	return s.Adapters, nil
@@ -472,7 +471,6 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 	var labels []bool
 	scores := map[string][]float64{}
 	var pairs []adapter.Pair
-	var fold []int
 	for q, cands := range pool.Cands {
 		best := math.Inf(-1)
 		for _, s := range pool.PosScores[q] {
@@ -484,24 +482,11 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 			scores["simans"] = append(scores["simans"], -(float64(c.Score)-best)*(float64(c.Score)-best))
 			scores["bm25"] = append(scores["bm25"], float64(e.bm.Score(e.td.Queries[q], int(c.Doc))))
 			pairs = append(pairs, adapter.Pair{Query: int32(q), Doc: c.Doc})
-			fold = append(fold, q%len(adapters))
 		}
 	}
-	adapter.PairFeatures(e.td, qv, dv, dim, pairs)
 	sfn := make([]float64, len(pairs))
-	for f, a := range adapters {
-		var mine []adapter.Pair
-		var at []int
-		for i := range pairs {
-			if fold[i] == f {
-				mine = append(mine, pairs[i])
-				at = append(at, i)
-			}
-		}
-		sc := a.ScorePairs(mine, qv, dv)
-		for j, i := range at {
-			sfn[i] = float64(sc.Rel[j])
-		}
+	for i, f := range adapter.CrossFitScore(adapters, e.td, qv, dv, dim, pairs) {
+		sfn[i] = float64(f)
 	}
 	scores["s_fn"] = sfn
 	// R-precision: precision at k = the number of planted documents in
