@@ -73,15 +73,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Folds = max(2, cfg.Folds)
-	d, _, err := df.load(stderr)
-	if err != nil {
-		return err
-	}
-	qrels, err := qrelsOf(d, *split, stderr)
-	if err != nil {
-		return err
-	}
-	td, _, err := retrieval.NewTrainData(d, qrels)
+	d, td, err := df.loadTrainData(*split, stderr)
 	if err != nil {
 		return err
 	}

@@ -82,3 +82,24 @@ func loadEncoder(dir string, qLen, dLen int, stderr io.Writer) (*nn.BiEncoder, *
 	}
 	return bi, retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), qLen, dLen), nil
 }
+
+// loadTrainData reads the BEIR folder and the queries of split that have a
+// relevant document, reporting those left out.
+func (f *dataFlags) loadTrainData(split string, stderr io.Writer) (*beir.Dataset, *retrieval.TrainData, error) {
+	d, _, err := f.load(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	qrels, err := qrelsOf(d, split, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	td, dropped, err := retrieval.NewTrainData(d, qrels)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dropped > 0 {
+		fmt.Fprintf(stderr, "%d queries of %s have no relevant document and are left out\n", dropped, split)
+	}
+	return d, td, nil
+}

@@ -57,20 +57,9 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra mine: sampler %s mines with a model: --model is required\n", smp.Name())
 		return errUsage
 	}
-	d, _, err := df.load(stderr)
+	d, td, err := df.loadTrainData(*split, stderr)
 	if err != nil {
 		return err
-	}
-	qrels, err := qrelsOf(d, *split, stderr)
-	if err != nil {
-		return err
-	}
-	td, dropped, err := retrieval.NewTrainData(d, qrels)
-	if err != nil {
-		return err
-	}
-	if dropped > 0 {
-		fmt.Fprintf(stderr, "%d queries have no relevant document and are left out\n", dropped)
 	}
 	var pool *retrieval.Pool
 	switch smp.PoolSource() {
