@@ -105,7 +105,9 @@ func TestAlphaHatBruteForce(t *testing.T) {
 }
 
 // ref64 is the adapter and its loss in float64, written from the formulas.
-func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat bool) float64 {
+// cz, when not nil, is the candidate side of z (n·d values: adapter B's
+// c_B); the score feature and the residual use b.C.
+func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat bool, cz []float64) float64 {
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
 	n := len(b.Y)
 	var wsum float64
@@ -117,6 +119,9 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat 
 		z := make([]float64, 3*d)
 		for j := 0; j < d; j++ {
 			q, c := float64(b.Q.Data[i*d+j]), float64(b.C.Data[i*d+j])
+			if cz != nil {
+				c = cz[i*d+j]
+			}
 			z[j], z[d+j], z[2*d+j] = q-c, q*c, q+c
 		}
 		mu, v := 0.0, 0.0
@@ -238,7 +243,7 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
 			l, _ := x.Loss(tp, b, lc)
 			return l
 		},
-		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat, relFeat)} },
+		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat, relFeat, nil)} },
 	}.Run()
 	if err != nil {
 		t.Fatal(err)

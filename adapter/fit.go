@@ -8,6 +8,7 @@ import (
 
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -24,8 +25,9 @@ type FitConfig struct {
 }
 
 // Fit trains the adapter on pairs, whose vectors are rows of qv (queries)
-// and dv (documents), and returns the mean loss of the last epoch.
-func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, error) {
+// and dv (documents), and returns the mean loss of the last epoch. ts
+// holds the corpus's token states for adapter B (nil for A).
+func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, ts *retrieval.TokenStates, cfg FitConfig) (float64, error) {
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 10
 	}
@@ -39,6 +41,9 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, e
 		return 0, fmt.Errorf("adapter: Fit: no pairs")
 	}
 	d := a.Cfg.Dim
+	if err := a.checkTokens(ts); err != nil {
+		return 0, err
+	}
 	tp := autograd.NewTape(cfg.Seed ^ 0xada)
 	tp.SetTraining(true)
 	opt := nn.NewAdamW(a.Params, nn.AdamWConfig{WeightDecay: cfg.WeightDecay})
@@ -53,7 +58,7 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, e
 		sum, n := 0.0, 0
 		for lo := 0; lo < len(order); lo += cfg.Batch {
 			hi := min(lo+cfg.Batch, len(order))
-			b := gather(pairs, order[lo:hi], qv, dv, d)
+			b := gather(pairs, order[lo:hi], qv, dv, ts, d)
 			tp.Reset()
 			a.Params.ZeroGrad()
 			loss, _ := a.Loss(tp, b, cfg.Loss)
@@ -72,8 +77,20 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, cfg FitConfig) (float64, e
 	return last, nil
 }
 
+// checkTokens checks that adapter B has token states of its dimension,
+// and A none.
+func (a *Adapter) checkTokens(ts *retrieval.TokenStates) error {
+	switch {
+	case a.Cfg.Token && ts == nil:
+		return fmt.Errorf("adapter: adapter B needs the corpus's token states")
+	case a.Cfg.Token && ts.Dim != a.Cfg.Dim:
+		return fmt.Errorf("adapter: token states of dimension %d for an adapter of %d", ts.Dim, a.Cfg.Dim)
+	}
+	return nil
+}
+
 // gather builds a batch from the pairs at idx.
-func gather(pairs []Pair, idx []int, qv, dv []float32, d int) *Batch {
+func gather(pairs []Pair, idx []int, qv, dv []float32, ts *retrieval.TokenStates, d int) *Batch {
 	n := len(idx)
 	b := &Batch{Q: tensor.New(tensor.S(n, d)), C: tensor.New(tensor.S(n, d)),
 		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n), Extra: tensor.New(tensor.S(n, numExtra))}
@@ -84,7 +101,30 @@ func gather(pairs []Pair, idx []int, qv, dv []float32, d int) *Batch {
 		b.Y[r], b.Class[r], b.Weight[r] = p.Y, p.Class, p.Weight
 		copy(b.Extra.Data[r*numExtra:], p.Extra[:])
 	}
+	if ts != nil {
+		b.Tok, b.TokMask = padTokens(n, d, func(r int) []float32 { return ts.Doc(int(pairs[idx[r]].Doc)) })
+	}
 	return b
+}
+
+// padTokens lays out n token-state lists (tok(r), a multiple of d values)
+// as [n, 1, L, d] with L the longest, and the additive mask [n, L] that
+// hides the padding.
+func padTokens(n, d int, tok func(r int) []float32) (*tensor.Tensor, *tensor.Tensor) {
+	l := 1
+	for r := 0; r < n; r++ {
+		l = max(l, len(tok(r))/d)
+	}
+	t := tensor.New(tensor.S(n, 1, l, d))
+	m := tensor.New(tensor.S(n, l))
+	for r := 0; r < n; r++ {
+		src := tok(r)
+		copy(t.Data[r*l*d:], src)
+		for j := len(src) / d; j < l; j++ {
+			m.Data[r*l+j] = float32(math.Inf(-1))
+		}
+	}
+	return t, m
 }
 
 // Scores holds the adapter's estimates for n pairs.
@@ -94,12 +134,24 @@ type Scores struct {
 	Alpha   []float32              // α̂ (0 without the residual head)
 }
 
-// Score runs the adapter in inference mode (no dropout) on n pairs whose
+// Score runs adapter A in inference mode (no dropout) on n pairs whose
 // query and candidate vectors are the rows of q and c ([n, d] each), with
 // their PairFeatures in extra ([n, 2]; nil: "no other positive" for all, as
 // at query time). It reuses one tape across calls, so an Adapter must not
-// Score from two goroutines at once.
+// Score from two goroutines at once. Adapter B needs ScoreTokens.
 func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
+	if a.Cfg.Token {
+		panic("adapter: Score on adapter B; use ScoreTokens")
+	}
+	return a.ScoreTokens(q, c, extra, nil, n)
+}
+
+// ScoreTokens is Score for either adapter: tok(i) returns pair i's
+// candidate token states (adapter B; nil for A).
+func (a *Adapter) ScoreTokens(q, c, extra []float32, tok func(i int) []float32, n int) Scores {
+	if a.Cfg.Token && tok == nil {
+		panic("adapter: adapter B scored without token states")
+	}
 	d := a.Cfg.Dim
 	s := Scores{Rel: make([]float32, n), Outcome: make([][numOutcomes]float32, n), Alpha: make([]float32, n)}
 	if a.scoreTape == nil {
@@ -127,7 +179,13 @@ func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 			}
 			ev = tp.Const(et)
 		}
-		out := a.Forward(tp, tp.Const(qt), tp.Const(ct), ev)
+		var out Output
+		if a.Cfg.Token {
+			tt, tm := padTokens(hi-lo, d, func(r int) []float32 { return tok(lo + r) })
+			out = a.ForwardTokens(tp, tp.Const(qt), tp.Const(ct), tp.Const(tt), tm, ev)
+		} else {
+			out = a.Forward(tp, tp.Const(qt), tp.Const(ct), ev)
+		}
 		for i := lo; i < hi; i++ {
 			s.Rel[i] = sigmoid(out.Rel.Data()[i-lo])
 			o := out.Outcome.Data()[(i-lo)*numOutcomes : (i-lo+1)*numOutcomes]
@@ -151,8 +209,9 @@ func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 	return s
 }
 
-// ScorePairs scores pairs whose vectors are rows of qv and dv.
-func (a *Adapter) ScorePairs(pairs []Pair, qv, dv []float32) Scores {
+// ScorePairs scores pairs whose vectors are rows of qv and dv, and whose
+// documents' token states, for adapter B, are in ts.
+func (a *Adapter) ScorePairs(pairs []Pair, qv, dv []float32, ts *retrieval.TokenStates) Scores {
 	d := a.Cfg.Dim
 	q := make([]float32, len(pairs)*d)
 	c := make([]float32, len(pairs)*d)
@@ -162,7 +221,11 @@ func (a *Adapter) ScorePairs(pairs []Pair, qv, dv []float32) Scores {
 		copy(c[i*d:(i+1)*d], dv[int(p.Doc)*d:])
 		copy(extra[i*numExtra:], p.Extra[:])
 	}
-	return a.Score(q, c, extra, len(pairs))
+	var tok func(int) []float32
+	if ts != nil {
+		tok = func(i int) []float32 { return ts.Doc(int(pairs[i].Doc)) }
+	}
+	return a.ScoreTokens(q, c, extra, tok, len(pairs))
 }
 
 func sigmoid(x float32) float32 {

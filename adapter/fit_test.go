@@ -171,11 +171,11 @@ func TestFitLearns(t *testing.T) {
 		}
 	}
 	a, _ := New(DefaultConfig(16), 5)
-	if _, err := a.Fit(train, qv, dv, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1}); err != nil {
+	if _, err := a.Fit(train, qv, dv, nil, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	auc := func(ps []Pair) float64 {
-		s := a.ScorePairs(ps, qv, dv)
+		s := a.ScorePairs(ps, qv, dv, nil)
 		scores := make([]float64, len(ps))
 		labels := make([]bool, len(ps))
 		for i, p := range ps {

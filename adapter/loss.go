@@ -28,6 +28,9 @@ type Batch struct {
 	Class  []int32        // outcome class per pair
 	Weight []float32      // class weight per pair
 	Extra  *tensor.Tensor // [n, 2] pair features (RelFeature only)
+	// Tok and TokMask are the candidates' token states [n, 1, L, d] and
+	// their additive mask [n, L] (adapter B only).
+	Tok, TokMask *tensor.Tensor
 }
 
 // Loss returns the adapter loss on b and the forward outputs.
@@ -45,7 +48,15 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 		}
 		extra = tp.Const(b.Extra)
 	}
-	out := a.Forward(tp, q, c, extra)
+	var out Output
+	if a.Cfg.Token {
+		if b.Tok == nil || b.TokMask == nil {
+			return tp.Fail(fmt.Errorf("adapter: adapter B needs the batch's token states")), Output{}
+		}
+		out = a.ForwardTokens(tp, q, c, tp.Const(b.Tok), b.TokMask, extra)
+	} else {
+		out = a.Forward(tp, q, c, extra)
+	}
 	wsum := 0.0
 	for _, w := range b.Weight {
 		wsum += float64(w)

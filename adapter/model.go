@@ -40,6 +40,14 @@ type Config struct {
 	// labelled positives (what SimANS's kernel reads), and a flag for
 	// "no other positive" (then the difference is 0). See PairFeatures.
 	RelFeature bool
+	// Token makes adapter B: the candidate side of z is not the pooled
+	// vector c but c_B = normalise(Σ_j a_j h_j), an attention pooling of
+	// the document's last-layer token states h_j with weights
+	// a = softmax_j((W_a q + b_a)·h_j) that depend on the query. W_a and
+	// b_a start at zero, so c_B starts as the normalised mean of the token
+	// states (the bi-encoder's own mean pooling). The residual head still
+	// acts on c (a = c + Δ), so α̂ and L_norm mean what they mean for A.
+	Token bool
 }
 
 // numExtra is the number of pair features Batch.Extra and Score's extra
@@ -72,6 +80,7 @@ type Adapter struct {
 	Params *autograd.Params
 
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo *autograd.Var
+	wa, ba                                   *autograd.Var // adapter B's query projection
 
 	scoreTape *autograd.Tape // reused by Score: a tape's arena is 64 MiB
 }
@@ -115,6 +124,10 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 	a.br = add("relevance.bias", tensor.S(1), "zero")
 	a.wo = add("outcome.weight", tensor.S(numOutcomes, h+f), "normal")
 	a.bo = add("outcome.bias", tensor.S(numOutcomes), "zero")
+	if cfg.Token {
+		a.wa = add("attention.weight", tensor.S(d, d), "zero")
+		a.ba = add("attention.bias", tensor.S(d), "zero")
+	}
 	return a, nil
 }
 
@@ -125,14 +138,39 @@ type Output struct {
 	Outcome *autograd.Var // [n, 4] outcome logits
 }
 
-// Forward runs the adapter on n pairs: q and c are [n, d] (constants or
+// Forward runs adapter A on n pairs: q and c are [n, d] (constants or
 // variables of the tape); extra is [n, 2] (see PairFeatures), used only
 // with RelFeature.
 func (a *Adapter) Forward(tp *autograd.Tape, q, c, extra *autograd.Var) Output {
-	qc := tp.Mul(q, c)
-	z := tp.LayerNorm(tp.Concat(tp.Sub(q, c), qc, tp.Add(q, c)), a.lnG, a.lnB, 1e-5)
+	if a.Cfg.Token {
+		return Output{Rel: tp.Fail(fmt.Errorf("adapter: adapter B needs token states (ForwardTokens)"))}
+	}
+	return a.forward(tp, q, c, c, extra)
+}
+
+// ForwardTokens runs adapter B on n pairs: q and c as for Forward, tok
+// [n, 1, L, d] the candidates' token states padded to L, mask [n, L]
+// additive (0 for a token, −Inf for padding).
+func (a *Adapter) ForwardTokens(tp *autograd.Tape, q, c, tok *autograd.Var, mask *tensor.Tensor, extra *autograd.Var) Output {
+	if !a.Cfg.Token {
+		return Output{Rel: tp.Fail(fmt.Errorf("adapter: ForwardTokens on adapter A"))}
+	}
+	n, d := q.Value.Shape.Dim(0), a.Cfg.Dim
+	qa := tp.Reshape(tp.Linear(q, a.wa, a.ba), tensor.S(n, 1, 1, d))
+	pooled := tp.Reshape(tp.Attention(qa, tok, tok, mask, 1), tensor.S(n, d))
+	return a.forward(tp, q, c, tp.L2Normalize(pooled, 1e-12), extra)
+}
+
+// forward is the trunk and heads on z = [q − cz; q ⊙ cz; q + cz], with the
+// score feature q·c and the residual on c.
+func (a *Adapter) forward(tp *autograd.Tape, q, c, cz, extra *autograd.Var) Output {
+	qc := tp.Mul(q, cz)
+	z := tp.LayerNorm(tp.Concat(tp.Sub(q, cz), qc, tp.Add(q, cz)), a.lnG, a.lnB, 1e-5)
 	var feats []*autograd.Var
 	if a.Cfg.ScoreFeature {
+		if cz != c {
+			qc = tp.Mul(q, c)
+		}
 		feats = append(feats, rowSums(tp, qc, a.Cfg.Dim))
 	}
 	if a.Cfg.RelFeature {

@@ -28,6 +28,7 @@ func Save(path string, adapters []*Adapter) error {
 		"no_residual":   strconv.FormatBool(c.NoResidual),
 		"score_feature": strconv.FormatBool(c.ScoreFeature),
 		"rel_feature":   strconv.FormatBool(c.RelFeature),
+		"token":         strconv.FormatBool(c.Token),
 	}
 	var named []tensor.Named
 	for f, a := range adapters {
@@ -80,6 +81,7 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.NoResidual = f.Metadata["no_residual"] == "true"
 	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
 	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
+	cfg.Token = f.Metadata["token"] == "true"
 	var out []*Adapter
 	used := 0
 	for fo := 0; fo < folds; fo++ {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
 )
@@ -19,6 +20,9 @@ type RerankConfig struct {
 	K      int     // depth (0: 100)
 	Lambda float64 // λ_RR
 	TauB   float64 // τ_b on the bi-encoder's scores (0: 1)
+	// Tokens holds the corpus's token states, numbered as the index's
+	// documents, for adapter B (nil for A).
+	Tokens *retrieval.TokenStates
 }
 
 // Rerank reorders the first K hits of a query (vector qv) of ix with the
@@ -49,7 +53,14 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 		}
 		rel = make([]float32, k)
 		for _, a := range adapters {
-			for i, r := range a.Score(q, c, nil, k).Rel {
+			var tok func(int) []float32
+			if a.Cfg.Token {
+				if cfg.Tokens == nil {
+					panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
+				}
+				tok = func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }
+			}
+			for i, r := range a.ScoreTokens(q, c, nil, tok, k).Rel {
 				rel[i] += r / float32(len(adapters))
 			}
 		}

@@ -35,8 +35,11 @@ type SamplerConfig struct {
 	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
 	// Config).
 	NoResidual, ScoreFeature, RelFeature bool
-	Label                                LabelConfig
-	Fit                                  FitConfig
+	// Token uses adapter B, the token-level adapter (see Config.Token); the
+	// sampler then needs an Encoder for the documents' token states.
+	Token bool
+	Label LabelConfig
+	Fit   FitConfig
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
@@ -59,6 +62,9 @@ type Sampler struct {
 	Cfg      SamplerConfig
 	Adapters []*Adapter // one per fold (one without cross-fitting)
 	Log      io.Writer
+	// Encoder gives adapter B the documents' token states at each new
+	// pool (with the encoder's current weights); unused by adapter A.
+	Encoder *retrieval.Encoder
 
 	// SFN holds s_FN per training query, aligned with the pool's
 	// candidates; nil rows (a pool without vectors) mean s_FN = 0.
@@ -92,7 +98,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
-		mc.NoResidual, mc.ScoreFeature, mc.RelFeature = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature
+		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.Token
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -108,9 +114,13 @@ func (s *Sampler) Name() string { return "rrra" }
 // Params lists the sampler's parameters for the run log.
 func (s *Sampler) Params() string {
 	c := s.Cfg
-	return fmt.Sprintf("base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
-		c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.NoResidual, c.ScoreFeature, c.RelFeature, c.Label.NoBalance)
+	kind := "A"
+	if c.Token {
+		kind = "B"
+	}
+	return fmt.Sprintf("adapter=%s base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
+		kind, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.Label.NoBalance)
 }
 
 // PoolSource implements retrieval.Sampler.
@@ -135,7 +145,17 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		return nil
 	}
 	began := time.Now()
-	if err := s.Fit(td, qv, dv, dim, p.Step); err != nil {
+	var ts *retrieval.TokenStates
+	if s.Cfg.Token {
+		if s.Encoder == nil {
+			return fmt.Errorf("adapter: the RRRA sampler with adapter B needs an Encoder for token states")
+		}
+		var err error
+		if ts, err = s.Encoder.DocTokens(td.Docs, nil); err != nil {
+			return err
+		}
+	}
+	if err := s.Fit(td, qv, dv, ts, dim, p.Step); err != nil {
 		return err
 	}
 	var all []Pair
@@ -145,7 +165,7 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		}
 	}
 	var sum float64
-	for i, f := range CrossFitScore(s.Adapters, td, qv, dv, dim, all) {
+	for i, f := range CrossFitScore(s.Adapters, td, qv, dv, ts, dim, all) {
 		q := all[i].Query
 		s.SFN[q] = append(s.SFN[q], f)
 		sum += float64(f)
@@ -156,8 +176,9 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 
 // Fit labels the mining pass given by the training queries' and corpus's
 // vectors (step names it in the log) and fits each fold's adapter on the
-// other folds' pairs (on all pairs without cross-fitting).
-func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, dim, step int) error {
+// other folds' pairs (on all pairs without cross-fitting); ts holds the
+// corpus's token states for adapter B (nil for A).
+func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, dim, step int) error {
 	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label)
 	if err != nil {
 		return err
@@ -173,7 +194,7 @@ func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, dim, step int) 
 		}
 		fc := s.Cfg.Fit
 		fc.Seed = s.Cfg.Fit.Seed + uint64(s.Fits*folds+f)
-		loss, err := a.Fit(train, qv, dv, fc)
+		loss, err := a.Fit(train, qv, dv, ts, fc)
 		if err != nil {
 			return err
 		}
@@ -188,8 +209,9 @@ func foldOf(q int32, folds int) int { return int(q) % folds }
 
 // CrossFitScore returns p_rel for each pair, each scored by the adapter
 // of its query's fold (adapters[q mod len(adapters)], which, fitted by
-// Sampler.Fit, never saw that query), after filling the pairs' features.
-func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair) []float32 {
+// Sampler.Fit, never saw that query), after filling the pairs' features;
+// ts holds the corpus's token states for adapter B (nil for A).
+func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, dim int, pairs []Pair) []float32 {
 	PairFeatures(td, qv, dv, dim, pairs)
 	out := make([]float32, len(pairs))
 	for f, a := range adapters {
@@ -201,7 +223,7 @@ func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float3
 				at = append(at, i)
 			}
 		}
-		sc := a.ScorePairs(mine, qv, dv)
+		sc := a.ScorePairs(mine, qv, dv, ts)
 		for j, i := range at {
 			out[i] = sc.Rel[j]
 		}

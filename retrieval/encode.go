@@ -55,9 +55,7 @@ func (e *Encoder) Docs(texts []string, progress func(done int)) ([]float32, erro
 
 func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress func(int)) ([]float32, error) {
 	if e.tape == nil {
-		e.tape = autograd.NewTape(0)
-		e.tape.NoGrad(true)
-		e.tape.SetTraining(false)
+		e.newTape()
 	}
 	if e.Batch < 1 {
 		return nil, fmt.Errorf("retrieval: encoder batch %d", e.Batch)
@@ -95,4 +93,11 @@ func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress fu
 		}
 	}
 	return out, nil
+}
+
+// newTape makes the encoder's inference tape: no gradients, no dropout.
+func (e *Encoder) newTape() {
+	e.tape = autograd.NewTape(0)
+	e.tape.NoGrad(true)
+	e.tape.SetTraining(false)
 }

@@ -45,7 +45,10 @@ func TestFuseRRF(t *testing.T) {
 
 // TestEncoderBatching checks a text's vector does not depend on the batch
 // it is encoded in or on the order of the texts.
-func TestEncoderBatching(t *testing.T) {
+// testEncoder returns a mini bi-encoder (random weights) on a small
+// vocabulary, with texts cut to 16 tokens.
+func testEncoder(t *testing.T) *Encoder {
+	t.Helper()
 	vocab, err := wordpiece.Train(func() func() (string, bool) {
 		texts := []string{"boundary layer flow over a flat plate", "shock waves in supersonic flow", "heat transfer at the wall"}
 		i := 0
@@ -63,8 +66,12 @@ func TestEncoderBatching(t *testing.T) {
 	cfg, _ := nn.Preset("mini", vocab.Len())
 	m, _ := nn.NewBert(cfg, 4)
 	bi := &nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true}
+	return NewEncoder(bi, wordpiece.New(vocab, true), 16, 16)
+}
+
+func TestEncoderBatching(t *testing.T) {
 	texts := []string{"flow", "boundary layer flow over a flat plate with heat transfer at the wall", "shock waves", "", "supersonic flow over a plate", "heat"}
-	enc := NewEncoder(bi, wordpiece.New(vocab, true), 16, 16)
+	enc := testEncoder(t)
 	enc.Batch = 64
 	all, err := enc.Docs(texts, nil)
 	if err != nil {
@@ -109,5 +116,45 @@ func TestFromExamples(t *testing.T) {
 	ex[0].Negatives = append(ex[0].Negatives, beir.Passage{DocID: "d9"})
 	if _, _, _, err := FromExamples(d, ex, "train.jsonl"); err == nil || !strings.Contains(err.Error(), `train.jsonl: example 1 (query "q1"): negative docid "d9" is not in the corpus`) {
 		t.Errorf("unknown docid: %v", err)
+	}
+}
+
+// TestDocTokens checks the token states against the pooled vectors: their
+// mean, normalised, is what Docs returns (mean pooling), and padding is
+// left out.
+func TestDocTokens(t *testing.T) {
+	enc := testEncoder(t)
+	texts := []string{"heat", "boundary layer flow over a flat plate with heat transfer at the wall and more", "shock waves"}
+	dv, err := enc.Docs(texts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := enc.DocTokens(texts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := enc.Dim()
+	if ts.Len() != len(texts) || ts.Dim != d {
+		t.Fatalf("%d documents of dimension %d", ts.Len(), ts.Dim)
+	}
+	for i, text := range texts {
+		if want := len(enc.Tok.Encode(nil, text, enc.DocMaxLen)); ts.Tokens(i) != want {
+			t.Errorf("document %d: %d token states, want %d tokens", i, ts.Tokens(i), want)
+		}
+		mean := make([]float64, d)
+		for j := 0; j < ts.Tokens(i); j++ {
+			for k := 0; k < d; k++ {
+				mean[k] += float64(ts.Doc(i)[j*d+k])
+			}
+		}
+		norm := 0.0
+		for _, x := range mean {
+			norm += x * x
+		}
+		for k := 0; k < d; k++ {
+			if got, want := mean[k]/math.Sqrt(norm), float64(dv[i*d+k]); math.Abs(got-want) > 1e-5 {
+				t.Fatalf("document %d, value %d: normalised token mean %v, pooled %v", i, k, got, want)
+			}
+		}
 	}
 }

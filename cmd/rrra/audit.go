@@ -90,7 +90,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s.Log = stderr
+	s.Log, s.Encoder = stderr, enc
 	if err := s.ObservePool(pool, td, qv, dv, enc.Dim()); err != nil {
 		return err
 	}

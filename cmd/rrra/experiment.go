@@ -333,16 +333,20 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			}
 			rerank := r.Method == "rrra-rerank" || r.Method == "rrra"
 			var adapters []*adapter.Adapter
+			var ts *retrieval.TokenStates
 			if rerank || len(e.hidden) > 0 {
-				if adapters, err = e.fitAdapters(qv, dv, enc.Dim(), seed); err != nil {
+				if ts, err = e.tokens(enc); err != nil {
+					return err
+				}
+				if adapters, err = e.fitAdapters(qv, dv, ts, enc.Dim(), seed); err != nil {
 					return err
 				}
 			}
-			if run, err = e.denseRun(enc, dv, adapters, rerank); err != nil {
+			if run, err = e.denseRun(enc, dv, ts, adapters, rerank); err != nil {
 				return err
 			}
 			if len(e.hidden) > 0 {
-				auc, sfn, planted, err := e.plantedAUC(qv, dv, enc.Dim(), adapters, bi.Temperature)
+				auc, sfn, planted, err := e.plantedAUC(qv, dv, ts, enc.Dim(), adapters, bi.Temperature)
 				if err != nil {
 					return err
 				}
@@ -399,6 +403,7 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 		if o.verbose {
 			s.Log = e.stderr
 		}
+		s.Encoder = enc
 		smp = s
 	} else {
 		var err error
@@ -424,9 +429,19 @@ func (e *expEnv) bm25Run() metrics.Run {
 	return retrieval.BM25Search(e.bm, qids, texts, 100)
 }
 
+// tokens returns the corpus's token states when the RRRA parameters ask
+// for adapter B, and nil otherwise.
+func (e *expEnv) tokens(enc *retrieval.Encoder) (*retrieval.TokenStates, error) {
+	var cfg adapter.SamplerConfig
+	if err := parseRRRAParams(e.o.rrraParams, &cfg); err != nil || !cfg.Token {
+		return nil, err
+	}
+	return enc.DocTokens(e.td.Docs, nil)
+}
+
 // fitAdapters labels the final model's mining pass over the training
 // queries and fits two cross-fitted adapters, as the RRRA sampler does.
-func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter.Adapter, error) {
+func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim int, seed uint64) ([]*adapter.Adapter, error) {
 	cfg := adapter.DefaultSamplerConfig()
 	cfg.Fit.Seed, cfg.Label.Seed = seed, seed
 	if err := parseRRRAParams(e.o.rrraParams, &cfg); err != nil {
@@ -436,14 +451,14 @@ func (e *expEnv) fitAdapters(qv, dv []float32, dim int, seed uint64) ([]*adapter
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Fit(e.td, qv, dv, dim, e.o.steps); err != nil {
+	if err := s.Fit(e.td, qv, dv, ts, dim, e.o.steps); err != nil {
 		return nil, err
 	}
 	return s.Adapters, nil
 }
 
 // denseRun searches the test queries, reranking with adapters when asked.
-func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adapter.Adapter, rerank bool) (metrics.Run, error) {
+func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter, rerank bool) (metrics.Run, error) {
 	qids, texts := retrieval.QueryTexts(e.testQ)
 	qv, err := enc.Queries(texts, nil)
 	if err != nil {
@@ -456,14 +471,14 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, adapters []*adap
 	if !rerank {
 		return retrieval.DenseSearch(ix, qids, qv, 100), nil
 	}
-	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature}
+	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature, Tokens: ts}
 	return adapter.RerankSearch(adapters, ix, qids, qv, cfg), nil
 }
 
 // plantedAUC scores the final model's mined negatives (top pool-k, known
 // positives removed) and returns, per score, the ROC AUC of finding the
 // planted (hidden) positives among them.
-func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool, error) {
+func (e *expEnv) plantedAUC(qv, dv []float32, ts *retrieval.TokenStates, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool, error) {
 	pool, err := retrieval.MineDense(e.td, qv, dv, dim, e.o.planK, 1/tau)
 	if err != nil {
 		return nil, nil, nil, err
@@ -485,7 +500,7 @@ func (e *expEnv) plantedAUC(qv, dv []float32, dim int, adapters []*adapter.Adapt
 		}
 	}
 	sfn := make([]float64, len(pairs))
-	for i, f := range adapter.CrossFitScore(adapters, e.td, qv, dv, dim, pairs) {
+	for i, f := range adapter.CrossFitScore(adapters, e.td, qv, dv, ts, dim, pairs) {
 		sfn[i] = float64(f)
 	}
 	scores["s_fn"] = sfn

@@ -9,7 +9,7 @@ import (
 )
 
 // rrraParamsHelp documents --sampler-params for --sampler rrra.
-const rrraParamsHelp = `base=softmax|uniform|simans, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
+const rrraParamsHelp = `adapter=A|B, base=softmax|uniform|simans, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
 theta_fn=0 (no gate), folds=2, k_lab=200, k_pred=20, random=8, epochs=40, lr=0.001,
 mu=1, nu=1, beta=0.1, no_balance=0|1, no_residual=0|1, score_feature=0|1, rel_feature=0|1`
 
@@ -24,8 +24,19 @@ func parseRRRAParams(s string, cfg *adapter.SamplerConfig) error {
 		if !ok {
 			return fmt.Errorf("rrra sampler parameter %q: want name=value", f)
 		}
-		if k == "base" {
+		switch k {
+		case "base":
 			cfg.Base = v
+			continue
+		case "adapter":
+			switch v {
+			case "A", "a":
+				cfg.Token = false
+			case "B", "b":
+				cfg.Token = true
+			default:
+				return fmt.Errorf("rrra sampler parameter adapter=%q: want A (pooled) or B (token-level)", v)
+			}
 			continue
 		}
 		x, err := strconv.ParseFloat(v, 64)

@@ -116,6 +116,12 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 				*rerankTau = float64(bi.Temperature)
 			}
 			cfg := adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau}
+			if adapters[0].Cfg.Token {
+				fmt.Fprintf(stderr, "adapter B: encoding the corpus's token states\n")
+				if cfg.Tokens, err = enc.DocTokens(retrieval.NewCorpusData(d).Docs, nil); err != nil {
+					return err
+				}
+			}
 			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, qv, cfg))
 			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, *rerankTau, len(adapters))
 		} else {

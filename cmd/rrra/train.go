@@ -236,7 +236,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if rrraSampler, err = adapter.NewSampler(rrraCfg, enc.Dim(), *seed); err != nil {
 			return err
 		}
-		rrraSampler.Log = stderr
+		rrraSampler.Log, rrraSampler.Encoder = stderr, enc
 		smp = rrraSampler
 	}
 	tr := &retrieval.Trainer{
