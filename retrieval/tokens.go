@@ -92,4 +92,3 @@ func (e *Encoder) DocTokens(texts []string, progress func(done int)) (*TokenStat
 	}
 	return ts, nil
 }
-
