@@ -40,7 +40,15 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 		return tp.Fail(fmt.Errorf("adapter: batch of %v and %v vectors, %d labels, %d classes, %d weights for dimension %d",
 			b.Q.Shape, b.C.Shape, len(b.Y), len(b.Class), len(b.Weight), d)), Output{}
 	}
-	q, c := tp.Const(b.Q), tp.Const(b.C)
+	return a.lossOn(tp, tp.Const(b.Q), tp.Const(b.C), b, lc)
+}
+
+// lossOn is Loss with the query and candidate vectors given as variables
+// (b's Q and C are unused): with variables that depend on an encoder, the
+// loss's gradient reaches it. In α̂ and L_norm, u = q − c is taken as a
+// constant (exact when q and c are).
+func (a *Adapter) lossOn(tp *autograd.Tape, q, c *autograd.Var, b *Batch, lc LossConfig) (*autograd.Var, Output) {
+	n := q.Value.Shape.Dim(0)
 	var extra *autograd.Var
 	if a.Cfg.RelFeature {
 		if b.Extra == nil || b.Extra.Shape != tensor.S(n, numExtra) {
@@ -87,7 +95,7 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 	if out.Delta == nil || (lc.Nu == 0 && lc.Beta == 0) {
 		return loss, out
 	}
-	alpha, p, uu := a.alphaHat(tp, out.Delta, b)
+	alpha, p, uu := a.alphaHat(tp, out.Delta, q.Value.Data, c.Value.Data)
 	if lc.Nu != 0 {
 		diff := tp.Sub(alpha, tp.Const(y))
 		loss = tp.Add(loss, tp.Scale(tp.Sum(tp.Mul(tp.Mul(diff, diff), tp.Const(wn))), float32(lc.Nu)))
@@ -101,8 +109,9 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 // alphaHat returns α̂ = clip(r·u/‖u‖², 0, 1) per pair, with r = a − c = Δ
 // and u = q − c, as a [n, 1] variable, together with p = r·u and the
 // constant ‖u‖². The clip is 1 − ReLU(1 − ReLU(x)).
-func (a *Adapter) alphaHat(tp *autograd.Tape, delta *autograd.Var, b *Batch) (alpha, p *autograd.Var, uu *autograd.Var) {
-	n, d := b.Q.Shape.Dim(0), a.Cfg.Dim
+func (a *Adapter) alphaHat(tp *autograd.Tape, delta *autograd.Var, qd, cd []float32) (alpha, p *autograd.Var, uu *autograd.Var) {
+	d := a.Cfg.Dim
+	n := len(qd) / d
 	u := tensor.New(tensor.S(n, d))
 	inv := tensor.New(tensor.S(n, 1))
 	uut := tensor.New(tensor.S(n, 1))
@@ -110,7 +119,7 @@ func (a *Adapter) alphaHat(tp *autograd.Tape, delta *autograd.Var, b *Batch) (al
 	for i := 0; i < n; i++ {
 		s := 0.0
 		for j := 0; j < d; j++ {
-			v := b.Q.Data[i*d+j] - b.C.Data[i*d+j]
+			v := qd[i*d+j] - cd[i*d+j]
 			u.Data[i*d+j] = v
 			s += float64(v) * float64(v)
 		}

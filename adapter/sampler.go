@@ -38,7 +38,11 @@ type SamplerConfig struct {
 	// Token uses adapter B, the token-level adapter (see Config.Token); the
 	// sampler then needs an Encoder for the documents' token states.
 	Token bool
-	Label LabelConfig
+	// LambdaAd is stage 3's λ_ad: the weight of the adapter loss added to
+	// the bi-encoder's InfoNCE on every batch (see Joint); 0 leaves the
+	// adapters to the refits at each refresh.
+	LambdaAd float64
+	Label    LabelConfig
 	Fit   FitConfig
 }
 
@@ -71,6 +75,8 @@ type Sampler struct {
 	SFN [][]float32
 	// Fits counts the times the adapters were fitted.
 	Fits int
+
+	pool *retrieval.Pool // the last pool observed with vectors
 }
 
 // NewSampler returns an RRRA sampler over a bi-encoder of dimension dim.
@@ -118,8 +124,8 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
-		kind, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
+		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
 		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.Label.NoBalance)
 }
 
@@ -170,6 +176,7 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		s.SFN[q] = append(s.SFN[q], f)
 		sum += float64(f)
 	}
+	s.pool = p
 	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
 	return nil
 }

@@ -55,6 +55,14 @@ func (b *BiEncoder) InfoNCEMasked(tp *autograd.Tape, qIDs []int32, qMask *tensor
 	}
 	q := b.Encode(tp, b.Query, qIDs, qMask)
 	d := b.Encode(tp, b.Doc, dIDs, dMask)
+	return b.InfoNCEVectors(tp, q, d, group, scoreMask)
+}
+
+// InfoNCEVectors is InfoNCEMasked on pooled vectors already on the tape:
+// q [nq, h] and d [nq·group, h], so that a caller can add terms of its own
+// on the same vectors (RRRA's stage-3 adapter loss).
+func (b *BiEncoder) InfoNCEVectors(tp *autograd.Tape, q, d *autograd.Var, group int, scoreMask *tensor.Tensor) *autograd.Var {
+	nq := q.Value.Shape.Dim(0)
 	s := tp.MatMul(q, d, false, true)
 	if tau := b.Temperature; tau != 0 && tau != 1 {
 		s = tp.Scale(s, 1/tau)

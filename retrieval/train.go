@@ -83,6 +83,10 @@ type Trainer struct {
 	// "file": negatives given up front (a training file from rrra mine),
 	// used as they are and never re-mined.
 	FixedPool *Pool
+	// Aux, when set, adds a term to every supervised step's loss, on the
+	// same pooled vectors, so that its gradient reaches the encoder (RRRA's
+	// stage 3: InfoNCE + λ_ad·L_adapter).
+	Aux       AuxLoss
 	Log       io.Writer // progress and the run log; nil: discard
 
 	// Refreshes counts the dense pools mined so far in this process.
@@ -100,6 +104,18 @@ type Trainer struct {
 	epoch int
 	qb    wordpiece.Batch
 	db    wordpiece.Batch
+}
+
+// An AuxLoss is a further training term on a batch's pooled vectors.
+type AuxLoss interface {
+	// Loss returns the term (a scalar on tp, already weighted) for a batch
+	// of queries (q [B, h], training query indices) and their documents
+	// (d [B·group, h], corpus indices; document i·group is query i's
+	// positive, the others its sampled negatives), or nil for none. It may
+	// use parameters of its own, whose gradients the backward pass fills.
+	Loss(tp *autograd.Tape, q, d *autograd.Var, queries []int, docs []int32, group int) *autograd.Var
+	// Step updates the term's own parameters after the backward pass.
+	Step()
 }
 
 // StepRecord is one point of the training curve.
@@ -391,12 +407,12 @@ func (t *Trainer) step(step int) (float64, error) {
 			}
 		}
 	}
-	return t.update(qTexts, dTexts, G, mask)
+	return t.update(qTexts, dTexts, G, mask, queries, docs)
 }
 
-// update takes one optimizer step on the InfoNCE loss of the batch and
-// returns the loss.
-func (t *Trainer) update(qTexts, dTexts []string, G int, mask *tensor.Tensor) (float64, error) {
+// update takes one optimizer step on the InfoNCE loss of the batch (plus
+// Aux's term, when queries are given) and returns the loss.
+func (t *Trainer) update(qTexts, dTexts []string, G int, mask *tensor.Tensor, queries []int, docs []int32) (float64, error) {
 	c := &t.Cfg
 	t.Enc.Tok.EncodeBatch(&t.qb, qTexts, t.Enc.QueryMaxLen)
 	t.Enc.Tok.EncodeBatch(&t.db, dTexts, t.Enc.DocMaxLen)
@@ -411,9 +427,20 @@ func (t *Trainer) update(qTexts, dTexts []string, G int, mask *tensor.Tensor) (f
 	t.tape.Reset()
 	t.tape.SetTraining(true)
 	t.Params.ZeroGrad()
-	loss := t.Bi.InfoNCEMasked(t.tape, t.qb.IDs, qMask, t.db.IDs, dMask, G, mask)
+	q := t.Bi.Encode(t.tape, t.Bi.Query, t.qb.IDs, qMask)
+	d := t.Bi.Encode(t.tape, t.Bi.Doc, t.db.IDs, dMask)
+	loss := t.Bi.InfoNCEVectors(t.tape, q, d, G, mask)
+	aux := t.Aux != nil && queries != nil
+	if aux {
+		if extra := t.Aux.Loss(t.tape, q, d, queries, docs, G); extra != nil {
+			loss = t.tape.Add(loss, extra)
+		}
+	}
 	if err := t.tape.Backward(loss); err != nil {
 		return 0, err
+	}
+	if aux {
+		t.Aux.Step()
 	}
 	if c.ClipNorm > 0 {
 		nn.ClipGradNorm(t.Params, c.ClipNorm)
@@ -451,7 +478,7 @@ func (t *Trainer) cropStep(rng *rand.Rand) (float64, error) {
 			}
 		}
 	}
-	return t.update(qTexts, dTexts, 1, mask)
+	return t.update(qTexts, dTexts, 1, mask, nil, nil)
 }
 
 // crop returns a random span of CropMin–CropMax of words (at least one).

@@ -390,6 +390,7 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 	watch func(int, []int32)) (*retrieval.Trainer, error) {
 	o := e.o
 	var smp retrieval.Sampler
+	var aux retrieval.AuxLoss
 	if smpName == "rrra" {
 		cfg := adapter.DefaultSamplerConfig()
 		cfg.Fit.Seed, cfg.Label.Seed = seed, seed
@@ -405,6 +406,11 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 		}
 		s.Encoder = enc
 		smp = s
+		if cfg.LambdaAd != 0 && !crops {
+			if aux, err = adapter.NewJoint(s, e.td, cfg.LambdaAd); err != nil {
+				return nil, err
+			}
+		}
 	} else {
 		var err error
 		if smp, err = retrieval.NewSampler(smpName, ""); err != nil {
@@ -416,7 +422,7 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 	if crops {
 		tc.Crops, tc.Steps, tc.BatchQueries, tc.LR, tc.WarmupSteps = true, o.warmSteps, o.warmBatch, o.warmLR, o.warmSteps/10
 	}
-	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch}
+	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch, Aux: aux}
 	if o.verbose {
 		tr.Log = e.stderr
 	}

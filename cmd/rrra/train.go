@@ -246,6 +246,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops},
 		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
 	}
+	if rrraSampler != nil && rrraCfg.LambdaAd != 0 {
+		if tr.Aux, err = adapter.NewJoint(rrraSampler, td, rrraCfg.LambdaAd); err != nil {
+			return err
+		}
+	}
 	if !*crops && (smp.PoolSource() == "bm25" || (smp.PoolSource() == "dense" && *initialPool == "bm25")) {
 		began := time.Now()
 		tr.BM25 = retrieval.BuildBM25(td)
