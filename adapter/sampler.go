@@ -43,7 +43,7 @@ type SamplerConfig struct {
 	// adapters to the refits at each refresh.
 	LambdaAd float64
 	Label    LabelConfig
-	Fit   FitConfig
+	Fit      FitConfig
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the

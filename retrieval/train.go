@@ -86,8 +86,8 @@ type Trainer struct {
 	// Aux, when set, adds a term to every supervised step's loss, on the
 	// same pooled vectors, so that its gradient reaches the encoder (RRRA's
 	// stage 3: InfoNCE + λ_ad·L_adapter).
-	Aux       AuxLoss
-	Log       io.Writer // progress and the run log; nil: discard
+	Aux AuxLoss
+	Log io.Writer // progress and the run log; nil: discard
 
 	// Refreshes counts the dense pools mined so far in this process.
 	Refreshes int
