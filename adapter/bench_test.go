@@ -76,3 +76,35 @@ func BenchmarkQueryLatency(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRerankScoring times the adapter part of reranking alone: p_rel
+// for 100 candidates of one query from two adapters A of dimension d, by
+// the tape (Score, all heads) and by the tape-free Relevance that Rerank
+// uses.
+func BenchmarkRerankScoring(b *testing.B) {
+	for _, d := range []int{64, 128} {
+		a1, _ := New(DefaultConfig(d), 1)
+		a2, _ := New(DefaultConfig(d), 2)
+		r := rand.New(rand.NewPCG(1, 2))
+		q := make([]float32, 100*d)
+		c := make([]float32, 100*d)
+		for i := range q {
+			q[i], c[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		b.Run(fmt.Sprintf("d%d/score", d), func(b *testing.B) {
+			for b.Loop() {
+				a1.Score(q, c, nil, 100)
+				a2.Score(q, c, nil, 100)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")
+		})
+		b.Run(fmt.Sprintf("d%d/relevance", d), func(b *testing.B) {
+			var p []float32
+			for b.Loop() {
+				p = a1.Relevance(q, c, 100, p)
+				p = a2.Relevance(q, c, 100, p)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")
+		})
+	}
+}

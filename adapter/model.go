@@ -83,6 +83,7 @@ type Adapter struct {
 	wa, ba                                   *autograd.Var // adapter B's query projection
 
 	scoreTape *autograd.Tape // reused by Score: a tape's arena is 64 MiB
+	fast      []float32      // Relevance's scratch
 }
 
 // New returns an adapter with weights drawn from N(0, 0.02) by seed,

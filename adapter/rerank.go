@@ -53,14 +53,16 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 		}
 		rel = make([]float32, k)
 		for _, a := range adapters {
-			var tok func(int) []float32
+			var p []float32
 			if a.Cfg.Token {
 				if cfg.Tokens == nil {
 					panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
 				}
-				tok = func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }
+				p = a.ScoreTokens(q, c, nil, func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }, k).Rel
+			} else {
+				p = a.Relevance(q, c, k, p)
 			}
-			for i, r := range a.ScoreTokens(q, c, nil, tok, k).Rel {
+			for i, r := range p {
 				rel[i] += r / float32(len(adapters))
 			}
 		}
