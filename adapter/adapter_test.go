@@ -8,6 +8,7 @@ import (
 
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/bm25"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -107,7 +108,7 @@ func TestAlphaHatBruteForce(t *testing.T) {
 // ref64 is the adapter and its loss in float64, written from the formulas.
 // cz, when not nil, is the candidate side of z (n·d values: adapter B's
 // c_B); the score feature and the residual use b.C.
-func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat bool, cz []float64) float64 {
+func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, extraFeat bool, cz []float64) float64 {
 	lnG, lnB, w1, b1, w2, b2, wr, br, wo, bo := p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
 	n := len(b.Y)
 	var wsum float64
@@ -144,8 +145,11 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat 
 		if scoreFeat {
 			feats = append(feats, dot)
 		}
-		if relFeat {
-			feats = append(feats, float64(b.Extra.Data[i*2]), float64(b.Extra.Data[i*2+1]))
+		if extraFeat { // every column of b.Extra
+			f := b.Extra.Shape.Dim(1)
+			for k := 0; k < f; k++ {
+				feats = append(feats, float64(b.Extra.Data[i*f+k]))
+			}
 		}
 		z = append(z, feats...)
 		hv := make([]float64, h)
@@ -208,14 +212,14 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, relFeat 
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
-	for _, f := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-		testLossGradients(t, f[0], f[1])
+	for _, f := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, false}, {false, false, true}, {true, true, true}} {
+		testLossGradients(t, f[0], f[1], f[2])
 	}
 }
 
-func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
+func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -223,10 +227,14 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
 	r.Normal(&a.w1.Value, 0, 0.5)
 	r.Normal(&a.lnG.Value, 1, 0.2)
 	b := testBatch(7, d, 5)
-	b.Extra = tensor.New(tensor.S(7, 2))
+	// The features the configuration reads, in Pair.Extra's order.
+	cols := a.Cfg.extraCols()
+	b.Extra = tensor.New(tensor.S(7, len(cols)))
 	for i := 0; i < 7; i++ {
-		b.Extra.Data[2*i] = float32(i)*0.3 - 1
-		b.Extra.Data[2*i+1] = float32(i % 2)
+		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7}
+		for k, c := range cols {
+			b.Extra.Data[i*len(cols)+k] = full[c]
+		}
 	}
 	lc := LossConfig{Mu: 0.7, Nu: 1.3, Beta: 0.4}
 	params := []*autograd.Var{a.lnG, a.lnB, a.w1, a.b1, a.w2, a.b2, a.wr, a.br, a.wo, a.bo}
@@ -235,7 +243,7 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
 		inputs = append(inputs, p.Value.Clone())
 	}
 	err := autograd.GradCheck{
-		Name:   fmt.Sprintf("adapter loss (score feature %v, rel feature %v)", scoreFeat, relFeat),
+		Name:   fmt.Sprintf("adapter loss (score feature %v, rel feature %v, lex feature %v)", scoreFeat, relFeat, lexFeat),
 		Inputs: inputs,
 		Build: func(tp *autograd.Tape, in []*autograd.Var) *autograd.Var {
 			x := *a
@@ -243,7 +251,9 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat bool) {
 			l, _ := x.Loss(tp, b, lc)
 			return l
 		},
-		Ref: func(in [][]float64) []float64 { return []float64{ref64(in, b, d, h, lc, scoreFeat, relFeat, nil)} },
+		Ref: func(in [][]float64) []float64 {
+			return []float64{ref64(in, b, d, h, lc, scoreFeat, len(cols) > 0, nil)}
+		},
 	}.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -291,11 +301,44 @@ func TestPairFeatures(t *testing.T) {
 	qv := []float32{1, 0, 0, 1}                       // two queries, d = 2
 	dv := []float32{0.9, 0, 0.5, 0, 0, 0.7, 0.2, 0.4} // four documents
 	pairs := []Pair{{Query: 0, Doc: 0}, {Query: 0, Doc: 1}, {Query: 0, Doc: 3}, {Query: 1, Doc: 2}, {Query: 1, Doc: 0}}
-	PairFeatures(td, qv, dv, 2, pairs)
+	PairFeatures(td, qv, dv, 2, pairs, nil)
 	want := [][2]float32{{0.9 - 0.5, 0}, {0.5 - 0.9, 0}, {0.2 - 0.9, 0}, {0, 1}, {0 - 0.7, 0}}
 	for i, p := range pairs {
 		if math.Abs(float64(p.Extra[0]-want[i][0])) > 1e-6 || p.Extra[1] != want[i][1] {
 			t.Errorf("pair %d: %v, want %v", i, p.Extra, want[i])
 		}
+	}
+}
+
+// TestLexical checks the lexical feature: BM25 over the query's best BM25
+// score, so 1 for the best document, 0 without a match, and in between
+// the BM25 ratio; PairFeatures puts it in Extra[2].
+func TestLexical(t *testing.T) {
+	bb := bm25.New(bm25.DefaultParams())
+	docs := []string{"shock waves in supersonic flow", "heat transfer at the wall", "supersonic flow over a wing and shock", "a plate"}
+	for i, d := range docs {
+		bb.Add(fmt.Sprint(i), d)
+	}
+	ix := bb.Build()
+	lex := NewLexical(ix)
+	q := "supersonic shock"
+	best := float32(0)
+	for i := range docs {
+		best = max(best, ix.Score(q, i))
+	}
+	for i := range docs {
+		if got, want := lex.Score(q, i), ix.Score(q, i)/best; got != want {
+			t.Errorf("doc %d: %v, want %v", i, got, want)
+		}
+	}
+	if lex.Score("zebra", 0) != 0 {
+		t.Error("a query without matches must give 0")
+	}
+	td := &retrieval.TrainData{Queries: []string{q}, Docs: docs, Positives: [][]int32{{0}}}
+	qv, dv := []float32{1, 0}, []float32{1, 0, 0, 1, 1, 1, 0, 0}
+	pairs := []Pair{{Query: 0, Doc: 2}, {Query: 0, Doc: 1}}
+	PairFeatures(td, qv, dv, 2, pairs, lex)
+	if pairs[0].Extra[2] != lex.Score(q, 2) || pairs[1].Extra[2] != 0 {
+		t.Errorf("lexical features %v, %v", pairs[0].Extra, pairs[1].Extra)
 	}
 }

@@ -65,7 +65,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 					}
 					hits := ix.SearchOne(qv, 100)
 					if rerank {
-						hits = Rerank([]*Adapter{a1, a2}, ix, qv, hits, RerankConfig{K: 100, Lambda: 1, TauB: 0.05})
+						hits = Rerank([]*Adapter{a1, a2}, ix, query, qv, hits, RerankConfig{K: 100, Lambda: 1, TauB: 0.05})
 					}
 					if len(hits) != 100 {
 						b.Fatal(len(hits))
@@ -101,8 +101,8 @@ func BenchmarkRerankScoring(b *testing.B) {
 		b.Run(fmt.Sprintf("d%d/relevance", d), func(b *testing.B) {
 			var p []float32
 			for b.Loop() {
-				p = a1.Relevance(q, c, 100, p)
-				p = a2.Relevance(q, c, 100, p)
+				p = a1.Relevance(q, c, nil, 100, p)
+				p = a2.Relevance(q, c, nil, 100, p)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")
 		})

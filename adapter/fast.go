@@ -4,14 +4,14 @@ import (
 	"github.com/rrra/rrra/kernels"
 )
 
-// Relevance returns p_rel for n pairs of adapter A — q and c as for Score,
-// features as at query time ("no other positive") — into dst (grown as
-// needed). It computes only the relevance head, straight on the kernels
+// Relevance returns p_rel for n pairs of adapter A — q, c and extra as
+// for Score (extra nil: "no other positive", no lexical match) — into dst
+// (grown as needed). It computes only the relevance head, straight on the kernels
 // without a tape: the reranking path, where the outcome head, the residual
 // and α̂ go unused. It agrees with Score's Rel to float32 rounding
 // (TestRelevanceMatchesScore), and, like Score, must not run from two
 // goroutines on one Adapter at once.
-func (a *Adapter) Relevance(q, c []float32, n int, dst []float32) []float32 {
+func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float32 {
 	if a.Cfg.Token {
 		panic("adapter: Relevance on adapter B; use ScoreTokens")
 	}
@@ -36,8 +36,13 @@ func (a *Adapter) Relevance(q, c []float32, n int, dst []float32) []float32 {
 			feats[k] = kernels.Dot(qi, ci)
 			k++
 		}
-		if a.Cfg.RelFeature {
-			feats[k], feats[k+1] = 0, 1 // no other positive, as at query time
+		for _, col := range a.Cfg.extraCols() {
+			if extra != nil {
+				feats[k] = extra[i*numExtra+col]
+			} else {
+				feats[k] = defaultExtra[col]
+			}
+			k++
 		}
 	}
 	// hid = z·W₁ᵀ + b₁, then GELU.

@@ -40,7 +40,6 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, ts *retrieval.TokenStates,
 	if len(pairs) == 0 {
 		return 0, fmt.Errorf("adapter: Fit: no pairs")
 	}
-	d := a.Cfg.Dim
 	if err := a.checkTokens(ts); err != nil {
 		return 0, err
 	}
@@ -58,7 +57,7 @@ func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, ts *retrieval.TokenStates,
 		sum, n := 0.0, 0
 		for lo := 0; lo < len(order); lo += cfg.Batch {
 			hi := min(lo+cfg.Batch, len(order))
-			b := gather(pairs, order[lo:hi], qv, dv, ts, d)
+			b := a.gather(pairs, order[lo:hi], qv, dv, ts)
 			tp.Reset()
 			a.Params.ZeroGrad()
 			loss, _ := a.Loss(tp, b, cfg.Loss)
@@ -90,16 +89,18 @@ func (a *Adapter) checkTokens(ts *retrieval.TokenStates) error {
 }
 
 // gather builds a batch from the pairs at idx.
-func gather(pairs []Pair, idx []int, qv, dv []float32, ts *retrieval.TokenStates, d int) *Batch {
-	n := len(idx)
+func (a *Adapter) gather(pairs []Pair, idx []int, qv, dv []float32, ts *retrieval.TokenStates) *Batch {
+	n, d, cols := len(idx), a.Cfg.Dim, a.Cfg.extraCols()
 	b := &Batch{Q: tensor.New(tensor.S(n, d)), C: tensor.New(tensor.S(n, d)),
-		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n), Extra: tensor.New(tensor.S(n, numExtra))}
+		Y: make([]float32, n), Class: make([]int32, n), Weight: make([]float32, n), Extra: tensor.New(tensor.S(n, len(cols)))}
 	for r, i := range idx {
 		p := pairs[i]
 		copy(b.Q.Data[r*d:(r+1)*d], qv[int(p.Query)*d:])
 		copy(b.C.Data[r*d:(r+1)*d], dv[int(p.Doc)*d:])
 		b.Y[r], b.Class[r], b.Weight[r] = p.Y, p.Class, p.Weight
-		copy(b.Extra.Data[r*numExtra:], p.Extra[:])
+		for k, col := range cols {
+			b.Extra.Data[r*len(cols)+k] = p.Extra[col]
+		}
 	}
 	if ts != nil {
 		b.Tok, b.TokMask = padTokens(n, d, func(r int) []float32 { return ts.Doc(int(pairs[idx[r]].Doc)) })
@@ -136,8 +137,8 @@ type Scores struct {
 
 // Score runs adapter A in inference mode (no dropout) on n pairs whose
 // query and candidate vectors are the rows of q and c ([n, d] each), with
-// their PairFeatures in extra ([n, 2]; nil: "no other positive" for all, as
-// at query time). It reuses one tape across calls, so an Adapter must not
+// their PairFeatures in extra ([n, 3], Pair.Extra's layout; nil: "no other
+// positive" and no lexical match for all). It reuses one tape across calls, so an Adapter must not
 // Score from two goroutines at once. Adapter B needs ScoreTokens.
 func (a *Adapter) Score(q, c, extra []float32, n int) Scores {
 	if a.Cfg.Token {
@@ -168,13 +169,15 @@ func (a *Adapter) ScoreTokens(q, c, extra []float32, tok func(i int) []float32, 
 		ct, _ := tensor.FromData(tensor.S(hi-lo, d), c[lo*d:hi*d])
 		tp.Reset()
 		var ev *autograd.Var
-		if a.Cfg.RelFeature {
-			et := tensor.New(tensor.S(hi-lo, numExtra))
-			if extra != nil {
-				copy(et.Data, extra[lo*numExtra:hi*numExtra])
-			} else {
-				for i := 0; i < hi-lo; i++ {
-					et.Data[i*numExtra+1] = 1
+		if cols := a.Cfg.extraCols(); len(cols) > 0 {
+			et := tensor.New(tensor.S(hi-lo, len(cols)))
+			for i := 0; i < hi-lo; i++ {
+				for k, col := range cols {
+					if extra != nil {
+						et.Data[i*len(cols)+k] = extra[(lo+i)*numExtra+col]
+					} else {
+						et.Data[i*len(cols)+k] = defaultExtra[col]
+					}
 				}
 			}
 			ev = tp.Const(et)

@@ -111,7 +111,7 @@ func synthetic(nq, nd, d int, seed uint64) (*retrieval.TrainData, []float32, []f
 
 func TestLabel(t *testing.T) {
 	td, qv, dv := synthetic(20, 400, 16, 3)
-	pairs, st, err := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1})
+	pairs, st, err := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestLabel(t *testing.T) {
 	if mean := wsum / float64(len(pairs)); math.Abs(mean-1) > 1e-5 {
 		t.Errorf("weights average %v, want 1", mean)
 	}
-	all, st2, _ := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1, NoBalance: true})
+	all, st2, _ := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1, NoBalance: true}, nil)
 	if len(all) != st2.Candidates[TP]+st2.Candidates[FN]+st2.Candidates[FP]+st2.Candidates[TN] || all[0].Weight != 1 {
 		t.Errorf("without balancing: %d pairs, %+v", len(all), st2)
 	}
@@ -158,7 +158,7 @@ func TestLabel(t *testing.T) {
 // than it generalises, as DESIGN §6's prototype found.
 func TestFitLearns(t *testing.T) {
 	td, qv, dv := synthetic(120, 600, 16, 4)
-	pairs, _, err := Label(td, qv, dv, 16, LabelConfig{KLab: 40, KPred: 10, Seed: 2})
+	pairs, _, err := Label(td, qv, dv, 16, LabelConfig{KLab: 40, KPred: 10, Seed: 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,12 @@ type Joint struct {
 }
 
 // NewJoint returns the stage-3 term for s's adapters, which must be
-// adapter A without the RelFeature (the batch has no s⁺ to give it).
+// adapter A without RelFeature or LexFeature (the batch has neither s⁺
+// nor BM25 scores to give it).
 func NewJoint(s *Sampler, td *retrieval.TrainData, lambda float64) (*Joint, error) {
 	for _, a := range s.Adapters {
-		if a.Cfg.Token || a.Cfg.RelFeature {
-			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature")
+		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature {
+			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature or lex_feature")
 		}
 	}
 	j := &Joint{S: s, Data: td, Lambda: lambda}

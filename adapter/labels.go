@@ -49,17 +49,18 @@ type Pair struct {
 	Rank   int32   // its rank in the bi-encoder's ranking, 1-based; 0 beyond KLab
 	Class  int32   // TP, FN, FP or TN
 	Weight float32 // class weight (1 without balancing)
-	// Extra holds the pair features of PairFeatures: s − s⁺ and a flag
-	// for "no other positive".
+	// Extra holds the pair features of PairFeatures: s − s⁺, a flag for
+	// "no other positive" and the lexical match.
 	Extra [numExtra]float32
 }
 
 // PairFeatures fills each pair's Extra: its bi-encoder score (q·c, from
 // the vectors) minus s⁺, the best score among the query's labelled
 // positives other than the candidate itself, and 0; or 0 and 1 when the
-// query has no other positive. Leaving the candidate out makes a labelled
-// positive look, to the adapter, as an unlabelled relevant document would.
-func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair) {
+// query has no other positive; and, with lex, the lexical match (else 0).
+// Leaving the candidate out makes a labelled positive look, to the
+// adapter, as an unlabelled relevant document would.
+func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair, lex *Lexical) {
 	dot := func(q, d int32) float64 {
 		s := 0.0
 		for i := 0; i < dim; i++ {
@@ -75,11 +76,15 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 				best = math.Max(best, dot(p.Query, pos))
 			}
 		}
+		var x float32
+		if lex != nil {
+			x = lex.Score(td.Queries[p.Query], int(p.Doc))
+		}
 		if math.IsInf(best, -1) {
-			p.Extra = [numExtra]float32{0, 1}
+			p.Extra = [numExtra]float32{0, 1, x}
 			continue
 		}
-		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x}
 	}
 }
 
@@ -106,7 +111,8 @@ func (s LabelStats) String() string {
 // balancing, every positive is kept and negatives are sampled per query so
 // that FP:TN = 1:RTN and negatives ≤ RNeg·positives, and each class is
 // weighted N/(4·N_k), clipped to [0.25, 4] and renormalised to mean 1.
-func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig) ([]Pair, LabelStats, error) {
+// The pairs' features come from PairFeatures (lex may be nil).
+func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig, lex *Lexical) ([]Pair, LabelStats, error) {
 	cfg.defaults()
 	nq, nd := len(td.Queries), len(td.Docs)
 	if len(qv) != nq*dim || len(dv) != nd*dim {
@@ -202,6 +208,6 @@ func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig) 
 	for i := range pairs {
 		pairs[i].Weight = st.Weights[pairs[i].Class]
 	}
-	PairFeatures(td, qv, dv, dim, pairs)
+	PairFeatures(td, qv, dv, dim, pairs, lex)
 	return pairs, st, nil
 }

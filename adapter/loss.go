@@ -27,7 +27,7 @@ type Batch struct {
 	Y      []float32      // 1 relevant, 0 not
 	Class  []int32        // outcome class per pair
 	Weight []float32      // class weight per pair
-	Extra  *tensor.Tensor // [n, 2] pair features (RelFeature only)
+	Extra  *tensor.Tensor // [n, f] the pair features the adapter reads (RelFeature, LexFeature)
 	// Tok and TokMask are the candidates' token states [n, 1, L, d] and
 	// their additive mask [n, L] (adapter B only).
 	Tok, TokMask *tensor.Tensor
@@ -50,9 +50,9 @@ func (a *Adapter) Loss(tp *autograd.Tape, b *Batch, lc LossConfig) (*autograd.Va
 func (a *Adapter) lossOn(tp *autograd.Tape, q, c *autograd.Var, b *Batch, lc LossConfig) (*autograd.Var, Output) {
 	n := q.Value.Shape.Dim(0)
 	var extra *autograd.Var
-	if a.Cfg.RelFeature {
-		if b.Extra == nil || b.Extra.Shape != tensor.S(n, numExtra) {
-			return tp.Fail(fmt.Errorf("adapter: RelFeature needs a [%d, %d] Extra", n, numExtra)), Output{}
+	if f := len(a.Cfg.extraCols()); f > 0 {
+		if b.Extra == nil || b.Extra.Shape != tensor.S(n, f) {
+			return tp.Fail(fmt.Errorf("adapter: the pair features need a [%d, %d] Extra", n, f)), Output{}
 		}
 		extra = tp.Const(b.Extra)
 	}

@@ -40,6 +40,10 @@ type Config struct {
 	// labelled positives (what SimANS's kernel reads), and a flag for
 	// "no other positive" (then the difference is 0). See PairFeatures.
 	RelFeature bool
+	// LexFeature feeds one more such feature: the lexical match, the
+	// pair's BM25 score over the query's best BM25 score in the corpus
+	// (0 to 1; see Lexical), a signal the vectors of a small model lose.
+	LexFeature bool
 	// Token makes adapter B: the candidate side of z is not the pooled
 	// vector c but c_B = normalise(Σ_j a_j h_j), an attention pooling of
 	// the document's last-layer token states h_j with weights
@@ -50,18 +54,31 @@ type Config struct {
 	Token bool
 }
 
-// numExtra is the number of pair features Batch.Extra and Score's extra
-// hold: s − s⁺ and the missing flag.
-const numExtra = 2
+// numExtra is the number of pair features Pair.Extra and Score's extra
+// hold: s − s⁺, the "no other positive" flag and the lexical match.
+const numExtra = 3
+
+// defaultExtra is a pair's features at query time: no other positive, and
+// no lexical match known.
+var defaultExtra = [numExtra]float32{0, 1, 0}
+
+// extraCols returns which of a pair's Extra features the adapter reads.
+func (c Config) extraCols() []int {
+	var cols []int
+	if c.RelFeature {
+		cols = append(cols, 0, 1)
+	}
+	if c.LexFeature {
+		cols = append(cols, 2)
+	}
+	return cols
+}
 
 // features returns how many scalar features join z and h.
 func (c Config) features() int {
-	f := 0
+	f := len(c.extraCols())
 	if c.ScoreFeature {
 		f++
-	}
-	if c.RelFeature {
-		f += numExtra
 	}
 	return f
 }
@@ -140,8 +157,8 @@ type Output struct {
 }
 
 // Forward runs adapter A on n pairs: q and c are [n, d] (constants or
-// variables of the tape); extra is [n, 2] (see PairFeatures), used only
-// with RelFeature.
+// variables of the tape); extra is [n, f] with the f features the
+// configuration reads (see Config.RelFeature and LexFeature), or nil.
 func (a *Adapter) Forward(tp *autograd.Tape, q, c, extra *autograd.Var) Output {
 	if a.Cfg.Token {
 		return Output{Rel: tp.Fail(fmt.Errorf("adapter: adapter B needs token states (ForwardTokens)"))}
@@ -174,7 +191,7 @@ func (a *Adapter) forward(tp *autograd.Tape, q, c, cz, extra *autograd.Var) Outp
 		}
 		feats = append(feats, rowSums(tp, qc, a.Cfg.Dim))
 	}
-	if a.Cfg.RelFeature {
+	if len(a.Cfg.extraCols()) > 0 {
 		feats = append(feats, extra)
 	}
 	if len(feats) > 0 {

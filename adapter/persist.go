@@ -28,6 +28,7 @@ func Save(path string, adapters []*Adapter) error {
 		"no_residual":   strconv.FormatBool(c.NoResidual),
 		"score_feature": strconv.FormatBool(c.ScoreFeature),
 		"rel_feature":   strconv.FormatBool(c.RelFeature),
+		"lex_feature":   strconv.FormatBool(c.LexFeature),
 		"token":         strconv.FormatBool(c.Token),
 	}
 	var named []tensor.Named
@@ -81,6 +82,7 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.NoResidual = f.Metadata["no_residual"] == "true"
 	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
 	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
+	cfg.LexFeature = f.Metadata["lex_feature"] == "true"
 	cfg.Token = f.Metadata["token"] == "true"
 	var out []*Adapter
 	used := 0

@@ -23,6 +23,9 @@ type RerankConfig struct {
 	// Tokens holds the corpus's token states, numbered as the index's
 	// documents, for adapter B (nil for A).
 	Tokens *retrieval.TokenStates
+	// Lexical gives adapters with LexFeature their lexical match; the
+	// query texts come with the queries.
+	Lexical *Lexical
 }
 
 // Rerank reorders the first K hits of a query (vector qv) of ix with the
@@ -30,7 +33,9 @@ type RerankConfig struct {
 // of which saw a test query), and returns them with their combined scores
 // (the rest of hits is dropped: a reranked list is K long). Ties keep the
 // original order.
-func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
+//
+// query is the query's text, read only by the lexical feature.
+func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
 	k := cfg.K
 	if k == 0 {
 		k = 100
@@ -52,15 +57,26 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 			copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
 		}
 		rel = make([]float32, k)
+		var extra []float32
+		if adapters[0].Cfg.LexFeature {
+			if cfg.Lexical == nil {
+				panic("adapter: reranking with lex_feature needs RerankConfig.Lexical")
+			}
+			extra = make([]float32, k*numExtra)
+			for i, h := range top {
+				copy(extra[i*numExtra:], defaultExtra[:])
+				extra[i*numExtra+2] = cfg.Lexical.Score(query, int(h.Doc))
+			}
+		}
 		for _, a := range adapters {
 			var p []float32
 			if a.Cfg.Token {
 				if cfg.Tokens == nil {
 					panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
 				}
-				p = a.ScoreTokens(q, c, nil, func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }, k).Rel
+				p = a.ScoreTokens(q, c, extra, func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }, k).Rel
 			} else {
-				p = a.Relevance(q, c, k, p)
+				p = a.Relevance(q, c, extra, k, p)
 			}
 			for i, r := range p {
 				rel[i] += r / float32(len(adapters))
@@ -79,9 +95,10 @@ func Rerank(adapters []*Adapter, ix *index.Flat, qv []float32, hits []index.Hit,
 }
 
 // RerankSearch searches ix for each query vector (rows of queryVecs, keyed
-// by qids) and reranks the top cfg.K of each with Rerank, returning the
-// reranked lists as a run.
-func RerankSearch(adapters []*Adapter, ix *index.Flat, qids []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
+// by qids, with their texts, which only the lexical feature reads) and
+// reranks the top cfg.K of each with Rerank, returning the reranked lists
+// as a run.
+func RerankSearch(adapters []*Adapter, ix *index.Flat, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
 	k := cfg.K
 	if k == 0 {
 		k = 100
@@ -90,7 +107,7 @@ func RerankSearch(adapters []*Adapter, ix *index.Flat, qids []string, queryVecs 
 	hits := ix.Search(queryVecs, len(qids), k)
 	run := make(metrics.Run, len(qids))
 	for i, qid := range qids {
-		for _, h := range Rerank(adapters, ix, queryVecs[i*d:(i+1)*d], hits[i], cfg) {
+		for _, h := range Rerank(adapters, ix, texts[i], queryVecs[i*d:(i+1)*d], hits[i], cfg) {
 			run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
 		}
 	}

@@ -34,7 +34,7 @@ type SamplerConfig struct {
 	Folds int
 	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
 	// Config).
-	NoResidual, ScoreFeature, RelFeature bool
+	NoResidual, ScoreFeature, RelFeature, LexFeature bool
 	// Token uses adapter B, the token-level adapter (see Config.Token); the
 	// sampler then needs an Encoder for the documents' token states.
 	Token bool
@@ -69,6 +69,8 @@ type Sampler struct {
 	// Encoder gives adapter B the documents' token states at each new
 	// pool (with the encoder's current weights); unused by adapter A.
 	Encoder *retrieval.Encoder
+	// Lexical gives the adapters' lexical-match feature (LexFeature).
+	Lexical *Lexical
 
 	// SFN holds s_FN per training query, aligned with the pool's
 	// candidates; nil rows (a pool without vectors) mean s_FN = 0.
@@ -104,7 +106,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
-		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.Token
+		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.LexFeature, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.LexFeature, cfg.Token
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -124,9 +126,9 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v no_balance=%v",
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v no_balance=%v",
 		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.Label.NoBalance)
+		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.Label.NoBalance)
 }
 
 // PoolSource implements retrieval.Sampler.
@@ -171,7 +173,7 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		}
 	}
 	var sum float64
-	for i, f := range CrossFitScore(s.Adapters, td, qv, dv, ts, dim, all) {
+	for i, f := range CrossFitScore(s.Adapters, td, qv, dv, ts, s.lex(), dim, all) {
 		q := all[i].Query
 		s.SFN[q] = append(s.SFN[q], f)
 		sum += float64(f)
@@ -186,7 +188,10 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 // other folds' pairs (on all pairs without cross-fitting); ts holds the
 // corpus's token states for adapter B (nil for A).
 func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, dim, step int) error {
-	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label)
+	if s.Cfg.LexFeature && s.Lexical == nil {
+		return fmt.Errorf("adapter: the RRRA sampler with lex_feature needs a Lexical")
+	}
+	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label, s.lex())
 	if err != nil {
 		return err
 	}
@@ -211,15 +216,24 @@ func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, ts *retrieval.T
 	return nil
 }
 
+// lex returns the lexical feature when the adapters read it.
+func (s *Sampler) lex() *Lexical {
+	if s.Cfg.LexFeature {
+		return s.Lexical
+	}
+	return nil
+}
+
 // foldOf returns the cross-fitting fold of training query q.
 func foldOf(q int32, folds int) int { return int(q) % folds }
 
 // CrossFitScore returns p_rel for each pair, each scored by the adapter
 // of its query's fold (adapters[q mod len(adapters)], which, fitted by
 // Sampler.Fit, never saw that query), after filling the pairs' features;
-// ts holds the corpus's token states for adapter B (nil for A).
-func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, dim int, pairs []Pair) []float32 {
-	PairFeatures(td, qv, dv, dim, pairs)
+// ts holds the corpus's token states for adapter B (nil for A), lex the
+// lexical feature (nil without).
+func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, lex *Lexical, dim int, pairs []Pair) []float32 {
+	PairFeatures(td, qv, dv, dim, pairs, lex)
 	out := make([]float32, len(pairs))
 	for f, a := range adapters {
 		var mine []Pair

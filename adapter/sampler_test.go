@@ -149,14 +149,14 @@ func TestRerank(t *testing.T) {
 	hits[3].Score = hits[4].Score // a tie: it must keep its order
 	a, _ := New(DefaultConfig(4), 3)
 	for _, tau := range []float64{1, 5} {
-		got := Rerank([]*Adapter{a}, ix, q, hits, RerankConfig{K: 20, Lambda: 0, TauB: tau})
+		got := Rerank([]*Adapter{a}, ix, "", q, hits, RerankConfig{K: 20, Lambda: 0, TauB: tau})
 		for i := range got {
 			if got[i].Doc != hits[i].Doc {
 				t.Fatalf("λ = 0, τ_b = %v: rank %d is %d, bi-encoder has %d", tau, i, got[i].Doc, hits[i].Doc)
 			}
 		}
 	}
-	got := Rerank([]*Adapter{a}, ix, q, hits, RerankConfig{K: 20, Lambda: 2, TauB: 1})
+	got := Rerank([]*Adapter{a}, ix, "", q, hits, RerankConfig{K: 20, Lambda: 2, TauB: 1})
 	rel := map[int]float64{}
 	for _, h := range hits[:20] {
 		rel[h.Doc] = float64(a.Score(q, ix.Vector(h.Doc), nil, 1).Rel[0])

@@ -273,19 +273,25 @@ func TestTokenSaveLoad(t *testing.T) {
 // TestRelevanceMatchesScore checks the tape-free reranking path against
 // Score for every feature set, with trained-looking (random) weights.
 func TestRelevanceMatchesScore(t *testing.T) {
-	for _, f := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-		a, _ := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], Dropout: 0.1}, 3)
+	for _, f := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true}} {
+		a, _ := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], Dropout: 0.1}, 3)
 		r := tensor.NewRNG(4)
 		for _, v := range []*autograd.Var{a.w1, a.b1, a.wr, a.br, a.lnB} {
 			r.Normal(&v.Value, 0, 0.5)
 		}
 		r.Normal(&a.lnG.Value, 1, 0.3)
 		b := testBatch(37, 12, 5)
-		want := a.Score(b.Q.Data, b.C.Data, nil, 37).Rel
-		got := a.Relevance(b.Q.Data, b.C.Data, 37, nil)
-		for i := range want {
-			if math.Abs(float64(got[i]-want[i])) > 2e-6 {
-				t.Fatalf("features %v, pair %d: Relevance %v, Score %v", f, i, got[i], want[i])
+		extra := make([]float32, 37*numExtra)
+		for i := range extra {
+			extra[i] = float32(i%5) / 4
+		}
+		for _, x := range [][]float32{nil, extra} {
+			want := a.Score(b.Q.Data, b.C.Data, x, 37).Rel
+			got := a.Relevance(b.Q.Data, b.C.Data, x, 37, nil)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 2e-6 {
+					t.Fatalf("features %v, extra %v, pair %d: Relevance %v, Score %v", f, x != nil, i, got[i], want[i])
+				}
 			}
 		}
 	}

@@ -91,6 +91,9 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s.Log, s.Encoder = stderr, enc
+	if cfg.LexFeature {
+		s.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
+	}
 	if err := s.ObservePool(pool, td, qv, dv, enc.Dim()); err != nil {
 		return err
 	}

@@ -202,6 +202,7 @@ type expEnv struct {
 	tok    *wordpiece.Tokenizer
 	vocab  *wordpiece.Vocab
 	bm     *bm25.Index
+	lex    *adapter.Lexical // the adapters' lexical feature, when the RRRA parameters ask for it
 	stderr io.Writer
 }
 
@@ -251,6 +252,13 @@ func experiment(d *beir.Dataset, o *expOptions, stderr io.Writer) ([]*methodResu
 	}
 	env.tok = wordpiece.New(env.vocab, true)
 	env.bm = retrieval.BuildBM25(td)
+	var rc adapter.SamplerConfig
+	if err := parseRRRAParams(o.rrraParams, &rc); err != nil {
+		return nil, err
+	}
+	if rc.LexFeature {
+		env.lex = adapter.NewLexical(env.bm)
+	}
 	results := make([]*methodResult, len(o.methods))
 	for i, m := range o.methods {
 		results[i] = &methodResult{Method: m, Mean: map[string][]float64{}, PerQuery: map[string]float64{}, AUC: map[string][]float64{}}
@@ -404,7 +412,7 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 		if o.verbose {
 			s.Log = e.stderr
 		}
-		s.Encoder = enc
+		s.Encoder, s.Lexical = enc, e.lex
 		smp = s
 		if cfg.LambdaAd != 0 && !crops {
 			if aux, err = adapter.NewJoint(s, e.td, cfg.LambdaAd); err != nil {
@@ -457,6 +465,7 @@ func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim in
 	if err != nil {
 		return nil, err
 	}
+	s.Lexical = e.lex
 	if err := s.Fit(e.td, qv, dv, ts, dim, e.o.steps); err != nil {
 		return nil, err
 	}
@@ -477,8 +486,8 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.To
 	if !rerank {
 		return retrieval.DenseSearch(ix, qids, qv, 100), nil
 	}
-	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature, Tokens: ts}
-	return adapter.RerankSearch(adapters, ix, qids, qv, cfg), nil
+	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
+	return adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg), nil
 }
 
 // plantedAUC scores the final model's mined negatives (top pool-k, known
@@ -506,7 +515,7 @@ func (e *expEnv) plantedAUC(qv, dv []float32, ts *retrieval.TokenStates, dim int
 		}
 	}
 	sfn := make([]float64, len(pairs))
-	for i, f := range adapter.CrossFitScore(adapters, e.td, qv, dv, ts, dim, pairs) {
+	for i, f := range adapter.CrossFitScore(adapters, e.td, qv, dv, ts, e.lex, dim, pairs) {
 		sfn[i] = float64(f)
 	}
 	scores["s_fn"] = sfn

@@ -132,7 +132,7 @@ func TestRRRAPipeline(t *testing.T) {
 	_, errs := rrra(t, "train", "--data", "cranfield", "--out", p("model"), "--config", "mini", "--vocab-size", "800",
 		"--steps", "10", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "5",
 		"--sampler", "rrra", "--sampler-params", "epochs=2,gamma=2,rho=0.5,k_lab=50")
-	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra base=softmax k=100 tau_hn=1 gamma=2 rho=0.5") {
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra adapter=A lambda_ad=0 base=softmax k=100 tau_hn=1 gamma=2 rho=0.5") {
 		t.Errorf("train log:\n%s", errs)
 	}
 	if _, err := os.Stat(p("model/rrra_adapter.safetensors")); err != nil {
@@ -147,6 +147,25 @@ func TestRRRAPipeline(t *testing.T) {
 	}
 	if !strings.Contains(errs, "reranked the top 50 with λ 1") || strings.Count(string(readFile(t, p("rerank1.trec"))), "\n") != 90*50 {
 		t.Errorf("rerank λ 1:\n%s", errs)
+	}
+	// Adapter B with the lexical feature and the stage-3 term: trained,
+	// saved and reranking through the CLI.
+	_, errs = rrra(t, "train", "--data", "cranfield", "--out", p("modelB"), "--config", "mini", "--vocab-size", "800",
+		"--steps", "6", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "3",
+		"--sampler", "rrra", "--sampler-params", "epochs=2,k_lab=50,adapter=B,lex_feature=1")
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "adapter=B") || !strings.Contains(errs, "lex_feature=true") {
+		t.Errorf("adapter B train log:\n%s", errs)
+	}
+	_, errs = rrra(t, "search", "--data", "cranfield", "--method", "dense", "--model", p("modelB"), "--doc-len", "32", "--k", "100",
+		"--out", p("rerankB.trec"), "--rerank", "1", "--rerank-k", "50")
+	if !strings.Contains(errs, "adapter B: encoding") || strings.Count(string(readFile(t, p("rerankB.trec"))), "\n") != 90*50 {
+		t.Errorf("rerank with adapter B:\n%s", errs)
+	}
+	_, errs = rrra(t, "train", "--data", "cranfield", "--out", p("modelJ"), "--config", "mini", "--vocab-size", "800",
+		"--steps", "6", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "3",
+		"--sampler", "rrra", "--sampler-params", "epochs=2,k_lab=50,lambda_ad=0.5")
+	if !strings.Contains(errs, "lambda_ad=0.5") {
+		t.Errorf("stage-3 train log:\n%s", errs)
 	}
 	// The audit: every mined negative of every training query, best
 	// suspects first, in three formats.

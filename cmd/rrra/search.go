@@ -122,7 +122,10 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 					return err
 				}
 			}
-			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, qv, cfg))
+			if adapters[0].Cfg.LexFeature {
+				cfg.Lexical = adapter.NewLexical(retrieval.BuildBM25(retrieval.NewCorpusData(d)))
+			}
+			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg))
 			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, *rerankTau, len(adapters))
 		} else {
 			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))

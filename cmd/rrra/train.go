@@ -237,6 +237,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		rrraSampler.Log, rrraSampler.Encoder = stderr, enc
+		if rrraCfg.LexFeature {
+			rrraSampler.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
+		}
 		smp = rrraSampler
 	}
 	tr := &retrieval.Trainer{
