@@ -78,7 +78,7 @@ type Sampler struct {
 	// Fits counts the times the adapters were fitted.
 	Fits int
 
-	pool *retrieval.Pool // the last pool observed with vectors
+	pool *retrieval.Pool // the last pool observed
 }
 
 // NewSampler returns an RRRA sampler over a bi-encoder of dimension dim.
@@ -148,6 +148,7 @@ func (s *Sampler) logf(format string, args ...any) {
 // restored from a checkpoint) s_FN is 0 and the base sampler applies.
 func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv []float32, dim int) error {
 	s.SFN = make([][]float32, len(p.Cands))
+	s.pool = p
 	if qv == nil {
 		s.logf("rrra: pool without vectors (%s): s_FN = 0 until the next dense refresh\n", p.Source)
 		return nil
@@ -178,7 +179,6 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		s.SFN[q] = append(s.SFN[q], f)
 		sum += float64(f)
 	}
-	s.pool = p
 	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
 	return nil
 }

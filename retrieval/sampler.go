@@ -81,6 +81,16 @@ type PoolObserver interface {
 	ObservePool(p *Pool, td *TrainData, queryVecs, docVecs []float32, dim int) error
 }
 
+// A StateSaver is a Sampler or an AuxLoss with state of its own that a
+// checkpoint must carry for a resumed run to continue exactly as the
+// uninterrupted one (the RRRA sampler's adapters and estimates). The
+// trainer restores it after the pool, and after ObservePool has seen the
+// restored pool.
+type StateSaver interface {
+	MarshalState() ([]byte, error)
+	UnmarshalState(b []byte) error
+}
+
 // SamplerNames lists the built-in samplers.
 var SamplerNames = []string{"random", "bm25", "topk-uniform", "simans", "positive-aware"}
 

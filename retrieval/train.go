@@ -188,6 +188,14 @@ func (t *Trainer) Run() ([]Figure, error) {
 					return nil, err
 				}
 			}
+			for key, x := range map[string]any{"sampler": t.Sampler, "aux": t.Aux} {
+				b, saved := t.state.Extra[key]
+				if s, ok := x.(StateSaver); ok && saved {
+					if err := s.UnmarshalState(b); err != nil {
+						return nil, fmt.Errorf("%s: %s state: %w", c.Checkpoint, key, err)
+					}
+				}
+			}
 			t.logf("resumed from %s at step %d\n", c.Checkpoint, start)
 		}
 	}
@@ -260,13 +268,22 @@ func (t *Trainer) Run() ([]Figure, error) {
 }
 
 func (t *Trainer) save() error {
-	t.state.Extra = nil
+	t.state.Extra = map[string][]byte{}
 	if t.pool != nil {
 		b, err := t.pool.MarshalBinary()
 		if err != nil {
 			return err
 		}
-		t.state.Extra = map[string][]byte{"pool": b}
+		t.state.Extra["pool"] = b
+	}
+	for key, x := range map[string]any{"sampler": t.Sampler, "aux": t.Aux} {
+		if s, ok := x.(StateSaver); ok {
+			b, err := s.MarshalState()
+			if err != nil {
+				return fmt.Errorf("retrieval: train: %s state: %w", key, err)
+			}
+			t.state.Extra[key] = b
+		}
 	}
 	return nn.SaveCheckpoint(t.Cfg.Checkpoint, t.Params, t.state)
 }
