@@ -16,21 +16,26 @@ func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float
 		panic("adapter: Relevance on adapter B; use ScoreTokens")
 	}
 	d, h, f := a.Cfg.Dim, a.Cfg.Hidden, a.Cfg.features()
-	in := 3*d + f
+	nz := 3 * d // the width of z, 0 without vectors
+	if a.Cfg.NoVectors {
+		nz = 0
+	}
+	in := nz + f
 	need := n*in + n*h
 	if cap(a.fast) < need {
 		a.fast = make([]float32, need)
 	}
 	z, hid := a.fast[:n*in], a.fast[n*in:need]
-	g, bta := a.lnG.Value.Data, a.lnB.Value.Data
 	for i := 0; i < n; i++ {
 		qi, ci := q[i*d:(i+1)*d], c[i*d:(i+1)*d]
 		row := z[i*in : (i+1)*in]
-		for j := 0; j < d; j++ {
-			row[j], row[d+j], row[2*d+j] = qi[j]-ci[j], qi[j]*ci[j], qi[j]+ci[j]
+		if nz > 0 {
+			for j := 0; j < d; j++ {
+				row[j], row[d+j], row[2*d+j] = qi[j]-ci[j], qi[j]*ci[j], qi[j]+ci[j]
+			}
+			kernels.LayerNormRow(row[:nz], row[:nz], a.lnG.Value.Data, a.lnB.Value.Data, 1e-5)
 		}
-		kernels.LayerNormRow(row[:3*d], row[:3*d], g, bta, 1e-5)
-		feats := row[3*d:]
+		feats := row[nz:]
 		k := 0
 		if a.Cfg.ScoreFeature {
 			feats[k] = kernels.Dot(qi, ci)
@@ -56,7 +61,7 @@ func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float
 	dst = dst[:0]
 	for i := 0; i < n; i++ {
 		l := br + kernels.Dot(wr[:h], hid[i*h:(i+1)*h])
-		row := z[i*in+3*d : (i+1)*in]
+		row := z[i*in+nz : (i+1)*in]
 		for k, v := range row {
 			l += wr[h+k] * v
 		}

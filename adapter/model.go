@@ -44,6 +44,10 @@ type Config struct {
 	// pair's BM25 score over the query's best BM25 score in the corpus
 	// (0 to 1; see Lexical), a signal the vectors of a small model lose.
 	LexFeature bool
+	// NoVectors drops z: the trunk reads only the scalar features (at
+	// least one must be on), an ablation that tells what the vectors add
+	// to the features.
+	NoVectors bool
 	// Token makes adapter B: the candidate side of z is not the pooled
 	// vector c but c_B = normalise(Σ_j a_j h_j), an attention pooling of
 	// the document's last-layer token states h_j with weights
@@ -115,6 +119,9 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 	if cfg.Hidden < 1 || cfg.Dropout < 0 || cfg.Dropout >= 1 {
 		return nil, fmt.Errorf("adapter: hidden %d, dropout %g", cfg.Hidden, cfg.Dropout)
 	}
+	if cfg.NoVectors && (cfg.features() == 0 || cfg.Token) {
+		return nil, fmt.Errorf("adapter: no_vectors needs a scalar feature, and adapter A")
+	}
 	d, h := cfg.Dim, cfg.Hidden
 	f := cfg.features()
 	a := &Adapter{Cfg: cfg, Params: autograd.NewParams()}
@@ -132,9 +139,14 @@ func New(cfg Config, seed uint64) (*Adapter, error) {
 		}
 		return v
 	}
-	a.lnG = add("ln.weight", tensor.S(3*d), "one")
-	a.lnB = add("ln.bias", tensor.S(3*d), "zero")
-	a.w1 = add("trunk.weight", tensor.S(h, 3*d+f), "normal")
+	in := 3*d + f
+	if cfg.NoVectors {
+		in = f
+	} else {
+		a.lnG = add("ln.weight", tensor.S(3*d), "one")
+		a.lnB = add("ln.bias", tensor.S(3*d), "zero")
+	}
+	a.w1 = add("trunk.weight", tensor.S(h, in), "normal")
 	a.b1 = add("trunk.bias", tensor.S(h), "zero")
 	a.w2 = add("residual.weight", tensor.S(d, h), "zero")
 	a.b2 = add("residual.bias", tensor.S(d), "zero")
@@ -183,7 +195,10 @@ func (a *Adapter) ForwardTokens(tp *autograd.Tape, q, c, tok *autograd.Var, mask
 // score feature q·c and the residual on c.
 func (a *Adapter) forward(tp *autograd.Tape, q, c, cz, extra *autograd.Var) Output {
 	qc := tp.Mul(q, cz)
-	z := tp.LayerNorm(tp.Concat(tp.Sub(q, cz), qc, tp.Add(q, cz)), a.lnG, a.lnB, 1e-5)
+	var z *autograd.Var
+	if !a.Cfg.NoVectors {
+		z = tp.LayerNorm(tp.Concat(tp.Sub(q, cz), qc, tp.Add(q, cz)), a.lnG, a.lnB, 1e-5)
+	}
 	var feats []*autograd.Var
 	if a.Cfg.ScoreFeature {
 		if cz != c {
@@ -194,7 +209,10 @@ func (a *Adapter) forward(tp *autograd.Tape, q, c, cz, extra *autograd.Var) Outp
 	if len(a.Cfg.extraCols()) > 0 {
 		feats = append(feats, extra)
 	}
-	if len(feats) > 0 {
+	switch {
+	case z == nil:
+		z = tp.Concat(feats...)
+	case len(feats) > 0:
 		z = tp.Concat(append([]*autograd.Var{z}, feats...)...)
 	}
 	h := tp.GELU(tp.Linear(z, a.w1, a.b1))

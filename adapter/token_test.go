@@ -273,13 +273,19 @@ func TestTokenSaveLoad(t *testing.T) {
 // TestRelevanceMatchesScore checks the tape-free reranking path against
 // Score for every feature set, with trained-looking (random) weights.
 func TestRelevanceMatchesScore(t *testing.T) {
-	for _, f := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true}} {
-		a, _ := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], Dropout: 0.1}, 3)
+	for _, f := range [][4]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true}, {true, false, true, true}} {
+		a, err := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], Dropout: 0.1}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r := tensor.NewRNG(4)
-		for _, v := range []*autograd.Var{a.w1, a.b1, a.wr, a.br, a.lnB} {
+		for _, v := range []*autograd.Var{a.w1, a.b1, a.wr, a.br} {
 			r.Normal(&v.Value, 0, 0.5)
 		}
-		r.Normal(&a.lnG.Value, 1, 0.3)
+		if !a.Cfg.NoVectors {
+			r.Normal(&a.lnB.Value, 0, 0.5)
+			r.Normal(&a.lnG.Value, 1, 0.3)
+		}
 		b := testBatch(37, 12, 5)
 		extra := make([]float32, 37*numExtra)
 		for i := range extra {
