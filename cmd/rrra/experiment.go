@@ -48,6 +48,13 @@ sampler (dense pools from BM25 until the first refresh, re-mined every
                    --rerank-k with adapters fitted on the final model
   rrra             both
 
+--variants 'NAME:PARAMS;NAME:PARAMS' also fits, on each trained method's
+final model, one set of adapters per named variant (PARAMS added to
+--rrra-params, e.g. 'A:;B:adapter=B;lex:lex_feature=1'), and reports for
+each the test nDCG@10 of reranking with it and, with planted false
+negatives, the ROC AUC and R-precision of its s_FN: an ablation on
+identical models and pools.
+
 --out DIR writes results.json, table.md and PNG plots: nDCG@10 per method,
 the first seed's loss curves and, with planted false negatives, histograms
 and calibration of s_FN. --hide-positives F plants false negatives: a share F of each training
@@ -73,6 +80,7 @@ type expOptions struct {
 	refresh                    int
 	hide                       float64
 	rrraParams                 string
+	variants                   []variant
 	rerankLambda               float64
 	rerankK                    int
 	verbose                    bool
@@ -83,6 +91,43 @@ type expOptions struct {
 	argv                       []string
 	dataName                   string
 	numDocs, numTrain, numTest int
+}
+
+// A variant is a named set of RRRA parameters for the adapter ablation.
+type variant struct {
+	Name, Params string
+}
+
+// parseVariants reads "NAME:PARAMS;NAME:PARAMS", checking every set.
+func parseVariants(s, base string) ([]variant, error) {
+	var out []variant
+	for _, f := range strings.Split(s, ";") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		name, params, ok := strings.Cut(f, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--variants: %q is not NAME:PARAMS", f)
+		}
+		v := variant{Name: name, Params: joinParams(base, params)}
+		if err := parseRRRAParams(v.Params, new(adapter.SamplerConfig)); err != nil {
+			return nil, fmt.Errorf("--variants %s: %w", name, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// joinParams appends RRRA parameter lists (later values win).
+func joinParams(a, b string) string {
+	switch {
+	case strings.TrimSpace(a) == "":
+		return b
+	case strings.TrimSpace(b) == "":
+		return a
+	}
+	return a + "," + b
 }
 
 var allMethods = []string{"bm25", "crops", "no-warmup", "random", "bm25-negatives", "topk-uniform", "simans",
@@ -98,6 +143,10 @@ type methodResult struct {
 	Planted  []float64            `json:"planted_share"` // per seed: share of sampled negatives that were planted
 	AUC      map[string][]float64 `json:"planted_auc"`   // score → AUC per seed
 	Seconds  []float64            `json:"seconds_per_seed"`
+	// Variants holds, per adapter variant, its measures per seed:
+	// rerank_ndcg_cut_10, and with planted negatives auc_s_fn,
+	// rprec_s_fn; fit_seconds.
+	Variants map[string]map[string][]float64 `json:"variants,omitempty"`
 
 	Curve     []retrieval.StepRecord // training curve of the first seed
 	SFN       []float64              // s_FN of the first seed's mined negatives (planted study)
@@ -126,6 +175,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.hide, "hide-positives", 0, "share of each training query's relevant documents hidden from training (planted false negatives)")
 	fs.StringVar(&o.rrraParams, "rrra-params", "base=uniform", "RRRA sampler parameters: "+rrraParamsHelp)
 	fs.Float64Var(&o.rerankLambda, "rerank-lambda", 0.25, "λ_RR for the rerank methods")
+	variants := fs.String("variants", "", "adapter variants 'NAME:PARAMS;...' fitted on each trained model for the ablation")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth K_rr")
 	fs.IntVar(&o.planK, "pool-k", 100, "depth of the mined pools scored in the planted study")
 	outDir := fs.String("out", "", "directory for results.json and table.md")
@@ -154,6 +204,10 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	o.argv = args
 	// Check the RRRA parameters before hours of training.
 	if err := parseRRRAParams(o.rrraParams, new(adapter.SamplerConfig)); err != nil {
+		return err
+	}
+	var err error
+	if o.variants, err = parseVariants(*variants, o.rrraParams); err != nil {
 		return err
 	}
 	d, _, err := df.load(stderr)
@@ -202,7 +256,7 @@ type expEnv struct {
 	tok    *wordpiece.Tokenizer
 	vocab  *wordpiece.Vocab
 	bm     *bm25.Index
-	lex    *adapter.Lexical // the adapters' lexical feature, when the RRRA parameters ask for it
+	lex    *adapter.Lexical // the adapters' lexical feature (read only by adapters with lex_feature)
 	stderr io.Writer
 }
 
@@ -252,16 +306,11 @@ func experiment(d *beir.Dataset, o *expOptions, stderr io.Writer) ([]*methodResu
 	}
 	env.tok = wordpiece.New(env.vocab, true)
 	env.bm = retrieval.BuildBM25(td)
-	var rc adapter.SamplerConfig
-	if err := parseRRRAParams(o.rrraParams, &rc); err != nil {
-		return nil, err
-	}
-	if rc.LexFeature {
-		env.lex = adapter.NewLexical(env.bm)
-	}
+	env.lex = adapter.NewLexical(env.bm)
 	results := make([]*methodResult, len(o.methods))
 	for i, m := range o.methods {
-		results[i] = &methodResult{Method: m, Mean: map[string][]float64{}, PerQuery: map[string]float64{}, AUC: map[string][]float64{}}
+		results[i] = &methodResult{Method: m, Mean: map[string][]float64{}, PerQuery: map[string]float64{}, AUC: map[string][]float64{},
+			Variants: map[string]map[string][]float64{}}
 	}
 	for seed := 1; seed <= o.seeds; seed++ {
 		if err := env.runSeed(uint64(seed), results); err != nil {
@@ -343,10 +392,10 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			var adapters []*adapter.Adapter
 			var ts *retrieval.TokenStates
 			if rerank || len(e.hidden) > 0 {
-				if ts, err = e.tokens(enc); err != nil {
+				if ts, err = e.tokens(enc, o.rrraParams); err != nil {
 					return err
 				}
-				if adapters, err = e.fitAdapters(qv, dv, ts, enc.Dim(), seed); err != nil {
+				if adapters, err = e.fitAdapters(qv, dv, ts, enc.Dim(), seed, o.rrraParams); err != nil {
 					return err
 				}
 			}
@@ -363,6 +412,11 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				}
 				if seed == 1 {
 					r.SFN, r.IsPlanted = sfn, planted
+				}
+			}
+			if r.Method != "crops" {
+				if err := e.runVariants(r, enc, qv, dv, seed, bi.Temperature); err != nil {
+					return err
 				}
 			}
 		}
@@ -443,22 +497,66 @@ func (e *expEnv) bm25Run() metrics.Run {
 	return retrieval.BM25Search(e.bm, qids, texts, 100)
 }
 
+// runVariants fits and measures each adapter variant on the final model
+// of one method and seed.
+func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, qv, dv []float32, seed uint64, tau float32) error {
+	for _, v := range e.o.variants {
+		began := time.Now()
+		ts, err := e.tokens(enc, v.Params)
+		if err != nil {
+			return err
+		}
+		adapters, err := e.fitAdapters(qv, dv, ts, enc.Dim(), seed, v.Params)
+		if err != nil {
+			return err
+		}
+		fit := time.Since(began).Seconds()
+		if r.Variants[v.Name] == nil {
+			r.Variants[v.Name] = map[string][]float64{}
+		}
+		m := r.Variants[v.Name]
+		m["fit_seconds"] = append(m["fit_seconds"], fit)
+		run, err := e.denseRun(enc, dv, ts, adapters, true)
+		if err != nil {
+			return err
+		}
+		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, []string{"ndcg_cut_10"}, metrics.Options{})
+		if err != nil {
+			return err
+		}
+		m["rerank_ndcg_cut_10"] = append(m["rerank_ndcg_cut_10"], rep.Mean["ndcg_cut_10"])
+		line := fmt.Sprintf("seed %d  %-16s variant %-12s rerank nDCG@10 %.4f", seed, r.Method, v.Name, rep.Mean["ndcg_cut_10"])
+		if len(e.hidden) > 0 {
+			auc, _, _, err := e.plantedAUC(qv, dv, ts, enc.Dim(), adapters, tau)
+			if err != nil {
+				return err
+			}
+			m["auc_s_fn"] = append(m["auc_s_fn"], auc["s_fn"])
+			m["rprec_s_fn"] = append(m["rprec_s_fn"], auc["rprec_s_fn"])
+			line += fmt.Sprintf("  AUC s_FN %.3f  R-prec %.3f", auc["s_fn"], auc["rprec_s_fn"])
+		}
+		fmt.Fprintf(e.stderr, "%s  (fit %.0fs)\n", line, fit)
+	}
+	return nil
+}
+
 // tokens returns the corpus's token states when the RRRA parameters ask
 // for adapter B, and nil otherwise.
-func (e *expEnv) tokens(enc *retrieval.Encoder) (*retrieval.TokenStates, error) {
+func (e *expEnv) tokens(enc *retrieval.Encoder, params string) (*retrieval.TokenStates, error) {
 	var cfg adapter.SamplerConfig
-	if err := parseRRRAParams(e.o.rrraParams, &cfg); err != nil || !cfg.Token {
+	if err := parseRRRAParams(params, &cfg); err != nil || !cfg.Token {
 		return nil, err
 	}
 	return enc.DocTokens(e.td.Docs, nil)
 }
 
 // fitAdapters labels the final model's mining pass over the training
-// queries and fits two cross-fitted adapters, as the RRRA sampler does.
-func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim int, seed uint64) ([]*adapter.Adapter, error) {
+// queries and fits two cross-fitted adapters with the given RRRA
+// parameters, as the RRRA sampler does.
+func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim int, seed uint64, params string) ([]*adapter.Adapter, error) {
 	cfg := adapter.DefaultSamplerConfig()
 	cfg.Fit.Seed, cfg.Label.Seed = seed, seed
-	if err := parseRRRAParams(e.o.rrraParams, &cfg); err != nil {
+	if err := parseRRRAParams(params, &cfg); err != nil {
 		return nil, err
 	}
 	s, err := adapter.NewSampler(cfg, dim, seed)
@@ -640,6 +738,38 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+	if len(o.variants) > 0 {
+		writeVariants(w, results, o)
+	}
+}
+
+// writeVariants writes the adapter ablation: per trained method and
+// variant, reranking's nDCG@10 and, with planted negatives, how well s_FN
+// finds them.
+func writeVariants(w io.Writer, results []*methodResult, o *expOptions) {
+	fmt.Fprintf(w, "Adapter variants, each fitted on every trained method's final model (RRRA parameters %q plus the variant's); "+
+		"reranking with λ %g over the top %d.\n\n", o.rrraParams, o.rerankLambda, o.rerankK)
+	head, sep := "| method | variant | parameters | rerank nDCG@10 |", "|---|---|---|--:|"
+	if o.hide > 0 {
+		head += " AUC s_FN | R-prec s_FN |"
+		sep += "--:|--:|"
+	}
+	fmt.Fprintln(w, head+" fit s |")
+	fmt.Fprintln(w, sep+"--:|")
+	for _, r := range results {
+		for _, v := range o.variants {
+			m := r.Variants[v.Name]
+			if m == nil {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %s | `%s` | %s |", r.Method, v.Name, v.Params, fmtMS(m["rerank_ndcg_cut_10"], 4))
+			if o.hide > 0 {
+				fmt.Fprintf(w, " %s | %s |", fmtMS(m["auc_s_fn"], 3), fmtMS(m["rprec_s_fn"], 3))
+			}
+			fmt.Fprintf(w, " %s |\n", fmtMS(m["fit_seconds"], 0))
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 // summary is the JSON form of the results.
@@ -677,6 +807,9 @@ func summarise(results []*methodResult, o *expOptions) summary {
 			}
 		}
 		m["ndcg_cut_10_per_query"] = perQueryMean(r, o.seeds)
+		if len(r.Variants) > 0 {
+			m["variants"] = r.Variants
+		}
 		s.Methods = append(s.Methods, m)
 	}
 	return s

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -204,13 +205,14 @@ func TestExperiment(t *testing.T) {
 	dir := t.TempDir()
 	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "bm25,topk-uniform,rrra", "--seeds", "2",
 		"--warm-steps", "4", "--steps", "6", "--refresh", "3", "--batch", "8", "--doc-len", "32", "--vocab-size", "800",
-		"--hide-positives", "0.3", "--rrra-params", "epochs=2", "--out", dir)
-	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |", "AUC s_FN", "best baseline, topk-uniform"} {
+		"--hide-positives", "0.3", "--rrra-params", "epochs=2", "--out", dir, "--variants", "A:;B:adapter=B;lex:lex_feature=1,score_feature=1,no_vectors=1")
+	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |", "AUC s_FN", "best baseline, topk-uniform",
+		"| topk-uniform | B | `epochs=2,adapter=B` |", "| rrra | lex |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Count(errs, "seed 2  rrra") != 1 || !strings.Contains(errs, "hid ") {
+	if strings.Count(errs, "seed 2  rrra             nDCG@10") != 1 || strings.Count(errs, "variant") != 12 || !strings.Contains(errs, "hid ") {
 		t.Errorf("log:\n%s", errs)
 	}
 	var sum struct {
@@ -222,6 +224,15 @@ func TestExperiment(t *testing.T) {
 	}
 	if _, ok := sum.Methods[2]["p_vs_best"]; !ok {
 		t.Error("no p-value for rrra")
+	}
+	// Variant A has the experiment's own parameters, so on the same model
+	// and seed it must find the planted negatives exactly as the main s_FN.
+	for _, m := range sum.Methods[1:] {
+		main := fmt.Sprint(m["planted_auc"].(map[string]any)["s_fn"])
+		va := fmt.Sprint(m["variants"].(map[string]any)["A"].(map[string]any)["auc_s_fn"])
+		if main != va || main == "<nil>" {
+			t.Errorf("%s: s_FN AUC %s, variant A %s", m["method"], main, va)
+		}
 	}
 	for _, f := range []string{"table.md", "ndcg_cut_10.png", "loss.png", "s_fn_rrra.png", "calibration_rrra.png"} {
 		b := readFile(t, filepath.Join(dir, f))
