@@ -79,8 +79,8 @@ func BenchmarkQueryLatency(b *testing.B) {
 
 // BenchmarkRerankScoring times the adapter part of reranking alone: p_rel
 // for 100 candidates of one query from two adapters A of dimension d, by
-// the tape (Score, all heads) and by the tape-free Relevance that Rerank
-// uses.
+// the tape (Score, all heads), by the tape-free Relevance, and by
+// RelevanceOne, which Rerank uses (one query: a third of the work).
 func BenchmarkRerankScoring(b *testing.B) {
 	for _, d := range []int{64, 128} {
 		a1, _ := New(DefaultConfig(d), 1)
@@ -103,6 +103,14 @@ func BenchmarkRerankScoring(b *testing.B) {
 			for b.Loop() {
 				p = a1.Relevance(q, c, nil, 100, p)
 				p = a2.Relevance(q, c, nil, 100, p)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")
+		})
+		b.Run(fmt.Sprintf("d%d/relevance-one", d), func(b *testing.B) {
+			var p []float32
+			for b.Loop() {
+				p = a1.RelevanceOne(q[:d], c, nil, 100, p)
+				p = a2.RelevanceOne(q[:d], c, nil, 100, p)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/query")
 		})

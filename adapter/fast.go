@@ -1,6 +1,8 @@
 package adapter
 
 import (
+	"math"
+
 	"github.com/rrra/rrra/kernels"
 )
 
@@ -64,6 +66,120 @@ func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float
 		row := z[i*in+nz : (i+1)*in]
 		for k, v := range row {
 			l += wr[h+k] * v
+		}
+		dst = append(dst, sigmoid(l))
+	}
+	return dst
+}
+
+// RelevanceOne is Relevance for one query vector q (d values) against n
+// candidates, the reranking case, with the work per candidate cut by
+// three. With G = W₁·diag(g) (g the LayerNorm gain) split into its blocks
+// G₁, G₂, G₃ over z = [q − c; q ⊙ c; q + c], the trunk's input is
+//
+//	W₁·LN(z) = rstd·(G·z − μ·G·1) + W₁·b
+//	G·z      = (G₁ + G₃)·q + (G₃ − G₁ + G₂·diag(q))·c
+//
+// so (G₁ + G₃)·q, the matrix M = G₃ − G₁ + G₂·diag(q), G·1 and W₁·b are
+// formed once per query, and each candidate costs one H×d product M·c
+// (instead of H×3d) plus its mean μ and rstd, which follow from Σc², q·c
+// and Σ q²c². It agrees with Score to float32 rounding
+// (TestRelevanceMatchesScore).
+func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []float32 {
+	if a.Cfg.Token || a.Cfg.NoVectors {
+		qs := make([]float32, n*len(q))
+		for i := 0; i < n; i++ {
+			copy(qs[i*len(q):], q)
+		}
+		if a.Cfg.Token {
+			panic("adapter: RelevanceOne on adapter B; use ScoreTokens")
+		}
+		return a.Relevance(qs, c, extra, n, dst)
+	}
+	d, h := a.Cfg.Dim, a.Cfg.Hidden
+	f := a.Cfg.features()
+	in := 3*d + f
+	w1, g, bt := a.w1.Value.Data, a.lnG.Value.Data, a.lnB.Value.Data
+	need := h*d + 3*h + n*h
+	if cap(a.fast) < need {
+		a.fast = make([]float32, need)
+	}
+	m, aq, r, cst, pre := a.fast[:h*d], a.fast[h*d:h*d+h], a.fast[h*d+h:h*d+2*h], a.fast[h*d+2*h:h*d+3*h], a.fast[h*d+3*h:need]
+	var sq, sq2 float64 // Σq, Σq²
+	for _, x := range q {
+		sq += float64(x)
+		sq2 += float64(x) * float64(x)
+	}
+	g1, g2, g3 := g[:d], g[d:2*d], g[2*d:3*d]
+	for k := 0; k < h; k++ {
+		row := w1[k*in : (k+1)*in]
+		w1a, w1b, w1c := row[:d], row[d:2*d], row[2*d:3*d]
+		mk := m[k*d : (k+1)*d]
+		var sa float32
+		for j := range mk {
+			a1, a3 := w1a[j]*g1[j], w1c[j]*g3[j]
+			sa += (a1 + a3) * q[j]
+			mk[j] = a3 - a1 + w1b[j]*g2[j]*q[j]
+		}
+		aq[k] = sa
+		r[k] = kernels.Dot(row[:3*d], g)
+		cst[k] = kernels.Dot(row[:3*d], bt) + a.b1.Value.Data[k]
+	}
+	kernels.Sgemm(false, true, n, h, d, 1, c[:n*d], d, m, d, 0, pre, h)
+	feats := make([]float32, f)
+	for i := 0; i < n; i++ {
+		ci := c[i*d : (i+1)*d]
+		var sc2, sqc, sq2c2 float64 // Σc², q·c, Σq²c²
+		for j, x := range ci {
+			qx := float64(q[j]) * float64(x)
+			sc2 += float64(x) * float64(x)
+			sqc += qx
+			sq2c2 += qx * qx
+		}
+		nz := float64(3 * d)
+		mu := (2*sq + sqc) / nz
+		v := (2*sq2+2*sc2+sq2c2)/nz - mu*mu
+		rstd := float32(1 / math.Sqrt(max(v, 0)+1e-5))
+		k := 0
+		if a.Cfg.ScoreFeature {
+			feats[k] = kernels.Dot(q, ci)
+			k++
+		}
+		for _, col := range a.Cfg.extraCols() {
+			if extra != nil {
+				feats[k] = extra[i*numExtra+col]
+			} else {
+				feats[k] = defaultExtra[col]
+			}
+			k++
+		}
+		p := pre[i*h : (i+1)*h]
+		for k := range p {
+			x := rstd*(aq[k]+p[k]-float32(mu)*r[k]) + cst[k]
+			for t, fv := range feats {
+				x += w1[k*in+3*d+t] * fv
+			}
+			p[k] = x
+		}
+	}
+	kernels.GELU(pre, pre)
+	wr, br := a.wr.Value.Data, a.br.Value.Data[0]
+	dst = dst[:0]
+	for i := 0; i < n; i++ {
+		l := br + kernels.Dot(wr[:h], pre[i*h:(i+1)*h])
+		// The features' path around the trunk (recomputed: cheap).
+		k := 0
+		if a.Cfg.ScoreFeature {
+			l += wr[h+k] * kernels.Dot(q, c[i*d:(i+1)*d])
+			k++
+		}
+		for _, col := range a.Cfg.extraCols() {
+			v := defaultExtra[col]
+			if extra != nil {
+				v = extra[i*numExtra+col]
+			}
+			l += wr[h+k] * v
+			k++
 		}
 		dst = append(dst, sigmoid(l))
 	}

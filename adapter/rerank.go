@@ -50,10 +50,8 @@ func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hit
 	var rel []float32
 	if cfg.Lambda != 0 && len(adapters) > 0 {
 		d := adapters[0].Cfg.Dim
-		q := make([]float32, k*d)
 		c := make([]float32, k*d)
 		for i, h := range top {
-			copy(q[i*d:(i+1)*d], qv)
 			copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
 		}
 		rel = make([]float32, k)
@@ -74,9 +72,13 @@ func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hit
 				if cfg.Tokens == nil {
 					panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
 				}
+				q := make([]float32, k*d)
+				for i := 0; i < k; i++ {
+					copy(q[i*d:(i+1)*d], qv)
+				}
 				p = a.ScoreTokens(q, c, extra, func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }, k).Rel
 			} else {
-				p = a.Relevance(q, c, extra, k, p)
+				p = a.RelevanceOne(qv, c, extra, k, p)
 			}
 			for i, r := range p {
 				rel[i] += r / float32(len(adapters))

@@ -299,6 +299,19 @@ func TestRelevanceMatchesScore(t *testing.T) {
 					t.Fatalf("features %v, extra %v, pair %d: Relevance %v, Score %v", f, x != nil, i, got[i], want[i])
 				}
 			}
+			// One query against every candidate: RelevanceOne's algebra.
+			q := b.Q.Data[:12]
+			qs := make([]float32, 0, 37*12)
+			for i := 0; i < 37; i++ {
+				qs = append(qs, q...)
+			}
+			want = a.Score(qs, b.C.Data, x, 37).Rel
+			got = a.RelevanceOne(q, b.C.Data, x, 37, nil)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+					t.Fatalf("features %v, extra %v, pair %d: RelevanceOne %v, Score %v", f, x != nil, i, got[i], want[i])
+				}
+			}
 		}
 	}
 }

@@ -9,7 +9,10 @@
 # About an hour on the 2-core reference machine (Cranfield 23 min, the
 # planted study 14, SciFact 19, measured 2026-11-26).
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted ...]
+# The adapter ablation (every variant fitted on the same topk-uniform
+# models, planted false negatives) runs with "ablation".
+#
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|ablation ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o /tmp/rrra-experiments ./cmd/rrra
@@ -33,6 +36,10 @@ for w in $which; do
 	planted)
 		run cranfield-planted --data cranfield --seeds 3 --hide-positives 0.3 \
 			--methods topk-uniform,simans,positive-aware,rrra-resample,rrra
+		;;
+	ablation)
+		run cranfield-ablation --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
+			--variants 'A:;A+score:score_feature=1;A+rel:rel_feature=1;A+lex:lex_feature=1;A+all:score_feature=1,rel_feature=1,lex_feature=1;features:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1;B:adapter=B;B+all:adapter=B,score_feature=1,rel_feature=1,lex_feature=1;no-balance:no_balance=1;no-residual:no_residual=1;no-Lnorm:beta=0'
 		;;
 	*)
 		echo "unknown experiment $w" >&2
