@@ -108,7 +108,10 @@ func (a *Adapter) lossOn(tp *autograd.Tape, q, c *autograd.Var, b *Batch, lc Los
 
 // alphaHat returns α̂ = clip(r·u/‖u‖², 0, 1) per pair, with r = a − c = Δ
 // and u = q − c, as a [n, 1] variable, together with p = r·u and the
-// constant ‖u‖². The clip is 1 − ReLU(1 − ReLU(x)).
+// constant ‖u‖². The clip is written x − ReLU(x − 1) + ReLU(−x), whose
+// derivative is 1 at both ends (ReLU' is 0 at 0): the residual head
+// starts at zero, where α̂ = 0 exactly, and with 1 − ReLU(1 − ReLU(x)) its
+// gradient there would be 0, so it would never leave zero.
 func (a *Adapter) alphaHat(tp *autograd.Tape, delta *autograd.Var, qd, cd []float32) (alpha, p *autograd.Var, uu *autograd.Var) {
 	d := a.Cfg.Dim
 	n := len(qd) / d
@@ -132,7 +135,7 @@ func (a *Adapter) alphaHat(tp *autograd.Tape, delta *autograd.Var, qd, cd []floa
 	p = rowSums(tp, tp.Mul(delta, tp.Const(u)), d)
 	x := tp.Mul(p, tp.Const(inv))
 	one := tp.Const(ones)
-	alpha = tp.Sub(one, tp.ReLU(tp.Sub(one, tp.ReLU(x))))
+	alpha = tp.Add(tp.Sub(x, tp.ReLU(tp.Sub(x, one))), tp.ReLU(tp.Scale(x, -1)))
 	return alpha, p, tp.Const(uut)
 }
 
