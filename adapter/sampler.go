@@ -47,11 +47,12 @@ type SamplerConfig struct {
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
-// model's temperature, K 100, γ 1, ρ 0.25, no gate, two folds; the
-// adapters are fitted for 40 epochs, because fewer underfit: on Cranfield
-// with 30% of training positives hidden (one seed, uniform base), the
-// cross-fitted s_FN found them with ROC AUC 0.634 after 10 epochs and
-// 0.757 after 40.
+// model's temperature, K 100, γ 1, ρ 0.25, no gate, two folds, adapter A;
+// the adapters are fitted for 40 epochs, because fewer underfit (on
+// Cranfield with 30% of training positives hidden, one seed, uniform
+// base, the cross-fitted s_FN found them with ROC AUC 0.634 after 10
+// epochs and 0.757 after 40, measured before the residual head could
+// train). docs/experiments/cranfield-ablation compares the variants.
 func DefaultSamplerConfig() SamplerConfig {
 	return SamplerConfig{Base: "softmax", K: 100, TauHN: 1, SimA: 0.5, Gamma: 1, Rho: 0.25, Folds: 2,
 		Label: LabelConfig{KLab: 200, Random: 8, KPred: 20}, Fit: FitConfig{Epochs: 40, Batch: 256, LR: 1e-3, Loss: DefaultLoss}}

@@ -12,34 +12,44 @@
 # The adapter ablation (every variant fitted on the same topk-uniform
 # models, planted false negatives) runs with "ablation".
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|ablation ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation ...]
+# Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go build -o /tmp/rrra-experiments ./cmd/rrra
+bin=/tmp/rrra-experiments.$$
+go build -o "$bin" ./cmd/rrra
 run() { # name args...
 	local name=$1
 	shift
 	echo "== $name: rrra experiment $*" >&2
-	/tmp/rrra-experiments experiment "$@" --out "docs/experiments/$name"
+	"$bin" experiment "$@" --threads "${THREADS:-0}" --out "docs/experiments/$name"
 }
-which=${*:-cranfield scifact planted}
+# The features-only adapter (score, s − s⁺ and its flag, lexical match; no
+# vectors, no outcome loss): the variant that found planted false
+# negatives best in the ablation.
+features=score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,mu=0
+which=${*:-cranfield scifact planted planted-features ablation}
 for w in $which; do
 	case $w in
 	cranfield)
-		run cranfield --data cranfield --seeds 3 \
+		run cranfield --data cranfield --seeds 3 --variants "features:$features" \
 			--methods bm25,crops,no-warmup,random,bm25-negatives,topk-uniform,simans,positive-aware,rrra-resample,rrra-rerank,rrra
 		;;
 	scifact)
-		run scifact --data scifact --seeds 3 \
+		run scifact --data scifact --seeds 3 --variants "features:$features" \
 			--methods bm25,crops,topk-uniform,simans,positive-aware,rrra-resample,rrra-rerank,rrra
 		;;
 	planted)
 		run cranfield-planted --data cranfield --seeds 3 --hide-positives 0.3 \
 			--methods topk-uniform,simans,positive-aware,rrra-resample,rrra
 		;;
+	planted-features)
+		run cranfield-planted-features --data cranfield --seeds 3 --hide-positives 0.3 \
+			--rrra-params "base=uniform,$features" --methods topk-uniform,simans,positive-aware,rrra-resample,rrra
+		;;
 	ablation)
 		run cranfield-ablation --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
-			--variants 'A:;A+score:score_feature=1;A+rel:rel_feature=1;A+lex:lex_feature=1;A+all:score_feature=1,rel_feature=1,lex_feature=1;features:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1;B:adapter=B;B+all:adapter=B,score_feature=1,rel_feature=1,lex_feature=1;no-balance:no_balance=1;no-residual:no_residual=1;no-Lnorm:beta=0'
+			--variants 'A:;A+score:score_feature=1;A+rel:rel_feature=1;A+lex:lex_feature=1;A+all:score_feature=1,rel_feature=1,lex_feature=1;features:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1;features-nolex:score_feature=1,rel_feature=1,no_vectors=1;features-nobal:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,no_balance=1;features-mu0:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,mu=0;features-klab100:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,k_lab=100,random=-1;B:adapter=B;B+all:adapter=B,score_feature=1,rel_feature=1,lex_feature=1;no-balance:no_balance=1;no-residual:no_residual=1;no-Lnorm:beta=0'
 		;;
 	*)
 		echo "unknown experiment $w" >&2
