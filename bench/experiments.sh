@@ -4,13 +4,10 @@
 # budget of rrra experiment), and the planted-false-negative study on
 # Cranfield (30% of each training query's relevant documents hidden).
 # Writes results.json, table.md and PNG plots per experiment under
-# docs/experiments/ (the Cranfield and SciFact runs committed on 2026-11-26
-# predate the plots; rerun to get them).
-# About an hour on the 2-core reference machine (Cranfield 23 min, the
-# planted study 14, SciFact 19, measured 2026-11-26).
-#
-# The adapter ablation (every variant fitted on the same topk-uniform
-# models, planted false negatives) runs with "ablation".
+# docs/experiments/. On the 2-core reference machine (2026-11-26), one
+# thread each, two at a time: Cranfield 34 min, SciFact 19, the planted
+# studies 14 and 20; the adapter ablation (every variant fitted on the
+# same topk-uniform models, planted false negatives) 6 min on two threads.
 #
 # Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
