@@ -5,8 +5,8 @@
 # Cranfield (30% of each training query's relevant documents hidden).
 # Writes results.json, table.md and PNG plots per experiment under
 # docs/experiments/. On the 2-core reference machine (2026-11-26), one
-# thread each, two at a time: Cranfield 34 min, SciFact 19, the planted
-# studies 14 and 20; the adapter ablation (every variant fitted on the
+# thread each, two at a time: Cranfield 34 min, SciFact 27, the planted
+# studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
 # Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation ...]
