@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3 ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,12 @@ for w in $which; do
 	planted-features)
 		run cranfield-planted-features --data cranfield --seeds 3 --hide-positives 0.3 \
 			--rrra-params "base=uniform,$features" --methods topk-uniform,simans,positive-aware,rrra-resample,rrra
+		;;
+	stage3)
+		for l in 0 0.1; do
+			run "cranfield-stage3-lambda$l" --data cranfield --seeds 3 --hide-positives 0.3 \
+				--methods rrra-resample --rrra-params "base=uniform,lambda_ad=$l"
+		done
 		;;
 	ablation)
 		run cranfield-ablation --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
