@@ -81,6 +81,7 @@ type expOptions struct {
 	hide                       float64
 	rrraParams                 string
 	variants                   []variant
+	saveModel                  string
 	rerankLambda               float64
 	rerankK                    int
 	verbose                    bool
@@ -175,6 +176,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.hide, "hide-positives", 0, "share of each training query's relevant documents hidden from training (planted false negatives)")
 	fs.StringVar(&o.rrraParams, "rrra-params", "base=uniform", "RRRA sampler parameters: "+rrraParamsHelp)
 	fs.Float64Var(&o.rerankLambda, "rerank-lambda", 0.25, "λ_RR for the rerank methods")
+	fs.StringVar(&o.saveModel, "save-model", "", "write the first seed's rrra (or else rrra-rerank) model, bi-encoder and adapters, to this directory")
 	variants := fs.String("variants", "", "adapter variants 'NAME:PARAMS;...' fitted on each trained model for the ablation")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth K_rr")
 	fs.IntVar(&o.planK, "pool-k", 100, "depth of the mined pools scored in the planted study")
@@ -401,6 +403,15 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			}
 			if run, err = e.denseRun(enc, dv, ts, adapters, rerank); err != nil {
 				return err
+			}
+			if seed == 1 && rerank && e.o.saveModel != "" && (r.Method == "rrra" || !slices.Contains(o.methods, "rrra")) {
+				if err := nn.SaveBiEncoder(e.o.saveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}); err != nil {
+					return err
+				}
+				if err := adapter.Save(filepath.Join(e.o.saveModel, adapter.File), adapters); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "saved the %s model and its adapters to %s\n", r.Method, e.o.saveModel)
 			}
 			if len(e.hidden) > 0 {
 				auc, sfn, planted, err := e.plantedAUC(qv, dv, ts, enc.Dim(), adapters, bi.Temperature)

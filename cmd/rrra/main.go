@@ -26,6 +26,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "train and compare BM25, a bi-encoder and RRRA on the embedded Cranfield collection", runDemo},
 		{"info", "print the CPU, its features and caches, and the kernel tier in use", runInfo},
 		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
 		{"encode", "encode a JSONL file with a BERT model directory into a .npy array", runEncode},

@@ -243,3 +243,33 @@ func TestExperiment(t *testing.T) {
 		}
 	}
 }
+
+// TestDemo runs rrra demo on its quick budget and checks the table, the
+// plots and the saved model, then searches with that model, reranking as
+// the demo did, and checks the run scores exactly what the table says.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	out, errs := rrra(t, "demo", "--quick", "--out", dir)
+	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("demo table lacks %q:\n%s\n%s", want, out, errs)
+		}
+	}
+	for _, f := range []string{"table.md", "results.json", "ndcg_cut_10.png", "loss.png", "model/rrra_biencoder.json", "model/rrra_adapter.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "| rrra |") {
+			row = l
+		}
+	}
+	ndcg := strings.TrimSpace(strings.Split(row, "|")[2])
+	_, errs = rrra(t, "search", "--data", "cranfield", "--method", "dense", "--model", filepath.Join(dir, "model"),
+		"--doc-len", "32", "--rerank", "0.25", "--k", "100", "--out", filepath.Join(dir, "run.trec"))
+	if !strings.Contains(errs, "nDCG@10 "+ndcg) {
+		t.Errorf("search with the demo's model: want nDCG@10 %s as in the table\n%s", ndcg, errs)
+	}
+}
