@@ -36,56 +36,73 @@ type RerankConfig struct {
 //
 // query is the query's text, read only by the lexical feature.
 func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
-	k := cfg.K
-	if k == 0 {
-		k = 100
+	top := hits[:min(cfg.depth(), len(hits))]
+	var rel []float32
+	if cfg.Lambda != 0 && len(adapters) > 0 {
+		rel = PRel(adapters, ix, query, qv, top, cfg)
 	}
+	return Combine(top, rel, cfg)
+}
+
+func (cfg RerankConfig) depth() int {
+	if cfg.K == 0 {
+		return 100
+	}
+	return cfg.K
+}
+
+// PRel returns the adapters' mean p_rel for each of hits (the query's
+// text, vector qv; the documents' vectors from ix), as Rerank weighs them.
+func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
+	k := len(hits)
+	d := adapters[0].Cfg.Dim
+	c := make([]float32, k*d)
+	for i, h := range hits {
+		copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
+	}
+	rel := make([]float32, k)
+	var extra []float32
+	if adapters[0].Cfg.LexFeature {
+		if cfg.Lexical == nil {
+			panic("adapter: reranking with lex_feature needs RerankConfig.Lexical")
+		}
+		extra = make([]float32, k*numExtra)
+		for i, h := range hits {
+			copy(extra[i*numExtra:], defaultExtra[:])
+			extra[i*numExtra+2] = cfg.Lexical.Score(query, int(h.Doc))
+		}
+	}
+	var p []float32
+	for _, a := range adapters {
+		if a.Cfg.Token {
+			if cfg.Tokens == nil {
+				panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
+			}
+			q := make([]float32, k*d)
+			for i := 0; i < k; i++ {
+				copy(q[i*d:(i+1)*d], qv)
+			}
+			p = a.ScoreTokens(q, c, extra, func(i int) []float32 { return cfg.Tokens.Doc(int(hits[i].Doc)) }, k).Rel
+		} else {
+			p = a.RelevanceOne(qv, c, extra, k, p)
+		}
+		for i, r := range p {
+			rel[i] += r / float32(len(adapters))
+		}
+	}
+	return rel
+}
+
+// Combine ranks hits by s_i/τ_b + λ·log p_rel,i (rel nil: by s_i/τ_b, the
+// bi-encoder's order), ties in their original order, and returns them
+// with the combined scores.
+func Combine(hits []index.Hit, rel []float32, cfg RerankConfig) []index.Hit {
 	tau := cfg.TauB
 	if tau == 0 {
 		tau = 1
 	}
-	k = min(k, len(hits))
-	top := hits[:k]
-	out := make([]index.Hit, k)
-	var rel []float32
-	if cfg.Lambda != 0 && len(adapters) > 0 {
-		d := adapters[0].Cfg.Dim
-		c := make([]float32, k*d)
-		for i, h := range top {
-			copy(c[i*d:(i+1)*d], ix.Vector(h.Doc))
-		}
-		rel = make([]float32, k)
-		var extra []float32
-		if adapters[0].Cfg.LexFeature {
-			if cfg.Lexical == nil {
-				panic("adapter: reranking with lex_feature needs RerankConfig.Lexical")
-			}
-			extra = make([]float32, k*numExtra)
-			for i, h := range top {
-				copy(extra[i*numExtra:], defaultExtra[:])
-				extra[i*numExtra+2] = cfg.Lexical.Score(query, int(h.Doc))
-			}
-		}
-		for _, a := range adapters {
-			var p []float32
-			if a.Cfg.Token {
-				if cfg.Tokens == nil {
-					panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
-				}
-				q := make([]float32, k*d)
-				for i := 0; i < k; i++ {
-					copy(q[i*d:(i+1)*d], qv)
-				}
-				p = a.ScoreTokens(q, c, extra, func(i int) []float32 { return cfg.Tokens.Doc(int(top[i].Doc)) }, k).Rel
-			} else {
-				p = a.RelevanceOne(qv, c, extra, k, p)
-			}
-			for i, r := range p {
-				rel[i] += r / float32(len(adapters))
-			}
-		}
-	}
-	for i, h := range top {
+	out := make([]index.Hit, len(hits))
+	for i, h := range hits {
 		s := float64(h.Score) / tau
 		if rel != nil {
 			s += cfg.Lambda * math.Log(max(float64(rel[i]), 1e-30))
@@ -101,12 +118,8 @@ func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hit
 // reranks the top cfg.K of each with Rerank, returning the reranked lists
 // as a run.
 func RerankSearch(adapters []*Adapter, ix *index.Flat, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
-	k := cfg.K
-	if k == 0 {
-		k = 100
-	}
 	d := ix.Dim()
-	hits := ix.Search(queryVecs, len(qids), k)
+	hits := ix.Search(queryVecs, len(qids), cfg.depth())
 	run := make(metrics.Run, len(qids))
 	for i, qid := range qids {
 		for _, h := range Rerank(adapters, ix, texts[i], queryVecs[i*d:(i+1)*d], hits[i], cfg) {

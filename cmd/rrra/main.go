@@ -36,6 +36,7 @@ func commands() []command {
 		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
 		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},
 		{"audit", "list the labelled negatives most likely to be false negatives", runAudit},
+		{"serve", "serve a bi-encoder and its adapters over HTTP, with a search page", runServe},
 		{"experiment", "train and compare negative samplers and RRRA under one budget and seeds", runExperiment},
 	}
 }

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rrra/rrra/adapter"
+)
+
+// testServer trains the quick demo model and serves Cranfield with it.
+func testServer(t *testing.T, o serveOptions) (*server, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	rrra(t, "demo", "--quick", "--out", dir)
+	fs := newFlags("serve", "", io.Discard)
+	df := addDataFlags(fs)
+	*df.data = "cranfield"
+	s, err := newServer(df, filepath.Join(dir, "model"), "", 32, 32, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.handler())
+	t.Cleanup(ts.Close)
+	return s, ts
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestServe checks the API against the library: reranked results are the
+// adapter's own reranking of the bi-encoder's top 100, unreranked ones the
+// bi-encoder's order, and every limit answers 400 or 503 with a message.
+func TestServe(t *testing.T) {
+	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 32, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
+	s, ts := testServer(t, o)
+	const query = "boundary layer transition on a flat plate"
+
+	var plain, rer resultJSON
+	if code := getJSON(t, ts.URL+"/search?k=10&rerank=0&q="+strings.ReplaceAll(query, " ", "+"), &plain); code != 200 || len(plain.Hits) != 10 || plain.Reranked {
+		t.Fatalf("plain search: %d %+v", code, plain)
+	}
+	for i, h := range plain.Hits {
+		if h.Rank != i+1 || h.RankBefore != h.Rank || h.PRel != nil || h.ID == "" {
+			t.Fatalf("plain hit %d: %+v", i, h)
+		}
+	}
+	if code := getJSON(t, ts.URL+"/search?k=10&q="+strings.ReplaceAll(query, " ", "+"), &rer); code != 200 || !rer.Reranked || len(rer.Hits) != 10 {
+		t.Fatalf("reranked search: %d %+v", code, rer)
+	}
+	// The same through the library.
+	qv, err := s.enc.Queries([]string{query}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := adapter.RerankConfig{K: 100, Lambda: 0.25, TauB: s.tauB}
+	want := adapter.Rerank(s.adapters, s.ix, query, qv, s.ix.SearchOne(qv, 100), cfg)
+	moved := false
+	for i, h := range rer.Hits {
+		if h.ID != s.ix.ID(want[i].Doc) || h.PRel == nil || !(*h.PRel > 0 && *h.PRel < 1) {
+			t.Fatalf("reranked hit %d: %+v, want %s", i, h, s.ix.ID(want[i].Doc))
+		}
+		moved = moved || h.RankBefore != h.Rank
+	}
+	t.Logf("reranking moved a document in the top 10: %v", moved)
+
+	// A batch.
+	body := `{"queries": ["heat transfer", "shock waves"], "k": 3, "rerank": false}`
+	resp, err := http.Post(ts.URL+"/search", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch struct{ Results []resultJSON }
+	json.NewDecoder(resp.Body).Decode(&batch)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(batch.Results) != 2 || len(batch.Results[1].Hits) != 3 {
+		t.Fatalf("batch: %d %+v", resp.StatusCode, batch)
+	}
+
+	// Bad requests, each refused with a message.
+	for _, c := range []struct {
+		name, method, path, body string
+		code                     int
+	}{
+		{"no query", "GET", "/search?k=3", "", 400},
+		{"k 0", "GET", "/search?q=flow&k=0", "", 400},
+		{"k too large", "GET", "/search?q=flow&k=51", "", 400},
+		{"k not a number", "GET", "/search?q=flow&k=ten", "", 400},
+		{"bad rerank", "GET", "/search?q=flow&rerank=maybe", "", 400},
+		{"query too long", "GET", "/search?q=" + strings.Repeat("a", 201), "", 400},
+		{"unknown field", "POST", "/search", `{"queries":["a"],"kk":3}`, 400},
+		{"not JSON", "POST", "/search", `{"queries":`, 400},
+		{"empty batch", "POST", "/search", `{"queries":[]}`, 400},
+		{"batch too large", "POST", "/search", `{"queries":["a","b","c","d","e"]}`, 400},
+		{"body too large", "POST", "/search", `{"queries":["` + strings.Repeat("x", 1<<20) + `"]}`, 400},
+		{"unknown path", "GET", "/nothing", "", 404},
+		{"wrong method", "DELETE", "/search", "", 405},
+	} {
+		req, _ := http.NewRequest(c.method, ts.URL+c.path, strings.NewReader(c.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || (c.code == 400 && !bytes.Contains(b, []byte(`"error"`))) {
+			t.Errorf("%s: %d %s, want %d with an error", c.name, resp.StatusCode, b, c.code)
+		}
+	}
+
+	// Every slot taken: 503.
+	for i := 0; i < o.maxInflight; i++ {
+		s.slots <- struct{}{}
+	}
+	if code := getJSON(t, ts.URL+"/search?q=flow", nil); code != 503 {
+		t.Errorf("with every slot taken: %d, want 503", code)
+	}
+	for i := 0; i < o.maxInflight; i++ {
+		<-s.slots
+	}
+
+	// Concurrent clients all get answers, and the same as one at a time.
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var r resultJSON
+			resp, err := http.Get(ts.URL + "/search?k=10&q=" + strings.ReplaceAll(query, " ", "+"))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			json.NewDecoder(resp.Body).Decode(&r)
+			if resp.StatusCode != 200 || len(r.Hits) != 10 || r.Hits[0].ID != rer.Hits[0].ID {
+				errs <- resp.Status
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent request: %s", e)
+	}
+
+	// The page, health and metrics.
+	resp, _ = http.Get(ts.URL + "/")
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(page, []byte("rrra search")) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Error("the page is not served")
+	}
+	var health map[string]any
+	if code := getJSON(t, ts.URL+"/healthz", &health); code != 200 || health["status"] != "ok" || health["documents"] != float64(1400) {
+		t.Errorf("healthz: %v", health)
+	}
+	resp, _ = http.Get(ts.URL + "/metrics")
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`rrra_requests_total{path="/search",code="200"} 19`, `rrra_requests_total{path="/search",code="400"} 11`,
+		`rrra_requests_total{path="/search",code="503"} 1`, `rrra_requests_total{path="other",code="404"} 1`, "rrra_documents 1400", "rrra_queries_total 20", `rrra_requests_total{path="/search",code="405"} 1`} {
+		if !bytes.Contains(m, []byte(want)) {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
+}
+
