@@ -185,4 +185,3 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
-
