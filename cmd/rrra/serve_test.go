@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -182,6 +185,58 @@ func TestServe(t *testing.T) {
 		`rrra_requests_total{path="/search",code="503"} 1`, `rrra_requests_total{path="other",code="404"} 1`, "rrra_documents 1400", "rrra_queries_total 20", `rrra_requests_total{path="/search",code="405"} 1`} {
 		if !bytes.Contains(m, []byte(want)) {
 			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
+}
+
+// TestServePageInChromium loads the search page in headless Chromium with
+// a query in its address (the page fills the form and submits it on load),
+// lets its script fetch and render the results, and checks the rendered
+// rows against the API's answer, with and without reranking. It is
+// skipped where Chromium is not installed, unless RRRA_REQUIRE_CHROMIUM is
+// set (CI sets it).
+func TestServePageInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("RRRA_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("chromium is required (RRRA_REQUIRE_CHROMIUM is set) and not installed")
+		}
+		t.Skip("chromium is not installed (Debian: apt-get install chromium)")
+	}
+	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
+	_, ts := testServer(t, o)
+	const q = "boundary+layer+transition+on+a+flat+plate"
+	for _, rerank := range []string{"1", "0"} {
+		var api resultJSON
+		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+q, &api); code != 200 {
+			t.Fatalf("API: %d", code)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a hung browser, not a speed limit
+		cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=20000", "--dump-dom",
+			ts.URL+"/?k=5&rerank="+rerank+"&q="+q)
+		dom, err := cmd.Output()
+		cancel()
+		if err != nil {
+			t.Fatalf("chromium: %v", err)
+		}
+		page := string(dom)
+		if n := strings.Count(page, `<tr class="hit">`); n != 5 {
+			t.Fatalf("rerank=%s: the page shows %d results, want 5:\n%s", rerank, n, page)
+		}
+		// Rows in the API's order, each showing its document id.
+		at := 0
+		for _, h := range api.Hits {
+			i := strings.Index(page[at:], "["+h.ID+"] ")
+			if i < 0 {
+				t.Fatalf("rerank=%s: document %s missing or out of order on the page", rerank, h.ID)
+			}
+			at += i
+		}
+		want := map[string]string{"1": "reranked by the adapter", "0": "bi-encoder order"}[rerank]
+		if !strings.Contains(page, want) {
+			t.Errorf("rerank=%s: the status line lacks %q", rerank, want)
 		}
 	}
 }
