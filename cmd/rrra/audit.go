@@ -17,7 +17,7 @@ import (
 	"github.com/rrra/rrra/retrieval"
 )
 
-const auditSynopsis = `audit --data DIR --model DIR [--split train] [--k 100] --out FILE.jsonl [--tsv FILE] [--html FILE]
+const auditSynopsis = `audit [--data DIR] --model DIR [--split train] [--k 100] --out FILE.jsonl [--tsv FILE] [--html FILE]
 
 Lists the labelled negatives of a split that are most likely false
 negatives (relevant documents the qrels missed): the model mines each
@@ -44,7 +44,7 @@ type suspect struct {
 
 func runAudit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit", auditSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	modelDir := fs.String("model", "", "bi-encoder directory")
 	split := fs.String("split", "train", "split whose labels to audit")
 	k := fs.Int("k", 100, "mined negatives per query")

@@ -18,12 +18,15 @@ type dataFlags struct {
 	loadedAs string
 }
 
+// addDataFlags adds --data (defaulting to def: an embedded collection, so
+// that a command works with no data of the user's, or "" where the data
+// must be named), --parser and --skip-bad-lines.
 func addDataFlags(fs interface {
 	String(string, string, string) *string
 	Bool(string, bool, string) *bool
-}) *dataFlags {
+}, def string) *dataFlags {
 	return &dataFlags{
-		data:    fs.String("data", "", "BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/), or an embedded collection: cranfield, scifact"),
+		data:    fs.String("data", def, "BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/), or an embedded collection: cranfield, scifact"),
 		parser:  fs.String("parser", "auto", "JSON parser for the corpus: auto, simdjson or stdlib"),
 		skipBad: fs.Bool("skip-bad-lines", false, "skip and count malformed lines instead of failing"),
 	}

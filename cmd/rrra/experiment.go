@@ -24,7 +24,7 @@ import (
 	"github.com/rrra/rrra/retrieval/metrics"
 )
 
-const experimentSynopsis = `experiment --data DIR [--methods LIST] [--seeds 3] [budget flags] [--hide-positives F] [--out DIR] [--json]
+const experimentSynopsis = `experiment [--data DIR] [--methods LIST] [--seeds 3] [budget flags] [--hide-positives F] [--out DIR] [--json]
 
 Trains and evaluates every method under the same budget and seeds on a
 BEIR folder's train and test splits, and prints a table of test nDCG@10,
@@ -156,7 +156,7 @@ type methodResult struct {
 
 func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("experiment", experimentSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	var o expOptions
 	methods := fs.String("methods", "bm25,topk-uniform,simans,positive-aware,rrra-resample,rrra-rerank,rrra", "comma-separated methods: "+strings.Join(allMethods, ", "))
 	fs.IntVar(&o.seeds, "seeds", 3, "seeds per method")

@@ -15,7 +15,7 @@ import (
 	"github.com/rrra/rrra/retrieval/beir"
 )
 
-const mineSynopsis = `mine --data DIR --split train --sampler NAME [--model DIR] --negatives N --out FILE.jsonl
+const mineSynopsis = `mine [--data DIR] --split train --sampler NAME [--model DIR] --negatives N --out FILE.jsonl
 
 Mines hard negatives for a training split and writes them as Tevatron-style
 training JSONL (query_id, query, positive_passages, negative_passages, each
@@ -28,7 +28,7 @@ filter dropped.`
 
 func runMine(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mine", mineSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	split := fs.String("split", "train", "split whose queries to mine for")
 	sampler := fs.String("sampler", "bm25", "sampler: "+strings.Join(retrieval.SamplerNames, ", "))
 	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5")

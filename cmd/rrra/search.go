@@ -19,7 +19,7 @@ import (
 	"github.com/rrra/rrra/tensor"
 )
 
-const searchSynopsis = `search --data DIR --split test --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
+const searchSynopsis = `search [--data DIR] --split test --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
 
 Retrieves the top k documents for every query of a split (every query with
 --split all) and writes a TREC run. bm25 is Lucene's BM25 (k1 0.9, b 0.4,
@@ -31,7 +31,7 @@ nDCG@10 and recall@100 are printed on stderr.`
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", searchSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	split := fs.String("split", "test", "query split (a qrels file name), or all")
 	method := fs.String("method", "bm25", "bm25, dense or hybrid")
 	modelDir := fs.String("model", "", "bi-encoder directory (dense, hybrid)")
@@ -182,7 +182,7 @@ func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*i
 	return ix, nil
 }
 
-const indexSynopsis = `index --data DIR (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy]
+const indexSynopsis = `index [--data DIR] (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy]
 
 Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
 the vectors of a float32 .npy of shape [documents, dim] in corpus order,
@@ -192,7 +192,7 @@ writes the vectors as a .npy, for numpy or FAISS.`
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("index", indexSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	modelDir := fs.String("model", "", "bi-encoder directory")
 	vectors := fs.String("vectors", "", "float32 .npy of document vectors in corpus order, instead of --model")
 	npyOut := fs.String("npy", "", "also write the vectors to this .npy")

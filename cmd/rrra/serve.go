@@ -109,7 +109,7 @@ var indexHTML []byte
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", serveSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	modelDir := fs.String("model", "", "bi-encoder directory (default: rrra-demo/model, made by rrra demo)")
 	indexPath := fs.String("index", "", "index file from rrra index (default: encode the corpus at start)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
@@ -129,9 +129,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if o.maxK < 1 || o.maxQuery < 1 || o.maxBatch < 1 || o.maxInflight < 1 || o.rerankK < 1 {
 		fmt.Fprintln(stderr, "rrra serve: limits must be ≥ 1")
 		return errUsage
-	}
-	if *df.data == "" {
-		*df.data = "cranfield"
 	}
 	if *modelDir == "" {
 		*modelDir = filepath.Join("rrra-demo", "model")

@@ -24,8 +24,7 @@ func testServer(t *testing.T, o serveOptions) (*server, *httptest.Server) {
 	dir := t.TempDir()
 	rrra(t, "demo", "--quick", "--out", dir)
 	fs := newFlags("serve", "", io.Discard)
-	df := addDataFlags(fs)
-	*df.data = "cranfield"
+	df := addDataFlags(fs, "cranfield")
 	s, err := newServer(df, filepath.Join(dir, "model"), "", 32, 32, o, io.Discard)
 	if err != nil {
 		t.Fatal(err)

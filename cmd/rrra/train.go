@@ -19,7 +19,7 @@ import (
 	"github.com/rrra/rrra/retrieval/beir"
 )
 
-const trainSynopsis = `train --data DIR --out MODEL [flags]
+const trainSynopsis = `train [--data DIR] --out MODEL [flags]
 
 Trains a bi-encoder on a BEIR folder's training split with in-batch and
 hard-negative InfoNCE, and writes it as a bi-encoder directory (a Hugging
@@ -46,7 +46,7 @@ learns more from such a warm-up first:
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", trainSynopsis, stderr)
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "cranfield")
 	out := fs.String("out", "", "bi-encoder directory to write")
 	split := fs.String("split", "train", "training split")
 	crops := fs.Bool("crops", false, "unsupervised: train on pairs of random crops of the same document (Contriever), no labels; then fine-tune with --model")

@@ -25,7 +25,7 @@ Example:
 func runVocab(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("vocab", vocabSynopsis, stderr)
 	input := fs.String("input", "", "JSONL file with a \"text\" field per row (and optional \"title\")")
-	df := addDataFlags(fs)
+	df := addDataFlags(fs, "")
 	out := fs.String("out", "", "vocab.txt to write")
 	size := fs.Int("size", 8192, "vocabulary size, special tokens included")
 	minFreq := fs.Int("min-frequency", 2, "fewest occurrences of a pair worth merging")
