@@ -459,8 +459,15 @@ func (t *Trainer) update(qTexts, dTexts []string, G int, mask *tensor.Tensor, qu
 	if aux {
 		t.Aux.Step()
 	}
+	// The norm (clipping when asked; +Inf scales nothing) also screens the
+	// gradient: a NaN or infinite one stops the run before the optimizer
+	// step, so the weights and the last checkpoint stay as they were.
+	maxNorm := math.Inf(1)
 	if c.ClipNorm > 0 {
-		nn.ClipGradNorm(t.Params, c.ClipNorm)
+		maxNorm = c.ClipNorm
+	}
+	if norm := nn.ClipGradNorm(t.Params, maxNorm); math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return 0, fmt.Errorf("the gradient norm is %v: stopped before the optimizer step (weights and checkpoint unchanged)", norm)
 	}
 	t.state.Opt.Step(t.sched.LR(t.state.Opt.StepCount()))
 	l := float64(loss.Data()[0])

@@ -3,8 +3,11 @@ package retrieval
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rrra/rrra/autograd"
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
@@ -177,5 +180,61 @@ func (c *cranfield) trainImproves(t *testing.T, tr *Trainer) {
 	}
 	if !(after[0].Value > before[0].Value+0.05) {
 		t.Errorf("test nDCG@10 %.4f after training, %.4f before: want a rise of 0.05 or more", after[0].Value, before[0].Value)
+	}
+}
+
+// nanGrad is an AuxLoss that adds nothing to the loss and, from a given
+// step on, poisons one gradient value after the backward pass, as an
+// overflow in a real backward would.
+type nanGrad struct {
+	p     *autograd.Params
+	from  int
+	calls int
+}
+
+func (n *nanGrad) Loss(*autograd.Tape, *autograd.Var, *autograd.Var, []int, []int32, int) *autograd.Var {
+	return nil
+}
+
+func (n *nanGrad) Step() {
+	if n.calls >= n.from {
+		n.p.Grad()[7] = float32(math.NaN())
+	}
+	n.calls++
+}
+
+// TestNonFiniteGradientStops checks that a NaN gradient with a finite loss
+// stops training with an error naming the step, before the optimizer
+// touches the weights, and leaves the last checkpoint whole and resumable.
+func TestNonFiniteGradientStops(t *testing.T) {
+	c := loadCranfield(t)
+	smp, _ := NewSampler("bm25", "")
+	ckpt := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	cfg := TrainConfig{Steps: 6, BatchQueries: 4, Negatives: 1, LR: 1e-3, WarmupSteps: 1, ClipNorm: 1, Seed: 3,
+		LogEvery: 100, Checkpoint: ckpt, CheckpointEvery: 2}
+	tr := c.newTrainer(t, cfg, smp)
+	tr.Aux = &nanGrad{p: tr.Params, from: 3}
+	var before []float32
+	tr.OnNegatives = func(int, []int32) {
+		if tr.Aux.(*nanGrad).calls == 3 && before == nil {
+			before = slices.Clone(tr.Params.Data())
+		}
+	}
+	_, err := tr.Run()
+	if err == nil || !strings.Contains(err.Error(), "step 3") || !strings.Contains(err.Error(), "gradient norm is NaN") {
+		t.Fatalf("error %v, want one naming step 3 and the NaN gradient norm", err)
+	}
+	for i, v := range tr.Params.Data() {
+		if math.Float32bits(v) != math.Float32bits(before[i]) {
+			t.Fatalf("weight %d changed in the failed step: %v → %v", i, before[i], v)
+		}
+	}
+	// The checkpoint of step 2 is whole, and a run without the fault
+	// resumes from it and finishes.
+	again := c.newTrainer(t, cfg, smp)
+	var log strings.Builder
+	again.Log = &log
+	if _, err := again.Run(); err != nil || !strings.Contains(log.String(), "at step 2") {
+		t.Fatalf("resuming after the failure: %v\n%s", err, log.String())
 	}
 }
