@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // command is one subcommand of rrra.
@@ -64,13 +65,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(args[1:], stdout, stderr)
+		cmdErr := stderr
+		var held *tailBuffer
+		if quietRequested(args[1:]) {
+			held = &tailBuffer{max: 64 << 10}
+			cmdErr = held
+		}
+		err := c.run(args[1:], stdout, cmdErr)
 		switch {
 		case err == nil:
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
+			if held != nil { // a usage message is not progress: show it
+				stderr.Write(held.b)
+			}
 			return 2
 		default:
 			fmt.Fprintf(stderr, "rrra %s: %v\n", c.name, err)
@@ -91,11 +101,43 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"rrra <command> -h\" for a command's flags.")
 }
 
+// quietRequested reports whether args set --quiet, which every
+// subcommand takes: its logs and progress are then held back, and only an
+// error (or a usage message) reaches stderr.
+func quietRequested(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch strings.TrimLeft(a, "-") {
+		case "quiet", "quiet=true", "quiet=1", "quiet=t", "quiet=T", "quiet=TRUE", "quiet=True":
+			return strings.HasPrefix(a, "-")
+		}
+	}
+	return false
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	b   []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
 // newFlags returns a FlagSet for a subcommand that writes its help to stderr
-// and reports errors instead of exiting.
+// and reports errors instead of exiting. Every subcommand takes --quiet
+// (see quietRequested).
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("rrra "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Bool("quiet", false, "errors only on stderr: no progress or logs")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: rrra %s\n\n", synopsis)
 		fs.PrintDefaults()

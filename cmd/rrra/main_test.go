@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -51,5 +52,35 @@ func TestInfoJSON(t *testing.T) {
 	}
 	if r.Selected != kernels.Selected() || len(r.Tiers) != len(kernels.Tiers()) || r.GOMAXPROCS < 1 {
 		t.Fatalf("info -json = %+v", r)
+	}
+}
+
+// TestQuiet checks --quiet: a run's logs are held back, its results still
+// written; a usage error still says what is wrong, with exit code 2; an
+// error still reaches stderr, with exit code 1.
+func TestQuiet(t *testing.T) {
+	dir := t.TempDir()
+	var out, errs bytes.Buffer
+	if code := run([]string{"search", "--method", "bm25", "--out", dir + "/run.trec", "--quiet"}, &out, &errs); code != 0 || errs.Len() != 0 {
+		t.Fatalf("quiet search: exit %d, stderr %q", code, errs.String())
+	}
+	if b, err := os.ReadFile(dir + "/run.trec"); err != nil || len(b) == 0 {
+		t.Fatalf("quiet search wrote no run: %v", err)
+	}
+	errs.Reset()
+	if code := run([]string{"search", "--quiet", "--k", "0", "--out", dir + "/x"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--k") {
+		t.Errorf("quiet usage error: exit %d, stderr %q", code, errs.String())
+	}
+	errs.Reset()
+	if code := run([]string{"search", "--quiet=true", "--data", dir + "/missing", "--method", "bm25", "--out", dir + "/y"}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "missing") {
+		t.Errorf("quiet failure: exit %d, stderr %q", code, errs.String())
+	}
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{{[]string{"--quiet"}, true}, {[]string{"-quiet"}, true}, {[]string{"--quiet=false"}, false}, {[]string{"quiet"}, false}, {[]string{"--", "--quiet"}, false}} {
+		if got := quietRequested(c.args); got != c.want {
+			t.Errorf("quietRequested(%q) = %v", c.args, got)
+		}
 	}
 }
