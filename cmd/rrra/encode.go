@@ -36,7 +36,6 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	normalize := fs.Bool("normalize", false, "L2-normalise each vector")
 	maxLen := fs.Int("max-len", 0, "longest token sequence, [CLS] and [SEP] included (0: 128, or the model's limit if smaller)")
 	batch := fs.Int("batch", 64, "rows encoded together")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,7 +80,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		if err := enc.encode(texts); err != nil {
 			return err
 		}
-		if !*quiet {
+		if !isQuiet(fs) {
 			n := len(enc.vecs) / m.Bert.Config.HiddenSize
 			fmt.Fprintf(stderr, "rrra encode: %d rows, %.1f rows/s\n", n, float64(n)/time.Since(start).Seconds())
 		}
@@ -98,7 +97,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	if err := tensor.WriteNpyFile(*out, res); err != nil {
 		return err
 	}
-	if !*quiet {
+	if !isQuiet(fs) {
 		fmt.Fprintf(stderr, "rrra encode: wrote %s: %d × %d float32 in %.1fs\n", *out, rows, h, time.Since(start).Seconds())
 	}
 	return nil

@@ -117,6 +117,12 @@ func quietRequested(args []string) bool {
 	return false
 }
 
+// isQuiet reports, after parsing, whether fs's --quiet is set.
+func isQuiet(fs *flag.FlagSet) bool {
+	q, _ := fs.Lookup("quiet").Value.(flag.Getter).Get().(bool)
+	return q
+}
+
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
 	b   []byte

@@ -30,7 +30,6 @@ func runVocab(args []string, stdout, stderr io.Writer) error {
 	size := fs.Int("size", 8192, "vocabulary size, special tokens included")
 	minFreq := fs.Int("min-frequency", 2, "fewest occurrences of a pair worth merging")
 	cased := fs.Bool("cased", false, "keep case and accents (BERT's cased normalisation)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +78,7 @@ func runVocab(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.Write(*out, b.Bytes()); err != nil {
 		return err
 	}
-	if !*quiet {
+	if !isQuiet(fs) {
 		fmt.Fprintf(stderr, "rrra vocab: %d texts, %d tokens learned, wrote %s in %.1fs\n", len(texts), v.Len(), *out, time.Since(start).Seconds())
 	}
 	return nil
