@@ -79,6 +79,9 @@ type Trainer struct {
 	// OnNegatives, when set, sees every query's sampled hard negatives
 	// (for experiments that count planted false negatives among them).
 	OnNegatives func(query int, negatives []int32)
+	// OnStep, when set, sees every step's end: the steps done, the run's
+	// total and the step's loss (for progress displays).
+	OnStep func(done, total int, loss float64)
 	// FixedPool, when set, is the pool for a sampler whose PoolSource is
 	// "file": negatives given up front (a training file from rrra mine),
 	// used as they are and never re-mined.
@@ -225,6 +228,9 @@ func (t *Trainer) Run() ([]Figure, error) {
 		lossSum += loss
 		lossN++
 		done := step + 1
+		if t.OnStep != nil {
+			t.OnStep(done, c.Steps, loss)
+		}
 		last := done == end
 		rec := StepRecord{Step: done, LR: t.sched.LR(step)}
 		logged := false

@@ -84,3 +84,36 @@ func TestQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestProgress checks the progress report off a terminal: one line per
+// tenth of the task (not per update), each with the bar, the counts, the
+// rate and the time left, and the last at 100%.
+func TestProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, "encoding", "docs", 200)
+	for i := 1; i <= 200; i++ {
+		p.update(i, "")
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 11 {
+		t.Fatalf("%d lines for 200 updates, want one per tenth (11):\n%s", len(lines), b.String())
+	}
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "encoding [========================] 200/200 docs") || !strings.Contains(last, "eta 0s") ||
+		!strings.Contains(lines[5], "100/200 docs") || strings.Contains(b.String(), "\r") {
+		t.Errorf("progress lines:\n%s", b.String())
+	}
+}
+
+// TestClearLine checks that on a terminal each log line, and only the
+// start of one, clears the progress line.
+func TestClearLine(t *testing.T) {
+	var b bytes.Buffer
+	c := &clearLine{w: &b, tty: true}
+	for _, s := range []string{"step 10\n", "eval:", " ndcg 0.1", "\n", "done\n"} {
+		c.Write([]byte(s))
+	}
+	if want := "\r\033[Kstep 10\n\r\033[Keval: ndcg 0.1\n\r\033[Kdone\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

@@ -161,17 +161,8 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 // index, reporting progress.
 func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
 	td := retrieval.NewCorpusData(d)
-	began := time.Now()
-	last := time.Now()
-	vecs, err := enc.Docs(td.Docs, func(done int) {
-		if time.Since(last) > 2*time.Second || done == len(td.Docs) {
-			el := time.Since(began).Seconds()
-			fmt.Fprintf(stderr, "\rencoding: %d/%d documents, %.0f docs/s, eta %.0fs  ", done, len(td.Docs),
-				float64(done)/el, float64(len(td.Docs)-done)/(float64(done)/el))
-			last = time.Now()
-		}
-	})
-	fmt.Fprintln(stderr)
+	pr := newProgress(stderr, "encoding", "docs", len(td.Docs))
+	vecs, err := enc.Docs(td.Docs, func(done int) { pr.update(done, "") })
 	if err != nil {
 		return nil, err
 	}

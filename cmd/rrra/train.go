@@ -249,6 +249,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops},
 		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
 	}
+	if isTerminal(stderr) {
+		// A bar redrawn in place on a terminal, between the log lines
+		// (every --log-every steps), which clear it first.
+		tr.Log = &clearLine{w: stderr, tty: true}
+		pr := newProgress(stderr, "train", "steps", *steps)
+		tr.OnStep = func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
+	}
 	if rrraSampler != nil && rrraCfg.LambdaAd != 0 {
 		if tr.Aux, err = adapter.NewJoint(rrraSampler, td, rrraCfg.LambdaAd); err != nil {
 			return err
