@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/rrra/rrra/internal/binenc"
 )
 
 // A Candidate is a document from a query's mined pool and its score.
@@ -42,90 +44,44 @@ func (p *Pool) MarshalBinary() ([]byte, error) {
 		if i < len(p.PosScores) {
 			ps = p.PosScores[i]
 		}
-		b = binary.AppendUvarint(b, uint64(len(ps)))
-		for _, s := range ps {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(s))
-		}
+		b = binenc.AppendFloat32s(b, ps)
 	}
 	return b, nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (p *Pool) UnmarshalBinary(b []byte) error {
-	r := &byteReader{b: b}
-	if string(r.bytes(len(poolMagic))) != poolMagic {
+	r := binenc.NewReader(b)
+	if string(r.Bytes(len(poolMagic))) != poolMagic {
 		return errors.New("retrieval: pool: bad magic")
 	}
-	p.Source = string(r.bytes(int(r.uvarint())))
-	p.Step = int(r.uvarint())
-	n := int(r.uvarint())
-	if r.err != nil || n > len(b) {
+	p.Source = string(r.Bytes(int(r.Uvarint())))
+	p.Step = int(r.Uvarint())
+	n := int(r.Uvarint())
+	if r.Err() != nil || n > len(b) {
 		return fmt.Errorf("retrieval: pool: corrupt header")
 	}
 	p.Cands = make([][]Candidate, n)
 	p.PosScores = make([][]float32, n)
 	for i := range p.Cands {
-		m := int(r.uvarint())
-		if r.err != nil || m > len(b) {
+		m := int(r.Uvarint())
+		if r.Err() != nil || m > len(b) {
 			return fmt.Errorf("retrieval: pool: corrupt query %d", i)
 		}
 		p.Cands[i] = make([]Candidate, m)
 		for j := range p.Cands[i] {
-			p.Cands[i][j] = Candidate{Doc: int32(r.uvarint()), Score: math.Float32frombits(r.u32())}
+			p.Cands[i][j] = Candidate{Doc: int32(r.Uvarint()), Score: math.Float32frombits(r.Uint32())}
 		}
-		k := int(r.uvarint())
-		if r.err != nil || k > len(b) {
+		p.PosScores[i] = r.Float32s()
+		if r.Err() != nil {
 			return fmt.Errorf("retrieval: pool: corrupt query %d", i)
 		}
-		p.PosScores[i] = make([]float32, k)
-		for j := range p.PosScores[i] {
-			p.PosScores[i][j] = math.Float32frombits(r.u32())
-		}
 	}
-	if r.err != nil {
-		return fmt.Errorf("retrieval: pool: %w", r.err)
+	if r.Err() != nil {
+		return fmt.Errorf("retrieval: pool: %w", r.Err())
 	}
-	if len(r.b) != r.off {
-		return fmt.Errorf("retrieval: pool: %d trailing bytes", len(r.b)-r.off)
+	if r.Remaining() != 0 {
+		return fmt.Errorf("retrieval: pool: %d trailing bytes", r.Remaining())
 	}
 	return nil
-}
-
-type byteReader struct {
-	b   []byte
-	off int
-	err error
-}
-
-var errShort = errors.New("truncated")
-
-func (r *byteReader) bytes(n int) []byte {
-	if r.err != nil || n < 0 || r.off+n > len(r.b) {
-		r.err = errShort
-		return nil
-	}
-	s := r.b[r.off : r.off+n]
-	r.off += n
-	return s
-}
-
-func (r *byteReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
-		r.err = errShort
-		return 0
-	}
-	r.off += n
-	return v
-}
-
-func (r *byteReader) u32() uint32 {
-	b := r.bytes(4)
-	if b == nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint32(b)
 }
