@@ -43,14 +43,7 @@ func loadCranfield(t *testing.T) *cranfield {
 	if c.td, _, err = NewTrainData(d, c.train); err != nil {
 		t.Fatal(err)
 	}
-	i := 0
-	c.vocab, err = wordpiece.Train(func() (string, bool) {
-		if i == len(c.td.Docs) {
-			return "", false
-		}
-		i++
-		return c.td.Docs[i-1], true
-	}, wordpiece.TrainOptions{VocabSize: 2000, Lower: true})
+	c.vocab, err = wordpiece.TrainTexts(c.td.Docs, wordpiece.TrainOptions{VocabSize: 2000, Lower: true})
 	if err != nil {
 		t.Fatal(err)
 	}

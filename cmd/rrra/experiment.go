@@ -295,14 +295,7 @@ func experiment(d *beir.Dataset, o *expOptions, stderr io.Writer) ([]*methodResu
 		}
 	}
 	o.dataName, o.numDocs, o.numTrain, o.numTest = d.Name, d.Corpus.Len(), len(td.Queries), len(env.testQ)
-	i := 0
-	env.vocab, err = wordpiece.Train(func() (string, bool) {
-		if i == len(td.Docs) {
-			return "", false
-		}
-		i++
-		return td.Docs[i-1], true
-	}, wordpiece.TrainOptions{VocabSize: o.vocab, Lower: true})
+	env.vocab, err = wordpiece.TrainTexts(td.Docs, wordpiece.TrainOptions{VocabSize: o.vocab, Lower: true})
 	if err != nil {
 		return nil, err
 	}
@@ -393,8 +386,9 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			rerank := r.Method == "rrra-rerank" || r.Method == "rrra"
 			var adapters []*adapter.Adapter
 			var ts *retrieval.TokenStates
+			toks := &modelTokens{enc: enc, docs: e.td.Docs}
 			if rerank || len(e.hidden) > 0 {
-				if ts, err = e.tokens(enc, o.rrraParams); err != nil {
+				if ts, err = toks.forParams(o.rrraParams); err != nil {
 					return err
 				}
 				if adapters, err = e.fitAdapters(qv, dv, ts, enc.Dim(), seed, o.rrraParams); err != nil {
@@ -426,7 +420,7 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				}
 			}
 			if r.Method != "crops" {
-				if err := e.runVariants(r, enc, qv, dv, seed, bi.Temperature); err != nil {
+				if err := e.runVariants(r, enc, toks, qv, dv, seed, bi.Temperature); err != nil {
 					return err
 				}
 			}
@@ -510,10 +504,10 @@ func (e *expEnv) bm25Run() metrics.Run {
 
 // runVariants fits and measures each adapter variant on the final model
 // of one method and seed.
-func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, qv, dv []float32, seed uint64, tau float32) error {
+func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, toks *modelTokens, qv, dv []float32, seed uint64, tau float32) error {
 	for _, v := range e.o.variants {
 		began := time.Now()
-		ts, err := e.tokens(enc, v.Params)
+		ts, err := toks.forParams(v.Params)
 		if err != nil {
 			return err
 		}
@@ -551,14 +545,28 @@ func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, qv, dv []f
 	return nil
 }
 
-// tokens returns the corpus's token states when the RRRA parameters ask
-// for adapter B, and nil otherwise.
-func (e *expEnv) tokens(enc *retrieval.Encoder, params string) (*retrieval.TokenStates, error) {
+// modelTokens encodes the corpus's token states of one trained model at
+// most once, however many adapter-B variants read them.
+type modelTokens struct {
+	enc  *retrieval.Encoder
+	docs []string
+	ts   *retrieval.TokenStates
+}
+
+// forParams returns the token states when the RRRA parameters ask for
+// adapter B, and nil otherwise.
+func (m *modelTokens) forParams(params string) (*retrieval.TokenStates, error) {
 	var cfg adapter.SamplerConfig
 	if err := parseRRRAParams(params, &cfg); err != nil || !cfg.Token {
 		return nil, err
 	}
-	return enc.DocTokens(e.td.Docs, nil)
+	if m.ts == nil {
+		var err error
+		if m.ts, err = m.enc.DocTokens(m.docs, nil); err != nil {
+			return nil, err
+		}
+	}
+	return m.ts, nil
 }
 
 // fitAdapters labels the final model's mining pass over the training

@@ -89,19 +89,11 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		var ix *index.Flat
-		if *indexPath != "" {
-			if ix, err = index.Load(*indexPath, index.LoadOptions{}); err != nil {
-				return err
-			}
-			defer ix.Close()
-			if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
-				return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
-					*indexPath, ix.Len(), ix.Dim(), enc.Dim(), d.Corpus.Len())
-			}
-		} else if ix, err = encodeCorpus(enc, d, stderr); err != nil {
+		ix, err := openIndex(*indexPath, enc, d, stderr)
+		if err != nil {
 			return err
 		}
+		defer ix.Close()
 		began := time.Now()
 		qv, err := enc.Queries(texts, nil)
 		if err != nil {
@@ -155,6 +147,25 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "%s %s: nDCG@10 %.4f  recall@100 %.4f over %d queries\n", *method, *split, rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries)
 	}
 	return nil
+}
+
+// openIndex loads the index file at path, checking that it holds one
+// vector per document of d of the encoder's dimension, or, with no path,
+// encodes the corpus into a new index.
+func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
+	if path == "" {
+		return encodeCorpus(enc, d, stderr)
+	}
+	ix, err := index.Load(path, index.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
+		ix.Close()
+		return nil, fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
+			path, ix.Len(), ix.Dim(), enc.Dim(), d.Corpus.Len())
+	}
+	return ix, nil
 }
 
 // encodeCorpus encodes every document with the document tower into a new

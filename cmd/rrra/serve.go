@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *modelDir == "" {
 		*modelDir = filepath.Join("rrra-demo", "model")
-		if _, err := os.Stat(filepath.Join(*modelDir, adapter.File)); err != nil {
+		if !fileExists(filepath.Join(*modelDir, adapter.File)) {
 			fmt.Fprintf(stderr, "rrra serve: no model at %s; running rrra demo first (a few minutes)\n", *modelDir)
 			if err := runDemo(nil, io.Discard, stderr); err != nil {
 				return err
@@ -191,15 +192,7 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 			}
 		}
 	}
-	if indexPath != "" {
-		if s.ix, err = index.Load(indexPath, index.LoadOptions{}); err != nil {
-			return nil, err
-		}
-		if s.ix.Dim() != enc.Dim() || s.ix.Len() != d.Corpus.Len() {
-			return nil, fmt.Errorf("%s: %d vectors of dimension %d for a model of dimension %d and %d documents",
-				indexPath, s.ix.Len(), s.ix.Dim(), enc.Dim(), d.Corpus.Len())
-		}
-	} else if s.ix, err = encodeCorpus(enc, d, stderr); err != nil {
+	if s.ix, err = openIndex(indexPath, enc, d, stderr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -449,25 +442,15 @@ func snippet(s string, n int) string {
 func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	s.m.mu.Lock()
-	keys := make([]string, 0, len(s.m.requests))
-	for k := range s.m.requests {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	fmt.Fprintln(w, "# HELP rrra_requests_total HTTP requests by path and status code.")
 	fmt.Fprintln(w, "# TYPE rrra_requests_total counter")
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.m.requests)) {
 		path, code, _ := strings.Cut(k, " ")
 		fmt.Fprintf(w, "rrra_requests_total{path=%q,code=%q} %d\n", path, code, s.m.requests[k])
 	}
-	paths := make([]string, 0, len(s.m.seconds))
-	for p := range s.m.seconds {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	fmt.Fprintln(w, "# HELP rrra_request_seconds_total Time spent answering requests, by path.")
 	fmt.Fprintln(w, "# TYPE rrra_request_seconds_total counter")
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(s.m.seconds)) {
 		fmt.Fprintf(w, "rrra_request_seconds_total{path=%q} %g\n", p, s.m.seconds[p])
 	}
 	s.m.mu.Unlock()

@@ -314,14 +314,7 @@ func trainVocab(path string, size int, td *retrieval.TrainData, stderr io.Writer
 		return wordpiece.ReadVocabFile(path)
 	}
 	began := time.Now()
-	i := 0
-	v, err := wordpiece.Train(func() (string, bool) {
-		if i == len(td.Docs) {
-			return "", false
-		}
-		i++
-		return td.Docs[i-1], true
-	}, wordpiece.TrainOptions{VocabSize: size, Lower: true})
+	v, err := wordpiece.TrainTexts(td.Docs, wordpiece.TrainOptions{VocabSize: size, Lower: true})
 	if err != nil {
 		return nil, err
 	}

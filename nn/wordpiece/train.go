@@ -28,6 +28,18 @@ type TrainOptions struct {
 // the result is deterministic. The special tokens [PAD], [UNK], [CLS],
 // [SEP] and [MASK] come first. next returns the texts one by one and false
 // at the end.
+// TrainTexts is Train over the texts of a slice.
+func TrainTexts(texts []string, opt TrainOptions) (*Vocab, error) {
+	i := 0
+	return Train(func() (string, bool) {
+		if i == len(texts) {
+			return "", false
+		}
+		i++
+		return texts[i-1], true
+	}, opt)
+}
+
 func Train(next func() (string, bool), opt TrainOptions) (*Vocab, error) {
 	specials := []string{PadToken, UnkToken, ClsToken, SepToken, MaskToken}
 	if opt.VocabSize < len(specials)+1 {
