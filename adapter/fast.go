@@ -37,20 +37,7 @@ func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float
 			}
 			kernels.LayerNormRow(row[:nz], row[:nz], a.lnG.Value.Data, a.lnB.Value.Data, 1e-5)
 		}
-		feats := row[nz:]
-		k := 0
-		if a.Cfg.ScoreFeature {
-			feats[k] = kernels.Dot(qi, ci)
-			k++
-		}
-		for _, col := range a.Cfg.extraCols() {
-			if extra != nil {
-				feats[k] = extra[i*numExtra+col]
-			} else {
-				feats[k] = defaultExtra[col]
-			}
-			k++
-		}
+		a.scalarFeatures(row[nz:], qi, ci, extra, i)
 	}
 	// hid = z·W₁ᵀ + b₁, then GELU.
 	b1 := a.b1.Value.Data
@@ -86,13 +73,13 @@ func (a *Adapter) Relevance(q, c, extra []float32, n int, dst []float32) []float
 // and Σ q²c². It agrees with Score to float32 rounding
 // (TestRelevanceMatchesScore).
 func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []float32 {
-	if a.Cfg.Token || a.Cfg.NoVectors {
+	if a.Cfg.Token {
+		panic("adapter: RelevanceOne on adapter B; use ScoreTokens")
+	}
+	if a.Cfg.NoVectors { // nothing to factor out: score the pairs
 		qs := make([]float32, n*len(q))
 		for i := 0; i < n; i++ {
 			copy(qs[i*len(q):], q)
-		}
-		if a.Cfg.Token {
-			panic("adapter: RelevanceOne on adapter B; use ScoreTokens")
 		}
 		return a.Relevance(qs, c, extra, n, dst)
 	}
@@ -100,12 +87,15 @@ func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []fl
 	f := a.Cfg.features()
 	in := 3*d + f
 	w1, g, bt := a.w1.Value.Data, a.lnG.Value.Data, a.lnB.Value.Data
-	need := h*d + 3*h + n*h
+	need := h*d + 3*h + n*h + n*f
 	if cap(a.fast) < need {
 		a.fast = make([]float32, need)
 	}
-	m, aq, r, cst, pre := a.fast[:h*d], a.fast[h*d:h*d+h], a.fast[h*d+h:h*d+2*h], a.fast[h*d+2*h:h*d+3*h], a.fast[h*d+3*h:need]
-	var sq, sq2 float64 // Σq, Σq²
+	buf := a.fast[:need]
+	m, buf := buf[:h*d], buf[h*d:]
+	aq, r, cst, buf := buf[:h], buf[h:2*h], buf[2*h:3*h], buf[3*h:]
+	pre, feats := buf[:n*h], buf[n*h:] // feats: n rows of f scalar features
+	var sq, sq2 float64                // Σq, Σq²
 	for _, x := range q {
 		sq += float64(x)
 		sq2 += float64(x) * float64(x)
@@ -126,7 +116,6 @@ func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []fl
 		cst[k] = kernels.Dot(row[:3*d], bt) + a.b1.Value.Data[k]
 	}
 	kernels.Sgemm(false, true, n, h, d, 1, c[:n*d], d, m, d, 0, pre, h)
-	feats := make([]float32, f)
 	for i := 0; i < n; i++ {
 		ci := c[i*d : (i+1)*d]
 		var sc2, sqc, sq2c2 float64 // Σc², q·c, Σq²c²
@@ -140,23 +129,12 @@ func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []fl
 		mu := (2*sq + sqc) / nz
 		v := (2*sq2+2*sc2+sq2c2)/nz - mu*mu
 		rstd := float32(1 / math.Sqrt(max(v, 0)+1e-5))
-		k := 0
-		if a.Cfg.ScoreFeature {
-			feats[k] = kernels.Dot(q, ci)
-			k++
-		}
-		for _, col := range a.Cfg.extraCols() {
-			if extra != nil {
-				feats[k] = extra[i*numExtra+col]
-			} else {
-				feats[k] = defaultExtra[col]
-			}
-			k++
-		}
+		fi := feats[i*f : (i+1)*f]
+		a.scalarFeatures(fi, q, ci, extra, i)
 		p := pre[i*h : (i+1)*h]
 		for k := range p {
 			x := rstd*(aq[k]+p[k]-float32(mu)*r[k]) + cst[k]
-			for t, fv := range feats {
+			for t, fv := range fi {
 				x += w1[k*in+3*d+t] * fv
 			}
 			p[k] = x
@@ -167,19 +145,8 @@ func (a *Adapter) RelevanceOne(q, c, extra []float32, n int, dst []float32) []fl
 	dst = dst[:0]
 	for i := 0; i < n; i++ {
 		l := br + kernels.Dot(wr[:h], pre[i*h:(i+1)*h])
-		// The features' path around the trunk (recomputed: cheap).
-		k := 0
-		if a.Cfg.ScoreFeature {
-			l += wr[h+k] * kernels.Dot(q, c[i*d:(i+1)*d])
-			k++
-		}
-		for _, col := range a.Cfg.extraCols() {
-			v := defaultExtra[col]
-			if extra != nil {
-				v = extra[i*numExtra+col]
-			}
+		for k, v := range feats[i*f : (i+1)*f] { // the features' path around the trunk
 			l += wr[h+k] * v
-			k++
 		}
 		dst = append(dst, sigmoid(l))
 	}

@@ -173,11 +173,7 @@ func (a *Adapter) ScoreTokens(q, c, extra []float32, tok func(i int) []float32, 
 			et := tensor.New(tensor.S(hi-lo, len(cols)))
 			for i := 0; i < hi-lo; i++ {
 				for k, col := range cols {
-					if extra != nil {
-						et.Data[i*len(cols)+k] = extra[(lo+i)*numExtra+col]
-					} else {
-						et.Data[i*len(cols)+k] = defaultExtra[col]
-					}
+					et.Data[i*len(cols)+k] = extraAt(extra, lo+i, col)
 				}
 			}
 			ev = tp.Const(et)

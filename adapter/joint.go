@@ -76,7 +76,7 @@ func (j *Joint) Loss(tp *autograd.Tape, q, d *autograd.Var, queries []int, docs 
 				}
 				r := j.rank(qu, doc, y == 1)
 				pred := r > 0 && r <= kPred
-				cls := map[[2]bool]int32{{true, true}: TP, {true, false}: FN, {false, true}: FP, {false, false}: TN}[[2]bool{y == 1, pred}]
+				cls := outcome(y == 1, pred)
 				qi, di = append(qi, int32(i)), append(di, int32(i*group+k))
 				b.Y, b.Class = append(b.Y, y), append(b.Class, cls)
 			}
@@ -148,24 +148,17 @@ func (j *Joint) rank(q int, doc int32, positive bool) int {
 	return r
 }
 
-// batchWeights returns Label's class weights for a batch's classes.
+// batchWeights returns Label's class weights for a batch's classes, per
+// pair.
 func batchWeights(classes []int32) []float32 {
 	var count [numOutcomes]int
 	for _, c := range classes {
 		count[c]++
 	}
-	var w [numOutcomes]float64
-	mean := 0.0
-	for k := range w {
-		if count[k] > 0 {
-			w[k] = min(4, max(0.25, float64(len(classes))/(4*float64(count[k]))))
-			mean += w[k] * float64(count[k])
-		}
-	}
-	mean /= float64(len(classes))
+	w := classWeights(count)
 	out := make([]float32, len(classes))
 	for i, c := range classes {
-		out[i] = float32(w[c] / mean)
+		out[i] = w[c]
 	}
 	return out
 }

@@ -88,6 +88,29 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 	}
 }
 
+// classWeights returns the weight of each outcome class given how many
+// pairs each has: N/(4·N_k), clipped to [0.25, 4] and renormalised so that
+// the pairs' mean weight is 1 (0 for a class without pairs).
+func classWeights(count [numOutcomes]int) [numOutcomes]float32 {
+	var w [numOutcomes]float64
+	n, mean := 0, 0.0
+	for _, c := range count {
+		n += c
+	}
+	for k, c := range count {
+		if c > 0 {
+			w[k] = min(4, max(0.25, float64(n)/(4*float64(c))))
+			mean += w[k] * float64(c)
+		}
+	}
+	mean /= float64(n)
+	var out [numOutcomes]float32
+	for k := range w {
+		out[k] = float32(w[k] / mean)
+	}
+	return out
+}
+
 // LabelStats counts the candidates and the kept pairs by class.
 type LabelStats struct {
 	Candidates [numOutcomes]int
@@ -141,10 +164,8 @@ func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig, 
 			pred := r > 0 && int(r) <= cfg.KPred
 			if isPos(d) {
 				p.Y = 1
-				p.Class = map[bool]int32{true: TP, false: FN}[pred]
-			} else {
-				p.Class = map[bool]int32{true: FP, false: TN}[pred]
 			}
+			p.Class = outcome(p.Y == 1, pred)
 			cands = append(cands, p)
 		}
 		for i, h := range hits[q] {
@@ -190,20 +211,7 @@ func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig, 
 		st.Weights[k] = 1
 	}
 	if !cfg.NoBalance && len(pairs) > 0 {
-		var w [numOutcomes]float64
-		for k := range w {
-			if st.Kept[k] > 0 {
-				w[k] = min(4, max(0.25, float64(len(pairs))/(4*float64(st.Kept[k]))))
-			}
-		}
-		mean := 0.0
-		for _, p := range pairs {
-			mean += w[p.Class]
-		}
-		mean /= float64(len(pairs))
-		for k := range w {
-			st.Weights[k] = float32(w[k] / mean)
-		}
+		st.Weights = classWeights(st.Kept)
 	}
 	for i := range pairs {
 		pairs[i].Weight = st.Weights[pairs[i].Class]

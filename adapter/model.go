@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -17,6 +18,20 @@ const (
 	TN        // not relevant, not predicted
 	numOutcomes
 )
+
+// outcome returns the class of a candidate that is relevant or not and
+// that the bi-encoder predicts relevant or not.
+func outcome(relevant, predicted bool) int32 {
+	switch {
+	case relevant && predicted:
+		return TP
+	case relevant:
+		return FN
+	case predicted:
+		return FP
+	}
+	return TN
+}
 
 // OutcomeNames names the outcome classes in order.
 var OutcomeNames = [numOutcomes]string{"TP", "FN", "FP", "TN"}
@@ -65,6 +80,30 @@ const numExtra = 3
 // defaultExtra is a pair's features at query time: no other positive, and
 // no lexical match known.
 var defaultExtra = [numExtra]float32{0, 1, 0}
+
+// extraAt returns feature col of pair i from extra (Pair.Extra's layout,
+// numExtra per pair), or its query-time default when extra is nil.
+func extraAt(extra []float32, i, col int) float32 {
+	if extra == nil {
+		return defaultExtra[col]
+	}
+	return extra[i*numExtra+col]
+}
+
+// scalarFeatures writes pair i's scalar features, as the trunk and heads
+// read them after z, into dst: q·c (ScoreFeature) for its vectors qi and
+// ci, then the Extra columns the configuration reads.
+func (a *Adapter) scalarFeatures(dst, qi, ci, extra []float32, i int) {
+	k := 0
+	if a.Cfg.ScoreFeature {
+		dst[k] = kernels.Dot(qi, ci)
+		k++
+	}
+	for _, col := range a.Cfg.extraCols() {
+		dst[k] = extraAt(extra, i, col)
+		k++
+	}
+}
 
 // extraCols returns which of a pair's Extra features the adapter reads.
 func (c Config) extraCols() []int {

@@ -35,14 +35,7 @@ func TestResumeExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := 0
-	vocab, err := wordpiece.Train(func() (string, bool) {
-		if i == len(td.Docs) {
-			return "", false
-		}
-		i++
-		return td.Docs[i-1], true
-	}, wordpiece.TrainOptions{VocabSize: 800, Lower: true})
+	vocab, err := wordpiece.TrainTexts(td.Docs, wordpiece.TrainOptions{VocabSize: 800, Lower: true})
 	if err != nil {
 		t.Fatal(err)
 	}
