@@ -37,9 +37,10 @@ func MineDense(td *TrainData, queryVecs, docVecs []float32, dim, k int, scale fl
 // MineWith encodes the training queries and the corpus with enc and
 // mines a dense pool of k per query from them (MineDense), with scores on
 // the model's logit scale (divided by its temperature). It also returns
-// the query and document vectors.
-func MineWith(enc *Encoder, td *TrainData, k int) (p *Pool, queryVecs, docVecs []float32, err error) {
-	if docVecs, err = enc.Docs(td.Docs, nil); err != nil {
+// the query and document vectors. progress, when not nil, is called with
+// the number of documents encoded so far, as Encoder.Docs does.
+func MineWith(enc *Encoder, td *TrainData, k int, progress func(done int)) (p *Pool, queryVecs, docVecs []float32, err error) {
+	if docVecs, err = enc.Docs(td.Docs, progress); err != nil {
 		return nil, nil, nil, err
 	}
 	if queryVecs, err = enc.Queries(td.Queries, nil); err != nil {

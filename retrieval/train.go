@@ -351,7 +351,7 @@ func (t *Trainer) observe(qv, dv []float32) error {
 }
 
 func (t *Trainer) mineDense(step int) (*Pool, []float32, []float32, error) {
-	p, qv, dv, err := MineWith(t.Enc, t.Data, t.Sampler.PoolK())
+	p, qv, dv, err := MineWith(t.Enc, t.Data, t.Sampler.PoolK(), nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}

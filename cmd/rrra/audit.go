@@ -27,7 +27,11 @@ candidates are judged by an adapter that never saw that query), estimate
 s_FN for each. Rows are written best suspects first, with the query, the
 document, s_FN, rank and score, and both texts: JSONL (--out), TSV (--tsv)
 and a self-contained HTML report with the distribution of s_FN and the top
-suspects (--html). A tool for cleaning qrels: read the top of the list.`
+suspects (--html). A tool for cleaning qrels: read the top of the list.
+
+Example (the model the demo leaves, its training labels):
+
+	rrra audit --data cranfield --model rrra-demo/model --out suspects.jsonl --html suspects.html`
 
 // suspect is one audited (query, negative) pair.
 type suspect struct {
@@ -81,7 +85,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pool, qv, dv, err := retrieval.MineWith(enc, td, *k)
+	pool, qv, dv, err := retrieval.MineWith(enc, td, *k, docProgress(stderr, len(td.Docs)))
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,13 @@ document scores 0 and counts, as in trec_eval; a judged query missing from
 the run is left out unless --complete (trec_eval -c). --json writes the
 means under trec_eval's measure names and per-query values under
 "per_query". --compare scores a second run and tests the difference of
-the first measure per query (paired t-test and randomization test).`
+the first measure per query (paired t-test and randomization test).
+
+Examples:
+
+	rrra eval --qrels retrieval/datasets/cranfield/qrels/test.tsv --run dense.trec
+	rrra eval --qrels qrels.tsv --run dense.trec --compare bm25.trec --measures ndcg_cut_10,recall_100
+	rrra eval --qrels qrels.tsv --run dense.trec --json --per-query > dense.json`
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval", evalSynopsis, stderr)

@@ -64,7 +64,12 @@ negatives that were planted ones, and how well each score finds the
 planted documents among the final model's mined negatives (top 100): ROC
 AUC and R-precision (precision at as many as there are planted documents
 in the pools) of the adapter's s_FN (cross-fitted), of the raw bi-encoder
-score, of SimANS's closeness to s⁺ and of BM25.`
+score, of SimANS's closeness to s⁺ and of BM25.
+
+Examples:
+
+	rrra experiment --data cranfield --seeds 3 --out exp-cranfield
+	rrra experiment --data cranfield --methods topk-uniform,simans,rrra --hide-positives 0.3 --out planted`
 
 // expOptions are the experiment's flags.
 type expOptions struct {
@@ -492,6 +497,18 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch, Aux: aux}
 	if o.verbose {
 		tr.Log = e.stderr
+	}
+	if isTerminal(e.stderr) {
+		// A bar redrawn in place; log lines clear it first.
+		if o.verbose {
+			tr.Log = &clearLine{w: e.stderr, tty: true}
+		}
+		what := fmt.Sprintf("seed %d %s", seed, smpName)
+		if crops {
+			what = fmt.Sprintf("seed %d crops", seed)
+		}
+		pr := newProgress(e.stderr, what, "steps", tc.Steps)
+		tr.OnStep = func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
 	}
 	_, err := tr.Run()
 	return tr, err

@@ -29,8 +29,20 @@ type tierStatus struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
+const infoSynopsis = `info [--json]
+
+Prints the CPU, its features and caches, the kernel tiers it can run and
+the one chosen (RRRA_KERNELS=avx512|avx2|generic forces one), the thread
+counts and the Go version: the machine line every figure in the docs
+carries.
+
+Examples:
+
+	rrra info
+	RRRA_KERNELS=generic rrra info --json`
+
 func runInfo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("info", "info [-json]", stderr)
+	fs := newFlags("info", infoSynopsis, stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err

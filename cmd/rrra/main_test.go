@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,5 +116,51 @@ func TestClearLine(t *testing.T) {
 	}
 	if want := "\r\033[Kstep 10\n\r\033[Keval: ndcg 0.1\n\r\033[Kdone\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// TestHelpExamples checks that every command's -h exits 0 with its usage
+// and at least one example, and that every flag its examples use (of any
+// rrra command they call) is one that command defines.
+func TestHelpExamples(t *testing.T) {
+	help := map[string]string{}
+	for _, c := range commands() {
+		var out, errb bytes.Buffer
+		if code := run([]string{c.name, "-h"}, &out, &errb); code != 0 {
+			t.Fatalf("rrra %s -h: exit %d", c.name, code)
+		}
+		help[c.name] = errb.String()
+	}
+	for name, h := range help {
+		if !strings.Contains(h, "Usage: rrra "+name) || !strings.Contains(h, "Example") {
+			t.Errorf("rrra %s -h lacks its usage line or an example:\n%s", name, h)
+		}
+		n := 0
+		for _, line := range strings.Split(h, "\n") {
+			f := strings.Fields(line)
+			for i := range f {
+				if f[i] != "rrra" || i+1 >= len(f) {
+					continue
+				}
+				callee, ok := help[f[i+1]]
+				if !ok || !strings.HasPrefix(line, "\t") || slices.ContainsFunc(f[:i], func(w string) bool { return !strings.Contains(w, "=") }) {
+					continue // not a command line: prose, or words before rrra that are not VAR=value
+				}
+				n++
+				for _, w := range f[i+2:] {
+					if !strings.HasPrefix(w, "-") {
+						continue
+					}
+					flag := "  -" + strings.TrimLeft(strings.SplitN(w, "=", 2)[0], "-")
+					if !strings.Contains(callee, flag+" ") && !strings.Contains(callee, flag+"\n") {
+						t.Errorf("rrra %s -h: example %q uses %s, which rrra %s does not define", name, strings.TrimSpace(line), w, f[i+1])
+					}
+				}
+				break
+			}
+		}
+		if n == 0 {
+			t.Errorf("rrra %s -h: no example command line", name)
+		}
 	}
 }

@@ -24,7 +24,13 @@ pool is BM25's top k (samplers random, bm25) or the bi-encoder's (--model;
 topk-uniform, simans, positive-aware; scores are its logits, cosine/τ).
 Where a query has several positives, s⁺ is the best-scored one. Prints the
 score distributions of positives, pool and chosen negatives, and what each
-filter dropped.`
+filter dropped.
+
+Examples:
+
+	rrra mine --data cranfield --sampler bm25 --negatives 8 --out bm25-negs.jsonl
+	rrra mine --data cranfield --model rrra-demo/model --sampler simans --out simans-negs.jsonl
+	rrra train --data cranfield --model rrra-demo/model --train-file simans-negs.jsonl --out model2`
 
 func runMine(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mine", mineSynopsis, stderr)
@@ -70,7 +76,7 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if pool, _, _, err = retrieval.MineWith(enc, td, smp.PoolK()); err != nil {
+		if pool, _, _, err = retrieval.MineWith(enc, td, smp.PoolK(), docProgress(stderr, len(td.Docs))); err != nil {
 			return err
 		}
 

@@ -27,6 +27,13 @@ func newProgress(w io.Writer, what, unit string, total int) *progress {
 	return &progress{w: w, tty: isTerminal(w), what: what, unit: unit, total: total, began: now, tenth: -1}
 }
 
+// docProgress returns an Encoder progress callback that reports encoding
+// n documents on w.
+func docProgress(w io.Writer, n int) func(done int) {
+	pr := newProgress(w, "encoding", "docs", n)
+	return func(done int) { pr.update(done, "") }
+}
+
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -27,7 +27,13 @@ English stop words, Porter stemming); dense scores with a bi-encoder
 (--model), exactly, over the corpus encoded now or read from --index
 (written by rrra index with the same model); hybrid fuses the two by
 reciprocal rank (1/(60 + rank)). When the split has qrels, the run's
-nDCG@10 and recall@100 are printed on stderr.`
+nDCG@10 and recall@100 are printed on stderr.
+
+Examples:
+
+	rrra search --data cranfield --method bm25 --out bm25.trec
+	rrra search --data cranfield --method dense --model rrra-demo/model --index cran.idx --rerank 0.25 --out dense.trec
+	rrra search --data scifact --method hybrid --model model --out hybrid.trec`
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", searchSynopsis, stderr)
@@ -172,8 +178,7 @@ func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.W
 // index, reporting progress.
 func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
 	td := retrieval.NewCorpusData(d)
-	pr := newProgress(stderr, "encoding", "docs", len(td.Docs))
-	vecs, err := enc.Docs(td.Docs, func(done int) { pr.update(done, "") })
+	vecs, err := enc.Docs(td.Docs, docProgress(stderr, len(td.Docs)))
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +195,11 @@ Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
 the vectors of a float32 .npy of shape [documents, dim] in corpus order,
 made elsewhere) and writes an exact inner-product index (versioned,
 checksummed, memory-mapped on load) for rrra search --index. --npy also
-writes the vectors as a .npy, for numpy or FAISS.`
+writes the vectors as a .npy, for numpy or FAISS.
+
+Example:
+
+	rrra index --data cranfield --model rrra-demo/model --out cran.idx --npy cran.npy`
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("index", indexSynopsis, stderr)

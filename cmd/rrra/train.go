@@ -39,7 +39,7 @@ re-mined every --refresh steps.
 --crops trains without labels on the corpus alone: each step pairs two
 random crops (10–50% of the words) of each of --batch documents, with
 in-batch negatives. A model trained from scratch on a few hundred queries
-learns more from such a warm-up first:
+learns more from such a warm-up first. Examples:
 
 	rrra train --data cranfield --crops --steps 300 --out warm
 	rrra train --data cranfield --model warm --lr 1e-3 --out model`
