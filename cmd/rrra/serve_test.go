@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -236,6 +240,141 @@ func TestServePageInChromium(t *testing.T) {
 		want := map[string]string{"1": "reranked by the adapter", "0": "bi-encoder order"}[rerank]
 		if !strings.Contains(page, want) {
 			t.Errorf("rerank=%s: the status line lacks %q", rerank, want)
+		}
+	}
+}
+
+// TestServePageTyped drives the search page the way a person does, over
+// the DevTools protocol: it clicks into the query box, types the query key
+// by key, presses Enter, and checks the rendered rows (document, rank
+// change, score, p_rel) against the API; then it clicks the rerank box off
+// and searches again. RRRA_SCREENSHOT=FILE also saves a PNG of the page.
+func TestServePageTyped(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("RRRA_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("chromium is required (RRRA_REQUIRE_CHROMIUM is set) and not installed")
+		}
+		t.Skip("chromium is not installed (Debian: apt-get install chromium)")
+	}
+	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
+	_, ts := testServer(t, o)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a hung browser, not a speed limit
+	defer cancel()
+	d, err := startDevtools(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--window-size=1100,900", ts.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+
+	var session string
+	for range 100 {
+		var targets struct {
+			TargetInfos []struct{ TargetID, Type, URL string } `json:"targetInfos"`
+		}
+		if err := d.call("", "Target.getTargets", nil, &targets); err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range targets.TargetInfos {
+			if ti.Type == "page" && strings.HasPrefix(ti.URL, ts.URL) {
+				var att struct{ SessionID string }
+				if err := d.call("", "Target.attachToTarget", map[string]any{"targetId": ti.TargetID, "flatten": true}, &att); err != nil {
+					t.Fatal(err)
+				}
+				session = att.SessionID
+			}
+		}
+		if session != "" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if session == "" {
+		t.Fatal("the browser never opened the page")
+	}
+	d.waitFor(t, session, `document.readyState === "complete" && !!document.getElementById("q")`, 300)
+
+	const query = "boundary layer transition on a flat plate"
+	if err := d.eval(session, `document.getElementById("k").value = "5"`, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.click(session, "#q"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range query {
+		if err := d.key(session, string(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var typed string
+	if err := d.eval(session, `document.getElementById("q").value`, &typed); err != nil {
+		t.Fatal(err)
+	}
+	if typed != query {
+		t.Fatalf("the query box holds %q after typing %q", typed, query)
+	}
+	for _, rerank := range []string{"1", "0"} {
+		if rerank == "0" {
+			// Untick "rerank with the adapter", back to the query box.
+			if err := d.click(session, "#rerank"); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.click(session, "#q"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.key(session, "Enter"); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"1": "reranked by the adapter", "0": "bi-encoder order"}[rerank]
+		d.waitFor(t, session, fmt.Sprintf(`document.getElementById("status").textContent.endsWith(%q)`, want), 300)
+		var rows [][]string
+		if err := d.eval(session, `[...document.querySelectorAll("tr.hit")].map(tr => [...tr.querySelectorAll("td")].map(td => td.textContent))`, &rows); err != nil {
+			t.Fatal(err)
+		}
+		var api resultJSON
+		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+url.QueryEscape(query), &api); code != 200 {
+			t.Fatalf("API: %d", code)
+		}
+		if len(rows) != len(api.Hits) || len(rows) != 5 {
+			t.Fatalf("rerank=%s: the page shows %d rows, the API %d, want 5", rerank, len(rows), len(api.Hits))
+		}
+		for i, h := range api.Hits {
+			row := rows[i] // rank, change, document, score, p_rel
+			if len(row) != 5 || row[0] != strconv.Itoa(h.Rank) || !strings.Contains(row[2], "["+h.ID+"] ") {
+				t.Fatalf("rerank=%s row %d = %q, want rank %d, document %s", rerank, i, row, h.Rank, h.ID)
+			}
+			moved := h.RankBefore - h.Rank
+			change := map[bool]string{true: "–"}[moved == 0]
+			if moved > 0 {
+				change = "▲" + strconv.Itoa(moved)
+			} else if moved < 0 {
+				change = "▼" + strconv.Itoa(-moved)
+			}
+			if row[1] != change {
+				t.Errorf("rerank=%s row %d: rank change %q, want %q", rerank, i, row[1], change)
+			}
+			near := func(text string, v float32) bool {
+				f, err := strconv.ParseFloat(text, 64)
+				return err == nil && math.Abs(f-float64(v)) <= 0.0005+1e-6
+			}
+			if !near(row[3], h.Score) {
+				t.Errorf("rerank=%s row %d: score %q, API %g", rerank, i, row[3], h.Score)
+			}
+			if (h.PRel == nil) != (row[4] == "—") || (h.PRel != nil && !near(row[4], *h.PRel)) {
+				t.Errorf("rerank=%s row %d: p_rel %q, API %v", rerank, i, row[4], h.PRel)
+			}
+		}
+		if path := os.Getenv("RRRA_SCREENSHOT"); path != "" && rerank == "1" {
+			var shot struct{ Data []byte }
+			if err := d.call(session, "Page.captureScreenshot", map[string]any{"format": "png"}, &shot); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, shot.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
