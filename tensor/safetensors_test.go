@@ -156,17 +156,29 @@ func TestSafetensorsUnaligned(t *testing.T) {
 	}
 }
 
-// FuzzDecodeSafetensors checks that no input makes the decoder panic, and
-// that whatever it accepts survives an encode and decode unchanged.
+// FuzzDecodeSafetensors checks that no input makes the decoder panic, that
+// every error names the file and wraps ErrSafetensors, and that whatever it
+// accepts survives an encode and decode unchanged.
 func FuzzDecodeSafetensors(f *testing.F) {
 	f.Add(build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)))
 	f.Add(build(`{"__metadata__":{"k":"v"},"h":{"dtype":"F16","shape":[1,2],"data_offsets":[0,4]}}`, []byte{0, 0x3c, 0, 0xbc}))
 	f.Add(build(`{"b":{"dtype":"BF16","shape":[],"data_offsets":[0,2]}}`, []byte{0x80, 0x3f}))
 	f.Add([]byte{})
+	f.Add(build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8)))
+	f.Add(build(`{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)))
+	f.Add(build(`{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}`, make([]byte, 8)))
+	f.Add(build(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}}`, make([]byte, 8)))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, '{', '}'})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sf, err := DecodeSafetensors(data, "fuzz")
 		if err != nil {
+			if !errors.Is(err, ErrSafetensors) || !strings.HasPrefix(err.Error(), "tensor: fuzz: ") {
+				t.Fatalf("error %q does not name the file or wrap ErrSafetensors", err)
+			}
 			return
+		}
+		if len(sf.Names) != len(sf.Tensors) {
+			t.Fatalf("%d names for %d tensors", len(sf.Names), len(sf.Tensors))
 		}
 		var named []Named
 		for _, n := range sf.Names {
