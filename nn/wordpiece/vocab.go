@@ -40,9 +40,10 @@ func ReadVocabFile(path string) (*Vocab, error) {
 	return ParseVocab(f, path)
 }
 
-// ParseVocab reads a vocabulary from r; name is used in errors. It fails on
-// invalid UTF-8, empty or repeated tokens (naming both lines), and a
-// missing [PAD], [UNK], [CLS] or [SEP].
+// ParseVocab reads a vocabulary from r; name is used in errors. Lines end
+// in LF or CRLF. It fails on invalid UTF-8, empty or repeated tokens
+// (naming both lines), a token ending in a carriage return, and a missing
+// [PAD], [UNK], [CLS] or [SEP].
 func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 	v := &Vocab{ids: map[string]int32{}, Mask: -1}
 	sc := bufio.NewScanner(r)
@@ -59,6 +60,10 @@ func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 			return nil, fmt.Errorf("wordpiece: %s:%d: token is not valid UTF-8", name, line)
 		case tok == "":
 			return nil, fmt.Errorf("wordpiece: %s:%d: empty token", name, line)
+		case tok[len(tok)-1] == '\r':
+			// WriteTo could not write it back: its line would read as
+			// the token without the carriage return.
+			return nil, fmt.Errorf("wordpiece: %s:%d: token %q ends in a carriage return", name, line, tok)
 		}
 		if prev, dup := v.ids[tok]; dup {
 			return nil, fmt.Errorf("wordpiece: %s:%d: token %q repeats line %d", name, line, tok, prev+1)
