@@ -19,6 +19,9 @@ import (
 // check fails without them (the resumed run would sample from the base
 // distribution until its next refresh).
 func TestResumeExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains RRRA with stage 3 on Cranfield twice: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	fsys, name, err := beir.Open("cranfield")
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,9 @@ func TestTrainCranfield(t *testing.T) {
 // at step 4 (between refreshes) and resumed from its checkpoint ends with
 // exactly the weights of a run that was never stopped.
 func TestRefreshAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on Cranfield twice, with refreshes: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	c := loadCranfield(t)
 	smp, _ := NewSampler("simans", "k=20")
 	cfg := TrainConfig{Steps: 8, BatchQueries: 4, Negatives: 2, LR: 1e-3, WarmupSteps: 2, ClipNorm: 1,

@@ -25,6 +25,9 @@ func rrra(t *testing.T, args ...string) (stdout, stderr string) {
 // command line: mine, train (from scratch, on the mined file), index,
 // search with each method, and eval, checking each step's output.
 func TestPipeline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains and searches on Cranfield through the CLI: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
 	_, errs := rrra(t, "mine", "--data", "cranfield", "--sampler", "bm25", "--negatives", "3", "--out", p("train.jsonl"))
@@ -128,6 +131,9 @@ func readFile(t *testing.T, path string) []byte {
 // shows the adapter fitted at each refresh and the adapter file saved, and
 // that reranking with λ = 0 gives back exactly the plain dense run.
 func TestRRRAPipeline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains RRRA on Cranfield through the CLI: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
 	_, errs := rrra(t, "train", "--data", "cranfield", "--out", p("model"), "--config", "mini", "--vocab-size", "800",
@@ -202,6 +208,9 @@ func TestRRRAPipeline(t *testing.T) {
 // TestExperiment runs rrra experiment on a tiny budget with planted false
 // negatives and checks the table, the JSON summary and the plots.
 func TestExperiment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs rrra experiment, two seeds: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	dir := t.TempDir()
 	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "bm25,topk-uniform,rrra", "--seeds", "2",
 		"--warm-steps", "4", "--steps", "6", "--refresh", "3", "--batch", "8", "--doc-len", "32", "--vocab-size", "800",
@@ -248,6 +257,9 @@ func TestExperiment(t *testing.T) {
 // plots and the saved model, then searches with that model, reranking as
 // the demo did, and checks the run scores exactly what the table says.
 func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the quick demo: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	dir := t.TempDir()
 	out, errs := rrra(t, "demo", "--quick", "--out", dir)
 	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |"} {

@@ -20,11 +20,15 @@ import (
 	"time"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/bench/load"
 )
 
 // testServer trains the quick demo model and serves Cranfield with it.
 func testServer(t *testing.T, o serveOptions) (*server, *httptest.Server) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("trains the quick demo's model to serve: full suite only (-short skips it; under qemu it takes many minutes)")
+	}
 	dir := t.TempDir()
 	rrra(t, "demo", "--quick", "--out", dir)
 	fs := newFlags("serve", "", io.Discard)
@@ -377,4 +381,25 @@ func TestServePageTyped(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestServeLoad puts 2,000 requests at concurrency 64 (half reranked) on
+// the server through the bounded load generator and requires every answer
+// to be whole and correct in form; bench/load.sh runs the 10,000-request
+// version against the binary and reports latency and memory.
+func TestServeLoad(t *testing.T) {
+	o := serveOptions{maxK: 50, maxQuery: 2000, maxBatch: 4, maxInflight: 64, timeout: 30 * time.Second, lambda: 0.25, rerankK: 100}
+	s, ts := testServer(t, o)
+	var queries []string
+	for _, q := range s.d.Queries.List {
+		queries = append(queries, q.Text)
+	}
+	rep, err := load.Run(context.Background(), load.Config{URL: ts.URL, Queries: queries, Requests: 2000, Concurrency: 64, K: 10, RerankEvery: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ErrorCount() != 0 || rep.OK != 2000 {
+		t.Fatalf("%d of 2000 requests failed: %v; first: %s", rep.ErrorCount(), rep.Errors, rep.FirstError)
+	}
+	t.Logf("2000 requests at concurrency 64: p50 %.1f ms, p99 %.1f ms, %.0f req/s", rep.P50, rep.P99, rep.PerSecond)
 }
