@@ -1,7 +1,8 @@
 // Package atomicfile writes files so that a crash leaves either the old
 // file or the whole new one: the data goes to a temporary file in the same
 // directory, which is synced, renamed over the target, and the directory
-// synced.
+// synced. A successful write also removes the temporary files that earlier
+// writes of the same target left when they were killed.
 package atomicfile
 
 import (
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFunc writes path through fill, atomically. Nothing is left behind
@@ -41,7 +43,31 @@ func WriteFunc(path string, fill func(w io.Writer) error) (err error) {
 		d.Sync()
 		d.Close()
 	}
+	removeStale(path)
 	return nil
+}
+
+// removeStale removes the temporary files of earlier writes of path that a
+// crash left behind (a killed process cannot remove its own). Only names
+// this package makes for path are touched.
+func removeStale(path string) {
+	pattern := filepath.Join(filepath.Dir(path), "."+escapeGlob(filepath.Base(path))+".tmp-*")
+	stale, _ := filepath.Glob(pattern)
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
+// escapeGlob quotes the characters filepath.Match treats as special.
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Write writes data to path, atomically.
