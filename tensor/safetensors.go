@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -173,6 +174,11 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 	if at != int64(len(body)) {
 		return nil, fail("the tensors cover %d bytes of data but the file holds %d after the header", at, len(body))
 	}
+	if want, ok := meta[ChecksumKey]; ok {
+		if got := fmt.Sprintf("%08x", crc32.Checksum(body, castagnoli)); got != want {
+			return nil, fail("field __metadata__.%s: the data's CRC-32C is %s, the header says %q: the file is corrupt", ChecksumKey, got, want)
+		}
+	}
 	return f, nil
 }
 
@@ -261,14 +267,19 @@ type Named struct {
 	Tensor *Tensor
 }
 
-// EncodeSafetensors writes tensors as F32 in the given order, with optional
-// metadata, padding the header to a multiple of 8 bytes as the reference
+// EncodeSafetensors writes tensors as F32 in the given order, with the
+// given metadata plus the data's checksum under ChecksumKey, padding the header to a multiple of 8 bytes as the reference
 // writer does. Names must be unique, non-empty and not "__metadata__".
 func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string) error {
+	meta := make(map[string]string, len(metadata)+1)
+	for k, v := range metadata {
+		meta[k] = v
+	}
+	meta[ChecksumKey] = fmt.Sprintf("%08x", dataCRC(tensors))
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
-	if len(metadata) > 0 {
-		m, err := json.Marshal(metadata)
+	{
+		m, err := json.Marshal(meta)
 		if err != nil {
 			return fmt.Errorf("tensor: safetensors metadata: %w", err)
 		}
@@ -319,6 +330,31 @@ func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string)
 		return fmt.Errorf("tensor: writing safetensors: %w", err)
 	}
 	return nil
+}
+
+// ChecksumKey is the metadata entry in which EncodeSafetensors stores the
+// CRC-32C (Castagnoli) of the data section, as 8 lower-case hex digits.
+// Decoding verifies it when present; other readers ignore it, as they
+// ignore any metadata.
+const ChecksumKey = "rrra_crc32c"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// dataCRC is the CRC-32C of the data section EncodeSafetensors writes for
+// tensors: their values as little-endian float32, in order.
+func dataCRC(tensors []Named) uint32 {
+	var sum uint32
+	buf := make([]byte, 0, 1<<16)
+	for _, t := range tensors {
+		for _, v := range t.Tensor.Data {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			if len(buf) == cap(buf) {
+				sum = crc32.Update(sum, castagnoli, buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	return crc32.Update(sum, castagnoli, buf)
 }
 
 // WriteSafetensorsFile writes tensors to path atomically: to a temporary file

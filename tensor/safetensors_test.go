@@ -225,3 +225,40 @@ func TestSafetensorsSkipping(t *testing.T) {
 		t.Fatal("a skipped tensor with a wrong size was accepted")
 	}
 }
+
+// TestSafetensorsChecksum checks that a file rrra writes carries the
+// CRC-32C of its data, that any flipped data byte or a changed checksum is
+// refused naming the field, and that a file without one still decodes.
+func TestSafetensorsChecksum(t *testing.T) {
+	sh, _ := NewShape(2, 3)
+	a, _ := FromData(sh, []float32{1, 2, 3, 4, 5, 6})
+	var buf bytes.Buffer
+	if err := EncodeSafetensors(&buf, []Named{{"a", a}}, map[string]string{"format": "pt", ChecksumKey: "stale"}); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	f, err := DecodeSafetensors(good, "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Metadata[ChecksumKey]) != 8 || f.Metadata["format"] != "pt" {
+		t.Fatalf("metadata %v: want format and an 8-digit checksum", f.Metadata)
+	}
+	dataStart := len(good) - 4*6
+	for i := dataStart; i < len(good); i++ {
+		bad := bytes.Clone(good)
+		bad[i] ^= 0x10
+		if _, err := DecodeSafetensors(bad, "bad.safetensors"); err == nil || !strings.Contains(err.Error(), "__metadata__."+ChecksumKey) || !strings.Contains(err.Error(), "bad.safetensors") {
+			t.Fatalf("data byte %d flipped: err %v", i-dataStart, err)
+		}
+	}
+	sum := f.Metadata[ChecksumKey]
+	other := bytes.Replace(good, []byte(sum), []byte(strings.Repeat("0", 8)), 1)
+	if _, err := DecodeSafetensors(other, "x"); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("a changed checksum: err %v", err)
+	}
+	noSum := bytes.Replace(good, []byte(`"`+ChecksumKey+`":"`+sum+`"`), []byte(`"zzzz_crc32c":"`+sum+`"`), 1)
+	if _, err := DecodeSafetensors(noSum, "x"); err != nil {
+		t.Fatalf("a file without the checksum entry: %v", err)
+	}
+}
