@@ -226,6 +226,7 @@ func TestModelDirErrors(t *testing.T) {
 	}{
 		{"missing field", editConfig(`"hidden_size": 32,`, ``), "config.json: field hidden_size is missing"},
 		{"heads do not divide", editConfig(`"num_attention_heads": 2`, `"num_attention_heads": 3`), "config.json: field hidden_size 32 is not a multiple of num_attention_heads 3"},
+		{"wrong type", editConfig(`"hidden_size": 32,`, `"hidden_size": "32",`), "config.json: field hidden_size: want int, have string"},
 		{"unsupported activation", editConfig(`"hidden_act": "gelu"`, `"hidden_act": "relu"`), `config.json: field hidden_act is "relu"`},
 		{"negative eps", editConfig(`"layer_norm_eps": 1e-12`, `"layer_norm_eps": -1`), "field layer_norm_eps is -1"},
 		{"more layers than stored", editConfig(`"num_hidden_layers": 2`, `"num_hidden_layers": 3`), `model.safetensors: tensor "encoder.layer.2.attention.self.query.weight" is missing`},

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -58,6 +59,10 @@ func ParseConfig(data []byte, name string) (BertConfig, error) {
 	c := BertConfig{HiddenAct: "gelu", MaxPositionEmbeddings: 512, TypeVocabSize: 2, LayerNormEps: 1e-12,
 		HiddenDropoutProb: 0.1, AttentionProbsDropoutProb: 0.1, InitializerRange: 0.02, ModelType: "bert"}
 	if err := json.Unmarshal(data, &c); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return BertConfig{}, fmt.Errorf("nn: %s: field %s: want %s, have %s", name, te.Field, te.Type, te.Value)
+		}
 		return BertConfig{}, fmt.Errorf("nn: %s: %v", name, err)
 	}
 	if err := c.Validate(); err != nil {

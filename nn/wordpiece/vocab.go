@@ -7,6 +7,7 @@ package wordpiece
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,10 @@ func ReadVocabFile(path string) (*Vocab, error) {
 	return ParseVocab(f, path)
 }
 
+// maxVocabLine bounds a line of vocab.txt: no token is near it, so a longer
+// line means the file is not a vocabulary.
+const maxVocabLine = 1 << 20
+
 // ParseVocab reads a vocabulary from r; name is used in errors. Lines end
 // in LF or CRLF. It fails on invalid UTF-8, empty or repeated tokens
 // (naming both lines), a token ending in a carriage return, and a missing
@@ -47,7 +52,7 @@ func ReadVocabFile(path string) (*Vocab, error) {
 func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 	v := &Vocab{ids: map[string]int32{}, Mask: -1}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 64*1024), maxVocabLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -72,6 +77,9 @@ func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 		v.tokens = append(v.tokens, tok)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line longer than the %d-byte limit: %w", maxVocabLine, err)
+		}
 		return nil, fmt.Errorf("wordpiece: %s:%d: %w", name, line+1, err)
 	}
 	for _, s := range []struct {

@@ -14,6 +14,10 @@ import (
 // Package retrieval/metrics evaluates runs against them.
 type Qrels = map[string]map[string]int
 
+// maxQrelsLine bounds a qrels line, so that a file without line breaks
+// cannot make ReadQrels hold it whole.
+const maxQrelsLine = 16 << 20
+
 // qrelsHeader is the header BEIR writes on every qrels file.
 var qrelsHeader = []string{"query-id", "corpus-id", "score"}
 
@@ -27,7 +31,7 @@ func ReadQrels(r io.Reader, name string, queries *Queries, corpus *Corpus, opts 
 	st := &Stats{File: name}
 	q := make(Qrels)
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	sc.Buffer(make([]byte, 64<<10), maxQrelsLine)
 	header := false
 	line := 0
 	for sc.Scan() {
@@ -92,7 +96,10 @@ func ReadQrels(r io.Reader, name string, queries *Queries, corpus *Corpus, opts 
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, st, fmt.Errorf("%s:%d: %w", name, line+1, err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line longer than the %d-byte limit: %w", maxQrelsLine, err)
+		}
+		return nil, st, &LineError{File: name, Line: line + 1, Err: err}
 	}
 	if !header {
 		return nil, st, &LineError{File: name, Line: line + 1,
