@@ -160,7 +160,7 @@ func (s *jsonlScanner) block(b []byte, first int, fn func(*row) error) (int, err
 		}
 		start = next
 	}
-	if s.simd && !oddSpace && utf8.Valid(b) && s.blockSIMD(b) {
+	if s.simd && !oddSpace && utf8.Valid(b) && validEscapes(b) && s.blockSIMD(b) {
 		for i := range s.rows {
 			if err := fn(&s.rows[i]); err != nil {
 				return 0, err
@@ -311,6 +311,40 @@ func (s *jsonlScanner) blockSIMD(b []byte) bool {
 }
 
 var errStop = errors.New("stop")
+
+// validEscapes reports whether every backslash in b starts a JSON escape:
+// \" \\ \/ \b \f \n \r \t, or \u and four hex digits. simdjson-go checks
+// only the escapes of the strings it decodes, not of those in fields the
+// readers skip; encoding/json checks them all. A backslash outside a
+// string is a syntax error either way, so pairing them from the left is
+// enough.
+func validEscapes(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 {
+			return true
+		}
+		if i+1 >= len(b) {
+			return false
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			b = b[i+2:]
+		case 'u':
+			if i+6 > len(b) {
+				return false
+			}
+			for _, c := range b[i+2 : i+6] {
+				if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+					return false
+				}
+			}
+			b = b[i+6:]
+		default:
+			return false
+		}
+	}
+}
 
 // reasonOf names the kind of a bad line for Stats.Skipped.
 func reasonOf(err *LineError) string {
