@@ -81,8 +81,11 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+	bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 	if err != nil {
+		return err
+	}
+	if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
 		return err
 	}
 	pool, qv, dv, err := retrieval.MineWith(enc, td, *k, docProgress(stderr, len(td.Docs)))

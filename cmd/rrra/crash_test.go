@@ -26,7 +26,17 @@ import (
 // the binary this way, so it kills a real process.
 func TestMain(m *testing.M) {
 	if os.Getenv("RRRA_TEST_AS_RRRA") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		code := run(os.Args[1:], os.Stdout, os.Stderr)
+		// The peak resident memory of this process alone (the kernel's
+		// maxrss of a child counts its parent's before exec).
+		if b, err := os.ReadFile("/proc/self/status"); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					fmt.Fprintln(os.Stderr, line)
+				}
+			}
+		}
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

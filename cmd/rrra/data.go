@@ -15,7 +15,9 @@ type dataFlags struct {
 	data     *string
 	parser   *string
 	skipBad  *bool
+	maxMem   *string
 	loadedAs string
+	mem      *memPlan // set by load: the memory bound so far
 }
 
 // addDataFlags adds --data (defaulting to def: an embedded collection, so
@@ -29,6 +31,7 @@ func addDataFlags(fs interface {
 		data:    fs.String("data", def, "BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/), or an embedded collection: cranfield, scifact"),
 		parser:  fs.String("parser", "auto", "JSON parser for the corpus: auto, simdjson or stdlib"),
 		skipBad: fs.Bool("skip-bad-lines", false, "skip and count malformed lines instead of failing"),
+		maxMem:  fs.String("max-memory", "", "refuse to start work whose estimated peak memory exceeds this size, as 2GiB (docs/memory.md; default: no limit)"),
 	}
 }
 
@@ -39,8 +42,14 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 		return nil, beir.Options{}, err
 	}
 	opts := beir.Options{Parser: p, SkipBadLines: *f.skipBad}
+	if f.mem, err = newMemPlan(*f.maxMem, stderr); err != nil {
+		return nil, opts, err
+	}
 	fsys, name, err := beir.Open(*f.data)
 	if err != nil {
+		return nil, opts, err
+	}
+	if err := f.mem.corpusFile(fsys, name); err != nil {
 		return nil, opts, err
 	}
 	d, err := beir.Load(fsys, name, opts)
@@ -49,6 +58,9 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 	}
 	for _, st := range d.Stats {
 		fmt.Fprintln(stderr, st.String())
+	}
+	if err := f.mem.corpus(d); err != nil {
+		return nil, opts, err
 	}
 	return d, opts, nil
 }

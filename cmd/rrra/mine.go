@@ -70,10 +70,16 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	var pool *retrieval.Pool
 	switch smp.PoolSource() {
 	case "bm25":
+		if err := df.mem.bm25(d); err != nil {
+			return err
+		}
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
 	case "dense":
-		_, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+		bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
+			return err
+		}
+		if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
 			return err
 		}
 		if pool, _, _, err = retrieval.MineWith(enc, td, smp.PoolK(), docProgress(stderr, len(td.Docs))); err != nil {

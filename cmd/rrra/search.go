@@ -87,12 +87,18 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	var runs []metrics.Run
 	began := time.Now()
 	if !dense || *method == "hybrid" {
+		if err := df.mem.bm25(d); err != nil {
+			return err
+		}
 		runs = append(runs, retrieval.BM25Search(retrieval.BuildBM25(retrieval.NewCorpusData(d)), qids, texts, *k))
 		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
 	}
 	if dense {
 		bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
+			return err
+		}
+		if err := df.planDense(bi, enc, d.Corpus.Len(), *indexPath == ""); err != nil {
 			return err
 		}
 		ix, err := openIndex(*indexPath, enc, d, stderr)
@@ -124,7 +130,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 				cfg.Lexical = adapter.NewLexical(retrieval.BuildBM25(retrieval.NewCorpusData(d)))
 			}
 			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg))
-			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, *rerankTau, len(adapters))
+			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, float32(*rerankTau), len(adapters))
 		} else {
 			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
 		}
@@ -238,8 +244,11 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		_, enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
+		bi, enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
 		if err != nil {
+			return err
+		}
+		if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
 			return err
 		}
 		if ix, err = encodeCorpus(enc, d, stderr); err != nil {

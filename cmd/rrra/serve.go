@@ -177,6 +177,9 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err != nil {
 		return nil, err
 	}
+	if err := df.planDense(bi, enc, d.Corpus.Len(), indexPath == ""); err != nil {
+		return nil, err
+	}
 	s := &server{o: o, d: d, enc: enc, tauB: float64(bi.Temperature), slots: make(chan struct{}, o.maxInflight), stderr: stderr,
 		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{}}}
 	if s.tauB == 0 {
