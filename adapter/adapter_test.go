@@ -212,14 +212,15 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, extraFea
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
-	for _, f := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, false}, {false, false, true}, {true, true, true}} {
-		testLossGradients(t, f[0], f[1], f[2])
+	for _, f := range [][4]bool{{false, false, false, false}, {true, false, false, false}, {false, true, false, false}, {true, true, false, false},
+		{false, false, true, false}, {false, false, false, true}, {true, true, true, true}} {
+		testLossGradients(t, f[0], f[1], f[2], f[3])
 	}
 }
 
-func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat bool) {
+func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -231,7 +232,7 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat bool) {
 	cols := a.Cfg.extraCols()
 	b.Extra = tensor.New(tensor.S(7, len(cols)))
 	for i := 0; i < 7; i++ {
-		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7}
+		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7, float32(i%3)/3 - 0.2}
 		for k, c := range cols {
 			b.Extra.Data[i*len(cols)+k] = full[c]
 		}
@@ -295,16 +296,18 @@ func TestSaveLoad(t *testing.T) {
 }
 
 // TestPairFeatures checks s − s⁺ leaves the candidate out of s⁺ and flags
-// queries with no other positive.
+// queries with no other positive, and that the similarity to the other
+// positives leaves the candidate out too.
 func TestPairFeatures(t *testing.T) {
 	td := &retrieval.TrainData{Positives: [][]int32{{0, 1}, {2}}}
 	qv := []float32{1, 0, 0, 1}                       // two queries, d = 2
 	dv := []float32{0.9, 0, 0.5, 0, 0, 0.7, 0.2, 0.4} // four documents
 	pairs := []Pair{{Query: 0, Doc: 0}, {Query: 0, Doc: 1}, {Query: 0, Doc: 3}, {Query: 1, Doc: 2}, {Query: 1, Doc: 0}}
 	PairFeatures(td, qv, dv, 2, pairs, nil)
-	want := [][2]float32{{0.9 - 0.5, 0}, {0.5 - 0.9, 0}, {0.2 - 0.9, 0}, {0, 1}, {0 - 0.7, 0}}
+	// s − s⁺, the flag, and (column 3) max c·p over the other positives.
+	want := [][3]float32{{0.9 - 0.5, 0, 0.45}, {0.5 - 0.9, 0, 0.45}, {0.2 - 0.9, 0, 0.18}, {0, 1, 0}, {0 - 0.7, 0, 0}}
 	for i, p := range pairs {
-		if math.Abs(float64(p.Extra[0]-want[i][0])) > 1e-6 || p.Extra[1] != want[i][1] {
+		if math.Abs(float64(p.Extra[0]-want[i][0])) > 1e-6 || p.Extra[1] != want[i][1] || math.Abs(float64(p.Extra[3]-want[i][2])) > 1e-6 {
 			t.Errorf("pair %d: %v, want %v", i, p.Extra, want[i])
 		}
 	}

@@ -137,7 +137,7 @@ type Scores struct {
 
 // Score runs adapter A in inference mode (no dropout) on n pairs whose
 // query and candidate vectors are the rows of q and c ([n, d] each), with
-// their PairFeatures in extra ([n, 3], Pair.Extra's layout; nil: "no other
+// their PairFeatures in extra ([n, numExtra], Pair.Extra's layout; nil: "no other
 // positive" and no lexical match for all). It reuses one tape across calls, so an Adapter must not
 // Score from two goroutines at once. Adapter B needs ScoreTokens.
 func (a *Adapter) Score(q, c, extra []float32, n int) Scores {

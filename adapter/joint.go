@@ -33,12 +33,12 @@ type Joint struct {
 }
 
 // NewJoint returns the stage-3 term for s's adapters, which must be
-// adapter A without RelFeature or LexFeature (the batch has neither s⁺
-// nor BM25 scores to give it).
+// adapter A without RelFeature, LexFeature or PosFeature (the batch has
+// neither s⁺, BM25 scores nor the other positives' vectors to give it).
 func NewJoint(s *Sampler, td *retrieval.TrainData, lambda float64) (*Joint, error) {
 	for _, a := range s.Adapters {
-		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature {
-			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature or lex_feature")
+		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature || a.Cfg.PosFeature {
+			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature, lex_feature or pos_feature")
 		}
 	}
 	j := &Joint{S: s, Data: td, Lambda: lambda}

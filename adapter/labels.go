@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/index"
 )
@@ -50,14 +51,16 @@ type Pair struct {
 	Class  int32   // TP, FN, FP or TN
 	Weight float32 // class weight (1 without balancing)
 	// Extra holds the pair features of PairFeatures: s − s⁺, a flag for
-	// "no other positive" and the lexical match.
+	// "no other positive", the lexical match and the similarity to the
+	// other positives.
 	Extra [numExtra]float32
 }
 
 // PairFeatures fills each pair's Extra: its bi-encoder score (q·c, from
 // the vectors) minus s⁺, the best score among the query's labelled
 // positives other than the candidate itself, and 0; or 0 and 1 when the
-// query has no other positive; and, with lex, the lexical match (else 0).
+// query has no other positive; with lex, the lexical match (else 0); and
+// max_p c·p over the other positives' document vectors (0 without).
 // Leaving the candidate out makes a labelled positive look, to the
 // adapter, as an unlabelled relevant document would.
 func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair, lex *Lexical) {
@@ -70,10 +73,11 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 	}
 	for i := range pairs {
 		p := &pairs[i]
-		best := math.Inf(-1)
+		best, near := math.Inf(-1), math.Inf(-1)
 		for _, pos := range td.Positives[p.Query] {
 			if pos != p.Doc {
 				best = math.Max(best, dot(p.Query, pos))
+				near = math.Max(near, float64(kernels.Dot(dv[int(p.Doc)*dim:int(p.Doc+1)*dim], dv[int(pos)*dim:int(pos+1)*dim])))
 			}
 		}
 		var x float32
@@ -81,10 +85,10 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 			x = lex.Score(td.Queries[p.Query], int(p.Doc))
 		}
 		if math.IsInf(best, -1) {
-			p.Extra = [numExtra]float32{0, 1, x}
+			p.Extra = [numExtra]float32{0, 1, x, 0}
 			continue
 		}
-		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near)}
 	}
 }
 

@@ -59,6 +59,12 @@ type Config struct {
 	// pair's BM25 score over the query's best BM25 score in the corpus
 	// (0 to 1; see Lexical), a signal the vectors of a small model lose.
 	LexFeature bool
+	// PosFeature feeds one more such feature: the candidate's similarity
+	// to the query's other labelled positives, max_p c·p over their
+	// document vectors (0 when there is none, as at query time). A
+	// document like the ones judged relevant is likely relevant too:
+	// relevance feedback, which the query-side scores cannot see.
+	PosFeature bool
 	// NoVectors drops z: the trunk reads only the scalar features (at
 	// least one must be on), an ablation that tells what the vectors add
 	// to the features.
@@ -74,12 +80,13 @@ type Config struct {
 }
 
 // numExtra is the number of pair features Pair.Extra and Score's extra
-// hold: s − s⁺, the "no other positive" flag and the lexical match.
-const numExtra = 3
+// hold: s − s⁺, the "no other positive" flag, the lexical match and the
+// similarity to the other positives.
+const numExtra = 4
 
 // defaultExtra is a pair's features at query time: no other positive, and
 // no lexical match known.
-var defaultExtra = [numExtra]float32{0, 1, 0}
+var defaultExtra = [numExtra]float32{0, 1, 0, 0}
 
 // extraAt returns feature col of pair i from extra (Pair.Extra's layout,
 // numExtra per pair), or its query-time default when extra is nil.
@@ -113,6 +120,9 @@ func (c Config) extraCols() []int {
 	}
 	if c.LexFeature {
 		cols = append(cols, 2)
+	}
+	if c.PosFeature {
+		cols = append(cols, 3)
 	}
 	return cols
 }

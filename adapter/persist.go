@@ -29,6 +29,7 @@ func Save(path string, adapters []*Adapter) error {
 		"score_feature": strconv.FormatBool(c.ScoreFeature),
 		"rel_feature":   strconv.FormatBool(c.RelFeature),
 		"lex_feature":   strconv.FormatBool(c.LexFeature),
+		"pos_feature":   strconv.FormatBool(c.PosFeature),
 		"no_vectors":    strconv.FormatBool(c.NoVectors),
 		"token":         strconv.FormatBool(c.Token),
 	}
@@ -84,6 +85,7 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
 	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
 	cfg.LexFeature = f.Metadata["lex_feature"] == "true"
+	cfg.PosFeature = f.Metadata["pos_feature"] == "true"
 	cfg.NoVectors = f.Metadata["no_vectors"] == "true"
 	cfg.Token = f.Metadata["token"] == "true"
 	var out []*Adapter
