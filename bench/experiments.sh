@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3 ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,12 @@ for w in $which; do
 	ablation)
 		run cranfield-ablation --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
 			--variants 'A:;A+score:score_feature=1;A+rel:rel_feature=1;A+lex:lex_feature=1;A+all:score_feature=1,rel_feature=1,lex_feature=1;features:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1;features-nolex:score_feature=1,rel_feature=1,no_vectors=1;features-nobal:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,no_balance=1;features-mu0:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,mu=0;features-klab100:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,k_lab=100,random=-1;B:adapter=B;B+all:adapter=B,score_feature=1,rel_feature=1,lex_feature=1;no-balance:no_balance=1;no-residual:no_residual=1;no-Lnorm:beta=0'
+		;;
+	pos)
+		# Relevance feedback: the candidate's similarity to the query's
+		# other labelled positives (pos_feature), on the ablation's models.
+		run cranfield-pos --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
+			--variants "features:$features;features+pos:$features,pos_feature=1;score+pos:score_feature=1,pos_feature=1,no_vectors=1,mu=0;A+pos:pos_feature=1;A+all+pos:score_feature=1,rel_feature=1,lex_feature=1,pos_feature=1"
 		;;
 	*)
 		echo "unknown experiment $w" >&2

@@ -77,8 +77,10 @@ type Trainer struct {
 	BM25    *bm25.Index // needed for a bm25 pool
 	Eval    Evaluator   // may be nil
 	// OnNegatives, when set, sees every query's sampled hard negatives
-	// (for experiments that count planted false negatives among them).
-	OnNegatives func(query int, negatives []int32)
+	// and the pool they were drawn from, with its scores (nil for samplers
+	// without a pool), for experiments that count planted false negatives
+	// among them and measure their hardness.
+	OnNegatives func(query int, negatives []int32, pool []Candidate)
 	// OnStep, when set, sees every step's end: the steps done, the run's
 	// total and the step's loss (for progress displays).
 	OnStep func(done, total int, loss float64)
@@ -408,7 +410,7 @@ func (t *Trainer) step(step int) (float64, error) {
 					t.Sampler.Name(), len(docs)-n0, t.Data.QueryIDs[q], c.Negatives)
 			}
 			if t.OnNegatives != nil {
-				t.OnNegatives(q, docs[n0:])
+				t.OnNegatives(q, docs[n0:], in.Cands)
 			}
 		}
 		qTexts = append(qTexts, t.Data.Queries[q])

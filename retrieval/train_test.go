@@ -211,7 +211,7 @@ func TestNonFiniteGradientStops(t *testing.T) {
 	tr := c.newTrainer(t, cfg, smp)
 	tr.Aux = &nanGrad{p: tr.Params, from: 3}
 	var before []float32
-	tr.OnNegatives = func(int, []int32) {
+	tr.OnNegatives = func(int, []int32, []Candidate) {
 		if tr.Aux.(*nanGrad).calls == 3 && before == nil {
 			before = slices.Clone(tr.Params.Data())
 		}

@@ -147,6 +147,8 @@ type methodResult struct {
 	Mean     map[string][]float64 `json:"per_seed"`      // measure → value per seed
 	PerQuery map[string]float64   `json:"-"`             // nDCG@10 per test query, summed over seeds
 	Planted  []float64            `json:"planted_share"` // per seed: share of sampled negatives that were planted
+	Hardness []float64            `json:"hardness"`      // per seed: mean cosine of the sampled negatives drawn from the pool, as mined
+	FromPool []float64            `json:"from_pool"`     // per seed: share of sampled negatives drawn from the pool
 	AUC      map[string][]float64 `json:"planted_auc"`   // score → AUC per seed
 	Seconds  []float64            `json:"seconds_per_seed"`
 	// Variants holds, per adapter variant, its measures per seed:
@@ -360,12 +362,17 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				smpName = r.Method
 			}
 			if r.Method != "crops" {
-				var drawn, hit int
-				watch := func(q int, negs []int32) {
+				var drawn, hit, inPool int
+				var poolScore float64
+				watch := func(q int, negs []int32, pool []retrieval.Candidate) {
 					for _, n := range negs {
 						drawn++
 						if e.hidden[q][n] {
 							hit++
+						}
+						if i := slices.IndexFunc(pool, func(c retrieval.Candidate) bool { return c.Doc == n }); i >= 0 {
+							inPool++
+							poolScore += float64(pool[i].Score)
 						}
 					}
 				}
@@ -378,6 +385,12 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				}
 				if drawn > 0 {
 					planted = float64(hit) / float64(drawn)
+					r.FromPool = append(r.FromPool, float64(inPool)/float64(drawn))
+				}
+				if inPool > 0 {
+					// Pool scores are logits (cosine/τ) of the model that
+					// mined the pool; report cosines.
+					r.Hardness = append(r.Hardness, poolScore/float64(inPool)*float64(bi.Temperature))
 				}
 			}
 			dv, err := enc.Docs(e.td.Docs, nil)
@@ -446,6 +459,9 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			rep.Mean["ndcg_cut_10"], rep.Mean["mrr_cut_10"], rep.Mean["recall_100"])
 		if !math.IsNaN(planted) && len(e.hidden) > 0 {
 			fmt.Fprintf(e.stderr, "  planted share %.4f", planted)
+			if len(r.Hardness) == int(seed) {
+				fmt.Fprintf(e.stderr, "  hardness %.3f", r.Hardness[seed-1])
+			}
 		}
 		for _, k := range []string{"s_fn", "score", "simans", "bm25"} {
 			if v := r.AUC[k]; len(v) == int(seed) {
@@ -459,7 +475,7 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 
 // train runs one training phase on the shared model.
 func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpName string, seed uint64, crops bool,
-	watch func(int, []int32)) (*retrieval.Trainer, error) {
+	watch func(int, []int32, []retrieval.Candidate)) (*retrieval.Trainer, error) {
 	o := e.o
 	var smp retrieval.Sampler
 	var aux retrieval.AuxLoss
@@ -751,8 +767,8 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 	head := "| method | nDCG@10 | MRR@10 | R@10 | R@100 | p |"
 	sep := "|---|--:|--:|--:|--:|--:|"
 	if o.hide > 0 {
-		head += " planted share of negatives | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 |"
-		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+		head += " planted share of negatives | hardness | from pool | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 |"
+		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	}
 	fmt.Fprintln(w, head)
 	fmt.Fprintln(w, sep)
@@ -767,7 +783,7 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", r.Method, fmtMS(r.Mean["ndcg_cut_10"], 4), fmtMS(r.Mean["mrr_cut_10"], 4),
 			fmtMS(r.Mean["recall_10"], 4), fmtMS(r.Mean["recall_100"], 4), p)
 		if o.hide > 0 {
-			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.AUC["in_pool"], 0),
+			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.Hardness, 3), fmtMS(r.FromPool, 2), fmtMS(r.AUC["in_pool"], 0),
 				fmtMS(r.AUC["s_fn"], 3), fmtMS(r.AUC["score"], 3), fmtMS(r.AUC["simans"], 3), fmtMS(r.AUC["bm25"], 3),
 				fmtMS(r.AUC["rprec_s_fn"], 3), fmtMS(r.AUC["rprec_score"], 3), fmtMS(r.AUC["rprec_simans"], 3), fmtMS(r.AUC["rprec_bm25"], 3))
 		}
@@ -835,6 +851,7 @@ func summarise(results []*methodResult, o *expOptions) summary {
 		m["mean"] = means
 		if o.hide > 0 {
 			m["planted_share"] = nanToNil(r.Planted)
+			m["hardness"], m["from_pool"] = r.Hardness, r.FromPool
 			m["planted_auc"] = r.AUC
 		}
 		if best != nil && strings.HasPrefix(r.Method, "rrra") {

@@ -237,6 +237,21 @@ func TestExperiment(t *testing.T) {
 	// Variant A has the experiment's own parameters, so on the same model
 	// and seed it must find the planted negatives exactly as the main s_FN.
 	for _, m := range sum.Methods[1:] {
+		// Hardness: the mean cosine of the sampled negatives drawn from
+		// the pool, per seed; topk-uniform draws them all from it.
+		h, _ := m["hardness"].([]any)
+		fp, _ := m["from_pool"].([]any)
+		if len(h) != 2 || len(fp) != 2 {
+			t.Fatalf("%s: hardness %v, from_pool %v; want one per seed", m["method"], m["hardness"], m["from_pool"])
+		}
+		for s := range h {
+			if c := h[s].(float64); !(c > -1 && c <= 1) {
+				t.Errorf("%s: hardness %g is not a cosine", m["method"], c)
+			}
+			if f := fp[s].(float64); m["method"] == "topk-uniform" && f != 1 {
+				t.Errorf("topk-uniform drew a share %g of its negatives from its pool, want 1", f)
+			}
+		}
 		main := fmt.Sprint(m["planted_auc"].(map[string]any)["s_fn"])
 		va := fmt.Sprint(m["variants"].(map[string]any)["A"].(map[string]any)["auc_s_fn"])
 		if main != va || main == "<nil>" {
