@@ -160,6 +160,9 @@ func badCases() []badCase {
 		{name: "index of another dimension", role: roleIndex, gen: func(t *testing.T, valid []byte) []byte {
 			return indexFile(t, 16)
 		}, field: "dimension 16; the model has dimension 32"},
+		{name: "index of another corpus of the same size", role: roleIndex, gen: func(t *testing.T, valid []byte) []byte {
+			return indexFileOf(t, []string{"d1", "d3", "d2"}, 32)
+		}, field: `vector 1 is document "d3", but document 1`},
 	}
 }
 
@@ -215,12 +218,18 @@ var baseCorpusIDs = []string{"d1", "d2", "d3"}
 // indexFile returns a valid index file of the base corpus with vectors of
 // dimension d.
 func indexFile(t *testing.T, d int) []byte {
+	return indexFileOf(t, baseCorpusIDs, d)
+}
+
+// indexFileOf returns a valid index file of documents ids with vectors of
+// dimension d.
+func indexFileOf(t *testing.T, ids []string, d int) []byte {
 	ix := index.New(d)
-	vecs := make([]float32, len(baseCorpusIDs)*d)
+	vecs := make([]float32, len(ids)*d)
 	for i := range vecs {
 		vecs[i] = float32(i%7) / 7
 	}
-	if err := ix.Add(baseCorpusIDs, vecs); err != nil {
+	if err := ix.Add(ids, vecs); err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer

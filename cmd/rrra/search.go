@@ -162,7 +162,8 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 }
 
 // openIndex loads the index file at path, checking that it holds one
-// vector per document of d of the encoder's dimension, or, with no path,
+// vector per document of d, in corpus order, of the encoder's dimension,
+// or, with no path,
 // encodes the corpus into a new index.
 func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
 	if path == "" {
@@ -176,6 +177,16 @@ func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.W
 		ix.Close()
 		return nil, fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
 			path, ix.Len(), ix.Dim(), enc.Dim(), d.Corpus.Len())
+	}
+	// Search reports the index's ids and reranking reads the corpus by
+	// position: an index of another corpus of the same size would give
+	// wrong documents silently.
+	for i := range d.Corpus.Docs {
+		if id := ix.ID(i); id != d.Corpus.Docs[i].ID {
+			ix.Close()
+			return nil, fmt.Errorf("%s: vector %d is document %q, but document %d of %s is %q: an index of another corpus (or order)",
+				path, i, id, i, d.Name, d.Corpus.Docs[i].ID)
+		}
 	}
 	return ix, nil
 }
