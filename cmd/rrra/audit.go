@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"math"
 	"sort"
 	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/rrra/rrra/adapter"
 	"github.com/rrra/rrra/internal/atomicfile"
@@ -156,7 +158,31 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *htmlOut != "" {
-		if err := atomicfile.Write(*htmlOut, auditHTML(rows, *top, d.Name, *split, *modelDir)); err != nil {
+		// The labelled positives, each scored by the adapter of its
+		// query's fold, beside the negatives: how well s_FN separates
+		// them, and its calibration against the labels.
+		var pairs []adapter.Pair
+		for q, ps := range td.Positives {
+			for _, p := range ps {
+				pairs = append(pairs, adapter.Pair{Query: int32(q), Doc: p, Y: 1})
+			}
+		}
+		var ts *retrieval.TokenStates
+		if cfg.Token {
+			if ts, err = enc.DocTokens(td.Docs, nil); err != nil {
+				return err
+			}
+		}
+		var lex *adapter.Lexical
+		if cfg.LexFeature {
+			lex = s.Lexical
+		}
+		rel := adapter.CrossFitScore(s.Adapters, td, qv, dv, ts, lex, enc.Dim(), pairs)
+		page, err := auditHTML(rows, rel, *top, d.Name, *split, *modelDir)
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(*htmlOut, page); err != nil {
 			return err
 		}
 	}
@@ -176,41 +202,50 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// auditHTML renders a self-contained report: a histogram of s_FN as inline
-// SVG and the top suspects with both texts.
-func auditHTML(rows []suspect, top int, data, split, model string) []byte {
+// auditHTML renders a self-contained report: PNG plots (embedded) of the
+// distribution of s_FN over the mined negatives and the labelled
+// positives (posRel, cross-fitted) and of its calibration against the
+// labels, then the top suspects with both texts.
+func auditHTML(rows []suspect, posRel []float32, top int, data, split, model string) ([]byte, error) {
 	var b strings.Builder
 	esc := html.EscapeString
 	fmt.Fprintf(&b, "<!doctype html><html><head><meta charset=\"utf-8\"><title>rrra audit: %s %s</title>", esc(data), esc(split))
-	b.WriteString(`<style>body{font:14px sans-serif;margin:2em;max-width:1100px}td,th{vertical-align:top;padding:4px 8px;border-bottom:1px solid #ddd}th{text-align:left}.n{text-align:right;white-space:nowrap}.t{color:#444;font-size:12px}</style></head><body>`)
-	fmt.Fprintf(&b, "<h1>Suspected false negatives</h1><p>Collection %s, split %s, model %s: %d labelled negatives among the mined top of each query, scored by cross-fitted RRRA adapters (s_FN = p_rel).</p>",
-		esc(data), esc(split), esc(model), len(rows))
-	// Histogram of s_FN in 20 bins.
-	const bins = 20
-	var h [bins]int
-	maxC := 1
+	b.WriteString(`<style>body{font:14px sans-serif;margin:2em;max-width:1100px}td,th{vertical-align:top;padding:4px 8px;border-bottom:1px solid #ddd}th{text-align:left}.n{text-align:right;white-space:nowrap}.t{color:#444;font-size:12px}img{max-width:48%}</style></head><body>`)
+	fmt.Fprintf(&b, "<h1>Suspected false negatives</h1><p>Collection %s, split %s, model %s: %d labelled negatives among the mined top of each query, scored by cross-fitted RRRA adapters (s_FN = p_rel), beside the %d labelled positives scored the same way.</p>",
+		esc(data), esc(split), esc(model), len(rows), len(posRel))
+	v := make([]float64, 0, len(rows)+len(posRel))
+	flag := make([]bool, 0, cap(v))
 	for _, r := range rows {
-		i := min(bins-1, int(math.Floor(r.SFN*bins)))
-		h[max(i, 0)]++
+		v, flag = append(v, r.SFN), append(flag, false)
 	}
-	for _, c := range h {
-		maxC = max(maxC, c)
+	for _, p := range posRel {
+		v, flag = append(v, float64(p)), append(flag, true)
 	}
-	b.WriteString(`<h2>Distribution of s_FN</h2><svg width="640" height="220" xmlns="http://www.w3.org/2000/svg"><g font-size="11">`)
-	for i, c := range h {
-		hh := 180 * float64(c) / float64(maxC)
-		fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="28" height="%.1f" fill="#4a7ab5"><title>%.2f–%.2f: %d</title></rect>`,
-			40+i*30, 190-hh, hh, float64(i)/bins, float64(i+1)/bins, c)
-		if i%4 == 0 {
-			fmt.Fprintf(&b, `<text x="%d" y="205">%.1f</text>`, 40+i*30, float64(i)/bins)
+	hist, err := sfnHistogram("s_FN of labelled negatives and positives", v, flag, [2]string{"mined labelled negatives", "labelled positives (cross-fitted)"})
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calibration("calibration of s_FN against the labels", "share labelled relevant", v, flag)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("<h2>Distribution and calibration of s_FN</h2>")
+	for _, pl := range []struct {
+		p   *plot.Plot
+		alt string
+	}{{hist, "histograms of s_FN"}, {cal, "calibration of s_FN"}} {
+		uri, err := pngDataURI(pl.p, 6*vg.Inch, 4.5*vg.Inch)
+		if err != nil {
+			return nil, err
 		}
+		fmt.Fprintf(&b, `<img alt="%s" src="%s"> `, pl.alt, uri)
 	}
-	fmt.Fprintf(&b, `<text x="0" y="15">%d</text><text x="0" y="190">0</text><line x1="38" y1="190" x2="640" y2="190" stroke="#000"/></g></svg>`, maxC)
+	b.WriteString("<p>A negative high on this scale looks to the adapters like the positives; the calibration counts every labelled negative as not relevant, so where the labels miss relevant documents the curve sits under the diagonal; the adapters are fitted with class-balanced weights, which also lifts s_FN above the base rate of relevance.</p>")
 	fmt.Fprintf(&b, "<h2>Top %d suspects</h2><table><tr><th>#</th><th class=n>s_FN</th><th class=n>rank</th><th>query</th><th>document</th></tr>", min(top, len(rows)))
 	for i, r := range rows[:min(top, len(rows))] {
 		fmt.Fprintf(&b, "<tr><td class=n>%d</td><td class=n>%.3f</td><td class=n>%d</td><td><b>%s</b><div class=t>%s</div></td><td><b>%s</b> %s<div class=t>%s</div></td></tr>",
 			i+1, r.SFN, r.Rank, esc(r.QueryID), esc(r.Query), esc(r.DocID), esc(r.Title), esc(shorten(r.Text, 600)))
 	}
 	b.WriteString("</table></body></html>\n")
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }

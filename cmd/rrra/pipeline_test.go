@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -196,8 +197,23 @@ func TestRRRAPipeline(t *testing.T) {
 	if tsv := string(readFile(t, p("audit.tsv"))); !strings.HasPrefix(tsv, "query_id\tdoc_id\ts_fn\trank") || strings.Count(tsv, "\n") != 135*20+1 {
 		t.Errorf("audit TSV: %d lines", strings.Count(tsv, "\n"))
 	}
-	if h := string(readFile(t, p("audit.html"))); !strings.Contains(h, "<svg") || strings.Count(h, "<tr>") != 6 {
-		t.Errorf("audit HTML: %d rows", strings.Count(h, "<tr>"))
+	h := string(readFile(t, p("audit.html")))
+	if strings.Count(h, "<tr>") != 6 || !strings.Contains(h, "beside the 952 labelled positives") {
+		t.Errorf("audit HTML: %d rows, or no count of the positives", strings.Count(h, "<tr>"))
+	}
+	// Two plots, embedded PNGs: the histograms and the calibration.
+	imgs := strings.Split(h, `src="data:image/png;base64,`)[1:]
+	if len(imgs) != 2 {
+		t.Fatalf("audit HTML embeds %d PNG plots, want 2", len(imgs))
+	}
+	for i, im := range imgs {
+		b, err := base64.StdEncoding.DecodeString(im[:strings.IndexByte(im, '"')])
+		if err != nil {
+			t.Fatalf("plot %d: %v", i, err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("plot %d is not a PNG: %v", i, err)
+		}
 	}
 	var out, eb bytes.Buffer
 	if code := run([]string{"train", "--data", "cranfield", "--out", p("m2"), "--sampler", "rrra", "--sampler-params", "zeta=3"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), `no parameter "zeta"`) {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image/color"
 	"math"
@@ -108,26 +110,35 @@ func plotLoss(path string, results []*methodResult) error {
 // plotSFN draws normalised histograms of s_FN for the planted false
 // negatives and for the other mined negatives.
 func plotSFN(path string, r *methodResult) error {
+	p, err := sfnHistogram("s_FN of mined negatives, "+r.Method+" (seed 1)", r.SFN, r.IsPlanted,
+		[2]string{"other negatives", "planted false negatives"})
+	if err != nil {
+		return err
+	}
+	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+}
+
+// sfnHistogram draws normalised histograms (20 bins on [0, 1]) of the
+// values v whose flag is false and of those whose flag is true, named by
+// names.
+func sfnHistogram(title string, v []float64, flag []bool, names [2]string) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "s_FN of mined negatives, " + r.Method + " (seed 1)"
+	p.Title.Text = title
 	p.X.Label.Text = "s_FN"
 	p.Y.Label.Text = "density (each group's area is 1)"
-	for i, group := range []struct {
-		name    string
-		planted bool
-	}{{"other negatives", false}, {"planted false negatives", true}} {
-		var v plotter.Values
-		for j, s := range r.SFN {
-			if r.IsPlanted[j] == group.planted {
-				v = append(v, s)
+	for i, want := range []bool{false, true} {
+		var vals plotter.Values
+		for j, s := range v {
+			if flag[j] == want {
+				vals = append(vals, s)
 			}
 		}
-		if len(v) == 0 {
+		if len(vals) == 0 {
 			continue
 		}
-		h, err := plotter.NewHist(v, 20)
+		h, err := plotter.NewHist(vals, 20)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		h.Normalize(1)
 		c := color.NRGBAModel.Convert(plotutil.Color(i)).(color.NRGBA)
@@ -135,26 +146,38 @@ func plotSFN(path string, r *methodResult) error {
 		h.FillColor = c
 		h.Color = plotutil.Color(i)
 		p.Add(h)
-		p.Legend.Add(fmt.Sprintf("%s (%d)", group.name, len(v)), h)
+		p.Legend.Add(fmt.Sprintf("%s (%d)", names[i], len(vals)), h)
 	}
 	p.Legend.Top = true
-	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+	p.X.Min, p.X.Max = 0, 1
+	return p, nil
 }
 
 // plotCalibration draws, per decile of s_FN, the share of mined negatives
 // that are planted false negatives against the mean s_FN.
 func plotCalibration(path string, r *methodResult) error {
+	p, err := calibration("calibration of s_FN, "+r.Method+" (seed 1)", "share planted", r.SFN, r.IsPlanted)
+	if err != nil {
+		return err
+	}
+	return p.Save(5*vg.Inch, 5*vg.Inch, path)
+}
+
+// calibration draws a reliability diagram: per decile of the predicted
+// probabilities v, the share of flagged items against the mean prediction,
+// with the diagonal.
+func calibration(title, ylabel string, v []float64, flag []bool) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "calibration of s_FN, " + r.Method + " (seed 1)"
+	p.Title.Text = title
 	p.X.Label.Text = "mean s_FN in the bin"
-	p.Y.Label.Text = "share planted"
+	p.Y.Label.Text = ylabel
 	const bins = 10
 	var sum, hit, n [bins]float64
-	for j, s := range r.SFN {
+	for j, s := range v {
 		b := min(bins-1, max(0, int(s*bins)))
 		sum[b] += s
 		n[b]++
-		if r.IsPlanted[j] {
+		if flag[j] {
 			hit[b]++
 		}
 	}
@@ -168,8 +191,22 @@ func plotCalibration(path string, r *methodResult) error {
 	diag.Color = color.Gray{Y: 160}
 	p.Add(diag)
 	if err := plotutil.AddLinePoints(p, "observed", pts); err != nil {
-		return err
+		return nil, err
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-	return p.Save(5*vg.Inch, 5*vg.Inch, path)
+	return p, nil
+}
+
+// pngDataURI renders p as a PNG of w × h inches in a data: URI, for a
+// self-contained HTML page.
+func pngDataURI(p *plot.Plot, w, h vg.Length) (string, error) {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()), nil
 }
