@@ -37,13 +37,19 @@ func TestPipeline(t *testing.T) {
 	}
 	_, errs = rrra(t, "train", "--data", "cranfield", "--train-file", p("train.jsonl"), "--out", p("model"),
 		"--config", "mini", "--vocab-size", "1000", "--steps", "30", "--batch", "8", "--negatives", "2", "--doc-len", "48",
-		"--lr", "2e-3", "--checkpoint", p("ckpt"), "--history", p("history.json"))
+		"--lr", "2e-3", "--checkpoint", p("ckpt"), "--history", p("history.json"), "--eval-every", "10", "--log-every", "10",
+		"--plot", p("curve.png"))
 	if !strings.Contains(errs, "examples are dev queries and are left out") || !strings.Contains(errs, "eval at step 30") {
 		t.Errorf("train log:\n%s", errs)
 	}
 	var hist []map[string]any
-	if b, err := os.ReadFile(p("history.json")); err != nil || json.Unmarshal(b, &hist) != nil || len(hist) == 0 {
-		t.Fatalf("history: %v %s", err, b)
+	if b, err := os.ReadFile(p("history.json")); err != nil || json.Unmarshal(b, &hist) != nil || len(hist) != 3 {
+		t.Fatalf("history (want 3 records, steps 10, 20, 30): %v %s", err, b)
+	}
+	for _, f := range []string{"curve.png", "curve-dev.png"} {
+		if _, err := png.Decode(bytes.NewReader(readFile(t, p(f)))); err != nil {
+			t.Errorf("--plot: %s: %v", f, err)
+		}
 	}
 	for _, f := range []string{"config.json", "model.safetensors", "vocab.txt", "rrra_biencoder.json"} {
 		if _, err := os.Stat(p("model/" + f)); err != nil {

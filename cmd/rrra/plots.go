@@ -5,13 +5,18 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/rrra/rrra/internal/atomicfile"
+	"github.com/rrra/rrra/retrieval"
 )
 
 // writePlots draws the experiment's figures into dir as PNG: nDCG@10 per
@@ -209,4 +214,63 @@ func pngDataURI(p *plot.Plot, w, h vg.Length) (string, error) {
 		return "", err
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()), nil
+}
+
+// plotTraining draws a training run's loss per logged step to path and,
+// when the run was evaluated more than once, its dev figures per
+// evaluation to path with "-dev" before the extension. Both files are
+// written atomically.
+func plotTraining(path string, hist []retrieval.StepRecord) error {
+	var loss plotter.XYs
+	dev := map[string]plotter.XYs{}
+	var names []string
+	for _, r := range hist {
+		if r.Loss > 0 { // a record of an evaluation alone carries no loss
+			loss = append(loss, plotter.XY{X: float64(r.Step), Y: r.Loss})
+		}
+		for _, f := range r.Figures {
+			if dev[f.Name] == nil {
+				names = append(names, f.Name)
+			}
+			dev[f.Name] = append(dev[f.Name], plotter.XY{X: float64(r.Step), Y: f.Value})
+		}
+	}
+	p := plot.New()
+	p.Title.Text = "training loss"
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "InfoNCE loss (mean since the last point)"
+	if err := plotutil.AddLinePoints(p, "loss", loss); err != nil {
+		return err
+	}
+	if err := savePNG(p, 6*vg.Inch, 4*vg.Inch, path); err != nil {
+		return err
+	}
+	if len(names) == 0 || len(dev[names[0]]) < 2 {
+		return nil
+	}
+	p = plot.New()
+	p.Title.Text = "dev figures"
+	p.X.Label.Text = "step"
+	var args []any
+	for _, n := range names {
+		args = append(args, n, dev[n])
+	}
+	if err := plotutil.AddLinePoints(p, args...); err != nil {
+		return err
+	}
+	p.Legend.Top = true
+	ext := filepath.Ext(path)
+	return savePNG(p, 6*vg.Inch, 4*vg.Inch, strings.TrimSuffix(path, ext)+"-dev"+ext)
+}
+
+// savePNG writes p as a PNG of w × h to path, atomically.
+func savePNG(p *plot.Plot, w, h vg.Length, path string) error {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFunc(path, func(out io.Writer) error {
+		_, err := wt.WriteTo(out)
+		return err
+	})
 }

@@ -78,6 +78,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations (0: only at the end)")
 	logEvery := fs.Int("log-every", 50, "steps between progress lines")
 	history := fs.String("history", "", "write the training curve (loss, lr, dev figures per logged step) as JSON")
+	plotPath := fs.String("plot", "", "draw the training loss as a PNG, and the dev figures (with --eval-every) in NAME-dev.png beside it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -292,6 +293,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := atomicfile.Write(*history, append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	if *plotPath != "" {
+		if err := plotTraining(*plotPath, tr.History); err != nil {
 			return err
 		}
 	}
