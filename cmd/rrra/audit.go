@@ -58,6 +58,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	tsv := fs.String("tsv", "", "also write a TSV")
 	htmlOut := fs.String("html", "", "also write a self-contained HTML report")
 	top := fs.Int("top", 50, "suspects listed in the HTML report and on stdout")
+	asJSON := fs.Bool("json", false, "print the top suspects on stdout as a JSON array (the --out rows) instead of a table")
 	params := fs.String("rrra-params", "", "adapter parameters: "+rrraParamsHelp)
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
@@ -187,6 +188,12 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stderr, "audited %d negatives of %d queries; wrote %s\n", len(rows), len(pool.Cands), *out)
+	if *asJSON {
+		e := json.NewEncoder(stdout)
+		e.SetEscapeHTML(false)
+		e.SetIndent("", "  ")
+		return e.Encode(rows[:min(*top, len(rows))])
+	}
 	for i, r := range rows[:min(*top, len(rows))] {
 		fmt.Fprintf(stdout, "%3d  s_FN %.3f  rank %3d  query %s  doc %s  %s\n", i+1, r.SFN, r.Rank, r.QueryID, r.DocID, shorten(r.Title+" "+r.Text, 80))
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,16 @@ func TestPipeline(t *testing.T) {
 	rrra(t, "index", "--data", "cranfield", "--vectors", p("docs.npy"), "--out", p("index2"))
 	if a, b := readFile(t, p("index")), readFile(t, p("index2")); !bytes.Equal(a, b) {
 		t.Error("the index built from the exported .npy differs from the original")
+	}
+	// search --json: a summary on stdout; BM25's figures are Cranfield's.
+	var sum struct {
+		Method  string  `json:"method"`
+		Queries int     `json:"queries"`
+		NDCG    float64 `json:"ndcg_cut_10"`
+	}
+	stdout, _ := rrra(t, "search", "--data", "cranfield", "--method", "bm25", "--out", p("j.trec"), "--json", "--quiet")
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.Method != "bm25" || sum.Queries != 90 || math.Abs(sum.NDCG-0.3306) > 5e-5 {
+		t.Errorf("search --json: %v %+v\n%s", err, sum, stdout)
 	}
 	for _, m := range []string{"bm25", "dense", "hybrid"} {
 		args := []string{"search", "--data", "cranfield", "--split", "test", "--method", m, "--out", p(m + ".trec"), "--k", "50"}
@@ -191,6 +202,20 @@ func TestRRRAPipeline(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(readFile(t, p("audit.jsonl")))), "\n")
 	if len(lines) != 135*20 {
 		t.Errorf("audit: %d rows, want 135 queries × 20", len(lines))
+	}
+	// --json: the same top rows as the JSONL file's first ones.
+	stdout, _ = rrra(t, "audit", "--data", "cranfield", "--model", p("model"), "--doc-len", "32", "--k", "20",
+		"--rrra-params", "epochs=2", "--out", p("audit2.jsonl"), "--top", "3", "--json", "--quiet")
+	var top []suspect
+	if err := json.Unmarshal([]byte(stdout), &top); err != nil || len(top) != 3 {
+		t.Fatalf("audit --json: %v, %d rows:\n%s", err, len(top), stdout)
+	}
+	for i, r := range top {
+		var want suspect
+		json.Unmarshal([]byte(lines[i]), &want)
+		if r != want {
+			t.Errorf("audit --json row %d = %+v, the JSONL file's %+v", i, r, want)
+		}
 	}
 	prev := 2.0
 	for _, l := range lines {

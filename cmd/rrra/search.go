@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +46,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	k := fs.Int("k", 100, "results per query")
 	out := fs.String("out", "", "TREC run file to write")
 	tag := fs.String("tag", "", "run tag in the TREC file (default: the method)")
+	asJSON := fs.Bool("json", false, "print a JSON summary on stdout: the run written, its queries and, with qrels, nDCG@10 and recall@100")
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
 	rrfK := fs.Float64("rrf-k", 60, "hybrid: reciprocal rank fusion constant")
@@ -151,12 +153,19 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", *out)
+	summary := map[string]any{"method": *method, "split": *split, "run": *out, "queries": len(qids), "k": *k}
 	if len(qrels) > 0 {
 		rep, err := metrics.Evaluate(metrics.Qrels(qrels), run, []string{"ndcg_cut_10", "recall_100"}, metrics.Options{})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "%s %s: nDCG@10 %.4f  recall@100 %.4f over %d queries\n", *method, *split, rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries)
+		summary["ndcg_cut_10"], summary["recall_100"], summary["judged_queries"] = rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries
+	}
+	if *asJSON {
+		e := json.NewEncoder(stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(summary)
 	}
 	return nil
 }
