@@ -83,7 +83,7 @@ func plotMetric(path string, results []*methodResult, o *expOptions) error {
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = math.Pi / 4
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -1, -0.5
-	return p.Save(vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
+	return savePNG(p, vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
 }
 
 func plotLoss(path string, results []*methodResult) error {
@@ -109,7 +109,7 @@ func plotLoss(path string, results []*methodResult) error {
 		return err
 	}
 	p.Legend.Top = true
-	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
 }
 
 // plotSFN draws normalised histograms of s_FN for the planted false
@@ -120,7 +120,7 @@ func plotSFN(path string, r *methodResult) error {
 	if err != nil {
 		return err
 	}
-	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
 }
 
 // sfnHistogram draws normalised histograms (20 bins on [0, 1]) of the
@@ -165,7 +165,7 @@ func plotCalibration(path string, r *methodResult) error {
 	if err != nil {
 		return err
 	}
-	return p.Save(5*vg.Inch, 5*vg.Inch, path)
+	return savePNG(p, 5*vg.Inch, 5*vg.Inch, path)
 }
 
 // calibration draws a reliability diagram: per decile of the predicted
