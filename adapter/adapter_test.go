@@ -212,15 +212,15 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, extraFea
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
-	for _, f := range [][4]bool{{false, false, false, false}, {true, false, false, false}, {false, true, false, false}, {true, true, false, false},
-		{false, false, true, false}, {false, false, false, true}, {true, true, true, true}} {
-		testLossGradients(t, f[0], f[1], f[2], f[3])
+	for _, f := range [][5]bool{{false, false, false, false}, {true, false, false, false}, {false, true, false, false}, {true, true, false, false},
+		{false, false, true, false}, {false, false, false, true}, {false, false, false, false, true}, {true, true, true, true, true}} {
+		testLossGradients(t, f[0], f[1], f[2], f[3], f[4])
 	}
 }
 
-func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat bool) {
+func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLexFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat, PosLexFeature: posLexFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -232,7 +232,7 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat bool) 
 	cols := a.Cfg.extraCols()
 	b.Extra = tensor.New(tensor.S(7, len(cols)))
 	for i := 0; i < 7; i++ {
-		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7, float32(i%3)/3 - 0.2}
+		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7, float32(i%3)/3 - 0.2, float32(i%4) / 4}
 		for k, c := range cols {
 			b.Extra.Data[i*len(cols)+k] = full[c]
 		}
@@ -344,4 +344,48 @@ func TestLexical(t *testing.T) {
 	if pairs[0].Extra[2] != lex.Score(q, 2) || pairs[1].Extra[2] != 0 {
 		t.Errorf("lexical features %v, %v", pairs[0].Extra, pairs[1].Extra)
 	}
+	// The lexical similarity to the other positive (document 0): a
+	// TF-IDF cosine, computed here in float64 from the analysed terms.
+	if got, want := pairs[0].Extra[4], tfidfCos(ix, docs[2], docs[0]); math.Abs(float64(got)-want) > 1e-6 || want < 0.3 {
+		t.Errorf("pos_lex of doc 2 = %v, want %v", got, want)
+	}
+	if pairs[1].Extra[4] != 0 { // no term shared with document 0
+		t.Errorf("pos_lex of doc 1 = %v, want 0", pairs[1].Extra[4])
+	}
+	for a := range docs {
+		if s := lex.DocSim(docs, a, a); math.Abs(float64(s)-1) > 1e-6 && a != 3 {
+			t.Errorf("DocSim(%d, %d) = %v, want 1", a, a, s)
+		}
+		for b := range docs {
+			if lex.DocSim(docs, a, b) != lex.DocSim(docs, b, a) {
+				t.Errorf("DocSim(%d, %d) is not symmetric", a, b)
+			}
+		}
+	}
+}
+
+// tfidfCos is Lexical.DocSim's definition written out in float64.
+func tfidfCos(ix *bm25.Index, a, b string) float64 {
+	var an bm25.Analyzer
+	vec := func(text string) map[string]float64 {
+		tf := map[string]float64{}
+		for _, t := range an.Tokens(nil, text) {
+			tf[t]++
+		}
+		v, norm := map[string]float64{}, 0.0
+		for t, c := range tf {
+			w := (1 + math.Log(c)) * math.Log(1+float64(ix.Len())/float64(max(1, ix.DocFreq(t))))
+			v[t], norm = w, norm+w*w
+		}
+		for t := range v {
+			v[t] /= math.Sqrt(norm)
+		}
+		return v
+	}
+	va, vb := vec(a), vec(b)
+	s := 0.0
+	for t, w := range va {
+		s += w * vb[t]
+	}
+	return s
 }

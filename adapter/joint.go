@@ -37,7 +37,7 @@ type Joint struct {
 // neither s⁺, BM25 scores nor the other positives' vectors to give it).
 func NewJoint(s *Sampler, td *retrieval.TrainData, lambda float64) (*Joint, error) {
 	for _, a := range s.Adapters {
-		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature || a.Cfg.PosFeature {
+		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature || a.Cfg.PosFeature || a.Cfg.PosLexFeature {
 			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature, lex_feature or pos_feature")
 		}
 	}

@@ -59,8 +59,9 @@ type Pair struct {
 // PairFeatures fills each pair's Extra: its bi-encoder score (q·c, from
 // the vectors) minus s⁺, the best score among the query's labelled
 // positives other than the candidate itself, and 0; or 0 and 1 when the
-// query has no other positive; with lex, the lexical match (else 0); and
-// max_p c·p over the other positives' document vectors (0 without).
+// query has no other positive; with lex, the lexical match (else 0);
+// max_p c·p over the other positives' document vectors (0 without); and,
+// with lex, max_p of their texts' TF-IDF cosine (Lexical.DocSim; else 0).
 // Leaving the candidate out makes a labelled positive look, to the
 // adapter, as an unlabelled relevant document would.
 func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair, lex *Lexical) {
@@ -73,11 +74,14 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 	}
 	for i := range pairs {
 		p := &pairs[i]
-		best, near := math.Inf(-1), math.Inf(-1)
+		best, near, nearLex := math.Inf(-1), math.Inf(-1), float32(0)
 		for _, pos := range td.Positives[p.Query] {
 			if pos != p.Doc {
 				best = math.Max(best, dot(p.Query, pos))
 				near = math.Max(near, float64(kernels.Dot(dv[int(p.Doc)*dim:int(p.Doc+1)*dim], dv[int(pos)*dim:int(pos+1)*dim])))
+				if lex != nil {
+					nearLex = max(nearLex, lex.DocSim(td.Docs, int(p.Doc), int(pos)))
+				}
 			}
 		}
 		var x float32
@@ -85,10 +89,10 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 			x = lex.Score(td.Queries[p.Query], int(p.Doc))
 		}
 		if math.IsInf(best, -1) {
-			p.Extra = [numExtra]float32{0, 1, x, 0}
+			p.Extra = [numExtra]float32{0, 1, x, 0, 0}
 			continue
 		}
-		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near)}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near), nearLex}
 	}
 }
 

@@ -65,6 +65,11 @@ type Config struct {
 	// document like the ones judged relevant is likely relevant too:
 	// relevance feedback, which the query-side scores cannot see.
 	PosFeature bool
+	// PosLexFeature feeds the lexical counterpart of PosFeature: max_p of
+	// the TF-IDF cosine of the candidate's text and the other positives'
+	// (Lexical.DocSim; 0 without one), a similarity the encoder's training
+	// cannot bend.
+	PosLexFeature bool
 	// NoVectors drops z: the trunk reads only the scalar features (at
 	// least one must be on), an ablation that tells what the vectors add
 	// to the features.
@@ -80,13 +85,13 @@ type Config struct {
 }
 
 // numExtra is the number of pair features Pair.Extra and Score's extra
-// hold: s − s⁺, the "no other positive" flag, the lexical match and the
-// similarity to the other positives.
-const numExtra = 4
+// hold: s − s⁺, the "no other positive" flag, the lexical match, and the
+// dense and lexical similarities to the other positives.
+const numExtra = 5
 
 // defaultExtra is a pair's features at query time: no other positive, and
 // no lexical match known.
-var defaultExtra = [numExtra]float32{0, 1, 0, 0}
+var defaultExtra = [numExtra]float32{0, 1, 0, 0, 0}
 
 // extraAt returns feature col of pair i from extra (Pair.Extra's layout,
 // numExtra per pair), or its query-time default when extra is nil.
@@ -123,6 +128,9 @@ func (c Config) extraCols() []int {
 	}
 	if c.PosFeature {
 		cols = append(cols, 3)
+	}
+	if c.PosLexFeature {
+		cols = append(cols, 4)
 	}
 	return cols
 }

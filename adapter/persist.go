@@ -30,6 +30,7 @@ func Save(path string, adapters []*Adapter) error {
 		"rel_feature":   strconv.FormatBool(c.RelFeature),
 		"lex_feature":   strconv.FormatBool(c.LexFeature),
 		"pos_feature":   strconv.FormatBool(c.PosFeature),
+		"pos_lex":       strconv.FormatBool(c.PosLexFeature),
 		"no_vectors":    strconv.FormatBool(c.NoVectors),
 		"token":         strconv.FormatBool(c.Token),
 	}
@@ -86,6 +87,7 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
 	cfg.LexFeature = f.Metadata["lex_feature"] == "true"
 	cfg.PosFeature = f.Metadata["pos_feature"] == "true"
+	cfg.PosLexFeature = f.Metadata["pos_lex"] == "true"
 	cfg.NoVectors = f.Metadata["no_vectors"] == "true"
 	cfg.Token = f.Metadata["token"] == "true"
 	var out []*Adapter

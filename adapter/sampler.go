@@ -34,7 +34,7 @@ type SamplerConfig struct {
 	Folds int
 	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
 	// Config).
-	NoResidual, ScoreFeature, RelFeature, LexFeature, PosFeature, NoVectors bool
+	NoResidual, ScoreFeature, RelFeature, LexFeature, PosFeature, PosLexFeature, NoVectors bool
 	// Token uses adapter B, the token-level adapter (see Config.Token); the
 	// sampler then needs an Encoder for the documents' token states.
 	Token bool
@@ -107,7 +107,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
-		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.LexFeature, mc.PosFeature, mc.NoVectors, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.LexFeature, cfg.PosFeature, cfg.NoVectors, cfg.Token
+		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.LexFeature, mc.PosFeature, mc.PosLexFeature, mc.NoVectors, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.LexFeature, cfg.PosFeature, cfg.PosLexFeature, cfg.NoVectors, cfg.Token
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -116,6 +116,10 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	}
 	return s, nil
 }
+
+// NeedsLexical reports whether the adapters read a lexical feature, and
+// so whether the sampler needs its Lexical.
+func (c SamplerConfig) NeedsLexical() bool { return c.LexFeature || c.PosLexFeature }
 
 // Name implements retrieval.Sampler.
 func (s *Sampler) Name() string { return "rrra" }
@@ -127,9 +131,9 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v no_vectors=%v no_balance=%v",
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
 		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.NoVectors, c.Label.NoBalance)
+		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
 }
 
 // PoolSource implements retrieval.Sampler.
@@ -189,8 +193,8 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 // other folds' pairs (on all pairs without cross-fitting); ts holds the
 // corpus's token states for adapter B (nil for A).
 func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, dim, step int) error {
-	if s.Cfg.LexFeature && s.Lexical == nil {
-		return fmt.Errorf("adapter: the RRRA sampler with lex_feature needs a Lexical")
+	if s.Cfg.NeedsLexical() && s.Lexical == nil {
+		return fmt.Errorf("adapter: the RRRA sampler with lex_feature or pos_lex_feature needs a Lexical")
 	}
 	pairs, st, err := Label(td, qv, dv, dim, s.Cfg.Label, s.lex())
 	if err != nil {
@@ -219,7 +223,7 @@ func (s *Sampler) Fit(td *retrieval.TrainData, qv, dv []float32, ts *retrieval.T
 
 // lex returns the lexical feature when the adapters read it.
 func (s *Sampler) lex() *Lexical {
-	if s.Cfg.LexFeature {
+	if s.Cfg.NeedsLexical() {
 		return s.Lexical
 	}
 	return nil

@@ -273,9 +273,10 @@ func TestTokenSaveLoad(t *testing.T) {
 // TestRelevanceMatchesScore checks the tape-free reranking path against
 // Score for every feature set, with trained-looking (random) weights.
 func TestRelevanceMatchesScore(t *testing.T) {
-	for _, f := range [][5]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true},
-		{true, false, true, true}, {false, false, false, false, true}, {true, true, true, true, true}} {
-		a, err := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], PosFeature: f[4], Dropout: 0.1}, 3)
+	for _, f := range [][6]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true},
+		{true, false, true, true}, {false, false, false, false, true}, {false, false, false, false, false, true}, {true, true, true, true, true, true}} {
+		a, err := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], PosFeature: f[4],
+			PosLexFeature: f[5], Dropout: 0.1}, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

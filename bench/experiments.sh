@@ -56,9 +56,10 @@ for w in $which; do
 		;;
 	pos)
 		# Relevance feedback: the candidate's similarity to the query's
-		# other labelled positives (pos_feature), on the ablation's models.
+		# other labelled positives, dense (pos_feature) and lexical
+		# (pos_lex_feature), on the ablation's models.
 		run cranfield-pos --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
-			--variants "features:$features;features+pos:$features,pos_feature=1;score+pos:score_feature=1,pos_feature=1,no_vectors=1,mu=0;A+pos:pos_feature=1;A+all+pos:score_feature=1,rel_feature=1,lex_feature=1,pos_feature=1"
+			--variants "features:$features;features+pos:$features,pos_feature=1;features+poslex:$features,pos_lex_feature=1;features+both:$features,pos_feature=1,pos_lex_feature=1;score+pos:score_feature=1,pos_feature=1,no_vectors=1,mu=0;score+poslex:score_feature=1,pos_lex_feature=1,no_vectors=1,mu=0;A+pos:pos_feature=1;A+all+pos:score_feature=1,rel_feature=1,lex_feature=1,pos_feature=1,pos_lex_feature=1"
 		;;
 	*)
 		echo "unknown experiment $w" >&2

@@ -101,7 +101,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s.Log, s.Encoder = stderr, enc
-	if cfg.LexFeature {
+	if cfg.NeedsLexical() {
 		s.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
 	}
 	if err := s.ObservePool(pool, td, qv, dv, enc.Dim()); err != nil {
@@ -175,7 +175,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		var lex *adapter.Lexical
-		if cfg.LexFeature {
+		if cfg.NeedsLexical() {
 			lex = s.Lexical
 		}
 		rel := adapter.CrossFitScore(s.Adapters, td, qv, dv, ts, lex, enc.Dim(), pairs)

@@ -238,7 +238,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		rrraSampler.Log, rrraSampler.Encoder = stderr, enc
-		if rrraCfg.LexFeature {
+		if rrraCfg.NeedsLexical() {
 			rrraSampler.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
 		}
 		smp = rrraSampler
