@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,13 @@ for w in $which; do
 	ablation)
 		run cranfield-ablation --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
 			--variants 'A:;A+score:score_feature=1;A+rel:rel_feature=1;A+lex:lex_feature=1;A+all:score_feature=1,rel_feature=1,lex_feature=1;features:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1;features-nolex:score_feature=1,rel_feature=1,no_vectors=1;features-nobal:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,no_balance=1;features-mu0:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,mu=0;features-klab100:score_feature=1,rel_feature=1,lex_feature=1,no_vectors=1,k_lab=100,random=-1;B:adapter=B;B+all:adapter=B,score_feature=1,rel_feature=1,lex_feature=1;no-balance:no_balance=1;no-residual:no_residual=1;no-Lnorm:beta=0'
+		;;
+	planted-poslex)
+		# The best false-negative finder (features + lexical similarity to
+		# the other positives) driving the resampling on a softmax base,
+		# γ 2: planted share and hardness against the heuristics.
+		run cranfield-planted-poslex --data cranfield --seeds 3 --hide-positives 0.3 \
+			--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" --methods topk-uniform,simans,positive-aware,rrra-resample
 		;;
 	pos)
 		# Relevance feedback: the candidate's similarity to the query's
