@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,16 @@ for w in $which; do
 		# γ 2: planted share and hardness against the heuristics.
 		run cranfield-planted-poslex --data cranfield --seeds 3 --hide-positives 0.3 \
 			--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" --methods topk-uniform,simans,positive-aware,rrra-resample
+		;;
+	planted-poslex-tuned)
+		# Harder draws (softmax at τ_HN 0.5) with a stronger push from s_FN:
+		# γ 4, or a hard gate at s_FN 0.6. Only RRRA is trained: the
+		# heuristics' rows of planted-poslex are the same runs bit for bit.
+		run cranfield-planted-poslex-g4 --data cranfield --seeds 3 --hide-positives 0.3 \
+			--rrra-params "base=softmax,tau_hn=0.5,gamma=4,$features,pos_lex_feature=1" --methods rrra-resample &
+		run cranfield-planted-poslex-gate --data cranfield --seeds 3 --hide-positives 0.3 \
+			--rrra-params "base=softmax,tau_hn=0.5,theta_fn=0.6,$features,pos_lex_feature=1" --methods rrra-resample
+		wait
 		;;
 	pos)
 		# Relevance feedback: the candidate's similarity to the query's
