@@ -433,6 +433,8 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				for k, v := range auc {
 					r.AUC[k] = append(r.AUC[k], v)
 				}
+				fmt.Fprintf(e.stderr, "seed %d  %-16s AUC among each query's top %d: s_FN %.3f  score %.3f  SimANS %.3f  BM25 %.3f\n", seed, r.Method, topAUC,
+					auc["top20_s_fn"], auc["top20_score"], auc["top20_simans"], auc["top20_bm25"])
 				if seed == 1 {
 					r.SFN, r.IsPlanted = sfn, planted
 				}
@@ -571,7 +573,8 @@ func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, toks *mode
 			}
 			m["auc_s_fn"] = append(m["auc_s_fn"], auc["s_fn"])
 			m["rprec_s_fn"] = append(m["rprec_s_fn"], auc["rprec_s_fn"])
-			line += fmt.Sprintf("  AUC s_FN %.3f  R-prec %.3f", auc["s_fn"], auc["rprec_s_fn"])
+			m["top20_auc_s_fn"] = append(m["top20_auc_s_fn"], auc["top20_s_fn"])
+			line += fmt.Sprintf("  AUC s_FN %.3f  R-prec %.3f  top-20 AUC %.3f", auc["s_fn"], auc["rprec_s_fn"], auc["top20_s_fn"])
 		}
 		fmt.Fprintf(e.stderr, "%s  (fit %.0fs)\n", line, fit)
 	}
@@ -643,12 +646,17 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.To
 // plantedAUC scores the final model's mined negatives (top pool-k, known
 // positives removed) and returns, per score, the ROC AUC of finding the
 // planted (hidden) positives among them.
+// topAUC is the depth of the pools over which plantedAUC also reports
+// each score's ROC AUC (as top20_<score>).
+const topAUC = 20
+
 func (e *expEnv) plantedAUC(qv, dv []float32, ts *retrieval.TokenStates, dim int, adapters []*adapter.Adapter, tau float32) (map[string]float64, []float64, []bool, error) {
 	pool, err := retrieval.MineDense(e.td, qv, dv, dim, e.o.planK, 1/tau)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var labels []bool
+	var top []bool // whether each candidate is among its query's first topAUC
 	scores := map[string][]float64{}
 	var pairs []adapter.Pair
 	for q, cands := range pool.Cands {
@@ -656,8 +664,9 @@ func (e *expEnv) plantedAUC(qv, dv []float32, ts *retrieval.TokenStates, dim int
 		for _, s := range pool.PosScores[q] {
 			best = math.Max(best, float64(s))
 		}
-		for _, c := range cands {
+		for i, c := range cands {
 			labels = append(labels, e.hidden[q][c.Doc])
+			top = append(top, i < topAUC)
 			scores["score"] = append(scores["score"], float64(c.Score))
 			scores["simans"] = append(scores["simans"], -(float64(c.Score)-best)*(float64(c.Score)-best))
 			scores["bm25"] = append(scores["bm25"], float64(e.bm.Score(e.td.Queries[q], int(c.Doc))))
@@ -681,6 +690,16 @@ func (e *expEnv) plantedAUC(qv, dv []float32, ts *retrieval.TokenStates, dim int
 	for k, v := range scores {
 		out[k] = adapter.ROCAUC(v, labels)
 		out["rprec_"+k] = adapter.PrecisionAtK(v, labels, planted)
+		// The same among the hardest candidates only, where hard
+		// negative samplers draw.
+		var tv []float64
+		var tl []bool
+		for i, in := range top {
+			if in {
+				tv, tl = append(tv, v[i]), append(tl, labels[i])
+			}
+		}
+		out[fmt.Sprintf("top%d_%s", topAUC, k)] = adapter.ROCAUC(tv, tl)
 	}
 	out["in_pool"] = float64(planted)
 	return out, sfn, labels, nil
@@ -767,8 +786,8 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 	head := "| method | nDCG@10 | MRR@10 | R@10 | R@100 | p |"
 	sep := "|---|--:|--:|--:|--:|--:|"
 	if o.hide > 0 {
-		head += " planted share of negatives | hardness | from pool | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 |"
-		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+		head += " planted share of negatives | hardness | from pool | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 | top-20 AUC s_FN | top-20 AUC score | top-20 AUC SimANS |"
+		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	}
 	fmt.Fprintln(w, head)
 	fmt.Fprintln(w, sep)
@@ -783,9 +802,10 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", r.Method, fmtMS(r.Mean["ndcg_cut_10"], 4), fmtMS(r.Mean["mrr_cut_10"], 4),
 			fmtMS(r.Mean["recall_10"], 4), fmtMS(r.Mean["recall_100"], 4), p)
 		if o.hide > 0 {
-			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.Hardness, 3), fmtMS(r.FromPool, 2), fmtMS(r.AUC["in_pool"], 0),
+			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", fmtMS(r.Planted, 4), fmtMS(r.Hardness, 3), fmtMS(r.FromPool, 2), fmtMS(r.AUC["in_pool"], 0),
 				fmtMS(r.AUC["s_fn"], 3), fmtMS(r.AUC["score"], 3), fmtMS(r.AUC["simans"], 3), fmtMS(r.AUC["bm25"], 3),
-				fmtMS(r.AUC["rprec_s_fn"], 3), fmtMS(r.AUC["rprec_score"], 3), fmtMS(r.AUC["rprec_simans"], 3), fmtMS(r.AUC["rprec_bm25"], 3))
+				fmtMS(r.AUC["rprec_s_fn"], 3), fmtMS(r.AUC["rprec_score"], 3), fmtMS(r.AUC["rprec_simans"], 3), fmtMS(r.AUC["rprec_bm25"], 3),
+				fmtMS(r.AUC["top20_s_fn"], 3), fmtMS(r.AUC["top20_score"], 3), fmtMS(r.AUC["top20_simans"], 3))
 		}
 		fmt.Fprintln(w)
 	}
@@ -803,8 +823,8 @@ func writeVariants(w io.Writer, results []*methodResult, o *expOptions) {
 		"reranking with λ %g over the top %d.\n\n", o.rrraParams, o.rerankLambda, o.rerankK)
 	head, sep := "| method | variant | parameters | rerank nDCG@10 |", "|---|---|---|--:|"
 	if o.hide > 0 {
-		head += " AUC s_FN | R-prec s_FN |"
-		sep += "--:|--:|"
+		head += " AUC s_FN | R-prec s_FN | top-20 AUC s_FN |"
+		sep += "--:|--:|--:|"
 	}
 	fmt.Fprintln(w, head+" fit s |")
 	fmt.Fprintln(w, sep+"--:|")
@@ -816,7 +836,7 @@ func writeVariants(w io.Writer, results []*methodResult, o *expOptions) {
 			}
 			fmt.Fprintf(w, "| %s | %s | `%s` | %s |", r.Method, v.Name, v.Params, fmtMS(m["rerank_ndcg_cut_10"], 4))
 			if o.hide > 0 {
-				fmt.Fprintf(w, " %s | %s |", fmtMS(m["auc_s_fn"], 3), fmtMS(m["rprec_s_fn"], 3))
+				fmt.Fprintf(w, " %s | %s | %s |", fmtMS(m["auc_s_fn"], 3), fmtMS(m["rprec_s_fn"], 3), fmtMS(m["top20_auc_s_fn"], 3))
 			}
 			fmt.Fprintf(w, " %s |\n", fmtMS(m["fit_seconds"], 0))
 		}

@@ -299,6 +299,12 @@ func TestExperiment(t *testing.T) {
 				t.Errorf("topk-uniform drew a share %g of its negatives from its pool, want 1", f)
 			}
 		}
+		for _, k := range []string{"top20_s_fn", "top20_score", "top20_simans"} {
+			v, ok := m["planted_auc"].(map[string]any)[k].([]any)
+			if !ok || len(v) != 2 {
+				t.Errorf("%s: planted_auc[%s] = %v, want one AUC per seed", m["method"], k, m["planted_auc"].(map[string]any)[k])
+			}
+		}
 		main := fmt.Sprint(m["planted_auc"].(map[string]any)["s_fn"])
 		va := fmt.Sprint(m["variants"].(map[string]any)["A"].(map[string]any)["auc_s_fn"])
 		if main != va || main == "<nil>" {
