@@ -144,34 +144,6 @@ func TestLabel(t *testing.T) {
 	if mean := wsum / float64(len(pairs)); math.Abs(mean-1) > 1e-5 {
 		t.Errorf("weights average %v, want 1", mean)
 	}
-	// TopWeight 3: the same pairs; TP and FP weigh 3 times what they did
-	// relative to FN and TN, and the mean weight is still 1.
-	topw, _, _ := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1, TopWeight: 3}, nil)
-	if len(topw) != len(pairs) {
-		t.Fatalf("TopWeight changed the pairs: %d, want %d", len(topw), len(pairs))
-	}
-	var tsum float64
-	for i, p := range topw {
-		tsum += float64(p.Weight)
-		if p.Doc != pairs[i].Doc || p.Class != pairs[i].Class {
-			t.Fatalf("pair %d differs with TopWeight", i)
-		}
-		ratio := float64(p.Weight / pairs[i].Weight)
-		ref := float64(topw[0].Weight / pairs[0].Weight) // pair 0's class decides the scale's base
-		if topw[0].Class == TP || topw[0].Class == FP {
-			ref /= 3
-		}
-		want := ref
-		if p.Class == TP || p.Class == FP {
-			want = 3 * ref
-		}
-		if math.Abs(ratio-want) > 1e-4*want {
-			t.Fatalf("pair %d (%s): weight ratio %v, want %v", i, OutcomeNames[p.Class], ratio, want)
-		}
-	}
-	if mean := tsum / float64(len(topw)); math.Abs(mean-1) > 1e-5 {
-		t.Errorf("TopWeight: weights average %v, want 1", mean)
-	}
 	all, st2, _ := Label(td, qv, dv, 16, LabelConfig{KLab: 50, Random: 5, KPred: 10, Seed: 1, NoBalance: true}, nil)
 	if len(all) != st2.Candidates[TP]+st2.Candidates[FN]+st2.Candidates[FP]+st2.Candidates[TN] || all[0].Weight != 1 {
 		t.Errorf("without balancing: %d pairs, %+v", len(all), st2)

@@ -21,11 +21,6 @@ type LabelConfig struct {
 	// NoBalance keeps every candidate with weight 1 (the "w/o class
 	// balancing" ablation).
 	NoBalance bool
-	// TopWeight multiplies the weight of the pairs the bi-encoder ranks
-	// within KPred (classes TP and FP), the ranks hard-negative sampling
-	// draws from, before the weights are rescaled to a mean of 1 (0 or 1:
-	// no change).
-	TopWeight float64
 	Seed      uint64
 }
 
@@ -228,19 +223,6 @@ func Label(td *retrieval.TrainData, qv, dv []float32, dim int, cfg LabelConfig, 
 	}
 	for i := range pairs {
 		pairs[i].Weight = st.Weights[pairs[i].Class]
-	}
-	if cfg.TopWeight > 0 && cfg.TopWeight != 1 && len(pairs) > 0 {
-		sum := 0.0
-		for i := range pairs {
-			if c := pairs[i].Class; c == TP || c == FP {
-				pairs[i].Weight *= float32(cfg.TopWeight)
-			}
-			sum += float64(pairs[i].Weight)
-		}
-		scale := float32(float64(len(pairs)) / sum)
-		for i := range pairs {
-			pairs[i].Weight *= scale
-		}
 	}
 	PairFeatures(td, qv, dv, dim, pairs, lex)
 	return pairs, st, nil

@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|topweight ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,12 +70,6 @@ for w in $which; do
 		run cranfield-planted-poslex-gate --data cranfield --seeds 3 --hide-positives 0.3 \
 			--rrra-params "base=softmax,tau_hn=0.5,theta_fn=0.6,$features,pos_lex_feature=1" --methods rrra-resample
 		wait
-		;;
-	topweight)
-		# The lexical-feedback adapter with more weight on the top ranks
-		# (classes TP and FP), where hard sampling draws.
-		run cranfield-topweight --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
-			--variants "poslex:$features,pos_lex_feature=1;poslex-top3:$features,pos_lex_feature=1,top_weight=3;poslex-top9:$features,pos_lex_feature=1,top_weight=9"
 		;;
 	pos)
 		# Relevance feedback: the candidate's similarity to the query's
