@@ -238,6 +238,9 @@ func foldOf(q int32, folds int) int { return int(q) % folds }
 // ts holds the corpus's token states for adapter B (nil for A), lex the
 // lexical feature (nil without).
 func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, lex *Lexical, dim int, pairs []Pair) []float32 {
+	if c := adapters[0].Cfg; !c.LexFeature && !c.PosLexFeature {
+		lex = nil // no adapter reads the lexical columns: skip computing them
+	}
 	PairFeatures(td, qv, dv, dim, pairs, lex)
 	out := make([]float32, len(pairs))
 	for f, a := range adapters {

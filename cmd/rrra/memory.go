@@ -32,6 +32,7 @@ import (
 type memPlan struct {
 	limit  int64
 	total  int64
+	text   int64 // the corpus's title and text bytes (what BM25 indexes), once read
 	terms  []string
 	stderr io.Writer
 }
@@ -99,22 +100,25 @@ func (p *memPlan) corpusFile(fsys fs.FS, name string) error {
 
 // corpus adds the read corpus.
 func (p *memPlan) corpus(d *beir.Dataset) error {
-	var text int64
+	if p == nil || p.limit == 0 {
+		return nil
+	}
+	var ids int64
 	for i := range d.Corpus.Docs {
 		doc := &d.Corpus.Docs[i]
-		text += int64(len(doc.ID) + len(doc.Title) + len(doc.Text))
+		ids += int64(len(doc.ID))
+		p.text += int64(len(doc.Title) + len(doc.Text))
 	}
 	n := int64(d.Corpus.Len())
-	return p.add("corpus", 3*text+256*n, fmt.Sprintf("3 × %s of text + 256 B × %d documents", mib(text), n))
+	return p.add("corpus", 3*(ids+p.text)+256*n, fmt.Sprintf("3 × %s of text + 256 B × %d documents", mib(ids+p.text), n))
 }
 
-// bm25 adds a BM25 index over the corpus.
-func (p *memPlan) bm25(d *beir.Dataset) error {
-	var text int64
-	for i := range d.Corpus.Docs {
-		text += int64(len(d.Corpus.Docs[i].Title) + len(d.Corpus.Docs[i].Text))
+// bm25 adds a BM25 index over the corpus that corpus added.
+func (p *memPlan) bm25() error {
+	if p == nil || p.limit == 0 {
+		return nil
 	}
-	if err := p.add("bm25", 4*text, fmt.Sprintf("4 × %s of text", mib(text))); err != nil {
+	if err := p.add("bm25", 4*p.text, fmt.Sprintf("4 × %s of text", mib(p.text))); err != nil {
 		return err
 	}
 	p.report()

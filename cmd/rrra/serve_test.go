@@ -196,13 +196,10 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// TestServePageInChromium loads the search page in headless Chromium with
-// a query in its address (the page fills the form and submits it on load),
-// lets its script fetch and render the results, and checks the rendered
-// rows against the API's answer, with and without reranking. It is
-// skipped where Chromium is not installed, unless RRRA_REQUIRE_CHROMIUM is
-// set (CI sets it).
-func TestServePageInChromium(t *testing.T) {
+// chromium returns the path of Debian's chromium, skipping the test where
+// it is not installed unless RRRA_REQUIRE_CHROMIUM is set (CI sets it).
+func chromium(t *testing.T) string {
+	t.Helper()
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("RRRA_REQUIRE_CHROMIUM") != "" {
@@ -210,6 +207,26 @@ func TestServePageInChromium(t *testing.T) {
 		}
 		t.Skip("chromium is not installed (Debian: apt-get install chromium)")
 	}
+	return browser
+}
+
+// chromiumFlags returns the flags every browser test starts Chromium with
+// (headless, no sandbox, GPU, first-run or background traffic, a fresh
+// profile), followed by more.
+func chromiumFlags(t *testing.T, more ...string) []string {
+	return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir()}, more...)
+}
+
+// TestServePageInChromium loads the search page in headless Chromium with
+// a query in its address (the page fills the form and submits it on load),
+// lets its script fetch and render the results, and checks the rendered
+// rows against the API's answer, with and without reranking. It is
+// skipped where Chromium is not installed, unless RRRA_REQUIRE_CHROMIUM is
+// set (CI sets it).
+func TestServePageInChromium(t *testing.T) {
+	browser := chromium(t)
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	_, ts := testServer(t, o)
 	const q = "boundary+layer+transition+on+a+flat+plate"
@@ -219,10 +236,8 @@ func TestServePageInChromium(t *testing.T) {
 			t.Fatalf("API: %d", code)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a hung browser, not a speed limit
-		cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=20000", "--dump-dom",
-			ts.URL+"/?k=5&rerank="+rerank+"&q="+q)
+		cmd := exec.CommandContext(ctx, browser, chromiumFlags(t, "--virtual-time-budget=20000", "--dump-dom",
+			ts.URL+"/?k=5&rerank="+rerank+"&q="+q)...)
 		dom, err := cmd.Output()
 		cancel()
 		if err != nil {
@@ -254,20 +269,12 @@ func TestServePageInChromium(t *testing.T) {
 // change, score, p_rel) against the API; then it clicks the rerank box off
 // and searches again. RRRA_SCREENSHOT=FILE also saves a PNG of the page.
 func TestServePageTyped(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("RRRA_REQUIRE_CHROMIUM") != "" {
-			t.Fatal("chromium is required (RRRA_REQUIRE_CHROMIUM is set) and not installed")
-		}
-		t.Skip("chromium is not installed (Debian: apt-get install chromium)")
-	}
+	browser := chromium(t)
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	_, ts := testServer(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a hung browser, not a speed limit
 	defer cancel()
-	d, err := startDevtools(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--window-size=1100,900", ts.URL+"/")
+	d, err := startDevtools(ctx, browser, chromiumFlags(t, "--window-size=1100,900", ts.URL+"/")...)
 	if err != nil {
 		t.Fatal(err)
 	}
