@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/rrra/rrra/retrieval"
@@ -42,8 +44,19 @@ type SamplerConfig struct {
 	// the bi-encoder's InfoNCE on every batch (see Joint); 0 leaves the
 	// adapters to the refits at each refresh.
 	LambdaAd float64
-	Label    LabelConfig
-	Fit      FitConfig
+	// SelfTrain, in (0, 1), turns on self-training: at each new pool, a
+	// query's candidates whose s_FN exceeds it (at most SelfTrainMax of
+	// them, most confident first; 0: 1) become positives of that query
+	// for the rest of training. They leave the pool, join the TrainData's
+	// Positives, so that the bi-encoder trains on them as positives and
+	// the next fits label them relevant, and are listed in
+	// Sampler.Promoted. The sampler then changes the TrainData it
+	// observes: give it one of its own (TrainData.WithOwnPositives).
+	// 0: off.
+	SelfTrain    float64
+	SelfTrainMax int
+	Label        LabelConfig
+	Fit          FitConfig
 }
 
 // DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
@@ -78,8 +91,19 @@ type Sampler struct {
 	SFN [][]float32
 	// Fits counts the times the adapters were fitted.
 	Fits int
+	// Promoted lists the candidates self-training made positives, in
+	// the order it promoted them (see SamplerConfig.SelfTrain).
+	Promoted []Promotion
 
 	pool *retrieval.Pool // the last pool observed
+}
+
+// A Promotion is a pool candidate that self-training made a positive.
+type Promotion struct {
+	Step  int     // training step of the pool it was promoted from
+	Query int     // training query index
+	Doc   int32   // corpus index
+	SFN   float32 // its s_FN then
 }
 
 // NewSampler returns an RRRA sampler over a bi-encoder of dimension dim.
@@ -102,6 +126,9 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	}
 	if cfg.Gamma < 0 || cfg.Rho < 0 || cfg.Rho > 1 || cfg.K < 1 {
 		return nil, fmt.Errorf("adapter: sampler γ %g, ρ %g, k %d", cfg.Gamma, cfg.Rho, cfg.K)
+	}
+	if cfg.SelfTrain < 0 || cfg.SelfTrain >= 1 || cfg.SelfTrainMax < 0 {
+		return nil, fmt.Errorf("adapter: self-training threshold %g (want 0 ≤ θ < 1), at most %d per query", cfg.SelfTrain, cfg.SelfTrainMax)
 	}
 	folds := max(1, cfg.Folds)
 	s := &Sampler{Cfg: cfg}
@@ -131,8 +158,8 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
-		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
+		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
 		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
 }
 
@@ -185,7 +212,63 @@ func (s *Sampler) ObservePool(p *retrieval.Pool, td *retrieval.TrainData, qv, dv
 		sum += float64(f)
 	}
 	s.logf("rrra: s_FN cached for %d candidates (mean %.3f) in %.1fs\n", len(all), sum/float64(max(1, len(all))), time.Since(began).Seconds())
+	if s.Cfg.SelfTrain > 0 {
+		n, err := s.promote(p, td)
+		if err != nil {
+			return err
+		}
+		s.logf("rrra: self-training promoted %d candidates to positives at step %d (%d in all)\n", n, p.Step, len(s.Promoted))
+	}
 	return nil
+}
+
+// promote makes the candidates of p whose s_FN exceeds SelfTrain (at
+// most SelfTrainMax per query, most confident first) positives of their
+// query: it moves them from p's candidates to td.Positives, keeping
+// p.PosScores aligned with them, and drops their s_FN. It returns how
+// many it promoted.
+func (s *Sampler) promote(p *retrieval.Pool, td *retrieval.TrainData) (int, error) {
+	limit := max(1, s.Cfg.SelfTrainMax)
+	n := 0
+	for q, row := range s.SFN {
+		var idx []int
+		for i, f := range row {
+			if float64(f) > s.Cfg.SelfTrain {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		if len(p.PosScores[q]) != len(td.Positives[q]) {
+			return n, fmt.Errorf("adapter: self-training: query %s has %d positives and %d positive scores in the pool",
+				td.QueryIDs[q], len(td.Positives[q]), len(p.PosScores[q]))
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
+		idx = idx[:min(len(idx), limit)]
+		// Copy on write: the rows may be shared with other holders of
+		// the data.
+		pos, ps := slices.Clone(td.Positives[q]), slices.Clone(p.PosScores[q])
+		drop := make(map[int]bool, len(idx))
+		for _, i := range idx {
+			c := p.Cands[q][i]
+			j, _ := slices.BinarySearch(pos, c.Doc)
+			pos, ps = slices.Insert(pos, j, c.Doc), slices.Insert(ps, j, c.Score)
+			drop[i] = true
+			s.Promoted = append(s.Promoted, Promotion{Step: p.Step, Query: q, Doc: c.Doc, SFN: row[i]})
+			n++
+		}
+		cands := make([]retrieval.Candidate, 0, len(p.Cands[q])-len(idx))
+		sfn := make([]float32, 0, len(row)-len(idx))
+		for i, c := range p.Cands[q] {
+			if !drop[i] {
+				cands = append(cands, c)
+				sfn = append(sfn, row[i])
+			}
+		}
+		td.Positives[q], p.PosScores[q], p.Cands[q], s.SFN[q] = pos, ps, cands, sfn
+	}
+	return n, nil
 }
 
 // Fit labels the mining pass given by the training queries' and corpus's

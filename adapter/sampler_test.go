@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/rrra/rrra/retrieval"
@@ -211,4 +212,125 @@ func TestObservePool(t *testing.T) {
 	if err := s.ObservePool(pool, td, nil, nil, 16); err != nil || s.SFN[0] != nil {
 		t.Errorf("a pool without vectors must clear the estimates: %v", err)
 	}
+}
+
+// TestSelfTraining checks promotion: with self-training, the candidates
+// above θ (at most SelfTrainMax per query, the most confident) move from
+// the pool to the query's positives, the pool's positive scores and s_FN
+// stay aligned, and the data the copy was made from is left alone. The
+// reference is the same sampler without self-training on the same pool.
+func TestSelfTraining(t *testing.T) {
+	orig, qv, dv := synthetic(60, 400, 16, 7)
+	cfg := DefaultSamplerConfig()
+	cfg.K, cfg.Label.KLab, cfg.Fit.Epochs = 30, 40, 5
+	ref, err := NewSampler(cfg, 16, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refPool, err := retrieval.MineDense(orig, qv, dv, 16, 30, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.ObservePool(refPool, orig, qv, dv, 16); err != nil {
+		t.Fatal(err)
+	}
+	var all []float64
+	for _, row := range ref.SFN {
+		for _, f := range row {
+			all = append(all, float64(f))
+		}
+	}
+	slices.Sort(all)
+	for _, limit := range []int{1, 2} {
+		cfg := cfg
+		cfg.SelfTrain, cfg.SelfTrainMax = all[len(all)*97/100], limit
+		td := orig.WithOwnPositives()
+		pool, err := retrieval.MineDense(td, qv, dv, 16, 30, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSampler(cfg, 16, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ObservePool(pool, td, qv, dv, 16); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Promoted) == 0 {
+			t.Fatalf("limit %d: nothing promoted above θ %.3f", limit, cfg.SelfTrain)
+		}
+		perQuery := map[int][]Promotion{}
+		for _, p := range s.Promoted {
+			perQuery[p.Query] = append(perQuery[p.Query], p)
+		}
+		for q := range refPool.Cands {
+			want := slices.Clone(orig.Positives[q])
+			var keep []retrieval.Candidate
+			var keepSFN []float32
+			var above []float32 // s_FN of the reference's candidates above θ, best first
+			for i := range refPool.Cands[q] {
+				if f := ref.SFN[q][i]; float64(f) > cfg.SelfTrain {
+					above = append(above, f)
+				}
+			}
+			slices.SortFunc(above, func(a, b float32) int { return cmpDesc(a, b) })
+			got := perQuery[q]
+			if len(got) != min(limit, len(above)) {
+				t.Fatalf("limit %d, query %d: promoted %d of %d above θ", limit, q, len(got), len(above))
+			}
+			promoted := map[int32]bool{}
+			for j, p := range got {
+				if p.SFN != above[j] {
+					t.Fatalf("limit %d, query %d: promotion %d has s_FN %v, want the %d-th best %v", limit, q, j, p.SFN, j+1, above[j])
+				}
+				promoted[p.Doc] = true
+				want = append(want, p.Doc)
+			}
+			for i, c := range refPool.Cands[q] {
+				if !promoted[c.Doc] {
+					keep = append(keep, c)
+					keepSFN = append(keepSFN, ref.SFN[q][i])
+				}
+			}
+			slices.Sort(want)
+			if !slices.Equal(td.Positives[q], want) {
+				t.Fatalf("limit %d, query %d: positives %v, want %v", limit, q, td.Positives[q], want)
+			}
+			if !slices.Equal(pool.Cands[q], keep) || !slices.Equal(s.SFN[q], keepSFN) {
+				t.Fatalf("limit %d, query %d: pool or s_FN not the reference's less the promoted", limit, q)
+			}
+			if len(pool.PosScores[q]) != len(td.Positives[q]) {
+				t.Fatalf("limit %d, query %d: %d positive scores for %d positives", limit, q, len(pool.PosScores[q]), len(td.Positives[q]))
+			}
+			for j, d := range td.Positives[q] {
+				var w float32
+				if i := slices.Index(orig.Positives[q], d); i >= 0 {
+					w = refPool.PosScores[q][i]
+				} else {
+					w = refPool.Cands[q][slices.IndexFunc(refPool.Cands[q], func(c retrieval.Candidate) bool { return c.Doc == d })].Score
+				}
+				if pool.PosScores[q][j] != w {
+					t.Fatalf("limit %d, query %d: positive %d scored %v, want %v", limit, q, d, pool.PosScores[q][j], w)
+				}
+			}
+		}
+	}
+	// The data the copies were made from is untouched.
+	fresh, _, _ := synthetic(60, 400, 16, 7)
+	if !reflect.DeepEqual(orig.Positives, fresh.Positives) {
+		t.Error("self-training changed the positives of the data its copy came from")
+	}
+	if _, err := NewSampler(SamplerConfig{SelfTrain: 1}, 4, 1); err == nil {
+		t.Error("self_train=1 accepted")
+	}
+}
+
+func cmpDesc(a, b float32) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
 }

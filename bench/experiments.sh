@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,24 @@ for w in $which; do
 		# γ 2: planted share and hardness against the heuristics.
 		run cranfield-planted-poslex --data cranfield --seeds 3 --hide-positives 0.3 \
 			--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" --methods topk-uniform,simans,positive-aware,rrra-resample
+		;;
+	scifact-planted)
+		# The planted study on SciFact: only its 77 training claims with
+		# several relevant abstracts can hide one; same adapter and
+		# resampling as planted-poslex.
+		run scifact-planted --data scifact --seeds 3 --hide-positives 0.3 \
+			--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" --methods topk-uniform,simans,positive-aware,rrra-resample
+		;;
+	self-train)
+		# Self-training on planted Cranfield: at each refresh, the candidate
+		# with the highest s_FN above θ (0.5 or 0.8) becomes a positive of
+		# its query for the rest of the run. Otherwise planted-poslex's
+		# RRRA; only RRRA is trained.
+		for t in 0.5 0.8; do
+			run "cranfield-self-train-$t" --data cranfield --seeds 3 --hide-positives 0.3 \
+				--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1,self_train=$t,self_train_max=1" --methods rrra-resample &
+		done
+		wait
 		;;
 	planted-poslex-tuned)
 		# Harder draws (softmax at τ_HN 0.5) with a stronger push from s_FN:

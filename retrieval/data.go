@@ -82,6 +82,18 @@ func (td *TrainData) index() {
 	}
 }
 
+// WithOwnPositives returns a copy of td that shares everything with it but
+// the list of positives, so that adding positives to the copy (as RRRA's
+// self-training does) leaves td as it was.
+func (td *TrainData) WithOwnPositives() *TrainData {
+	cp := *td
+	cp.Positives = make([][]int32, len(td.Positives))
+	for i, p := range td.Positives {
+		cp.Positives[i] = slices.Clone(p)
+	}
+	return &cp
+}
+
 // maxPositives returns the most positives any training query has.
 func (td *TrainData) maxPositives() int {
 	n := 0

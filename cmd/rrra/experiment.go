@@ -151,6 +151,11 @@ type methodResult struct {
 	FromPool []float64            `json:"from_pool"`     // per seed: share of sampled negatives drawn from the pool
 	AUC      map[string][]float64 `json:"planted_auc"`   // score → AUC per seed
 	Seconds  []float64            `json:"seconds_per_seed"`
+	// SelfTrain holds, with RRRA's self-training, per seed: the number of
+	// candidates promoted to positives ("promoted") and, with planted
+	// negatives, the share of them that were planted ("precision") and
+	// the share of planted documents promoted ("planted_recall").
+	SelfTrain map[string][]float64 `json:"self_training,omitempty"`
 	// Variants holds, per adapter variant, its measures per seed:
 	// rerank_ndcg_cut_10, and with planted negatives auc_s_fn,
 	// rprec_s_fn; fit_seconds.
@@ -383,6 +388,9 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				if seed == 1 {
 					r.Curve = tr.History
 				}
+				if s, ok := tr.Sampler.(*adapter.Sampler); ok && s.Cfg.SelfTrain > 0 {
+					e.recordPromotions(r, s.Promoted)
+				}
 				if drawn > 0 {
 					planted = float64(hit) / float64(drawn)
 					r.FromPool = append(r.FromPool, float64(inPool)/float64(drawn))
@@ -475,12 +483,44 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 	return nil
 }
 
+// recordPromotions adds to r what self-training promoted in one seed's
+// run: how many, and with planted false negatives, the share of them that
+// were planted (the rest are documents the qrels do not judge relevant)
+// and the share of the planted documents it promoted.
+func (e *expEnv) recordPromotions(r *methodResult, promoted []adapter.Promotion) {
+	if r.SelfTrain == nil {
+		r.SelfTrain = map[string][]float64{}
+	}
+	r.SelfTrain["promoted"] = append(r.SelfTrain["promoted"], float64(len(promoted)))
+	fmt.Fprintf(e.stderr, "  self-training promoted %d candidates to positives", len(promoted))
+	if len(e.hidden) > 0 {
+		hit, total := 0, 0
+		for _, p := range promoted {
+			if e.hidden[p.Query][p.Doc] {
+				hit++
+			}
+		}
+		for _, h := range e.hidden {
+			total += len(h)
+		}
+		prec := math.NaN()
+		if len(promoted) > 0 {
+			prec = float64(hit) / float64(len(promoted))
+		}
+		r.SelfTrain["precision"] = append(r.SelfTrain["precision"], prec)
+		r.SelfTrain["planted_recall"] = append(r.SelfTrain["planted_recall"], float64(hit)/float64(max(1, total)))
+		fmt.Fprintf(e.stderr, ", %d of them planted (%d planted in all)", hit, total)
+	}
+	fmt.Fprintln(e.stderr)
+}
+
 // train runs one training phase on the shared model.
 func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpName string, seed uint64, crops bool,
 	watch func(int, []int32, []retrieval.Candidate)) (*retrieval.Trainer, error) {
 	o := e.o
 	var smp retrieval.Sampler
 	var aux retrieval.AuxLoss
+	data := e.td
 	if smpName == "rrra" {
 		cfg := adapter.DefaultSamplerConfig()
 		cfg.Fit.Seed, cfg.Label.Seed = seed, seed
@@ -496,8 +536,12 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 		}
 		s.Encoder, s.Lexical = enc, e.lex
 		smp = s
+		if cfg.SelfTrain > 0 {
+			// Self-training adds positives: to this run's data only.
+			data = e.td.WithOwnPositives()
+		}
 		if cfg.LambdaAd != 0 && !crops {
-			if aux, err = adapter.NewJoint(s, e.td, cfg.LambdaAd); err != nil {
+			if aux, err = adapter.NewJoint(s, data, cfg.LambdaAd); err != nil {
 				return nil, err
 			}
 		}
@@ -512,7 +556,7 @@ func (e *expEnv) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smp
 	if crops {
 		tc.Crops, tc.Steps, tc.BatchQueries, tc.LR, tc.WarmupSteps = true, o.warmSteps, o.warmBatch, o.warmLR, o.warmSteps/10
 	}
-	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch, Aux: aux}
+	tr := &retrieval.Trainer{Cfg: tc, Data: data, Bi: bi, Params: m.Params, Enc: enc, Sampler: smp, BM25: e.bm, OnNegatives: watch, Aux: aux}
 	if o.verbose {
 		tr.Log = e.stderr
 	}
@@ -810,9 +854,41 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+	writeSelfTraining(w, results, o)
 	if len(o.variants) > 0 {
 		writeVariants(w, results, o)
 	}
+}
+
+// writeSelfTraining writes, for the methods that self-trained, how many
+// candidates were promoted to positives and, with planted negatives, how
+// many of them were planted.
+func writeSelfTraining(w io.Writer, results []*methodResult, o *expOptions) {
+	var st []*methodResult
+	for _, r := range results {
+		if r.SelfTrain != nil {
+			st = append(st, r)
+		}
+	}
+	if len(st) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Self-training: candidates promoted to positives over the run, per seed (mean ± std).\n\n")
+	if o.hide > 0 {
+		fmt.Fprintln(w, "| method | promoted | planted among the promoted | share of planted documents promoted |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|")
+	} else {
+		fmt.Fprintln(w, "| method | promoted |")
+		fmt.Fprintln(w, "|---|--:|")
+	}
+	for _, r := range st {
+		fmt.Fprintf(w, "| %s | %s |", r.Method, fmtMS(r.SelfTrain["promoted"], 1))
+		if o.hide > 0 {
+			fmt.Fprintf(w, " %s | %s |", fmtMS(r.SelfTrain["precision"], 3), fmtMS(r.SelfTrain["planted_recall"], 3))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 }
 
 // writeVariants writes the adapter ablation: per trained method and
@@ -873,6 +949,13 @@ func summarise(results []*methodResult, o *expOptions) summary {
 			m["planted_share"] = nanToNil(r.Planted)
 			m["hardness"], m["from_pool"] = r.Hardness, r.FromPool
 			m["planted_auc"] = r.AUC
+		}
+		if r.SelfTrain != nil {
+			st := map[string]any{}
+			for k, v := range r.SelfTrain {
+				st[k] = nanToNil(v)
+			}
+			m["self_training"] = st
 		}
 		if best != nil && strings.HasPrefix(r.Method, "rrra") {
 			if pv, err := metrics.RandomizationTest(perQueryMean(r, o.seeds), perQueryMean(best, o.seeds), 10000, 1); err == nil {

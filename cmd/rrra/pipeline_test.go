@@ -250,6 +250,10 @@ func TestRRRAPipeline(t *testing.T) {
 	if code := run([]string{"train", "--data", "cranfield", "--out", p("m2"), "--sampler", "rrra", "--sampler-params", "zeta=3"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), `no parameter "zeta"`) {
 		t.Errorf("unknown rrra parameter: exit %d, %s", code, eb.String())
 	}
+	eb.Reset()
+	if code := run([]string{"train", "--data", "cranfield", "--out", p("m3"), "--checkpoint", p("ck"), "--sampler", "rrra", "--sampler-params", "self_train=0.9"}, &out, &eb); code != 1 || !strings.Contains(eb.String(), "cannot be resumed") {
+		t.Errorf("self-training with a checkpoint: exit %d, %s", code, eb.String())
+	}
 }
 
 // TestExperiment runs rrra experiment on a tiny budget with planted false
@@ -351,5 +355,40 @@ func TestDemo(t *testing.T) {
 		"--doc-len", "32", "--rerank", "0.25", "--k", "100", "--out", filepath.Join(dir, "run.trec"))
 	if !strings.Contains(errs, "nDCG@10 "+ndcg) {
 		t.Errorf("search with the demo's model: want nDCG@10 %s as in the table\n%s", ndcg, errs)
+	}
+}
+
+// TestExperimentSelfTraining runs rrra experiment with self-training on a
+// tiny budget: a threshold this low promotes one candidate per training
+// query at the one dense refresh, and the table and JSON must count them
+// and how many were planted.
+func TestExperimentSelfTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs rrra experiment: full suite only (-short skips it)")
+	}
+	dir := t.TempDir()
+	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "rrra-resample", "--seeds", "1",
+		"--warm-steps", "4", "--steps", "6", "--refresh", "3", "--batch", "8", "--doc-len", "32", "--vocab-size", "800",
+		"--hide-positives", "0.3", "--rrra-params", "epochs=2,self_train=0.001,self_train_max=1", "--out", dir)
+	if !strings.Contains(out, "Self-training: candidates promoted") || !strings.Contains(errs, "self-training promoted 135 candidates") {
+		t.Fatalf("no self-training report:\n%s\n%s", out, errs)
+	}
+	var sum struct {
+		Methods []struct {
+			SelfTrain map[string][]float64 `json:"self_training"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "results.json")), &sum); err != nil || len(sum.Methods) != 1 {
+		t.Fatalf("results.json: %v %+v", err, sum)
+	}
+	st := sum.Methods[0].SelfTrain
+	n, prec, recall := st["promoted"], st["precision"], st["planted_recall"]
+	if len(n) != 1 || n[0] != 135 || len(prec) != 1 || len(recall) != 1 {
+		t.Fatalf("self_training %v: want 135 promoted (one per training query) in one seed", st)
+	}
+	// 299 planted documents in all: the planted among the promoted,
+	// counted both ways, must agree.
+	if hit := prec[0] * n[0]; math.Abs(hit-recall[0]*299) > 1e-6 || hit < 0 || hit > n[0] {
+		t.Errorf("precision %g of %g promoted and recall %g of 299 planted disagree", prec[0], n[0], recall[0])
 	}
 }

@@ -98,6 +98,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err = parseRRRAParams(*samplerParams, &rrraCfg); err != nil {
 			return err
 		}
+		if rrraCfg.SelfTrain > 0 && *ckpt != "" {
+			// The promoted positives live in the training data, which a
+			// checkpoint does not hold: a resumed run would lose them.
+			return fmt.Errorf("--sampler-params self_train=%g: self-training cannot be resumed from a checkpoint yet; run it without --checkpoint", rrraCfg.SelfTrain)
+		}
 		// The adapter judges a dense pool: without an explicit choice,
 		// mine the first pool with the model, not BM25.
 		explicit := false
