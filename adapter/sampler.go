@@ -30,6 +30,11 @@ type SamplerConfig struct {
 	Rho   float64 // share of slots filled with random documents
 	// ThetaFN drops candidates whose s_FN exceeds it (0 or ≥ 1: no gate).
 	ThetaFN float64
+	// GateTop drops, per query, the GateTop candidates with the highest
+	// s_FN among the pool's first GateDepth (0: 20): a gate by rank
+	// rather than by level, for the hardest candidates, where a hidden
+	// positive most often sits and s_FN's level means least. 0: none.
+	GateTop, GateDepth int
 	// Folds > 1 cross-fits: each fold's queries are judged by an adapter
 	// fitted on the other folds' queries, so that it cannot memorise the
 	// negatives it judges. 0 or 1: one adapter for all.
@@ -127,6 +132,12 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	if cfg.Gamma < 0 || cfg.Rho < 0 || cfg.Rho > 1 || cfg.K < 1 {
 		return nil, fmt.Errorf("adapter: sampler γ %g, ρ %g, k %d", cfg.Gamma, cfg.Rho, cfg.K)
 	}
+	if cfg.GateDepth == 0 {
+		cfg.GateDepth = 20
+	}
+	if cfg.GateTop < 0 || cfg.GateDepth < 0 {
+		return nil, fmt.Errorf("adapter: gate on the top %d of %d", cfg.GateTop, cfg.GateDepth)
+	}
 	if cfg.SelfTrain < 0 || cfg.SelfTrain >= 1 || cfg.SelfTrainMax < 0 {
 		return nil, fmt.Errorf("adapter: self-training threshold %g (want 0 ≤ θ < 1), at most %d per query", cfg.SelfTrain, cfg.SelfTrainMax)
 	}
@@ -158,8 +169,8 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
-		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
+		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.GateTop, c.GateDepth, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
 		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
 }
 
@@ -357,6 +368,15 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 	nHard := n - nRand
 	logw := make([]float64, len(cands))
 	gated := 0
+	var topGated []int // by GateTop: indices into cands
+	if c.GateTop > 0 && len(sfn) > 0 {
+		top := make([]int, min(len(cands), len(sfn), c.GateDepth))
+		for i := range top {
+			top[i] = i
+		}
+		sort.SliceStable(top, func(a, b int) bool { return sfn[top[a]] > sfn[top[b]] })
+		topGated = top[:min(len(top), c.GateTop)]
+	}
 	for i, cd := range cands {
 		switch c.Base {
 		case "softmax":
@@ -367,7 +387,7 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 		}
 		if i < len(sfn) {
 			f := float64(sfn[i])
-			if c.ThetaFN > 0 && c.ThetaFN < 1 && f > c.ThetaFN {
+			if (c.ThetaFN > 0 && c.ThetaFN < 1 && f > c.ThetaFN) || slices.Contains(topGated, i) {
 				logw[i] = math.Inf(-1)
 				gated++
 				continue

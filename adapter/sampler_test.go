@@ -105,6 +105,10 @@ func TestResampleDistribution(t *testing.T) {
 		}
 	}
 	check("uniform, gate 0.65", newTestSampler(t, SamplerConfig{Base: "uniform", K: 10, ThetaFN: 0.65}, testSFN), w)
+	// By rank: the 3 most suspect of the first 6 (s_FN 0.99, 0.9, 0.5);
+	// 0.7 and 0.6 lie beyond the depth and stay.
+	w = []float64{0, 1, 0, 0, 1, 1, 1, 1, 1, 1}
+	check("uniform, gate top 3 of 6", newTestSampler(t, SamplerConfig{Base: "uniform", K: 10, GateTop: 3, GateDepth: 6}, testSFN), w)
 }
 
 func TestRandomShare(t *testing.T) {

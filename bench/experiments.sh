@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +76,16 @@ for w in $which; do
 		for t in 0.5 0.8; do
 			run "cranfield-self-train-$t" --data cranfield --seeds 3 --hide-positives 0.3 \
 				--rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1,self_train=$t,self_train_max=1" --methods rrra-resample &
+		done
+		wait
+		;;
+	gate-top)
+		# A gate by rank: per query, the 2 or 4 most suspect (highest
+		# s_FN) of the pool's top 20 are never drawn; softmax at τ_HN 0.5
+		# for hardness, γ 2. Only RRRA is trained.
+		for j in 2 4; do
+			run "cranfield-gate-top$j" --data cranfield --seeds 3 --hide-positives 0.3 \
+				--rrra-params "base=softmax,tau_hn=0.5,gamma=2,gate_top=$j,$features,pos_lex_feature=1" --methods rrra-resample &
 		done
 		wait
 		;;
