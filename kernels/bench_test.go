@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/rrra/rrra/internal/benchenv"
 )
 
 // Benchmarks are named BenchmarkSgemm/<tier>/<NN|NT|TN>/<m>x<n>x<k>/t<threads>
@@ -32,7 +34,7 @@ func forEachBenchTier(b *testing.B, f func(b *testing.B)) {
 }
 
 func withThreads(b *testing.B, f func(b *testing.B)) {
-	for _, th := range []int{1, 2} {
+	for _, th := range benchenv.Threads() {
 		b.Run(fmt.Sprintf("t%d", th), func(b *testing.B) {
 			prev := SetThreads(th)
 			defer SetThreads(prev)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
+	"github.com/rrra/rrra/internal/benchenv"
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
@@ -50,7 +51,7 @@ func randomBatch(r *rand.Rand, n, t int) ([]int32, *tensor.Tensor) {
 // Compare with PyTorch through bash bench/bert.sh.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range benchConfigs {
-		for _, th := range []int{1, 2} {
+		for _, th := range benchenv.Threads() {
 			b.Run(fmt.Sprintf("%s/t%d", c.name, th), func(b *testing.B) {
 				prev := kernels.SetThreads(th)
 				defer kernels.SetThreads(prev)
@@ -90,7 +91,7 @@ func BenchmarkTrainStep(b *testing.B) {
 // named BenchmarkEncode/<config>/t<threads>.
 func BenchmarkEncode(b *testing.B) {
 	for _, c := range benchConfigs {
-		for _, th := range []int{1, 2} {
+		for _, th := range benchenv.Threads() {
 			b.Run(fmt.Sprintf("%s/t%d", c.name, th), func(b *testing.B) {
 				prev := kernels.SetThreads(th)
 				defer kernels.SetThreads(prev)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/rrra/rrra/internal/benchenv"
 	"github.com/rrra/rrra/kernels"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkSearch(b *testing.B) {
 		for _, nq := range []int{1, 64} {
 			queries := unitVecs(rand.New(rand.NewPCG(2, uint64(d))), nq, d)
 			for _, k := range []int{10, 100} {
-				for _, th := range []int{1, 2} {
+				for _, th := range benchenv.Threads() {
 					b.Run(fmt.Sprintf("d%d/nq%d/k%d/t%d", d, nq, k, th), func(b *testing.B) {
 						f := index(b)
 						defer kernels.SetThreads(kernels.SetThreads(th))
@@ -70,7 +71,7 @@ func BenchmarkSearch(b *testing.B) {
 func BenchmarkStream(b *testing.B) {
 	const size, piece = 100 << 20, 256 // floats
 	var data []float32
-	for _, th := range []int{1, 2} {
+	for _, th := range benchenv.Threads() {
 		b.Run(fmt.Sprintf("t%d", th), func(b *testing.B) {
 			if data == nil {
 				data = make([]float32, size)
@@ -125,7 +126,7 @@ func BenchmarkScoring(b *testing.B) {
 				methods = []string{"scores", "dqt"}
 			}
 			for _, m := range methods {
-				for _, th := range []int{1, 2} {
+				for _, th := range benchenv.Threads() {
 					b.Run(fmt.Sprintf("%s/d%d/nq%d/t%d", m, d, nq, th), func(b *testing.B) {
 						if f == nil {
 							f = newFlat(b, d, unitVecs(rand.New(rand.NewPCG(1, uint64(d))), n, d))
