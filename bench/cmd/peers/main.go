@@ -45,6 +45,7 @@ type options struct {
 	rounds     int
 	shapes     []bench.Shape
 	minTime    time.Duration
+	settle     time.Duration
 	python     string
 	out        string
 	tier       string
@@ -76,6 +77,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&opt.rounds, "rounds", 5, "interleaved rounds; each cell is the median over rounds")
 	shapes := flag.String("shapes", "default", "default, quick, or a comma-separated list of TT:MxNxK / TT:BxMxNxK")
 	flag.DurationVar(&opt.minTime, "min-time", 200*time.Millisecond, "least time per sample (one peer, one shape, one round)")
+	flag.DurationVar(&opt.settle, "settle", 250*time.Millisecond, "pause before each sample, so that the previous peer's threads have gone idle (OpenBLAS's spin after a call for about 0.1 s)")
 	flag.StringVar(&opt.python, "python", bench.DefaultPython, "interpreter with numpy (Debian's python3-numpy)")
 	flag.StringVar(&opt.out, "out", "", "also write the markdown report to this file")
 	flag.StringVar(&opt.tier, "tier", "", "kernels tier for the \"ours\" column (default: kernels.Selected())")
@@ -316,6 +318,11 @@ func runThreads(opt options, t int, problems []*problem) (result, *bench.NumpyHe
 					continue // the ours column is the generic tier already
 				}
 				c := cells[i][peer]
+				// OpenBLAS's threads spin for about 2^28 cycles after a
+				// call: without a pause they take the cores from the
+				// next peer's sample (measured: rrra at 16 threads on 16
+				// cores lost up to 7× right after numpy).
+				time.Sleep(opt.settle)
 				switch peer {
 				case peerOurs, peerGeneric:
 					tier := opt.tier
@@ -445,8 +452,8 @@ func header(b *strings.Builder, opt options, hello *bench.NumpyHello, numpyNote 
 	}
 	fmt.Fprintf(b, "- rounds: %d, interleaved (per round, per shape, each peer back to back, peer order rotated each round); threads: %s (kernels.SetThreads and GOMAXPROCS, OPENBLAS_NUM_THREADS); nothing pinned\n",
 		opt.rounds, strings.Join(ts, ", "))
-	fmt.Fprintf(b, "- each sample: one warm-up call, then calls until at least %s has elapsed (a first call that takes %s or more is itself the sample); a peer whose median call on a shape exceeds %s is timed in %d rounds only\n",
-		opt.minTime, opt.minTime, opt.maxCall, opt.slowRounds)
+	fmt.Fprintf(b, "- each sample: a pause of %s (the previous peer's threads go idle), one warm-up call, then calls until at least %s has elapsed (a first call that takes %s or more is itself the sample); a peer whose median call on a shape exceeds %s is timed in %d rounds only\n",
+		opt.settle, opt.minTime, opt.minTime, opt.maxCall, opt.slowRounds)
 	fmt.Fprintf(b, "- command: `%s`\n", commandLine())
 	fmt.Fprintf(b, "\nGFLOP/s = 2·m·n·k·batch / seconds per call; cells are median [min–max] over rounds; ratios are ratios of medians.\n")
 	if hello != nil && !hello.IsOpenBLAS() {
