@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|rank ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +88,12 @@ for w in $which; do
 				--rrra-params "base=softmax,tau_hn=0.5,gamma=2,gate_top=$j,$features,pos_lex_feature=1" --methods rrra-resample &
 		done
 		wait
+		;;
+	rank)
+		# The candidate's rank (log-scaled) next to the score, on the pos
+		# case's topk-uniform models (features+poslex must reproduce it).
+		run cranfield-rank --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
+			--variants "features+poslex:$features,pos_lex_feature=1;features+poslex+rank:$features,pos_lex_feature=1,rank_feature=1;features+rank:$features,rank_feature=1;score+rank:score_feature=1,rank_feature=1,no_vectors=1,mu=0;A+all+rank:score_feature=1,rel_feature=1,lex_feature=1,pos_lex_feature=1,rank_feature=1"
 		;;
 	planted-poslex-tuned)
 		# Harder draws (softmax at τ_HN 0.5) with a stronger push from s_FN:
