@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +89,7 @@ type expOptions struct {
 	variants                   []variant
 	saveModel                  string
 	rerankLambda               float64
+	rerankGrid                 []float64
 	rerankK                    int
 	verbose                    bool
 	planK                      int
@@ -156,6 +158,8 @@ type methodResult struct {
 	// negatives, the share of them that were planted ("precision") and
 	// the share of planted documents promoted ("planted_recall").
 	SelfTrain map[string][]float64 `json:"self_training,omitempty"`
+	// Lambda holds, with --rerank-grid, the λ_RR chosen per seed.
+	Lambda []float64 `json:"rerank_lambda,omitempty"`
 	// Variants holds, per adapter variant, its measures per seed:
 	// rerank_ndcg_cut_10, and with planted negatives auc_s_fn,
 	// rprec_s_fn; fit_seconds.
@@ -188,6 +192,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.hide, "hide-positives", 0, "share of each training query's relevant documents hidden from training (planted false negatives)")
 	fs.StringVar(&o.rrraParams, "rrra-params", "base=uniform", "RRRA sampler parameters: "+rrraParamsHelp)
 	fs.Float64Var(&o.rerankLambda, "rerank-lambda", 0.25, "λ_RR for the rerank methods")
+	rerankGrid := fs.String("rerank-grid", "", "choose λ_RR for the rerank methods from this comma-separated grid (0 always joins it) by cross-fitted nDCG@10 on the training queries, per seed, instead of --rerank-lambda")
 	fs.StringVar(&o.saveModel, "save-model", "", "write the first seed's rrra (or else rrra-rerank) model, bi-encoder and adapters, to this directory")
 	variants := fs.String("variants", "", "adapter variants 'NAME:PARAMS;...' fitted on each trained model for the ablation")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth K_rr")
@@ -217,6 +222,19 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	o.startedAt = time.Now()
 	o.argv = args
 	// Check the RRRA parameters before hours of training.
+	if *rerankGrid != "" {
+		o.rerankGrid = []float64{0}
+		for _, f := range strings.Split(*rerankGrid, ",") {
+			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || x < 0 || math.IsInf(x, 0) {
+				return fmt.Errorf("--rerank-grid: %q is not a λ ≥ 0", f)
+			}
+			if !slices.Contains(o.rerankGrid, x) {
+				o.rerankGrid = append(o.rerankGrid, x)
+			}
+		}
+		slices.Sort(o.rerankGrid)
+	}
 	if err := parseRRRAParams(o.rrraParams, new(adapter.SamplerConfig)); err != nil {
 		return err
 	}
@@ -421,7 +439,13 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 					return err
 				}
 			}
-			if run, err = e.denseRun(enc, dv, ts, adapters, rerank); err != nil {
+			lambda := o.rerankLambda
+			if rerank && len(o.rerankGrid) > 0 {
+				if lambda, err = e.tuneLambda(r, seed, qv, dv, ts, adapters); err != nil {
+					return err
+				}
+			}
+			if run, err = e.denseRun(enc, dv, ts, adapters, rerank, lambda); err != nil {
 				return err
 			}
 			if seed == 1 && rerank && e.o.saveModel != "" && (r.Method == "rrra" || !slices.Contains(o.methods, "rrra")) {
@@ -600,7 +624,7 @@ func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, toks *mode
 		}
 		m := r.Variants[v.Name]
 		m["fit_seconds"] = append(m["fit_seconds"], fit)
-		run, err := e.denseRun(enc, dv, ts, adapters, true)
+		run, err := e.denseRun(enc, dv, ts, adapters, true, e.o.rerankLambda)
 		if err != nil {
 			return err
 		}
@@ -670,7 +694,7 @@ func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim in
 }
 
 // denseRun searches the test queries, reranking with adapters when asked.
-func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter, rerank bool) (metrics.Run, error) {
+func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter, rerank bool, lambda float64) (metrics.Run, error) {
 	qids, texts := retrieval.QueryTexts(e.testQ)
 	qv, err := enc.Queries(texts, nil)
 	if err != nil {
@@ -683,8 +707,30 @@ func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.To
 	if !rerank {
 		return retrieval.DenseSearch(ix, qids, qv, 100), nil
 	}
-	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: e.o.rerankLambda, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
+	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: lambda, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
 	return adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg), nil
+}
+
+// tuneLambda chooses λ_RR for one seed's rerank method from --rerank-grid
+// (adapter.TuneLambda: cross-fitted nDCG@10 on the training queries, ties
+// to the smaller λ) and records it in r.
+func (e *expEnv) tuneLambda(r *methodResult, seed uint64, qv, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter) (float64, error) {
+	ix := index.New(len(dv) / len(e.td.Docs))
+	if err := ix.Add(e.td.DocIDs, dv); err != nil {
+		return 0, err
+	}
+	cfg := adapter.RerankConfig{K: e.o.rerankK, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
+	lambda, scores, err := adapter.TuneLambda(adapters, ix, e.td, qv, e.o.rerankGrid, cfg)
+	if err != nil {
+		return 0, err
+	}
+	r.Lambda = append(r.Lambda, lambda)
+	var parts []string
+	for i, x := range e.o.rerankGrid {
+		parts = append(parts, fmt.Sprintf("λ %g: %.4f", x, scores[i]))
+	}
+	fmt.Fprintf(e.stderr, "seed %d  %-16s λ_RR %g chosen on the training queries (nDCG@10 %s)\n", seed, r.Method, lambda, strings.Join(parts, ", "))
+	return lambda, nil
 }
 
 // plantedAUC scores the final model's mined negatives (top pool-k, known
@@ -816,9 +862,9 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		o.startedAt.Format("2006-01-02"), time.Since(o.startedAt).Minutes())
 	fmt.Fprintf(w, "%d documents, %d training and %d test queries. Model %s (vocabulary %d from the corpus), mean pooling, cosine/%g; "+
 		"documents cut to %d tokens, queries to %d. Warm-up: %d steps of %d crop pairs, lr %g. Fine-tuning: %d steps of %d queries × (1 + %d negatives), "+
-		"lr %g, dense pools re-mined every %d steps (BM25's pool before the first). RRRA: %s; reranking λ %g over the top %d, τ_b %g.",
+		"lr %g, dense pools re-mined every %d steps (BM25's pool before the first). RRRA: %s; reranking λ %s over the top %d, τ_b %g.",
 		o.numDocs, o.numTrain, o.numTest, o.config, o.vocab, o.temperature, o.docLen, o.queryLen, o.warmSteps, o.warmBatch, o.warmLR,
-		o.steps, o.batch, o.negs, o.lr, o.refresh, o.rrraParams, o.rerankLambda, o.rerankK, o.temperature)
+		o.steps, o.batch, o.negs, o.lr, o.refresh, o.rrraParams, lambdaText(o), o.rerankK, o.temperature)
 	if o.hide > 0 {
 		fmt.Fprintf(w, " Planted false negatives: %g of each training query's relevant documents hidden.", o.hide)
 	}
@@ -854,10 +900,31 @@ func writeTable(w io.Writer, results []*methodResult, o *expOptions) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+	for _, r := range results {
+		if len(r.Lambda) > 0 {
+			var ls []string
+			for _, x := range r.Lambda {
+				ls = append(ls, strconv.FormatFloat(x, 'g', -1, 64))
+			}
+			fmt.Fprintf(w, "%s: λ_RR chosen per seed: %s.\n", r.Method, strings.Join(ls, ", "))
+		}
+	}
 	writeSelfTraining(w, results, o)
 	if len(o.variants) > 0 {
 		writeVariants(w, results, o)
 	}
+}
+
+// lambdaText describes the rerank methods' λ_RR for the table's header.
+func lambdaText(o *expOptions) string {
+	if len(o.rerankGrid) == 0 {
+		return strconv.FormatFloat(o.rerankLambda, 'g', -1, 64)
+	}
+	var g []string
+	for _, x := range o.rerankGrid {
+		g = append(g, strconv.FormatFloat(x, 'g', -1, 64))
+	}
+	return "chosen per seed from {" + strings.Join(g, ", ") + "} by cross-fitted nDCG@10 on the training queries"
 }
 
 // writeSelfTraining writes, for the methods that self-trained, how many
@@ -956,6 +1023,9 @@ func summarise(results []*methodResult, o *expOptions) summary {
 				st[k] = nanToNil(v)
 			}
 			m["self_training"] = st
+		}
+		if len(r.Lambda) > 0 {
+			m["rerank_lambda"] = r.Lambda
 		}
 		if best != nil && strings.HasPrefix(r.Method, "rrra") {
 			if pv, err := metrics.RandomizationTest(perQueryMean(r, o.seeds), perQueryMean(best, o.seeds), 10000, 1); err == nil {

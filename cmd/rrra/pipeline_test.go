@@ -361,25 +361,34 @@ func TestDemo(t *testing.T) {
 // TestExperimentSelfTraining runs rrra experiment with self-training on a
 // tiny budget: a threshold this low promotes one candidate per training
 // query at the one dense refresh, and the table and JSON must count them
-// and how many were planted.
+// and how many were planted. The method also reranks, with λ_RR chosen
+// from a grid, which the table and JSON must report.
 func TestExperimentSelfTraining(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs rrra experiment: full suite only (-short skips it)")
 	}
 	dir := t.TempDir()
-	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "rrra-resample", "--seeds", "1",
+	out, errs := rrra(t, "experiment", "--data", "cranfield", "--methods", "rrra", "--seeds", "1",
 		"--warm-steps", "4", "--steps", "6", "--refresh", "3", "--batch", "8", "--doc-len", "32", "--vocab-size", "800",
-		"--hide-positives", "0.3", "--rrra-params", "epochs=2,self_train=0.001,self_train_max=1", "--out", dir)
+		"--hide-positives", "0.3", "--rrra-params", "epochs=2,self_train=0.001,self_train_max=1", "--rerank-grid", "2,0.5", "--out", dir)
 	if !strings.Contains(out, "Self-training: candidates promoted") || !strings.Contains(errs, "self-training promoted 135 candidates") {
 		t.Fatalf("no self-training report:\n%s\n%s", out, errs)
+	}
+	if !strings.Contains(out, "reranking λ chosen per seed from {0, 0.5, 2}") || !strings.Contains(out, "rrra: λ_RR chosen per seed: ") ||
+		!strings.Contains(errs, "chosen on the training queries (nDCG@10 λ 0: ") {
+		t.Errorf("no report of the λ_RR chosen:\n%s\n%s", out, errs)
 	}
 	var sum struct {
 		Methods []struct {
 			SelfTrain map[string][]float64 `json:"self_training"`
+			Lambda    []float64            `json:"rerank_lambda"`
 		} `json:"methods"`
 	}
 	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "results.json")), &sum); err != nil || len(sum.Methods) != 1 {
 		t.Fatalf("results.json: %v %+v", err, sum)
+	}
+	if l := sum.Methods[0].Lambda; len(l) != 1 || (l[0] != 0 && l[0] != 0.5 && l[0] != 2) {
+		t.Errorf("rerank_lambda %v: want one value of the grid {0, 0.5, 2}", l)
 	}
 	st := sum.Methods[0].SelfTrain
 	n, prec, recall := st["promoted"], st["precision"], st["planted_recall"]

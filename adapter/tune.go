@@ -1,0 +1,67 @@
+package adapter
+
+import (
+	"fmt"
+
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+// TuneLambda chooses reranking's λ_RR from grid by nDCG@10 on the training
+// queries of td (their labelled positives as the qrels), cross-fitted: each
+// query is reranked by the adapter of its fold (adapters[q mod
+// len(adapters)], which, fitted by Sampler.Fit, never saw it), with the
+// query-time features Rerank uses. ix holds the documents' vectors,
+// numbered as td's corpus, and qv the training queries'. Ties go to the
+// smaller λ, so that a grid holding 0 returns 0 ("do nothing") unless
+// reranking helps. It returns the chosen λ and the mean nDCG@10 of every
+// grid value.
+//
+// The bi-encoder was trained on these queries, so its own ranking of them
+// is better than of unseen ones and the choice leans towards small λ: a
+// conservative bias. With one adapter the choice is not cross-fitted.
+func TuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv []float32, grid []float64, cfg RerankConfig) (float64, []float64, error) {
+	if len(grid) == 0 {
+		return 0, nil, fmt.Errorf("adapter: TuneLambda: empty grid")
+	}
+	d := ix.Dim()
+	qrels := metrics.Qrels{}
+	for q, pos := range td.Positives {
+		rel := map[string]int{}
+		for _, p := range pos {
+			rel[td.DocIDs[p]] = 1
+		}
+		qrels[td.QueryIDs[q]] = rel
+	}
+	runs := make([]metrics.Run, len(grid))
+	for i := range runs {
+		runs[i] = metrics.Run{}
+	}
+	hits := ix.Search(qv, len(td.Queries), cfg.depth())
+	for q, h := range hits {
+		top := h[:min(cfg.depth(), len(h))]
+		a := adapters[foldOf(int32(q), len(adapters))]
+		rel := PRel([]*Adapter{a}, ix, td.Queries[q], qv[q*d:(q+1)*d], top, cfg)
+		for i, lambda := range grid {
+			c := cfg
+			c.Lambda = lambda
+			for _, x := range Combine(top, rel, c) {
+				runs[i][td.QueryIDs[q]] = append(runs[i][td.QueryIDs[q]], metrics.Result{DocID: ix.ID(x.Doc), Score: float64(x.Score)})
+			}
+		}
+	}
+	scores := make([]float64, len(grid))
+	best := -1
+	for i, run := range runs {
+		rep, err := metrics.Evaluate(qrels, run, []string{"ndcg_cut_10"}, metrics.Options{Complete: true})
+		if err != nil {
+			return 0, nil, fmt.Errorf("adapter: TuneLambda: %w", err)
+		}
+		scores[i] = rep.Mean["ndcg_cut_10"]
+		if best < 0 || scores[i] > scores[best] || (scores[i] == scores[best] && grid[i] < grid[best]) {
+			best = i
+		}
+	}
+	return grid[best], scores, nil
+}
