@@ -212,17 +212,15 @@ func ref64(p [][]float64, b *Batch, d, h int, lc LossConfig, scoreFeat, extraFea
 // adapter parameter against the float64 reference above and central finite
 // differences of it, with a non-zero residual head so that every term acts.
 func TestLossGradients(t *testing.T) {
-	for _, f := range [][6]bool{{false, false, false, false}, {true, false, false, false}, {false, true, false, false}, {true, true, false, false},
-		{false, false, true, false}, {false, false, false, true}, {false, false, false, false, true}, {false, false, false, false, false, true},
-		{true, true, true, true, true, true}} {
-		testLossGradients(t, f[0], f[1], f[2], f[3], f[4], f[5])
+	for _, f := range [][5]bool{{false, false, false, false}, {true, false, false, false}, {false, true, false, false}, {true, true, false, false},
+		{false, false, true, false}, {false, false, false, true}, {false, false, false, false, true}, {true, true, true, true, true}} {
+		testLossGradients(t, f[0], f[1], f[2], f[3], f[4])
 	}
 }
 
-func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLexFeat, rankFeat bool) {
+func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLexFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat, PosLexFeature: posLexFeat,
-		RankFeature: rankFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat, PosLexFeature: posLexFeat}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)
@@ -234,7 +232,7 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLe
 	cols := a.Cfg.extraCols()
 	b.Extra = tensor.New(tensor.S(7, len(cols)))
 	for i := 0; i < 7; i++ {
-		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7, float32(i%3)/3 - 0.2, float32(i%4) / 4, RankValue(1 + 3*i)}
+		full := [numExtra]float32{float32(i)*0.3 - 1, float32(i % 2), float32(i) / 7, float32(i%3)/3 - 0.2, float32(i%4) / 4}
 		for k, c := range cols {
 			b.Extra.Data[i*len(cols)+k] = full[c]
 		}
@@ -264,8 +262,8 @@ func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLe
 }
 
 func TestSaveLoad(t *testing.T) {
-	a1, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2, RankFeature: true, PosLexFeature: true}, 1)
-	a2, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2, RankFeature: true, PosLexFeature: true}, 2)
+	a1, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2}, 1)
+	a2, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.2}, 2)
 	tensor.NewRNG(3).Normal(&a2.w2.Value, 0, 1)
 	path := t.TempDir() + "/a.safetensors"
 	if err := Save(path, []*Adapter{a1, a2}); err != nil {
@@ -312,17 +310,6 @@ func TestPairFeatures(t *testing.T) {
 		if math.Abs(float64(p.Extra[0]-want[i][0])) > 1e-6 || p.Extra[1] != want[i][1] || math.Abs(float64(p.Extra[3]-want[i][2])) > 1e-6 {
 			t.Errorf("pair %d: %v, want %v", i, p.Extra, want[i])
 		}
-	}
-	// Column 5, the rank among all four documents: query 0 scores them
-	// 0.9, 0.5, 0, 0.2; query 1 scores 0, 0, 0.7, 0.4 (document 0 ties
-	// with 1 and has two documents above it: rank 3).
-	for i, r := range []int{1, 2, 3, 1, 3} {
-		if got, want := pairs[i].Extra[5], float32(math.Log1p(float64(r))/math.Log1p(1000)); math.Abs(float64(got-want)) > 1e-6 {
-			t.Errorf("pair %d: rank feature %v, want %v (rank %d)", i, got, want, r)
-		}
-	}
-	if RankValue(1000) != 1 || RankValue(5000) != 1 || RankValue(1) >= RankValue(2) {
-		t.Errorf("RankValue: 1000 → %v, 5000 → %v, 1 → %v, 2 → %v", RankValue(1000), RankValue(5000), RankValue(1), RankValue(2))
 	}
 }
 

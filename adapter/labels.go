@@ -51,8 +51,8 @@ type Pair struct {
 	Class  int32   // TP, FN, FP or TN
 	Weight float32 // class weight (1 without balancing)
 	// Extra holds the pair features of PairFeatures: s − s⁺, a flag for
-	// "no other positive", the lexical match, the dense and lexical
-	// similarities to the other positives, and the rank feature.
+	// "no other positive", the lexical match and the similarity to the
+	// other positives.
 	Extra [numExtra]float32
 }
 
@@ -61,8 +61,7 @@ type Pair struct {
 // positives other than the candidate itself, and 0; or 0 and 1 when the
 // query has no other positive; with lex, the lexical match (else 0);
 // max_p c·p over the other positives' document vectors (0 without); and,
-// with lex, max_p of their texts' TF-IDF cosine (Lexical.DocSim; else 0);
-// and RankValue of the candidate's rank among all documents by q·d.
+// with lex, max_p of their texts' TF-IDF cosine (Lexical.DocSim; else 0).
 // Leaving the candidate out makes a labelled positive look, to the
 // adapter, as an unlabelled relevant document would.
 func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pair, lex *Lexical) {
@@ -72,23 +71,6 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 			s += float64(qv[int(q)*dim+i]) * float64(dv[int(d)*dim+i])
 		}
 		return s
-	}
-	// Each query's scores of the whole corpus, sorted, for the ranks.
-	nd := len(dv) / dim
-	sorted := map[int32][]float64{}
-	rank := func(q, d int32) int {
-		all, ok := sorted[q]
-		if !ok {
-			all = make([]float64, nd)
-			for j := range all {
-				all[j] = -dot(q, int32(j)) // ascending order of −score
-			}
-			slices.Sort(all)
-			sorted[q] = all
-		}
-		// 1 + the number of documents scoring strictly higher.
-		above, _ := slices.BinarySearch(all, -dot(q, d))
-		return 1 + above
 	}
 	for i := range pairs {
 		p := &pairs[i]
@@ -106,22 +88,12 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 		if lex != nil {
 			x = lex.Score(td.Queries[p.Query], int(p.Doc))
 		}
-		r := RankValue(rank(p.Query, p.Doc))
 		if math.IsInf(best, -1) {
-			p.Extra = [numExtra]float32{0, 1, x, 0, 0, r}
+			p.Extra = [numExtra]float32{0, 1, x, 0, 0}
 			continue
 		}
-		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near), nearLex, r}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near), nearLex}
 	}
-}
-
-// rankCap is the rank beyond which RankValue no longer distinguishes.
-const rankCap = 1000
-
-// RankValue maps a 1-based rank to the rank feature: log(1 + r) / log(1 +
-// 1000), capped at 1.
-func RankValue(r int) float32 {
-	return float32(min(1, math.Log1p(float64(r))/math.Log1p(rankCap)))
 }
 
 // classWeights returns the weight of each outcome class given how many

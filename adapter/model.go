@@ -70,12 +70,6 @@ type Config struct {
 	// (Lexical.DocSim; 0 without one), a similarity the encoder's training
 	// cannot bend.
 	PosLexFeature bool
-	// RankFeature feeds the candidate's rank in the bi-encoder's ranking
-	// of the whole corpus for its query, as log(1 + rank) / log(1 + 1000)
-	// (1 and beyond count alike past rank 1000): a per-query normalisation
-	// of the score, which means different things for different queries.
-	// At query time it is the hit's position.
-	RankFeature bool
 	// NoVectors drops z: the trunk reads only the scalar features (at
 	// least one must be on), an ablation that tells what the vectors add
 	// to the features.
@@ -91,14 +85,13 @@ type Config struct {
 }
 
 // numExtra is the number of pair features Pair.Extra and Score's extra
-// hold: s − s⁺, the "no other positive" flag, the lexical match, the
-// dense and lexical similarities to the other positives, and the rank
-// feature.
-const numExtra = 6
+// hold: s − s⁺, the "no other positive" flag, the lexical match, and the
+// dense and lexical similarities to the other positives.
+const numExtra = 5
 
-// defaultExtra is a pair's features at query time: no other positive, no
-// lexical match known, and rank unknown (beyond the cap).
-var defaultExtra = [numExtra]float32{0, 1, 0, 0, 0, 1}
+// defaultExtra is a pair's features at query time: no other positive, and
+// no lexical match known.
+var defaultExtra = [numExtra]float32{0, 1, 0, 0, 0}
 
 // extraAt returns feature col of pair i from extra (Pair.Extra's layout,
 // numExtra per pair), or its query-time default when extra is nil.
@@ -138,9 +131,6 @@ func (c Config) extraCols() []int {
 	}
 	if c.PosLexFeature {
 		cols = append(cols, 4)
-	}
-	if c.RankFeature {
-		cols = append(cols, 5)
 	}
 	return cols
 }

@@ -62,18 +62,14 @@ func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits 
 	}
 	rel := make([]float32, k)
 	var extra []float32
-	if c := adapters[0].Cfg; c.LexFeature || c.RankFeature {
-		if c.LexFeature && cfg.Lexical == nil {
+	if adapters[0].Cfg.LexFeature {
+		if cfg.Lexical == nil {
 			panic("adapter: reranking with lex_feature needs RerankConfig.Lexical")
 		}
 		extra = make([]float32, k*numExtra)
 		for i, h := range hits {
 			copy(extra[i*numExtra:], defaultExtra[:])
-			if c.LexFeature {
-				extra[i*numExtra+2] = cfg.Lexical.Score(query, int(h.Doc))
-			}
-			// hits are the query's ranking from the top.
-			extra[i*numExtra+5] = RankValue(i + 1)
+			extra[i*numExtra+2] = cfg.Lexical.Score(query, int(h.Doc))
 		}
 	}
 	var p []float32

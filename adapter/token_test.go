@@ -1,14 +1,12 @@
 package adapter
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/retrieval"
-	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -275,11 +273,10 @@ func TestTokenSaveLoad(t *testing.T) {
 // TestRelevanceMatchesScore checks the tape-free reranking path against
 // Score for every feature set, with trained-looking (random) weights.
 func TestRelevanceMatchesScore(t *testing.T) {
-	for _, f := range [][7]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true},
-		{true, false, true, true}, {false, false, false, false, true}, {false, false, false, false, false, true}, {true, true, true, true, true, true},
-		{false, false, false, false, false, false, true}, {true, true, true, true, true, true, true}} {
+	for _, f := range [][6]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true},
+		{true, false, true, true}, {false, false, false, false, true}, {false, false, false, false, false, true}, {true, true, true, true, true, true}} {
 		a, err := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], PosFeature: f[4],
-			PosLexFeature: f[5], RankFeature: f[6], Dropout: 0.1}, 3)
+			PosLexFeature: f[5], Dropout: 0.1}, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,55 +315,5 @@ func TestRelevanceMatchesScore(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestPRelRank checks reranking feeds a rank-feature adapter each hit's
-// position as its rank (and the query-time defaults otherwise): PRel must
-// equal RelevanceOne on features built by hand.
-func TestPRelRank(t *testing.T) {
-	const d, n = 8, 30
-	a, err := New(Config{Dim: d, Hidden: 6, ScoreFeature: true, RankFeature: true, Dropout: 0.1}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := tensor.NewRNG(6)
-	for _, v := range []*autograd.Var{a.w1, a.b1, a.wr, a.br} {
-		r.Normal(&v.Value, 0, 0.5)
-	}
-	vecs := make([]float32, n*d)
-	for i := range vecs {
-		vecs[i] = float32(math.Sin(float64(i)))
-	}
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprint(i)
-	}
-	ix := index.New(d)
-	if err := ix.Add(ids, vecs); err != nil {
-		t.Fatal(err)
-	}
-	q := vecs[3*d : 4*d]
-	hits := ix.SearchOne(q, 20)
-	got := PRel([]*Adapter{a}, ix, "", q, hits, RerankConfig{})
-	c := make([]float32, 0, len(hits)*d)
-	extra := make([]float32, 0, len(hits)*numExtra)
-	for i, h := range hits {
-		c = append(c, ix.Vector(h.Doc)...)
-		e := defaultExtra
-		e[5] = RankValue(i + 1)
-		extra = append(extra, e[:]...)
-	}
-	want := a.RelevanceOne(q, c, extra, len(hits), nil)
-	noRank := a.RelevanceOne(q, c, nil, len(hits), nil)
-	differs := false
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("hit %d: PRel %v, RelevanceOne with rank %d %v", i, got[i], i+1, want[i])
-		}
-		differs = differs || want[i] != noRank[i]
-	}
-	if !differs {
-		t.Error("the rank feature changes nothing: the check above cannot fail")
 	}
 }

@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|rank ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|cranfield-tuned|scifact-tuned ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,11 +89,16 @@ for w in $which; do
 		done
 		wait
 		;;
-	rank)
-		# The candidate's rank (log-scaled) next to the score, on the pos
-		# case's topk-uniform models (features+poslex must reproduce it).
-		run cranfield-rank --data cranfield --seeds 3 --hide-positives 0.3 --methods topk-uniform \
-			--variants "features+poslex:$features,pos_lex_feature=1;features+poslex+rank:$features,pos_lex_feature=1,rank_feature=1;features+rank:$features,rank_feature=1;score+rank:score_feature=1,rank_feature=1,no_vectors=1,mu=0;A+all+rank:score_feature=1,rel_feature=1,lex_feature=1,pos_lex_feature=1,rank_feature=1"
+	cranfield-tuned | scifact-tuned)
+		# Retrieval with the best false-negative finder: features +
+		# lexical relevance feedback driving the resampling (softmax, γ 2)
+		# and reranking with λ_RR chosen per seed on the training queries
+		# (0 always in the grid). topk-uniform is rrra-rerank's base, and
+		# checks that the heuristics reproduce their rows of the cranfield
+		# and scifact tables, against whose best this run is compared
+		# (go run ./bench/cmd/expcompare).
+		run "$w" --data "${w%-tuned}" --seeds 3 --rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" \
+			--rerank-grid 0.05,0.1,0.25,0.5,1 --methods topk-uniform,rrra-resample,rrra-rerank,rrra
 		;;
 	planted-poslex-tuned)
 		# Harder draws (softmax at τ_HN 0.5) with a stronger push from s_FN:
