@@ -21,13 +21,19 @@ import (
 // given to uniformly random corpus documents, and draws without replacement
 // (Gumbel-top-m). γ = 0 and ρ = 0 give the base sampler exactly.
 type SamplerConfig struct {
-	Base  string  // s_HN: "softmax" (of the pool's scores / TauHN), "uniform" or "simans"
+	// Base is s_HN: "softmax" (of the pool's scores / TauHN), "uniform",
+	// "simans", or "positive-aware": the softmax restricted to the
+	// candidates scoring at most s⁺ − PAMargin·|s⁺| (NV-Retriever's
+	// TopK-PercPos threshold, as retrieval.PositiveAware applies it).
+	Base  string
 	K     int     // pool depth (0: 100)
 	TauHN float64 // softmax temperature on the pool's scores, which are the model's logits (0: 1)
 	SimA  float64 // simans base: a (0: 0.5)
 	SimB  float64 // simans base: b
-	Gamma float64 // exponent on 1 − s_FN
-	Rho   float64 // share of slots filled with random documents
+	// PAMargin is the positive-aware base's margin (0: 0.05).
+	PAMargin float64
+	Gamma    float64 // exponent on 1 − s_FN
+	Rho      float64 // share of slots filled with random documents
 	// ThetaFN drops candidates whose s_FN exceeds it (0 or ≥ 1: no gate).
 	ThetaFN float64
 	// GateTop drops, per query, the GateTop candidates with the highest
@@ -125,9 +131,12 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	switch cfg.Base {
 	case "":
 		cfg.Base = "softmax"
-	case "softmax", "uniform", "simans":
+	case "softmax", "uniform", "simans", "positive-aware":
 	default:
-		return nil, fmt.Errorf("adapter: base sampler %q: want softmax, uniform or simans", cfg.Base)
+		return nil, fmt.Errorf("adapter: base sampler %q: want softmax, uniform, simans or positive-aware", cfg.Base)
+	}
+	if cfg.PAMargin == 0 {
+		cfg.PAMargin = 0.05
 	}
 	if cfg.Gamma < 0 || cfg.Rho < 0 || cfg.Rho > 1 || cfg.K < 1 {
 		return nil, fmt.Errorf("adapter: sampler γ %g, ρ %g, k %d", cfg.Gamma, cfg.Rho, cfg.K)
@@ -169,8 +178,8 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
-		kind, c.LambdaAd, c.Base, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.GateTop, c.GateDepth, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s pa_margin=%g k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
+		kind, c.LambdaAd, c.Base, c.PAMargin, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.GateTop, c.GateDepth, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
 		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
 }
 
@@ -367,7 +376,8 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 	nRand := int(math.Floor(c.Rho * float64(n)))
 	nHard := n - nRand
 	logw := make([]float64, len(cands))
-	gated := 0
+	gated, above := 0, 0
+	limit := float64(in.PosScore) - math.Abs(float64(in.PosScore))*c.PAMargin
 	var topGated []int // by GateTop: indices into cands
 	if c.GateTop > 0 && len(sfn) > 0 {
 		top := make([]int, min(len(cands), len(sfn), c.GateDepth))
@@ -384,6 +394,13 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 		case "simans":
 			d := float64(cd.Score) - float64(in.PosScore) - c.SimB
 			logw[i] = -c.SimA * d * d
+		case "positive-aware":
+			if float64(cd.Score) > limit {
+				logw[i] = math.Inf(-1)
+				above++
+				continue
+			}
+			logw[i] = float64(cd.Score) / c.TauHN
 		}
 		if i < len(sfn) {
 			f := float64(sfn[i])
@@ -398,6 +415,7 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 		}
 	}
 	st.Drop("s_FN gate", gated)
+	st.Drop("positive-aware threshold", above)
 	from := len(dst)
 	for _, i := range retrieval.GumbelTop(rng, logw, nHard) {
 		dst = append(dst, cands[i].Doc)

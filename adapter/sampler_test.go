@@ -94,6 +94,16 @@ func TestResampleDistribution(t *testing.T) {
 		w[i] = math.Exp(float64(c.Score)/2) * math.Pow(1-float64(testSFN[i]), 1.5)
 	}
 	check("softmax γ=1.5", newTestSampler(t, SamplerConfig{Base: "softmax", K: 10, TauHN: 2, Gamma: 1.5}, testSFN), w)
+	// Positive-aware base: s⁺ = 3, margin 0.05, so the candidates scoring
+	// above 2.85 (5, 4, 3.5, 3) are never drawn; the softmax of the rest,
+	// reweighted.
+	for i, c := range in.Cands {
+		w[i] = 0
+		if c.Score <= 2.85 {
+			w[i] = math.Exp(float64(c.Score)/2) * math.Pow(1-float64(testSFN[i]), 1.5)
+		}
+	}
+	check("positive-aware γ=1.5", newTestSampler(t, SamplerConfig{Base: "positive-aware", K: 10, TauHN: 2, Gamma: 1.5}, testSFN), w)
 	for i := range w {
 		w[i] = 1
 	}

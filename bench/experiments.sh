@@ -9,7 +9,7 @@
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|cranfield-tuned|scifact-tuned ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|pa-base|cranfield-tuned|scifact-tuned ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +86,16 @@ for w in $which; do
 		for j in 2 4; do
 			run "cranfield-gate-top$j" --data cranfield --seeds 3 --hide-positives 0.3 \
 				--rrra-params "base=softmax,tau_hn=0.5,gamma=2,gate_top=$j,$features,pos_lex_feature=1" --methods rrra-resample &
+		done
+		wait
+		;;
+	pa-base)
+		# The positive-aware threshold as the base that (1 − s_FN)^γ
+		# reweights: a softmax (τ_HN 0.5) over the candidates below
+		# s⁺ − 5%, γ 2 or 4. Only RRRA is trained.
+		for g in 2 4; do
+			run "cranfield-pa-base-g$g" --data cranfield --seeds 3 --hide-positives 0.3 \
+				--rrra-params "base=positive-aware,tau_hn=0.5,gamma=$g,$features,pos_lex_feature=1" --methods rrra-resample &
 		done
 		wait
 		;;

@@ -9,7 +9,7 @@ import (
 )
 
 // rrraParamsHelp documents --sampler-params for --sampler rrra.
-const rrraParamsHelp = `adapter=A|B, lambda_ad=0 (stage-3 joint loss), base=softmax|uniform|simans, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
+const rrraParamsHelp = `adapter=A|B, lambda_ad=0 (stage-3 joint loss), base=softmax|uniform|simans|positive-aware, pa_margin=0.05, k=100, tau_hn=1, a=0.5, b=0, gamma=1, rho=0.25,
 theta_fn=0 (no gate), gate_top=0 (drop the j most suspect of the top gate_depth=20), self_train=0 (off; θ: promote candidates with s_FN > θ to positives), self_train_max=1 (per query per refresh), folds=2, k_lab=200, k_pred=20, random=8, epochs=40, lr=0.001,
 mu=1, nu=1, beta=0.1, no_balance=0|1, no_residual=0|1, score_feature=0|1, rel_feature=0|1, lex_feature=0|1, pos_feature=0|1, pos_lex_feature=0|1,
 no_vectors=0|1 (features only)`
@@ -53,6 +53,8 @@ func parseRRRAParams(s string, cfg *adapter.SamplerConfig) error {
 			cfg.SimA = x
 		case "b":
 			cfg.SimB = x
+		case "pa_margin":
+			cfg.PAMargin = x
 		case "lambda_ad":
 			cfg.LambdaAd = x
 		case "gamma":
