@@ -15,7 +15,10 @@ import (
 // large λ reverses each query's top 20: when the qrels judge each query's
 // first hit relevant, reranking can only hurt and λ must be 0; when they
 // judge its 20th, the reversal helps, and λ must be the smallest value
-// that reverses (5; 50 ties with it).
+// that reverses (5; 50 ties with it); when only 2 of the 12 queries gain
+// so (the others' relevant document lies beyond the top 20, where
+// reranking cannot reach it), the best mean is still at λ 5, but the gain
+// is not significant (p 0.5) and λ must be 0 again.
 func TestTuneLambda(t *testing.T) {
 	const d, nd, nq = 8, 300, 12
 	r := rand.New(rand.NewPCG(4, 4))
@@ -57,30 +60,38 @@ func TestTuneLambda(t *testing.T) {
 	}
 	a.wr.Value.Data[len(a.wr.Value.Data)-1] = -20 // the score feature's weight
 	adapters := []*Adapter{a, a}
-	hits := ix.Search(qv, nq, 20)
+	hits := ix.Search(qv, nq, 60)
 	grid := []float64{0, 0.5, 5, 50}
 	cfg := RerankConfig{K: 20, TauB: 0.05}
 	for _, c := range []struct {
-		name string
-		rank int // the rank (0-based) of each query's relevant document
-		want float64
-	}{{"first hit relevant", 0, 0}, {"20th hit relevant", 19, 5}} {
+		name  string
+		rank  int // the rank (0-based) of each query's relevant document
+		gains int // how many queries have it there; the others at rank 50
+		want  float64
+	}{{"first hit relevant", 0, nq, 0}, {"20th hit relevant", 19, nq, 5}, {"20th hit relevant for 2 queries", 19, 2, 0}} {
 		td.Positives = make([][]int32, nq)
 		for q := range td.Positives {
-			td.Positives[q] = []int32{int32(hits[q][c.rank].Doc)}
+			r := c.rank
+			if q >= c.gains {
+				r = 50
+			}
+			td.Positives[q] = []int32{int32(hits[q][r].Doc)}
 		}
-		got, scores, err := TuneLambda(adapters, ix, td, qv, grid, cfg)
+		got, scores, p, err := TuneLambda(adapters, ix, td, qv, grid, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
-			t.Errorf("%s: λ %g (nDCG@10 per λ %v), want %g", c.name, got, scores, c.want)
+			t.Errorf("%s: λ %g (nDCG@10 per λ %v, p %g), want %g", c.name, got, scores, p, c.want)
 		}
 		if c.rank == 0 && scores[0] != 1 {
 			t.Errorf("%s: nDCG@10 %g without reranking, want 1", c.name, scores[0])
 		}
+		if c.gains == 2 && (scores[2] <= scores[0] || p < 0.05) {
+			t.Errorf("%s: nDCG@10 per λ %v, p %g: want λ 5 best by mean but not significantly", c.name, scores, p)
+		}
 	}
-	if _, _, err := TuneLambda(adapters, ix, td, qv, nil, cfg); err == nil {
+	if _, _, _, err := TuneLambda(adapters, ix, td, qv, nil, cfg); err == nil {
 		t.Error("empty grid accepted")
 	}
 }

@@ -720,7 +720,7 @@ func (e *expEnv) tuneLambda(r *methodResult, seed uint64, qv, dv []float32, ts *
 		return 0, err
 	}
 	cfg := adapter.RerankConfig{K: e.o.rerankK, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
-	lambda, scores, err := adapter.TuneLambda(adapters, ix, e.td, qv, e.o.rerankGrid, cfg)
+	lambda, scores, p, err := adapter.TuneLambda(adapters, ix, e.td, qv, e.o.rerankGrid, cfg)
 	if err != nil {
 		return 0, err
 	}
@@ -729,7 +729,7 @@ func (e *expEnv) tuneLambda(r *methodResult, seed uint64, qv, dv []float32, ts *
 	for i, x := range e.o.rerankGrid {
 		parts = append(parts, fmt.Sprintf("λ %g: %.4f", x, scores[i]))
 	}
-	fmt.Fprintf(e.stderr, "seed %d  %-16s λ_RR %g chosen on the training queries (nDCG@10 %s)\n", seed, r.Method, lambda, strings.Join(parts, ", "))
+	fmt.Fprintf(e.stderr, "seed %d  %-16s λ_RR %g chosen on the training queries (nDCG@10 %s; best against λ 0: p %.3g)\n", seed, r.Method, lambda, strings.Join(parts, ", "), p)
 	return lambda, nil
 }
 
@@ -924,7 +924,7 @@ func lambdaText(o *expOptions) string {
 	for _, x := range o.rerankGrid {
 		g = append(g, strconv.FormatFloat(x, 'g', -1, 64))
 	}
-	return "chosen per seed from {" + strings.Join(g, ", ") + "} by cross-fitted nDCG@10 on the training queries"
+	return "chosen per seed from {" + strings.Join(g, ", ") + "} by cross-fitted nDCG@10 on the training queries (0 unless the best beats it with p < 0.05)"
 }
 
 // writeSelfTraining writes, for the methods that self-trained, how many
