@@ -981,7 +981,7 @@ func writeVariants(w io.Writer, results []*methodResult, o *expOptions) {
 			if o.hide > 0 {
 				fmt.Fprintf(w, " %s | %s | %s |", fmtMS(m["auc_s_fn"], 3), fmtMS(m["rprec_s_fn"], 3), fmtMS(m["top20_auc_s_fn"], 3))
 			}
-			fmt.Fprintf(w, " %s |\n", fmtMS(m["fit_seconds"], 0))
+			fmt.Fprintf(w, " %s |\n", fmtMS(m["fit_seconds"], 1))
 		}
 	}
 	fmt.Fprintln(w)
