@@ -8,6 +8,9 @@
 # thread each, two at a time: Cranfield 34 min, SciFact 27, the planted
 # studies 20 each; the adapter ablation (every variant fitted on the
 # same topk-uniform models, planted false negatives) 6 min on two threads.
+# Issue 9's later cases, one thread each, two or three at a time: the
+# SciFact planted study 27 min, self-train 7-8 min per θ, gate-top 6-9 min
+# per j, pa-base 8-9 min per γ, cranfield-tuned 19, scifact-tuned 22.
 #
 # Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|pa-base|cranfield-tuned|scifact-tuned ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
