@@ -157,7 +157,7 @@ func TestRRRAPipeline(t *testing.T) {
 	_, errs := rrra(t, "train", "--data", "cranfield", "--out", p("model"), "--config", "mini", "--vocab-size", "800",
 		"--steps", "10", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "5",
 		"--sampler", "rrra", "--sampler-params", "epochs=2,gamma=2,rho=0.5,k_lab=50")
-	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra adapter=A lambda_ad=0 base=softmax k=100 tau_hn=1 gamma=2 rho=0.5") {
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra adapter=A lambda_ad=0 base=softmax pa_margin=0.05 k=100 tau_hn=1 gamma=2 rho=0.5") {
 		t.Errorf("train log:\n%s", errs)
 	}
 	if _, err := os.Stat(p("model/rrra_adapter.safetensors")); err != nil {
