@@ -74,16 +74,13 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 	}
 	for i := range pairs {
 		p := &pairs[i]
-		best, near, nearLex, nearWarm := math.Inf(-1), math.Inf(-1), float32(0), float32(0)
+		best, near, nearLex := math.Inf(-1), math.Inf(-1), float32(0)
 		for _, pos := range td.Positives[p.Query] {
 			if pos != p.Doc {
 				best = math.Max(best, dot(p.Query, pos))
 				near = math.Max(near, float64(kernels.Dot(dv[int(p.Doc)*dim:int(p.Doc+1)*dim], dv[int(pos)*dim:int(pos+1)*dim])))
 				if lex != nil {
 					nearLex = max(nearLex, lex.DocSim(td.Docs, int(p.Doc), int(pos)))
-					if w := lex.WarmDim; w > 0 {
-						nearWarm = max(nearWarm, kernels.Dot(lex.Warm[int(p.Doc)*w:int(p.Doc+1)*w], lex.Warm[int(pos)*w:int(pos+1)*w]))
-					}
 				}
 			}
 		}
@@ -92,10 +89,10 @@ func PairFeatures(td *retrieval.TrainData, qv, dv []float32, dim int, pairs []Pa
 			x = lex.Score(td.Queries[p.Query], int(p.Doc))
 		}
 		if math.IsInf(best, -1) {
-			p.Extra = [numExtra]float32{0, 1, x, 0, 0, 0}
+			p.Extra = [numExtra]float32{0, 1, x, 0, 0}
 			continue
 		}
-		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near), nearLex, nearWarm}
+		p.Extra = [numExtra]float32{float32(dot(p.Query, p.Doc) - best), 0, x, float32(near), nearLex}
 	}
 }
 

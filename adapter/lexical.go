@@ -16,12 +16,6 @@ type Lexical struct {
 	BM25 *bm25.Index // over the corpus, numbered as the adapter's documents
 	best map[string]float32
 	vecs []docVec // the documents' TF-IDF vectors, for DocSim
-	// Warm, when set, holds unit document vectors (WarmDim each) from
-	// another encoder than the one being trained (the crop warm-up's),
-	// for the warm_pos_feature: a dense similarity that fine-tuning does
-	// not bend.
-	Warm    []float32
-	WarmDim int
 }
 
 // NewLexical returns the lexical feature over a corpus's BM25 index.

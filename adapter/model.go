@@ -70,10 +70,6 @@ type Config struct {
 	// (Lexical.DocSim; 0 without one), a similarity the encoder's training
 	// cannot bend.
 	PosLexFeature bool
-	// WarmPosFeature feeds max_p of the candidate's cosine to the other
-	// positives in Lexical.Warm's space (an encoder the fine-tuning does
-	// not move; 0 without one, as at query time).
-	WarmPosFeature bool
 	// NoVectors drops z: the trunk reads only the scalar features (at
 	// least one must be on), an ablation that tells what the vectors add
 	// to the features.
@@ -91,11 +87,11 @@ type Config struct {
 // numExtra is the number of pair features Pair.Extra and Score's extra
 // hold: s − s⁺, the "no other positive" flag, the lexical match, and the
 // dense and lexical similarities to the other positives.
-const numExtra = 6
+const numExtra = 5
 
 // defaultExtra is a pair's features at query time: no other positive, and
 // no lexical match known.
-var defaultExtra = [numExtra]float32{0, 1, 0, 0, 0, 0}
+var defaultExtra = [numExtra]float32{0, 1, 0, 0, 0}
 
 // extraAt returns feature col of pair i from extra (Pair.Extra's layout,
 // numExtra per pair), or its query-time default when extra is nil.
@@ -135,9 +131,6 @@ func (c Config) extraCols() []int {
 	}
 	if c.PosLexFeature {
 		cols = append(cols, 4)
-	}
-	if c.WarmPosFeature {
-		cols = append(cols, 5)
 	}
 	return cols
 }

@@ -31,7 +31,6 @@ func Save(path string, adapters []*Adapter) error {
 		"lex_feature":   strconv.FormatBool(c.LexFeature),
 		"pos_feature":   strconv.FormatBool(c.PosFeature),
 		"pos_lex":       strconv.FormatBool(c.PosLexFeature),
-		"warm_pos":      strconv.FormatBool(c.WarmPosFeature),
 		"no_vectors":    strconv.FormatBool(c.NoVectors),
 		"token":         strconv.FormatBool(c.Token),
 	}
@@ -89,7 +88,6 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.LexFeature = f.Metadata["lex_feature"] == "true"
 	cfg.PosFeature = f.Metadata["pos_feature"] == "true"
 	cfg.PosLexFeature = f.Metadata["pos_lex"] == "true"
-	cfg.WarmPosFeature = f.Metadata["warm_pos"] == "true"
 	cfg.NoVectors = f.Metadata["no_vectors"] == "true"
 	cfg.Token = f.Metadata["token"] == "true"
 	var out []*Adapter

@@ -47,7 +47,7 @@ type SamplerConfig struct {
 	Folds int
 	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
 	// Config).
-	NoResidual, ScoreFeature, RelFeature, LexFeature, PosFeature, PosLexFeature, WarmPosFeature, NoVectors bool
+	NoResidual, ScoreFeature, RelFeature, LexFeature, PosFeature, PosLexFeature, NoVectors bool
 	// Token uses adapter B, the token-level adapter (see Config.Token); the
 	// sampler then needs an Encoder for the documents' token states.
 	Token bool
@@ -155,7 +155,6 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
 		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.LexFeature, mc.PosFeature, mc.PosLexFeature, mc.NoVectors, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.LexFeature, cfg.PosFeature, cfg.PosLexFeature, cfg.NoVectors, cfg.Token
-		mc.WarmPosFeature = cfg.WarmPosFeature
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -167,9 +166,7 @@ func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
 
 // NeedsLexical reports whether the adapters read a lexical feature, and
 // so whether the sampler needs its Lexical.
-func (c SamplerConfig) NeedsLexical() bool {
-	return c.LexFeature || c.PosLexFeature || c.WarmPosFeature
-}
+func (c SamplerConfig) NeedsLexical() bool { return c.LexFeature || c.PosLexFeature }
 
 // Name implements retrieval.Sampler.
 func (s *Sampler) Name() string { return "rrra" }
@@ -181,9 +178,9 @@ func (s *Sampler) Params() string {
 	if c.Token {
 		kind = "B"
 	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s pa_margin=%g k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v warm_pos_feature=%v no_vectors=%v no_balance=%v",
+	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s pa_margin=%g k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
 		kind, c.LambdaAd, c.Base, c.PAMargin, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.GateTop, c.GateDepth, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.WarmPosFeature, c.NoVectors, c.Label.NoBalance)
+		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
 }
 
 // PoolSource implements retrieval.Sampler.
@@ -344,7 +341,7 @@ func foldOf(q int32, folds int) int { return int(q) % folds }
 // ts holds the corpus's token states for adapter B (nil for A), lex the
 // lexical feature (nil without).
 func CrossFitScore(adapters []*Adapter, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, lex *Lexical, dim int, pairs []Pair) []float32 {
-	if c := adapters[0].Cfg; !c.LexFeature && !c.PosLexFeature && !c.WarmPosFeature {
+	if c := adapters[0].Cfg; !c.LexFeature && !c.PosLexFeature {
 		lex = nil // no adapter reads the lexical columns: skip computing them
 	}
 	PairFeatures(td, qv, dv, dim, pairs, lex)

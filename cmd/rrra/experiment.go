@@ -376,12 +376,6 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 						return err
 					}
 					warm = slices.Clone(m.Params.Data())
-					// The warm-up model's document vectors, for the
-					// adapters' warm_pos_feature.
-					if e.lex.Warm, err = enc.Docs(e.td.Docs, nil); err != nil {
-						return err
-					}
-					e.lex.WarmDim = enc.Dim()
 				}
 				copy(m.Params.Data(), warm)
 			}

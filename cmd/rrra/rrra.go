@@ -103,8 +103,6 @@ func parseRRRAParams(s string, cfg *adapter.SamplerConfig) error {
 			cfg.PosFeature = x != 0
 		case "pos_lex_feature":
 			cfg.PosLexFeature = x != 0
-		case "warm_pos_feature":
-			cfg.WarmPosFeature = x != 0
 		case "no_vectors":
 			cfg.NoVectors = x != 0
 		default:
