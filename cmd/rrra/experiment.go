@@ -427,6 +427,10 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			if err != nil {
 				return err
 			}
+			fm, err := e.newFinalModel(enc, dv)
+			if err != nil {
+				return err
+			}
 			rerank := r.Method == "rrra-rerank" || r.Method == "rrra"
 			var adapters []*adapter.Adapter
 			var ts *retrieval.TokenStates
@@ -441,13 +445,11 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 			}
 			lambda := o.rerankLambda
 			if rerank && len(o.rerankGrid) > 0 {
-				if lambda, err = e.tuneLambda(r, seed, qv, dv, ts, adapters); err != nil {
+				if lambda, err = e.tuneLambda(r, seed, fm.ix, qv, ts, adapters); err != nil {
 					return err
 				}
 			}
-			if run, err = e.denseRun(enc, dv, ts, adapters, rerank, lambda); err != nil {
-				return err
-			}
+			run = e.denseRun(fm, ts, adapters, rerank, lambda)
 			if seed == 1 && rerank && e.o.saveModel != "" && (r.Method == "rrra" || !slices.Contains(o.methods, "rrra")) {
 				if err := nn.SaveBiEncoder(e.o.saveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}); err != nil {
 					return err
@@ -472,7 +474,7 @@ func (e *expEnv) runSeed(seed uint64, results []*methodResult) error {
 				}
 			}
 			if r.Method != "crops" {
-				if err := e.runVariants(r, enc, toks, qv, dv, seed, bi.Temperature); err != nil {
+				if err := e.runVariants(r, enc, fm, toks, qv, dv, seed, bi.Temperature); err != nil {
 					return err
 				}
 			}
@@ -607,7 +609,7 @@ func (e *expEnv) bm25Run() metrics.Run {
 
 // runVariants fits and measures each adapter variant on the final model
 // of one method and seed.
-func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, toks *modelTokens, qv, dv []float32, seed uint64, tau float32) error {
+func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, fm *finalModel, toks *modelTokens, qv, dv []float32, seed uint64, tau float32) error {
 	for _, v := range e.o.variants {
 		began := time.Now()
 		ts, err := toks.forParams(v.Params)
@@ -624,11 +626,7 @@ func (e *expEnv) runVariants(r *methodResult, enc *retrieval.Encoder, toks *mode
 		}
 		m := r.Variants[v.Name]
 		m["fit_seconds"] = append(m["fit_seconds"], fit)
-		run, err := e.denseRun(enc, dv, ts, adapters, true, e.o.rerankLambda)
-		if err != nil {
-			return err
-		}
-		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, []string{"ndcg_cut_10"}, metrics.Options{})
+		rep, err := metrics.Evaluate(metrics.Qrels(e.test), e.denseRun(fm, ts, adapters, true, e.o.rerankLambda), []string{"ndcg_cut_10"}, metrics.Options{})
 		if err != nil {
 			return err
 		}
@@ -693,32 +691,44 @@ func (e *expEnv) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim in
 	return s.Adapters, nil
 }
 
+// finalModel is what the dense run, the choice of λ_RR and every adapter
+// variant share for one trained model: the corpus's vectors indexed and
+// the test queries' vectors.
+type finalModel struct {
+	ix          *index.Flat
+	qids, texts []string
+	qv          []float32
+}
+
+// newFinalModel indexes dv, the corpus encoded by enc, and encodes the
+// test queries.
+func (e *expEnv) newFinalModel(enc *retrieval.Encoder, dv []float32) (*finalModel, error) {
+	fm := &finalModel{ix: index.New(enc.Dim())}
+	fm.qids, fm.texts = retrieval.QueryTexts(e.testQ)
+	var err error
+	if fm.qv, err = enc.Queries(fm.texts, nil); err != nil {
+		return nil, err
+	}
+	if err := fm.ix.Add(e.td.DocIDs, dv); err != nil {
+		return nil, err
+	}
+	return fm, nil
+}
+
 // denseRun searches the test queries, reranking with adapters when asked.
-func (e *expEnv) denseRun(enc *retrieval.Encoder, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter, rerank bool, lambda float64) (metrics.Run, error) {
-	qids, texts := retrieval.QueryTexts(e.testQ)
-	qv, err := enc.Queries(texts, nil)
-	if err != nil {
-		return nil, err
-	}
-	ix := index.New(enc.Dim())
-	if err := ix.Add(e.td.DocIDs, dv); err != nil {
-		return nil, err
-	}
+func (e *expEnv) denseRun(fm *finalModel, ts *retrieval.TokenStates, adapters []*adapter.Adapter, rerank bool, lambda float64) metrics.Run {
 	if !rerank {
-		return retrieval.DenseSearch(ix, qids, qv, 100), nil
+		return retrieval.DenseSearch(fm.ix, fm.qids, fm.qv, 100)
 	}
 	cfg := adapter.RerankConfig{K: e.o.rerankK, Lambda: lambda, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
-	return adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg), nil
+	return adapter.RerankSearch(adapters, fm.ix, fm.qids, fm.texts, fm.qv, cfg)
 }
 
 // tuneLambda chooses λ_RR for one seed's rerank method from --rerank-grid
 // (adapter.TuneLambda: cross-fitted nDCG@10 on the training queries, ties
 // to the smaller λ) and records it in r.
-func (e *expEnv) tuneLambda(r *methodResult, seed uint64, qv, dv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter) (float64, error) {
-	ix := index.New(len(dv) / len(e.td.Docs))
-	if err := ix.Add(e.td.DocIDs, dv); err != nil {
-		return 0, err
-	}
+// ix indexes the corpus, qv holds the training queries' vectors.
+func (e *expEnv) tuneLambda(r *methodResult, seed uint64, ix *index.Flat, qv []float32, ts *retrieval.TokenStates, adapters []*adapter.Adapter) (float64, error) {
 	cfg := adapter.RerankConfig{K: e.o.rerankK, TauB: e.o.temperature, Tokens: ts, Lexical: e.lex}
 	lambda, scores, p, err := adapter.TuneLambda(adapters, ix, e.td, qv, e.o.rerankGrid, cfg)
 	if err != nil {
