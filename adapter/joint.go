@@ -33,12 +33,13 @@ type Joint struct {
 }
 
 // NewJoint returns the stage-3 term for s's adapters, which must be
-// adapter A without RelFeature, LexFeature or PosFeature (the batch has
-// neither s⁺, BM25 scores nor the other positives' vectors to give it).
+// adapter A without RelFeature, LexFeature, PosFeature or PosLexFeature
+// (the batch has neither s⁺, BM25 scores nor the other positives to give
+// it).
 func NewJoint(s *Sampler, td *retrieval.TrainData, lambda float64) (*Joint, error) {
 	for _, a := range s.Adapters {
 		if a.Cfg.Token || a.Cfg.RelFeature || a.Cfg.LexFeature || a.Cfg.PosFeature || a.Cfg.PosLexFeature {
-			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature, lex_feature or pos_feature")
+			return nil, fmt.Errorf("adapter: the stage-3 joint loss supports adapter A without rel_feature, lex_feature, pos_feature or pos_lex_feature")
 		}
 	}
 	j := &Joint{S: s, Data: td, Lambda: lambda}

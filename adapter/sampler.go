@@ -24,7 +24,7 @@ type SamplerConfig struct {
 	// Base is s_HN: "softmax" (of the pool's scores / TauHN), "uniform",
 	// "simans", or "positive-aware": the softmax restricted to the
 	// candidates scoring at most s⁺ − PAMargin·|s⁺| (NV-Retriever's
-	// TopK-PercPos threshold, as retrieval.PositiveAware applies it).
+	// TopK-PercPos threshold, retrieval.PositiveAwareLimit).
 	Base  string
 	K     int     // pool depth (0: 100)
 	TauHN float64 // softmax temperature on the pool's scores, which are the model's logits (0: 1)
@@ -377,7 +377,7 @@ func (s *Sampler) Sample(rng *rand.Rand, in *retrieval.SampleInput, n int, dst [
 	nHard := n - nRand
 	logw := make([]float64, len(cands))
 	gated, above := 0, 0
-	limit := float64(in.PosScore) - math.Abs(float64(in.PosScore))*c.PAMargin
+	limit := retrieval.PositiveAwareLimit(in.PosScore, c.PAMargin)
 	var topGated []int // by GateTop: indices into cands
 	if c.GateTop > 0 && len(sfn) > 0 {
 		top := make([]int, min(len(cands), len(sfn), c.GateDepth))

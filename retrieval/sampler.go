@@ -338,12 +338,19 @@ func (PositiveAware) PoolSource() string { return "dense" }
 // PoolK implements Sampler.
 func (s PositiveAware) PoolK() int { return s.K }
 
+// PositiveAwareLimit returns TopK-PercPos's threshold for a positive
+// scoring posScore: candidates scoring above posScore − margin·|posScore|
+// are too close to the positive to be trusted as negatives.
+func PositiveAwareLimit(posScore float32, margin float64) float64 {
+	sp := float64(posScore)
+	return sp - math.Abs(sp)*margin
+}
+
 // Sample takes the n best candidates under the threshold.
 func (s PositiveAware) Sample(rng *rand.Rand, in *SampleInput, n int, dst []int32, st *SampleStats) []int32 {
 	st.Queries++
 	cands := in.Cands[:min(len(in.Cands), s.K)]
-	sp := float64(in.PosScore)
-	limit := sp - math.Abs(sp)*s.Margin
+	limit := PositiveAwareLimit(in.PosScore, s.Margin)
 	from := len(dst)
 	dropped := 0
 	for _, c := range cands {
