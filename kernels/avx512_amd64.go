@@ -9,8 +9,9 @@ import "github.com/klauspost/cpuid/v2"
 // by memory bandwidth. Its tests pass on AMD Zen 4 and on an Intel Xeon
 // (family 6, model 207). On Zen 4, which splits 512-bit operations into two
 // 256-bit halves, it measured no faster than avx2; on the Xeon, with
-// full-width FMA units, 1.3–1.8× avx2's SGEMM at one thread and 1.31× its
-// encoder throughput (README, "Kernels on a 16-core Intel host"). So it is
+// full-width FMA units, 1.40–1.58× avx2's SGEMM at one thread and 1.14×
+// (one thread) to 1.40× (16) its encoder throughput (docs/scaling.md,
+// from bench/scaling.sh). So it is
 // chosen by default on Intel CPUs only (auto), and elsewhere when asked for
 // with RRRA_KERNELS=avx512 or Use.
 func avx512Tier() *tier {
