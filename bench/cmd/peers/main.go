@@ -321,7 +321,7 @@ func runThreads(opt options, t int, problems []*problem) (result, *bench.NumpyHe
 				// OpenBLAS's threads spin for about 2^28 cycles after a
 				// call: without a pause they take the cores from the
 				// next peer's sample (measured: rrra at 16 threads on 16
-				// cores ran 3.7–4.6× slower right after numpy than alone;
+				// cores ran 3.7–4.5× slower right after numpy than alone;
 				// docs/scaling.md).
 				time.Sleep(opt.settle)
 				switch peer {
