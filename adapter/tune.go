@@ -42,8 +42,7 @@ func TuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv
 		runs[i] = metrics.Run{}
 	}
 	hits := ix.Search(qv, len(td.Queries), cfg.depth())
-	for q, h := range hits {
-		top := h[:min(cfg.depth(), len(h))]
+	for q, top := range hits {
 		a := adapters[foldOf(int32(q), len(adapters))]
 		rel := PRel([]*Adapter{a}, ix, td.Queries[q], qv[q*d:(q+1)*d], top, cfg)
 		for i, lambda := range grid {
