@@ -220,7 +220,7 @@ func TestLossGradients(t *testing.T) {
 
 func testLossGradients(t *testing.T, scoreFeat, relFeat, lexFeat, posFeat, posLexFeat bool) {
 	const d, h = 5, 4
-	a, _ := New(Config{Dim: d, Hidden: h, ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat, PosLexFeature: posLexFeat}, 4)
+	a, _ := New(Config{Dim: d, Hidden: h, Features: Features{ScoreFeature: scoreFeat, RelFeature: relFeat, LexFeature: lexFeat, PosFeature: posFeat, PosLexFeature: posLexFeat}}, 4)
 	r := tensor.NewRNG(8)
 	r.Normal(&a.w2.Value, 0, 0.5)
 	r.Normal(&a.wr.Value, 0, 0.5)

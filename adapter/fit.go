@@ -24,19 +24,25 @@ type FitConfig struct {
 	Log         io.Writer // one line per epoch; nil: quiet
 }
 
+// withDefaults fills the fields whose zero value means a default.
+func (c FitConfig) withDefaults() FitConfig {
+	if c.Epochs == 0 {
+		c.Epochs = 10
+	}
+	if c.Batch == 0 {
+		c.Batch = 256
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	return c
+}
+
 // Fit trains the adapter on pairs, whose vectors are rows of qv (queries)
 // and dv (documents), and returns the mean loss of the last epoch. ts
 // holds the corpus's token states for adapter B (nil for A).
 func (a *Adapter) Fit(pairs []Pair, qv, dv []float32, ts *retrieval.TokenStates, cfg FitConfig) (float64, error) {
-	if cfg.Epochs == 0 {
-		cfg.Epochs = 10
-	}
-	if cfg.Batch == 0 {
-		cfg.Batch = 256
-	}
-	if cfg.LR == 0 {
-		cfg.LR = 1e-3
-	}
+	cfg = cfg.withDefaults()
 	if len(pairs) == 0 {
 		return 0, fmt.Errorf("adapter: Fit: no pairs")
 	}

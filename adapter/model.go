@@ -41,6 +41,21 @@ type Config struct {
 	Dim     int     // the bi-encoder's vector length d
 	Hidden  int     // trunk width H (0: d)
 	Dropout float32 // on the trunk (0.1 by default via DefaultConfig)
+	// Features selects the adapter's inputs and heads beyond z.
+	Features
+}
+
+// Features are the adapter's optional inputs and heads. A SamplerConfig
+// carries the same set, and the adapters it makes take it whole.
+//
+// At query time (reranking) a pair has no other labelled positive: the
+// features that read the query's other positives (RelFeature, PosFeature,
+// PosLexFeature) then take their defined values for a query without one
+// (difference 0, flag 1, similarities 0), exactly as for a training query
+// with a single positive. LexFeature needs the corpus's BM25 index and
+// Token the corpus's token states: a Reranker refuses adapters that read
+// them without them.
+type Features struct {
 	// NoResidual drops the residual head: a = c, and the losses lose their
 	// α̂ and L_norm terms (the paper's "w/o residual" ablation).
 	NoResidual bool

@@ -19,7 +19,10 @@ import (
 type RerankConfig struct {
 	K      int     // depth (0: 100)
 	Lambda float64 // λ_RR
-	TauB   float64 // τ_b on the bi-encoder's scores (0: 1)
+	// TauB is τ_b on the bi-encoder's scores. NewReranker reads 0 as the
+	// model's training temperature; the functions below, which take it
+	// as given, read 0 as 1: use a Reranker.
+	TauB float64
 	// Tokens holds the corpus's token states, numbered as the index's
 	// documents, for adapter B (nil for A).
 	Tokens *retrieval.TokenStates

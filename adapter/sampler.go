@@ -25,7 +25,7 @@ type SamplerConfig struct {
 	// "simans", or "positive-aware": the softmax restricted to the
 	// candidates scoring at most s⁺ − PAMargin·|s⁺| (NV-Retriever's
 	// TopK-PercPos threshold, retrieval.PositiveAwareLimit).
-	Base  string
+	Base  Base
 	K     int     // pool depth (0: 100)
 	TauHN float64 // softmax temperature on the pool's scores, which are the model's logits (0: 1)
 	SimA  float64 // simans base: a (0: 0.5)
@@ -45,12 +45,9 @@ type SamplerConfig struct {
 	// fitted on the other folds' queries, so that it cannot memorise the
 	// negatives it judges. 0 or 1: one adapter for all.
 	Folds int
-	// NoResidual, ScoreFeature and RelFeature shape the adapters (see
-	// Config).
-	NoResidual, ScoreFeature, RelFeature, LexFeature, PosFeature, PosLexFeature, NoVectors bool
-	// Token uses adapter B, the token-level adapter (see Config.Token); the
-	// sampler then needs an Encoder for the documents' token states.
-	Token bool
+	// Features shape the adapters (see Features); with Token (adapter
+	// B) the sampler needs an Encoder for the documents' token states.
+	Features
 	// LambdaAd is stage 3's λ_ad: the weight of the adapter loss added to
 	// the bi-encoder's InfoNCE on every batch (see Joint); 0 leaves the
 	// adapters to the refits at each refresh.
@@ -89,7 +86,7 @@ func DefaultSamplerConfig() SamplerConfig {
 // retrieval.Sampler and retrieval.PoolObserver.
 type Sampler struct {
 	Cfg      SamplerConfig
-	Adapters []*Adapter // one per fold (one without cross-fitting)
+	Adapters Folds // one per fold (one without cross-fitting)
 	Log      io.Writer
 	// Encoder gives adapter B the documents' token states at each new
 	// pool (with the encoder's current weights); unused by adapter A.
@@ -119,42 +116,15 @@ type Promotion struct {
 
 // NewSampler returns an RRRA sampler over a bi-encoder of dimension dim.
 func NewSampler(cfg SamplerConfig, dim int, seed uint64) (*Sampler, error) {
-	if cfg.K == 0 {
-		cfg.K = 100
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.TauHN == 0 {
-		cfg.TauHN = 1
-	}
-	if cfg.SimA == 0 {
-		cfg.SimA = 0.5
-	}
-	switch cfg.Base {
-	case "":
-		cfg.Base = "softmax"
-	case "softmax", "uniform", "simans", "positive-aware":
-	default:
-		return nil, fmt.Errorf("adapter: base sampler %q: want softmax, uniform, simans or positive-aware", cfg.Base)
-	}
-	if cfg.PAMargin == 0 {
-		cfg.PAMargin = 0.05
-	}
-	if cfg.Gamma < 0 || cfg.Rho < 0 || cfg.Rho > 1 || cfg.K < 1 {
-		return nil, fmt.Errorf("adapter: sampler γ %g, ρ %g, k %d", cfg.Gamma, cfg.Rho, cfg.K)
-	}
-	if cfg.GateDepth == 0 {
-		cfg.GateDepth = 20
-	}
-	if cfg.GateTop < 0 || cfg.GateDepth < 0 {
-		return nil, fmt.Errorf("adapter: gate on the top %d of %d", cfg.GateTop, cfg.GateDepth)
-	}
-	if cfg.SelfTrain < 0 || cfg.SelfTrain >= 1 || cfg.SelfTrainMax < 0 {
-		return nil, fmt.Errorf("adapter: self-training threshold %g (want 0 ≤ θ < 1), at most %d per query", cfg.SelfTrain, cfg.SelfTrainMax)
-	}
+	cfg = cfg.withDefaults()
 	folds := max(1, cfg.Folds)
 	s := &Sampler{Cfg: cfg}
 	for f := 0; f < folds; f++ {
 		mc := DefaultConfig(dim)
-		mc.NoResidual, mc.ScoreFeature, mc.RelFeature, mc.LexFeature, mc.PosFeature, mc.PosLexFeature, mc.NoVectors, mc.Token = cfg.NoResidual, cfg.ScoreFeature, cfg.RelFeature, cfg.LexFeature, cfg.PosFeature, cfg.PosLexFeature, cfg.NoVectors, cfg.Token
+		mc.Features = cfg.Features
 		a, err := New(mc, seed+uint64(f))
 		if err != nil {
 			return nil, err
@@ -171,17 +141,9 @@ func (c SamplerConfig) NeedsLexical() bool { return c.LexFeature || c.PosLexFeat
 // Name implements retrieval.Sampler.
 func (s *Sampler) Name() string { return "rrra" }
 
-// Params lists the sampler's parameters for the run log.
-func (s *Sampler) Params() string {
-	c := s.Cfg
-	kind := "A"
-	if c.Token {
-		kind = "B"
-	}
-	return fmt.Sprintf("adapter=%s lambda_ad=%g base=%s pa_margin=%g k=%d tau_hn=%g gamma=%g rho=%g theta_fn=%g gate_top=%d gate_depth=%d self_train=%g self_train_max=%d folds=%d k_lab=%d k_pred=%d epochs=%d mu=%g nu=%g beta=%g no_residual=%v score_feature=%v rel_feature=%v lex_feature=%v pos_feature=%v pos_lex_feature=%v no_vectors=%v no_balance=%v",
-		kind, c.LambdaAd, c.Base, c.PAMargin, c.K, c.TauHN, c.Gamma, c.Rho, c.ThetaFN, c.GateTop, c.GateDepth, c.SelfTrain, max(1, c.SelfTrainMax), max(1, c.Folds), c.Label.KLab, c.Label.KPred, c.Fit.Epochs,
-		c.Fit.Loss.Mu, c.Fit.Loss.Nu, c.Fit.Loss.Beta, c.NoResidual, c.ScoreFeature, c.RelFeature, c.LexFeature, c.PosFeature, c.PosLexFeature, c.NoVectors, c.Label.NoBalance)
-}
+// Params lists the sampler's parameters for the run log (see
+// SamplerConfig.String).
+func (s *Sampler) Params() string { return s.Cfg.String() }
 
 // PoolSource implements retrieval.Sampler.
 func (s *Sampler) PoolSource() string { return "dense" }

@@ -29,7 +29,7 @@ func copyShared(t *testing.T, to, from *Adapter) {
 // attention weights, so B with A's weights must give A's outputs.
 func TestTokenReducesToPooled(t *testing.T) {
 	const n, d = 9, 6
-	cfg := Config{Dim: d, Hidden: 5, ScoreFeature: true}
+	cfg := Config{Dim: d, Hidden: 5, Features: Features{ScoreFeature: true}}
 	a, _ := New(cfg, 3)
 	cfg.Token = true
 	b, _ := New(cfg, 4)
@@ -79,7 +79,7 @@ func TestTokenReducesToPooled(t *testing.T) {
 // differences of it.
 func TestTokenLossGradients(t *testing.T) {
 	const n, d, h = 5, 4, 3
-	a, _ := New(Config{Dim: d, Hidden: h, Token: true, ScoreFeature: true}, 7)
+	a, _ := New(Config{Dim: d, Hidden: h, Features: Features{Token: true, ScoreFeature: true}}, 7)
 	r := tensor.NewRNG(9)
 	for _, v := range []*autograd.Var{a.w2, a.wr, a.wo, a.w1, a.wa, a.ba} {
 		r.Normal(&v.Value, 0, 0.5)
@@ -250,7 +250,7 @@ func TestTokenFindsTermMatch(t *testing.T) {
 // TestTokenSaveLoad checks that adapter B keeps its kind and attention
 // weights through Save and Load.
 func TestTokenSaveLoad(t *testing.T) {
-	a, _ := New(Config{Dim: 4, Hidden: 3, Token: true}, 1)
+	a, _ := New(Config{Dim: 4, Hidden: 3, Features: Features{Token: true}}, 1)
 	tensor.NewRNG(2).Normal(&a.wa.Value, 0, 1)
 	path := t.TempDir() + "/b.safetensors"
 	if err := Save(path, []*Adapter{a}); err != nil {
@@ -275,8 +275,8 @@ func TestTokenSaveLoad(t *testing.T) {
 func TestRelevanceMatchesScore(t *testing.T) {
 	for _, f := range [][6]bool{{false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, false, true},
 		{true, false, true, true}, {false, false, false, false, true}, {false, false, false, false, false, true}, {true, true, true, true, true, true}} {
-		a, err := New(Config{Dim: 12, Hidden: 10, ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], PosFeature: f[4],
-			PosLexFeature: f[5], Dropout: 0.1}, 3)
+		a, err := New(Config{Dim: 12, Hidden: 10, Features: Features{ScoreFeature: f[0], RelFeature: f[1], LexFeature: f[2], NoVectors: f[3], PosFeature: f[4],
+			PosLexFeature: f[5]}, Dropout: 0.1}, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

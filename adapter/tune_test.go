@@ -51,7 +51,7 @@ func TestTuneLambda(t *testing.T) {
 	if err := ix.Add(td.DocIDs, dv); err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{Dim: d, Hidden: 4, ScoreFeature: true, NoVectors: true}, 1)
+	a, err := New(Config{Dim: d, Hidden: 4, Features: Features{ScoreFeature: true, NoVectors: true}}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,9 @@ type Encoder struct {
 	QueryMaxLen int // longest query in tokens, [CLS] and [SEP] included
 	DocMaxLen   int // longest document in tokens
 	Batch       int // texts encoded together
+	// Model holds the vocabulary and tokenizer settings of a model that
+	// LoadEncoder read, for saving it again (nil otherwise).
+	Model *nn.Model
 
 	tape  *autograd.Tape
 	batch wordpiece.Batch

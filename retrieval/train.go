@@ -74,7 +74,7 @@ type Trainer struct {
 	Params  *autograd.Params // the parameters of both towers
 	Enc     *Encoder         // encodes for refreshes and evaluation
 	Sampler Sampler
-	BM25    *bm25.Index // needed for a bm25 pool
+	BM25    *bm25.Index // for a bm25 pool; nil: built from Data when needed
 	Eval    Evaluator   // may be nil
 	// OnNegatives, when set, sees every query's sampled hard negatives
 	// and the pool they were drawn from, with its scores (nil for samplers
@@ -168,7 +168,9 @@ func (t *Trainer) Run() ([]Figure, error) {
 	}
 	src := t.Sampler.PoolSource()
 	if c.Negatives > 0 && t.BM25 == nil && (src == "bm25" || (src == "dense" && c.InitialPool == "bm25")) {
-		return nil, errors.New("retrieval: train: the sampler needs a BM25 index")
+		// The pool the sampler needs first is BM25's: build it.
+		t.BM25 = BuildBM25(t.Data)
+		t.logf("indexed %d documents with BM25 for the initial pool\n", len(t.Data.Docs))
 	}
 
 	t.tape = autograd.NewTape(c.Seed ^ 0x7261)

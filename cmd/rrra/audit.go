@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -16,7 +15,6 @@ import (
 	"github.com/rrra/rrra/adapter"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
-	"github.com/rrra/rrra/retrieval"
 )
 
 const auditSynopsis = `audit [--data DIR] --model DIR [--split train] [--k 100] --out FILE.jsonl [--tsv FILE] [--html FILE]
@@ -59,7 +57,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "also write a self-contained HTML report")
 	top := fs.Int("top", 50, "suspects listed in the HTML report and on stdout")
 	asJSON := fs.Bool("json", false, "print the top suspects on stdout as a JSON array (the --out rows) instead of a table")
-	params := fs.String("rrra-params", "", "adapter parameters: "+rrraParamsHelp)
+	params := fs.String("rrra-params", "", "adapter parameters name=value,... (rrra train -h lists them)")
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
 	seed := fs.Uint64("seed", 1, "adapter seed")
@@ -67,19 +65,20 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *df.data == "" || *modelDir == "" || *out == "" || *k < 1 {
-		fmt.Fprintln(stderr, "rrra audit: --data, --model and --out are required; --k ≥ 1")
+	if *df.data == "" || *modelDir == "" || *out == "" || *k < 1 || *top < 0 || *threads < 0 {
+		fmt.Fprintln(stderr, "rrra audit: --data, --model and --out are required; --k ≥ 1, --top ≥ 0, --threads ≥ 0")
 		return errUsage
+	}
+	cfg := adapter.AuditConfig{K: *k, Sampler: adapter.DefaultSamplerConfig(), Seed: *seed, ScorePositives: *htmlOut != "", Log: stderr}
+	if err := adapter.ParseParams(*params, &cfg.Sampler); err != nil {
+		return err
+	}
+	if err := cfg.Sampler.Validate(); err != nil {
+		return err
 	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	cfg := adapter.DefaultSamplerConfig()
-	cfg.Fit.Seed, cfg.Label.Seed = *seed, *seed
-	if err := parseRRRAParams(*params, &cfg); err != nil {
-		return err
-	}
-	cfg.Folds = max(2, cfg.Folds)
 	d, td, err := df.loadTrainData(*split, stderr)
 	if err != nil {
 		return err
@@ -91,48 +90,17 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
 		return err
 	}
-	pool, qv, dv, err := retrieval.MineWith(enc, td, *k, docProgress(stderr, len(td.Docs)))
+	cfg.Progress = docProgress(stderr, len(td.Docs))
+	found, err := adapter.Audit(enc, td, cfg)
 	if err != nil {
 		return err
 	}
-	scale := enc.LogitScale()
-	s, err := adapter.NewSampler(cfg, enc.Dim(), *seed)
-	if err != nil {
-		return err
+	rows := make([]suspect, len(found.Suspects))
+	for i, f := range found.Suspects {
+		doc := &d.Corpus.Docs[f.Doc]
+		rows[i] = suspect{QueryID: f.QueryID, Query: td.Queries[f.Query], DocID: f.DocID, Title: doc.Title, Text: doc.Text,
+			SFN: f.SFN, Rank: f.Rank, Score: f.Score, QueryTop: f.QueryTop}
 	}
-	s.Log, s.Encoder = stderr, enc
-	if cfg.NeedsLexical() {
-		s.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
-	}
-	if err := s.ObservePool(pool, td, qv, dv, enc.Dim()); err != nil {
-		return err
-	}
-	var rows []suspect
-	for q, cands := range pool.Cands {
-		var mine []suspect
-		for i, c := range cands {
-			doc := &d.Corpus.Docs[c.Doc]
-			mine = append(mine, suspect{QueryID: td.QueryIDs[q], Query: td.Queries[q], DocID: doc.ID, Title: doc.Title, Text: doc.Text,
-				SFN: float64(s.SFN[q][i]), Score: float64(c.Score / scale)})
-		}
-		// Rank among all documents: the pool is the top of the ranking
-		// without the positives, so add the positives scoring above.
-		for i := range mine {
-			above := 0
-			for _, ps := range pool.PosScores[q] {
-				if ps > cands[i].Score {
-					above++
-				}
-			}
-			mine[i].Rank = i + 1 + above
-		}
-		sort.SliceStable(mine, func(a, b int) bool { return mine[a].SFN > mine[b].SFN })
-		for i := range mine {
-			mine[i].QueryTop = i + 1
-		}
-		rows = append(rows, mine...)
-	}
-	sort.SliceStable(rows, func(a, b int) bool { return rows[a].SFN > rows[b].SFN })
 	var jb bytes.Buffer
 	enc2 := json.NewEncoder(&jb)
 	enc2.SetEscapeHTML(false)
@@ -159,27 +127,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *htmlOut != "" {
-		// The labelled positives, each scored by the adapter of its
-		// query's fold, beside the negatives: how well s_FN separates
-		// them, and its calibration against the labels.
-		var pairs []adapter.Pair
-		for q, ps := range td.Positives {
-			for _, p := range ps {
-				pairs = append(pairs, adapter.Pair{Query: int32(q), Doc: p, Y: 1})
-			}
-		}
-		var ts *retrieval.TokenStates
-		if cfg.Token {
-			if ts, err = enc.DocTokens(td.Docs, nil); err != nil {
-				return err
-			}
-		}
-		var lex *adapter.Lexical
-		if cfg.NeedsLexical() {
-			lex = s.Lexical
-		}
-		rel := adapter.CrossFitScore(s.Adapters, td, qv, dv, ts, lex, enc.Dim(), pairs)
-		page, err := auditHTML(rows, rel, *top, d.Name, *split, *modelDir)
+		page, err := auditHTML(rows, found.PositiveRel, *top, d.Name, *split, *modelDir)
 		if err != nil {
 			return err
 		}
@@ -187,7 +135,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "audited %d negatives of %d queries; wrote %s\n", len(rows), len(pool.Cands), *out)
+	fmt.Fprintf(stderr, "audited %d negatives of %d queries; wrote %s\n", len(rows), found.Queries, *out)
 	if *asJSON {
 		e := json.NewEncoder(stdout)
 		e.SetEscapeHTML(false)

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"time"
+
+	"github.com/rrra/rrra/adapter/experiment"
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval/beir"
 )
 
 const demoSynopsis = `demo [--out DIR] [--quick] [--threads N]
@@ -22,12 +27,30 @@ to DIR (default rrra-demo): table.md, results.json, PNG plots of nDCG@10
 per method and of the training loss, and the RRRA model (DIR/model: a
 bi-encoder directory with its adapters) for rrra search, audit or serve.
 About two minutes on two cores; --quick is a tiny budget for smoke tests.
-It is rrra experiment with fixed choices: see rrra experiment -h.
+It is rrra experiment with fixed choices (DemoConfig): see rrra experiment -h.
 
 Example:
 
 	rrra demo
 	rrra search --data cranfield --method dense --model rrra-demo/model --rerank 0.25 --out run.trec`
+
+// demoConfig returns the demo's experiment: BM25, topk-uniform and RRRA on
+// Cranfield, one seed, the model saved to out/model; quick shrinks every
+// budget to seconds. args records the equivalent rrra experiment flags.
+func demoConfig(out string, quick bool, threads int) experiment.Config {
+	c := experiment.DefaultConfig()
+	c.Methods = []experiment.Method{experiment.BM25, experiment.TopKUniform, experiment.RRRA}
+	c.Seeds = 1
+	c.SaveModel = filepath.Join(out, "model")
+	c.Args = []string{"--data", "cranfield", "--methods", "bm25,topk-uniform,rrra", "--seeds", "1", "--verbose",
+		"--out", out, "--save-model", c.SaveModel, "--threads", fmt.Sprint(threads)}
+	if quick {
+		c.VocabSize, c.WarmSteps, c.Steps, c.Refresh, c.DocLen, c.RRRAParams = 800, 10, 10, 5, 32, "base=uniform,epochs=2"
+		c.Args = append(c.Args, "--vocab-size", "800", "--warm-steps", "10", "--steps", "10", "--refresh", "5",
+			"--doc-len", "32", "--rrra-params", "base=uniform,epochs=2")
+	}
+	return c
+}
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", demoSynopsis, stderr)
@@ -37,15 +60,42 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	xargs := []string{"--data", "cranfield", "--methods", "bm25,topk-uniform,rrra", "--seeds", "1", "--verbose",
-		"--out", *out, "--save-model", filepath.Join(*out, "model"), "--threads", fmt.Sprint(*threads)}
-	if *quick {
-		xargs = append(xargs, "--vocab-size", "800", "--warm-steps", "10", "--steps", "10", "--refresh", "5",
-			"--doc-len", "32", "--rrra-params", "base=uniform,epochs=2")
+	if *threads < 0 {
+		return fmt.Errorf("--threads %d: want ≥ 0", *threads)
+	}
+	c := demoConfig(*out, *quick, *threads)
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
 	}
 	began := time.Now()
 	fmt.Fprintf(stderr, "rrra demo: training and comparing BM25, a bi-encoder and RRRA on Cranfield; results in %s\n", *out)
-	if err := runExperiment(xargs, stdout, stderr); err != nil {
+	fsys, name, err := beir.Open("cranfield")
+	if err != nil {
+		return err
+	}
+	d, err := beir.Load(fsys, name, beir.Options{})
+	if err != nil {
+		return err
+	}
+	c.Log, c.TrainLog = stderr, stderr
+	if isTerminal(stderr) {
+		c.TrainLog = &clearLine{w: stderr, tty: true}
+		c.OnTrain = func(what string, steps int) func(int, int, float64) {
+			pr := newProgress(stderr, what, "steps", steps)
+			return func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
+		}
+	}
+	res, err := experiment.Run(context.Background(), d, c)
+	if err != nil {
+		return err
+	}
+	if err := writeExperiment(*out, res); err != nil {
+		return err
+	}
+	if err := res.WriteMarkdown(stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "rrra demo: done in %.0fs; plots, table and model in %s\n", time.Since(began).Seconds(), *out)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -48,7 +47,7 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *df.data == "" || *out == "" || *negatives < 1 {
+	if *df.data == "" || *out == "" || *negatives < 1 || *threads < 0 {
 		fmt.Fprintln(stderr, "rrra mine: --data and --out are required; --negatives ≥ 1")
 		return errUsage
 	}
@@ -88,47 +87,9 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 
 	}
 	fmt.Fprintf(stderr, "sampler %s %s, %d negatives per query, seed %d\n", smp.Name(), smp.Params(), *negatives, *seed)
-	var st retrieval.SampleStats
-	var posScores, poolScores, negScores []float64
-	above := 0
-	examples := make([]beir.TrainExample, len(td.Queries))
-	for q := range td.Queries {
-		rng := rand.New(rand.NewPCG(*seed, uint64(q)))
-		in := retrieval.SampleInput{Query: q, Positives: td.Positives[q], NumDocs: len(td.Docs)}
-		best := math.Inf(-1)
-		if pool != nil {
-			in.Cands = pool.Cands[q]
-			for _, s := range pool.PosScores[q] {
-				best = math.Max(best, float64(s))
-				posScores = append(posScores, float64(s))
-			}
-			in.PosScore = float32(best)
-			for _, c := range pool.Cands[q] {
-				poolScores = append(poolScores, float64(c.Score))
-			}
-			if len(pool.Cands[q]) > 0 && float64(pool.Cands[q][0].Score) > best {
-				above++
-			}
-		}
-		negs := smp.Sample(rng, &in, *negatives, nil, &st)
-		ex := beir.TrainExample{QueryID: td.QueryIDs[q], Query: td.Queries[q]}
-		for _, p := range td.Positives[q] {
-			doc := &d.Corpus.Docs[p]
-			ex.Positives = append(ex.Positives, beir.Passage{DocID: doc.ID, Title: doc.Title, Text: doc.Text})
-		}
-		for _, n := range negs {
-			doc := &d.Corpus.Docs[n]
-			p := beir.Passage{DocID: doc.ID, Title: doc.Title, Text: doc.Text}
-			if pool != nil {
-				if i := slices.IndexFunc(pool.Cands[q], func(c retrieval.Candidate) bool { return c.Doc == n }); i >= 0 {
-					s := float64(pool.Cands[q][i].Score)
-					p.Score = &s
-					negScores = append(negScores, s)
-				}
-			}
-			ex.Negatives = append(ex.Negatives, p)
-		}
-		examples[q] = ex
+	examples, st, err := retrieval.MineExamples(d, td, smp, pool, *negatives, *seed)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := beir.WriteTrainExamples(&buf, examples); err != nil {
@@ -137,17 +98,17 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s: %d queries; %s\n", *out, len(examples), st.String())
+	fmt.Fprintf(stderr, "wrote %s: %d queries; %s\n", *out, len(examples), st.Sample.String())
 	if pool != nil {
 		fmt.Fprintf(stderr, "scores (%s pool)      n       min       p10    median       p90       max\n", pool.Source)
 		for _, row := range []struct {
 			name string
 			v    []float64
-		}{{"positives", posScores}, {"pool", poolScores}, {"chosen negatives", negScores}} {
+		}{{"positives", st.PosScores}, {"pool", st.PoolScores}, {"chosen negatives", st.NegScores}} {
 			fmt.Fprintf(stderr, "%-20s %7d %s\n", row.name, len(row.v), quantiles(row.v))
 		}
 		fmt.Fprintf(stderr, "%d of %d queries (%.1f%%) have a pool candidate scoring above their best positive: likely false negatives or hard ones\n",
-			above, len(td.Queries), 100*float64(above)/float64(len(td.Queries)))
+			st.Above, len(td.Queries), 100*float64(st.Above)/float64(len(td.Queries)))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/rrra/rrra/adapter/experiment"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/retrieval"
 )
@@ -23,22 +24,23 @@ import (
 // method (mean and standard deviation over seeds), the training loss curves
 // of the first seed, and, with planted false negatives, the distribution of
 // s_FN over planted and other mined negatives and the calibration of s_FN.
-func writePlots(dir string, results []*methodResult, o *expOptions) error {
-	if err := plotMetric(filepath.Join(dir, "ndcg_cut_10.png"), results, o); err != nil {
+func writePlots(dir string, res *experiment.Results) error {
+	if err := plotMetric(filepath.Join(dir, "ndcg_cut_10.png"), res); err != nil {
 		return err
 	}
-	if err := plotLoss(filepath.Join(dir, "loss.png"), results); err != nil {
+	if err := plotLoss(filepath.Join(dir, "loss.png"), res); err != nil {
 		return err
 	}
-	if o.hide > 0 {
-		for _, r := range results {
+	if res.Setup.HidePositives > 0 {
+		for i := range res.Methods {
+			r := &res.Methods[i]
 			if len(r.SFN) == 0 {
 				continue
 			}
-			if err := plotSFN(filepath.Join(dir, "s_fn_"+r.Method+".png"), r); err != nil {
+			if err := plotSFN(filepath.Join(dir, "s_fn_"+string(r.Method)+".png"), r); err != nil {
 				return err
 			}
-			if err := plotCalibration(filepath.Join(dir, "calibration_"+r.Method+".png"), r); err != nil {
+			if err := plotCalibration(filepath.Join(dir, "calibration_"+string(r.Method)+".png"), r); err != nil {
 				return err
 			}
 		}
@@ -46,18 +48,19 @@ func writePlots(dir string, results []*methodResult, o *expOptions) error {
 	return nil
 }
 
-func plotMetric(path string, results []*methodResult, o *expOptions) error {
+func plotMetric(path string, res *experiment.Results) error {
+	results := res.Methods
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, test nDCG@10 (%d seeds)", o.dataName, o.seeds)
+	p.Title.Text = fmt.Sprintf("%s, test nDCG@10 (%d seeds)", res.Data, res.Seeds)
 	p.Y.Label.Text = "nDCG@10"
 	var vals plotter.Values
 	var errs plotter.YErrors
 	var names []string
 	for _, r := range results {
-		m, s := meanStd(r.Mean["ndcg_cut_10"])
+		m, s := experiment.MeanStd(r.PerSeed["ndcg_cut_10"])
 		vals = append(vals, m)
 		errs = append(errs, struct{ Low, High float64 }{s, s})
-		names = append(names, r.Method)
+		names = append(names, string(r.Method))
 	}
 	bars, err := plotter.NewBarChart(vals, vg.Points(22))
 	if err != nil {
@@ -73,7 +76,7 @@ func plotMetric(path string, results []*methodResult, o *expOptions) error {
 	for i, v := range vals {
 		pts[i].X, pts[i].Y = float64(i), v
 	}
-	if o.seeds > 1 {
+	if res.Seeds > 1 {
 		eb, err := plotter.NewYErrorBars(xyerr{pts, errs})
 		if err != nil {
 			return err
@@ -86,13 +89,13 @@ func plotMetric(path string, results []*methodResult, o *expOptions) error {
 	return savePNG(p, vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
 }
 
-func plotLoss(path string, results []*methodResult) error {
+func plotLoss(path string, res *experiment.Results) error {
 	p := plot.New()
 	p.Title.Text = "training loss (seed 1)"
 	p.X.Label.Text = "step"
 	p.Y.Label.Text = "InfoNCE loss"
 	var args []any
-	for _, r := range results {
+	for _, r := range res.Methods {
 		if len(r.Curve) == 0 {
 			continue
 		}
@@ -100,7 +103,7 @@ func plotLoss(path string, results []*methodResult) error {
 		for i, c := range r.Curve {
 			pts[i].X, pts[i].Y = float64(c.Step), c.Loss
 		}
-		args = append(args, r.Method, pts)
+		args = append(args, string(r.Method), pts)
 	}
 	if len(args) == 0 {
 		return nil
@@ -114,8 +117,8 @@ func plotLoss(path string, results []*methodResult) error {
 
 // plotSFN draws normalised histograms of s_FN for the planted false
 // negatives and for the other mined negatives.
-func plotSFN(path string, r *methodResult) error {
-	p, err := sfnHistogram("s_FN of mined negatives, "+r.Method+" (seed 1)", r.SFN, r.IsPlanted,
+func plotSFN(path string, r *experiment.MethodResult) error {
+	p, err := sfnHistogram("s_FN of mined negatives, "+string(r.Method)+" (seed 1)", r.SFN, r.IsPlanted,
 		[2]string{"other negatives", "planted false negatives"})
 	if err != nil {
 		return err
@@ -160,8 +163,8 @@ func sfnHistogram(title string, v []float64, flag []bool, names [2]string) (*plo
 
 // plotCalibration draws, per decile of s_FN, the share of mined negatives
 // that are planted false negatives against the mean s_FN.
-func plotCalibration(path string, r *methodResult) error {
-	p, err := calibration("calibration of s_FN, "+r.Method+" (seed 1)", "share planted", r.SFN, r.IsPlanted)
+func plotCalibration(path string, r *experiment.MethodResult) error {
+	p, err := calibration("calibration of s_FN, "+string(r.Method)+" (seed 1)", "share planted", r.SFN, r.IsPlanted)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -59,7 +58,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	pooling := fs.String("pooling", "mean", "pooling: mean or cls")
 	temp := fs.Float64("temperature", 0.05, "softmax temperature on cosine scores")
 	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", ")+", rrra")
-	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra: "+rrraParamsHelp)
+	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra, "+rrraParamsHelp())
 	negatives := fs.Int("negatives", 1, "hard negatives per query")
 	batch := fs.Int("batch", 32, "queries per step")
 	steps := fs.Int("steps", 1000, "optimizer steps")
@@ -70,7 +69,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
 	dLen := fs.Int("doc-len", 128, "longest document in tokens")
 	refresh := fs.Int("refresh", 0, "re-mine the dense pool every N steps (0: never)")
-	initialPool := fs.String("initial-pool", "bm25", "pool before the first refresh: bm25 or dense")
+	initialPool := fs.String("initial-pool", "", "pool before the first refresh: bm25 or dense (default: dense for --sampler rrra, whose adapters judge the model's own candidates; bm25 otherwise)")
 	seed := fs.Uint64("seed", 1, "seed for initialisation, data order and sampling")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file: written atomically, resumed from when present")
@@ -94,21 +93,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var rrraCfg adapter.SamplerConfig
 	if *sampler == "rrra" {
 		rrraCfg = adapter.DefaultSamplerConfig()
-		rrraCfg.Fit.Seed, rrraCfg.Label.Seed = *seed, *seed
-		if err = parseRRRAParams(*samplerParams, &rrraCfg); err != nil {
+		if err = adapter.ParseParams(*samplerParams, &rrraCfg); err != nil {
+			return err
+		}
+		if err = rrraCfg.Validate(); err != nil {
 			return err
 		}
 		if rrraCfg.SelfTrain > 0 && *ckpt != "" {
 			// The promoted positives live in the training data, which a
 			// checkpoint does not hold: a resumed run would lose them.
 			return fmt.Errorf("--sampler-params self_train=%g: self-training cannot be resumed from a checkpoint yet; run it without --checkpoint", rrraCfg.SelfTrain)
-		}
-		// The adapter judges a dense pool: without an explicit choice,
-		// mine the first pool with the model, not BM25.
-		explicit := false
-		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "initial-pool" })
-		if !explicit {
-			*initialPool = "dense"
 		}
 	} else if smp, err = retrieval.NewSampler(*sampler, *samplerParams); err != nil {
 		return err
@@ -237,17 +231,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		*warmup = *steps / 10
 	}
 	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
-	var rrraSampler *adapter.Sampler
-	if *sampler == "rrra" {
-		if rrraSampler, err = adapter.NewSampler(rrraCfg, enc.Dim(), *seed); err != nil {
-			return err
-		}
-		rrraSampler.Log, rrraSampler.Encoder = stderr, enc
-		if rrraCfg.NeedsLexical() {
-			rrraSampler.Lexical = adapter.NewLexical(retrieval.BuildBM25(td))
-		}
-		smp = rrraSampler
-	}
 	tr := &retrieval.Trainer{
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
@@ -262,15 +245,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		pr := newProgress(stderr, "train", "steps", *steps)
 		tr.OnStep = func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
 	}
-	if rrraSampler != nil && rrraCfg.LambdaAd != 0 {
-		if tr.Aux, err = adapter.NewJoint(rrraSampler, td, rrraCfg.LambdaAd); err != nil {
+	var rrraSampler *adapter.Sampler
+	if *sampler == "rrra" {
+		ts, err := adapter.NewTrainingSampler(rrraCfg, enc, td, nil, *seed)
+		if err != nil {
 			return err
 		}
-	}
-	if !*crops && (smp.PoolSource() == "bm25" || (smp.PoolSource() == "dense" && *initialPool == "bm25")) {
-		began := time.Now()
-		tr.BM25 = retrieval.BuildBM25(td)
-		fmt.Fprintf(stderr, "indexed %d documents with BM25 in %.1fs\n", len(td.Docs), time.Since(began).Seconds())
+		ts.Log = stderr
+		ts.Prepare(tr)
+		rrraSampler, smp = ts.Sampler, ts.Sampler
 	}
 	if len(devQrels) > 0 {
 		tr.Eval = retrieval.DenseEvaluator(td, d.SplitQueries(devQrels), devQrels, []string{"ndcg_cut_10", "recip_rank", "recall_100"}, 100)

@@ -1,0 +1,94 @@
+package retrieval
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rrra/rrra/nn"
+	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval/index"
+)
+
+// EncoderOptions sets LoadEncoder.
+type EncoderOptions struct {
+	QueryLen int // longest query in tokens, [CLS] and [SEP] included (0: 32)
+	DocLen   int // longest document in tokens (0: 128)
+	// Notices receives the loader's notes on what it assumed (a missing
+	// tokenizer setting, say), one per line; nil drops them.
+	Notices io.Writer
+}
+
+// LoadEncoder reads a model directory (a bi-encoder directory that rrra
+// wrote, or a Hugging Face BERT directory: config.json, model.safetensors,
+// vocab.txt) and returns its Encoder: the towers with the pooling,
+// normalisation and temperature the directory records, its WordPiece
+// tokenizer, and the input lengths, checked against the model's
+// max_position_embeddings before any work. The Encoder's Model holds the
+// vocabulary, for saving the model again.
+func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
+	if opts.QueryLen == 0 {
+		opts.QueryLen = 32
+	}
+	if opts.DocLen == 0 {
+		opts.DocLen = 128
+	}
+	if opts.QueryLen < 3 || opts.DocLen < 3 {
+		return nil, fmt.Errorf("retrieval: %s: input lengths %d (queries) and %d (documents): want ≥ 3, room for [CLS], a token and [SEP]", dir, opts.QueryLen, opts.DocLen)
+	}
+	bi, model, notices, err := nn.LoadBiEncoder(dir)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Notices != nil {
+		for _, n := range notices {
+			fmt.Fprintln(opts.Notices, n)
+		}
+	}
+	if q, d := bi.Query.Config.HiddenSize, bi.Doc.Config.HiddenSize; q != d {
+		return nil, fmt.Errorf("retrieval: %s: the query tower's vectors have %d dimensions, the document tower's %d: their scores mean nothing", dir, q, d)
+	}
+	for _, c := range []struct {
+		what string
+		n    int
+		tow  *nn.Bert
+	}{{"query", opts.QueryLen, bi.Query}, {"document", opts.DocLen, bi.Doc}} {
+		if max := c.tow.Config.MaxPositionEmbeddings; c.n > max {
+			return nil, fmt.Errorf("retrieval: %s: %s length %d exceeds the model's max_position_embeddings %d", dir, c.what, c.n, max)
+		}
+	}
+	enc := NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), opts.QueryLen, opts.DocLen)
+	enc.Model = model
+	return enc, nil
+}
+
+// IndexCorpus encodes every document of td (NewCorpusData for a whole
+// collection) with enc's document tower into a new exact index, its ids
+// td's document ids. progress, when not nil, sees the documents encoded
+// so far.
+func IndexCorpus(enc *Encoder, td *TrainData, progress func(done int)) (*index.Flat, error) {
+	vecs, err := enc.Docs(td.Docs, progress)
+	if err != nil {
+		return nil, err
+	}
+	ix := index.New(enc.Dim())
+	if err := ix.Add(td.DocIDs, vecs); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Search encodes query texts with enc's query tower and returns each
+// one's top k documents of ix (built by IndexCorpus with the same model).
+func Search(enc *Encoder, ix *index.Flat, texts []string, k int) ([][]index.Hit, error) {
+	if ix.Dim() != enc.Dim() {
+		return nil, fmt.Errorf("retrieval: an index of dimension %d for a model of dimension %d", ix.Dim(), enc.Dim())
+	}
+	if k < 1 {
+		return nil, fmt.Errorf("retrieval: search depth %d: want ≥ 1", k)
+	}
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Search(qv, len(texts), k), nil
+}
