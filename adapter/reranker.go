@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/index"
@@ -189,4 +190,32 @@ func (r *Reranker) TuneLambda(ix *index.Flat, td *retrieval.TrainData, qv []floa
 		}
 	}
 	return TuneLambda(r.folds, ix, td, qv, grid, r.cfg)
+}
+
+// LoadReranker reads the adapters saved in a model directory (File, as
+// rrra train --sampler rrra and rrra experiment --save-model write it)
+// and returns their reranker for enc's model over corpus, the collection
+// the index holds (NewCorpusData). What the adapters read beyond the
+// vectors is built here: the corpus's token states for adapter B, its
+// BM25 index for the lexical feature. τ_b 0 in cfg takes the model's
+// temperature.
+func LoadReranker(dir string, enc *retrieval.Encoder, corpus *retrieval.TrainData, cfg RerankConfig) (*Reranker, error) {
+	path := filepath.Join(dir, File)
+	folds, err := LoadFolds(path)
+	if err != nil {
+		return nil, err
+	}
+	c := folds.Config()
+	if c.Dim != enc.Dim() {
+		return nil, fmt.Errorf("adapter: %s: the adapters read vectors of dimension %d, the model in %s gives %d", path, c.Dim, dir, enc.Dim())
+	}
+	if c.Token && cfg.Tokens == nil {
+		if cfg.Tokens, err = enc.DocTokens(corpus.Docs, nil); err != nil {
+			return nil, err
+		}
+	}
+	if c.LexFeature && cfg.Lexical == nil {
+		cfg.Lexical = NewLexical(retrieval.BuildBM25(corpus))
+	}
+	return NewReranker(folds, float64(enc.Bi.Temperature), cfg)
 }

@@ -25,7 +25,13 @@ func FuzzServeParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string, withAdapters bool) {
 		s := &server{o: serveOptions{maxK: 100, maxQuery: 200}}
 		if withAdapters {
-			s.adapters = make([]*adapter.Adapter, 1)
+			a, err := adapter.New(adapter.DefaultConfig(4), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.rr, err = adapter.NewReranker(adapter.Folds{a}, 1, adapter.RerankConfig{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// Query() drops malformed pairs and keeps the rest, as here.
 		v, _ := url.ParseQuery(raw)

@@ -3,10 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rrra/rrra/adapter"
@@ -20,19 +21,24 @@ import (
 	"github.com/rrra/rrra/tensor"
 )
 
-const searchSynopsis = `search [--data DIR] --split test --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
+const searchSynopsis = `search [--data DIR] [--split test | --query TEXT... | --topics FILE] --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
 
 Retrieves the top k documents for every query of a split (every query with
---split all) and writes a TREC run. bm25 is Lucene's BM25 (k1 0.9, b 0.4,
+--split all), or for ad-hoc queries (--query, repeatable, numbered q1, q2,
+...; or --topics, a file of "qid<TAB>text" lines or a queries.jsonl), from
+the --data corpus, and writes a TREC run (to stdout with --out -, the
+default for ad-hoc queries). bm25 is Lucene's BM25 (k1 0.9, b 0.4,
 English stop words, Porter stemming); dense scores with a bi-encoder
 (--model), exactly, over the corpus encoded now or read from --index
 (written by rrra index with the same model); hybrid fuses the two by
 reciprocal rank (1/(60 + rank)). When the split has qrels, the run's
-nDCG@10 and recall@100 are printed on stderr.
+nDCG@10 and recall@100 are printed on stderr (ad-hoc queries have none).
 
 Examples:
 
 	rrra search --data cranfield --method bm25 --out bm25.trec
+	rrra search --data cranfield --query "boundary layer transition" --query "heat transfer at hypersonic speed" --k 5
+	rrra search --data scifact --topics my-topics.tsv --method bm25 --out mine.trec
 	rrra search --data cranfield --method dense --model rrra-demo/model --index cran.idx --rerank 0.25 --out dense.trec
 	rrra search --data scifact --method hybrid --model model --out hybrid.trec`
 
@@ -40,11 +46,14 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", searchSynopsis, stderr)
 	df := addDataFlags(fs, "cranfield")
 	split := fs.String("split", "test", "query split (a qrels file name), or all")
+	var adHoc stringsFlag
+	fs.Var(&adHoc, "query", "an ad-hoc query, instead of a split's (repeatable; ids q1, q2, ...; not evaluated)")
+	topics := fs.String("topics", "", "a file of ad-hoc queries, instead of a split's: qid<TAB>text lines, or a queries.jsonl (not evaluated)")
 	method := fs.String("method", "bm25", "bm25, dense or hybrid")
 	modelDir := fs.String("model", "", "bi-encoder directory (dense, hybrid)")
 	indexPath := fs.String("index", "", "index file from rrra index (dense, hybrid; default: encode the corpus now)")
 	k := fs.Int("k", 100, "results per query")
-	out := fs.String("out", "", "TREC run file to write")
+	out := fs.String("out", "", "TREC run file to write, - for stdout (default for --query and --topics: stdout)")
 	tag := fs.String("tag", "", "run tag in the TREC file (default: the method)")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout: the run written, its queries and, with qrels, nDCG@10 and recall@100")
 	qLen := fs.Int("query-len", 32, "longest query in tokens")
@@ -57,8 +66,40 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	var qids, texts []string // the queries: ad hoc, or (below) the split's
+	var queriesFrom string   // where the ad-hoc queries come from, for the JSON summary
+	switch {
+	case len(adHoc) > 0 && *topics != "":
+		fmt.Fprintln(stderr, "rrra search: --query and --topics exclude each other")
+		return errUsage
+	case (len(adHoc) > 0 || *topics != "") && isSet(fs, "split"):
+		fmt.Fprintln(stderr, "rrra search: --split chooses the collection's queries; --query and --topics give others: use one")
+		return errUsage
+	case len(adHoc) > 0:
+		for i, q := range adHoc {
+			if strings.TrimSpace(q) == "" {
+				fmt.Fprintf(stderr, "rrra search: --query number %d is empty\n", i+1)
+				return errUsage
+			}
+			qids, texts = append(qids, fmt.Sprintf("q%d", i+1)), append(texts, q)
+		}
+		queriesFrom = "--query"
+	case *topics != "":
+		var err error
+		if qids, texts, err = readTopics(*topics); err != nil {
+			return err
+		}
+		queriesFrom = *topics
+	}
+	if queriesFrom != "" && *out == "" {
+		*out = "-"
+	}
 	if *df.data == "" || *out == "" || *k < 1 {
 		fmt.Fprintln(stderr, "rrra search: --data and --out are required; --k ≥ 1")
+		return errUsage
+	}
+	if *out == "-" && *asJSON {
+		fmt.Fprintln(stderr, "rrra search: --json writes its summary on stdout: write the run to a file (--out FILE)")
 		return errUsage
 	}
 	dense := *method == "dense" || *method == "hybrid"
@@ -78,14 +119,16 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var qrels beir.Qrels
-	queries := d.Queries.List
-	if *split != "all" {
-		if qrels, err = qrelsOf(d, *split, stderr); err != nil {
-			return err
+	if queriesFrom == "" {
+		queries := d.Queries.List
+		if *split != "all" {
+			if qrels, err = qrelsOf(d, *split, stderr); err != nil {
+				return err
+			}
+			queries = d.SplitQueries(qrels)
 		}
-		queries = d.SplitQueries(qrels)
+		qids, texts = retrieval.QueryTexts(queries)
 	}
-	qids, texts := retrieval.QueryTexts(queries)
 	var runs []metrics.Run
 	began := time.Now()
 	if !dense || *method == "hybrid" {
@@ -114,25 +157,17 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if *rerank != 0 {
-			adapters, err := adapter.Load(filepath.Join(*modelDir, adapter.File))
+			rr, err := adapter.LoadReranker(*modelDir, enc, retrieval.NewCorpusData(d), adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau})
 			if err != nil {
-				return fmt.Errorf("--rerank needs the adapter that rrra train --sampler rrra saves: %w", err)
+				return fmt.Errorf("--rerank needs the adapters that rrra train --sampler rrra saves: %w", err)
 			}
-			if *rerankTau == 0 {
-				*rerankTau = float64(bi.Temperature)
+			run, err := rr.Search(ix, qids, texts, qv)
+			if err != nil {
+				return err
 			}
-			cfg := adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau}
-			if adapters[0].Cfg.Token {
-				fmt.Fprintf(stderr, "adapter B: encoding the corpus's token states\n")
-				if cfg.Tokens, err = enc.DocTokens(retrieval.NewCorpusData(d).Docs, nil); err != nil {
-					return err
-				}
-			}
-			if adapters[0].Cfg.LexFeature {
-				cfg.Lexical = adapter.NewLexical(retrieval.BuildBM25(retrieval.NewCorpusData(d)))
-			}
-			runs = append(runs, adapter.RerankSearch(adapters, ix, qids, texts, qv, cfg))
-			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", *rerankK, *rerank, float32(*rerankTau), len(adapters))
+			runs = append(runs, run)
+			c := rr.Config()
+			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", c.K, c.Lambda, float32(c.TauB), len(rr.Folds()))
 		} else {
 			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
 		}
@@ -149,11 +184,21 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if err := metrics.WriteRun(&buf, run, *tag); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
-		return err
+	if *out == "-" {
+		if _, err := stdout.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	} else {
+		if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", *out)
 	}
-	fmt.Fprintf(stderr, "wrote %s\n", *out)
 	summary := map[string]any{"method": *method, "split": *split, "run": *out, "queries": len(qids), "k": *k}
+	if queriesFrom != "" {
+		delete(summary, "split")
+		summary["queries_from"] = queriesFrom
+	}
 	if len(qrels) > 0 {
 		rep, err := metrics.Evaluate(metrics.Qrels(qrels), run, []string{"ndcg_cut_10", "recall_100"}, metrics.Options{})
 		if err != nil {
@@ -297,4 +342,66 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "wrote %s: %d × %d float32, %d bytes\n", *out, ix.Len(), ix.Dim(), st.Size())
 	return nil
+}
+
+// stringsFlag is a repeatable string flag: each use adds a value.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, " | ") }
+
+// Set adds v.
+func (s *stringsFlag) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// isSet reports whether the flag called name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// readTopics reads ad-hoc queries from path: a BEIR queries.jsonl (a
+// .jsonl file, or one whose first non-blank character is "{"), or lines
+// "qid<TAB>text" (blank lines skipped). Errors name the file, the line and
+// the field.
+func readTopics(path string) (qids, texts []string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if strings.HasSuffix(path, ".jsonl") || strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+		q, _, err := beir.ReadQueries(bytes.NewReader(b), path, beir.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		qids, texts = retrieval.QueryTexts(q.List)
+	} else {
+		line := make(map[string]int) // qid → line
+		for n, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimSuffix(l, "\r")
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			id, text, ok := strings.Cut(l, "\t")
+			id, text = strings.TrimSpace(id), strings.TrimSpace(text)
+			switch {
+			case !ok:
+				return nil, nil, fmt.Errorf("%s:%d: want qid<TAB>text, found no tab", path, n+1)
+			case id == "":
+				return nil, nil, fmt.Errorf("%s:%d: field qid: empty", path, n+1)
+			case text == "":
+				return nil, nil, fmt.Errorf("%s:%d: field text: empty (query %q)", path, n+1, id)
+			case line[id] > 0:
+				return nil, nil, fmt.Errorf("%s:%d: field qid: %q already on line %d", path, n+1, id, line[id])
+			}
+			line[id] = n + 1
+			qids, texts = append(qids, id), append(texts, text)
+		}
+	}
+	if len(qids) == 0 {
+		return nil, nil, fmt.Errorf("%s: no queries", path)
+	}
+	return qids, texts, nil
 }

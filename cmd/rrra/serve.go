@@ -69,8 +69,7 @@ type server struct {
 	d        *beir.Dataset
 	ix       *index.Flat
 	enc      *retrieval.Encoder
-	adapters []*adapter.Adapter
-	tauB     float64
+	rr *adapter.Reranker // nil without adapters
 	mu       sync.Mutex    // the encoder and adapters reuse scratch memory
 	slots    chan struct{} // bounds requests in flight
 	m        serveMetrics
@@ -150,7 +149,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: o.timeout + 5*time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 1 << 16}
-	fmt.Fprintf(stderr, "rrra serve: %d documents, %d adapters; listening on http://%s/\n", s.d.Corpus.Len(), len(s.adapters), ln.Addr())
+	fmt.Fprintf(stderr, "rrra serve: %d documents, %d adapters; listening on http://%s/\n", s.d.Corpus.Len(), s.numAdapters(), ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -180,23 +179,23 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err := df.planDense(bi, enc, d.Corpus.Len(), indexPath == ""); err != nil {
 		return nil, err
 	}
-	s := &server{o: o, d: d, enc: enc, tauB: float64(bi.Temperature), slots: make(chan struct{}, o.maxInflight), stderr: stderr,
+	s := &server{o: o, d: d, enc: enc, slots: make(chan struct{}, o.maxInflight), stderr: stderr,
 		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{}}}
-	if s.tauB == 0 {
-		s.tauB = 1
-	}
-	if ap := filepath.Join(modelDir, adapter.File); fileExists(ap) {
-		if s.adapters, err = adapter.Load(ap); err != nil {
-			return nil, err
-		}
-		for _, a := range s.adapters {
-			if a.Cfg.Token || a.Cfg.LexFeature {
-				return nil, fmt.Errorf("%s: rrra serve reranks with adapter A without lex_feature", ap)
-			}
-		}
-	}
 	if s.ix, err = openIndex(indexPath, enc, d, stderr); err != nil {
 		return nil, err
+	}
+	if fileExists(filepath.Join(modelDir, adapter.File)) {
+		// A request reranks the top max(k, --rerank-k): the reranker
+		// itself never cuts (its depth is the most a request can ask).
+		cfg := adapter.RerankConfig{K: max(o.maxK, o.rerankK), Lambda: o.lambda}
+		if s.rr, err = adapter.LoadReranker(modelDir, enc, retrieval.NewCorpusData(d), cfg); err != nil {
+			s.ix.Close()
+			return nil, err
+		}
+		if err := s.rr.Check(s.ix); err != nil {
+			s.ix.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -214,7 +213,7 @@ func (s *server) handler() http.Handler {
 		w.Write(indexHTML)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": len(s.adapters)})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.numAdapters()})
 	})
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /search", s.getSearch)
@@ -282,13 +281,13 @@ func (s *server) params(kStr, rerankStr string) (int, bool, error) {
 			return 0, false, fmt.Errorf("k=%q: want an integer from 1 to %d", kStr, s.o.maxK)
 		}
 	}
-	rerank := len(s.adapters) > 0
+	rerank := s.numAdapters() > 0
 	if rerankStr != "" {
 		b, err := strconv.ParseBool(rerankStr)
 		if err != nil {
 			return 0, false, fmt.Errorf("rerank=%q: want true or false (1 or 0)", rerankStr)
 		}
-		rerank = b && len(s.adapters) > 0
+		rerank = b && s.numAdapters() > 0
 	}
 	return k, rerank, nil
 }
@@ -412,13 +411,12 @@ func (s *server) searchOne(q string, k int, rerank bool) (resultJSON, error) {
 	}
 	var rel map[int]float32
 	if rerank {
-		cfg := adapter.RerankConfig{K: depth, Lambda: s.o.lambda, TauB: s.tauB}
-		p := adapter.PRel(s.adapters, s.ix, q, qv, hits, cfg)
+		var p []float32
+		hits, p = s.rr.Rerank(s.ix, q, qv, hits)
 		rel = make(map[int]float32, len(hits))
 		for i, h := range hits {
 			rel[h.Doc] = p[i]
 		}
-		hits = adapter.Combine(hits, p, cfg)
 	}
 	res := resultJSON{Query: q, Reranked: rerank}
 	for i, h := range hits[:min(k, len(hits))] {
@@ -466,4 +464,12 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "# HELP rrra_documents Documents in the served corpus.")
 	fmt.Fprintln(w, "# TYPE rrra_documents gauge")
 	fmt.Fprintf(w, "rrra_documents %d\n", s.d.Corpus.Len())
+}
+
+// numAdapters returns how many adapters rerank (0: none).
+func (s *server) numAdapters() int {
+	if s.rr == nil {
+		return 0
+	}
+	return len(s.rr.Folds())
 }

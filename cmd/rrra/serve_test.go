@@ -61,6 +61,7 @@ func getJSON(t *testing.T, url string, v any) int {
 // adapter's own reranking of the bi-encoder's top 100, unreranked ones the
 // bi-encoder's order, and every limit answers 400 or 503 with a message.
 func TestServe(t *testing.T) {
+	requireE2E(t)
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 32, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	s, ts := testServer(t, o)
 	const query = "boundary layer transition on a flat plate"
@@ -82,8 +83,13 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := adapter.RerankConfig{K: 100, Lambda: 0.25, TauB: s.tauB}
-	want := adapter.Rerank(s.adapters, s.ix, query, qv, s.ix.SearchOne(qv, 100), cfg)
+	// The library's reranker over the same adapters, with its defaults
+	// (τ_b: the model's temperature), must rank as serve does.
+	lib, err := adapter.NewReranker(s.rr.Folds(), float64(s.enc.Bi.Temperature), adapter.RerankConfig{K: 100, Lambda: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := lib.Rerank(s.ix, query, qv, s.ix.SearchOne(qv, 100))
 	moved := false
 	for i, h := range rer.Hits {
 		if h.ID != s.ix.ID(want[i].Doc) || h.PRel == nil || !(*h.PRel > 0 && *h.PRel < 1) {
@@ -226,6 +232,7 @@ func chromiumFlags(t *testing.T, more ...string) []string {
 // skipped where Chromium is not installed, unless RRRA_REQUIRE_CHROMIUM is
 // set (CI sets it).
 func TestServePageInChromium(t *testing.T) {
+	requireE2E(t)
 	browser := chromium(t)
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	_, ts := testServer(t, o)
@@ -269,6 +276,7 @@ func TestServePageInChromium(t *testing.T) {
 // change, score, p_rel) against the API; then it clicks the rerank box off
 // and searches again. RRRA_SCREENSHOT=FILE also saves a PNG of the page.
 func TestServePageTyped(t *testing.T) {
+	requireE2E(t)
 	browser := chromium(t)
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	_, ts := testServer(t, o)
@@ -395,6 +403,7 @@ func TestServePageTyped(t *testing.T) {
 // to be whole and correct in form; bench/load.sh runs the 10,000-request
 // version against the binary and reports latency and memory.
 func TestServeLoad(t *testing.T) {
+	requireE2E(t)
 	o := serveOptions{maxK: 50, maxQuery: 2000, maxBatch: 4, maxInflight: 64, timeout: 30 * time.Second, lambda: 0.25, rerankK: 100}
 	s, ts := testServer(t, o)
 	var queries []string
