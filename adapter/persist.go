@@ -20,19 +20,18 @@ func Save(path string, adapters []*Adapter) error {
 	}
 	c := adapters[0].Cfg
 	meta := map[string]string{
-		"format":        fileFormat,
-		"folds":         strconv.Itoa(len(adapters)),
-		"dim":           strconv.Itoa(c.Dim),
-		"hidden":        strconv.Itoa(c.Hidden),
-		"dropout":       strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
-		"no_residual":   strconv.FormatBool(c.NoResidual),
-		"score_feature": strconv.FormatBool(c.ScoreFeature),
-		"rel_feature":   strconv.FormatBool(c.RelFeature),
-		"lex_feature":   strconv.FormatBool(c.LexFeature),
-		"pos_feature":   strconv.FormatBool(c.PosFeature),
-		"pos_lex":       strconv.FormatBool(c.PosLexFeature),
-		"no_vectors":    strconv.FormatBool(c.NoVectors),
-		"token":         strconv.FormatBool(c.Token),
+		"format":  fileFormat,
+		"folds":   strconv.Itoa(len(adapters)),
+		"dim":     strconv.Itoa(c.Dim),
+		"hidden":  strconv.Itoa(c.Hidden),
+		"dropout": strconv.FormatFloat(float64(c.Dropout), 'g', -1, 32),
+	}
+	// The features, under the names of the parameter table.
+	sc := SamplerConfig{Features: c.Features}
+	for _, p := range paramTable {
+		if featureParams[p.Name] {
+			meta[p.Name] = p.get(&sc)
+		}
 	}
 	var named []tensor.Named
 	for f, a := range adapters {
@@ -82,14 +81,9 @@ func Load(path string) ([]*Adapter, error) {
 		return fail("field dropout is %q", f.Metadata["dropout"])
 	}
 	cfg.Dropout = float32(dr)
-	cfg.NoResidual = f.Metadata["no_residual"] == "true"
-	cfg.ScoreFeature = f.Metadata["score_feature"] == "true"
-	cfg.RelFeature = f.Metadata["rel_feature"] == "true"
-	cfg.LexFeature = f.Metadata["lex_feature"] == "true"
-	cfg.PosFeature = f.Metadata["pos_feature"] == "true"
-	cfg.PosLexFeature = f.Metadata["pos_lex"] == "true"
-	cfg.NoVectors = f.Metadata["no_vectors"] == "true"
-	cfg.Token = f.Metadata["token"] == "true"
+	if cfg.Features, err = readFeatures(f.Metadata); err != nil {
+		return fail("%v", err)
+	}
 	var out []*Adapter
 	used := 0
 	for fo := 0; fo < folds; fo++ {
@@ -116,4 +110,39 @@ func Load(path string) ([]*Adapter, error) {
 		return fail("holds %d tensors, %d folds of this adapter have %d", len(f.Names), folds, used)
 	}
 	return out, nil
+}
+
+// featureParams names the parameters that set Features: what Save
+// records of each adapter's shape besides its sizes.
+var featureParams = map[string]bool{"adapter": true, "no_residual": true, "score_feature": true, "rel_feature": true,
+	"lex_feature": true, "pos_feature": true, "pos_lex_feature": true, "no_vectors": true}
+
+// readFeatures reads Features from an adapter file's metadata, written
+// under the parameter table's names, or under the names files written
+// before it used ("token", "pos_lex"; absent fields false).
+func readFeatures(meta map[string]string) (Features, error) {
+	var sc SamplerConfig
+	legacy := map[string]string{"pos_lex_feature": "pos_lex"}
+	for _, p := range paramTable {
+		if !featureParams[p.Name] {
+			continue
+		}
+		v, ok := meta[p.Name]
+		if !ok {
+			v, ok = meta[legacy[p.Name]]
+		}
+		if !ok && p.Name == "adapter" {
+			v, ok = "A", true
+			if meta["token"] == "true" {
+				v = "B"
+			}
+		}
+		if !ok {
+			continue
+		}
+		if err := p.set(&sc, v); err != nil {
+			return Features{}, fmt.Errorf("field %s is %q: %v", p.Name, v, err)
+		}
+	}
+	return sc.Features, nil
 }

@@ -10,22 +10,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/rrra/rrra/adapter/experiment"
 	"github.com/rrra/rrra/retrieval/metrics"
 )
-
-type results struct {
-	Data    string `json:"data"`
-	Seeds   int    `json:"seeds"`
-	Methods []struct {
-		Method   string             `json:"method"`
-		PerQuery map[string]float64 `json:"ndcg_cut_10_per_query"`
-	} `json:"methods"`
-}
 
 // load returns the per-query nDCG@10 of "FILE:METHOD" and the run's data
 // and seed count.
@@ -35,23 +26,23 @@ func load(arg string) (map[string]float64, string, error) {
 		return nil, "", fmt.Errorf("%q: want results.json:METHOD", arg)
 	}
 	file, method := arg[:i], arg[i+1:]
-	b, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, "", err
 	}
-	var r results
-	if err := json.Unmarshal(b, &r); err != nil {
+	defer f.Close()
+	r, err := experiment.ReadResults(f)
+	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", file, err)
 	}
-	for _, m := range r.Methods {
-		if m.Method == method {
-			if len(m.PerQuery) == 0 {
-				return nil, "", fmt.Errorf("%s: method %s has no ndcg_cut_10_per_query", file, method)
-			}
-			return m.PerQuery, fmt.Sprintf("%s, %d seeds", r.Data, r.Seeds), nil
-		}
+	m := r.Method(experiment.Method(method))
+	if m == nil {
+		return nil, "", fmt.Errorf("%s: no method %s", file, method)
 	}
-	return nil, "", fmt.Errorf("%s: no method %s", file, method)
+	if len(m.PerQuery) == 0 {
+		return nil, "", fmt.Errorf("%s: method %s has no ndcg_cut_10_per_query", file, method)
+	}
+	return m.PerQuery, fmt.Sprintf("%s, %d seeds", r.Data, r.Seeds), nil
 }
 
 func mean(m map[string]float64) float64 {
