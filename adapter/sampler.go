@@ -146,7 +146,7 @@ func (s *Sampler) Name() string { return "rrra" }
 func (s *Sampler) Params() string { return s.Cfg.String() }
 
 // PoolSource implements retrieval.Sampler.
-func (s *Sampler) PoolSource() string { return "dense" }
+func (s *Sampler) PoolSource() retrieval.PoolSource { return retrieval.PoolDense }
 
 // PoolK implements retrieval.Sampler.
 func (s *Sampler) PoolK() int { return s.Cfg.K }

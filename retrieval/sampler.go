@@ -56,15 +56,31 @@ func (s *SampleStats) String() string {
 	return b.String()
 }
 
+// PoolSource names where a sampler's pool of candidates comes from.
+type PoolSource string
+
+// The pool sources.
+const (
+	// PoolNone: the sampler reads no pool (random negatives).
+	PoolNone PoolSource = ""
+	// PoolBM25: BM25's top k, mined once.
+	PoolBM25 PoolSource = "bm25"
+	// PoolDense: the model's own top k, mined before the first step that
+	// needs it and again at every refresh.
+	PoolDense PoolSource = "dense"
+	// PoolFile: negatives given up front (a training file from rrra
+	// mine, Trainer.FixedPool), used as they are and never re-mined.
+	PoolFile PoolSource = "file"
+)
+
 // A Sampler picks hard negatives for a query from its mined pool.
 type Sampler interface {
 	// Name is the sampler's CLI name.
 	Name() string
 	// Params lists its parameters for the run log, as "k=100 a=0.5".
 	Params() string
-	// PoolSource says which pool it reads: "" (none), "bm25" (mined once)
-	// or "dense" (mined by the model, refreshed during training).
-	PoolSource() string
+	// PoolSource says which pool it reads (see PoolSource).
+	PoolSource() PoolSource
 	// PoolK is how many candidates per query it needs in the pool.
 	PoolK() int
 	// Sample appends n distinct negatives for in to dst, none of them a
@@ -152,7 +168,7 @@ func (Random) Name() string { return "random" }
 func (Random) Params() string { return "" }
 
 // PoolSource implements Sampler.
-func (Random) PoolSource() string { return "" }
+func (Random) PoolSource() PoolSource { return PoolNone }
 
 // PoolK implements Sampler.
 func (Random) PoolK() int { return 0 }
@@ -186,7 +202,7 @@ func FillUniform(rng *rand.Rand, in *SampleInput, n int, dst []int32, from int) 
 // file ("file").
 type TopKUniform struct {
 	K      int
-	Source string // "bm25", "dense" or "file"
+	Source PoolSource // PoolBM25, PoolDense or PoolFile
 }
 
 // Name implements Sampler.
@@ -204,7 +220,7 @@ func (s TopKUniform) Name() string {
 func (s TopKUniform) Params() string { return fmt.Sprintf("k=%d", s.K) }
 
 // PoolSource implements Sampler.
-func (s TopKUniform) PoolSource() string { return s.Source }
+func (s TopKUniform) PoolSource() PoolSource { return s.Source }
 
 // PoolK implements Sampler.
 func (s TopKUniform) PoolK() int { return s.K }
@@ -262,7 +278,7 @@ func (SimANS) Name() string { return "simans" }
 func (s SimANS) Params() string { return fmt.Sprintf("k=%d a=%g b=%g", s.K, s.A, s.B) }
 
 // PoolSource implements Sampler.
-func (SimANS) PoolSource() string { return "dense" }
+func (SimANS) PoolSource() PoolSource { return PoolDense }
 
 // PoolK implements Sampler.
 func (s SimANS) PoolK() int { return s.K }
@@ -333,7 +349,7 @@ func (PositiveAware) Name() string { return "positive-aware" }
 func (s PositiveAware) Params() string { return fmt.Sprintf("k=%d margin=%g", s.K, s.Margin) }
 
 // PoolSource implements Sampler.
-func (PositiveAware) PoolSource() string { return "dense" }
+func (PositiveAware) PoolSource() PoolSource { return PoolDense }
 
 // PoolK implements Sampler.
 func (s PositiveAware) PoolK() int { return s.K }

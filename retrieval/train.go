@@ -31,9 +31,10 @@ type TrainConfig struct {
 	// 0 mines it once, before the first step that needs it.
 	RefreshEvery int
 	// InitialPool is the pool a dense sampler reads before the first
-	// refresh: "bm25" (the default; a model trained from scratch has no
-	// useful pool of its own yet) or "dense" (refresh at step 0).
-	InitialPool string
+	// refresh: PoolBM25 (the default; a model trained from scratch has no
+	// useful pool of its own yet) or PoolDense (refresh at step 0).
+	// adapter.TrainingSampler.Prepare makes it PoolDense for RRRA.
+	InitialPool PoolSource
 	Seed        uint64 // data order, positive choice and sampling
 	LogEvery    int    // progress line every this many steps (0: 50)
 	// Checkpoint, when set, is written atomically every CheckpointEvery

@@ -85,6 +85,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "rrra train: --data and --out are required")
 		return errUsage
 	}
+	if p := retrieval.PoolSource(*initialPool); p != retrieval.PoolNone && p != retrieval.PoolBM25 && p != retrieval.PoolDense {
+		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
+		return errUsage
+	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
@@ -234,7 +238,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	tr := &retrieval.Trainer{
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
-			InitialPool: *initialPool, Seed: *seed, LogEvery: *logEvery, Checkpoint: *ckpt,
+			InitialPool: retrieval.PoolSource(*initialPool), Seed: *seed, LogEvery: *logEvery, Checkpoint: *ckpt,
 			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops},
 		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
 	}
