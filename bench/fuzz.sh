@@ -41,7 +41,7 @@ parsers=(
 	"./nn/wordpiece FuzzParseVocab"
 	"./nn/wordpiece FuzzTokenize"
 	"./retrieval/index FuzzParse"
-	"./cmd/rrra FuzzServeParams"
+	"./adapter/server FuzzServeParams"
 )
 kernels=(
 	"./kernels FuzzSgemm"

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rrra/rrra/adapter"
+	libserver "github.com/rrra/rrra/adapter/server"
 	"github.com/rrra/rrra/bench/load"
 )
 
@@ -66,7 +67,7 @@ func TestServe(t *testing.T) {
 	s, ts := testServer(t, o)
 	const query = "boundary layer transition on a flat plate"
 
-	var plain, rer resultJSON
+	var plain, rer libserver.Result
 	if code := getJSON(t, ts.URL+"/search?k=10&rerank=0&q="+strings.ReplaceAll(query, " ", "+"), &plain); code != 200 || len(plain.Hits) != 10 || plain.Reranked {
 		t.Fatalf("plain search: %d %+v", code, plain)
 	}
@@ -105,7 +106,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batch struct{ Results []resultJSON }
+	var batch struct{ Results []libserver.Result }
 	json.NewDecoder(resp.Body).Decode(&batch)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(batch.Results) != 2 || len(batch.Results[1].Hits) != 3 {
@@ -144,14 +145,22 @@ func TestServe(t *testing.T) {
 	}
 
 	// Every slot taken: 503.
+	var held []func()
 	for i := 0; i < o.maxInflight; i++ {
-		s.slots <- struct{}{}
+		release, ok := s.Reserve()
+		if !ok {
+			t.Fatalf("slot %d of %d refused", i, o.maxInflight)
+		}
+		held = append(held, release)
+	}
+	if _, ok := s.Reserve(); ok {
+		t.Error("a slot beyond --max-inflight was given")
 	}
 	if code := getJSON(t, ts.URL+"/search?q=flow", nil); code != 503 {
 		t.Errorf("with every slot taken: %d, want 503", code)
 	}
-	for i := 0; i < o.maxInflight; i++ {
-		<-s.slots
+	for _, release := range held {
+		release()
 	}
 
 	// Concurrent clients all get answers, and the same as one at a time.
@@ -161,7 +170,7 @@ func TestServe(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var r resultJSON
+			var r libserver.Result
 			resp, err := http.Get(ts.URL + "/search?k=10&q=" + strings.ReplaceAll(query, " ", "+"))
 			if err != nil {
 				errs <- err.Error()
@@ -238,7 +247,7 @@ func TestServePageInChromium(t *testing.T) {
 	_, ts := testServer(t, o)
 	const q = "boundary+layer+transition+on+a+flat+plate"
 	for _, rerank := range []string{"1", "0"} {
-		var api resultJSON
+		var api libserver.Result
 		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+q, &api); code != 200 {
 			t.Fatalf("API: %d", code)
 		}
@@ -353,7 +362,7 @@ func TestServePageTyped(t *testing.T) {
 		if err := d.eval(session, `[...document.querySelectorAll("tr.hit")].map(tr => [...tr.querySelectorAll("td")].map(td => td.textContent))`, &rows); err != nil {
 			t.Fatal(err)
 		}
-		var api resultJSON
+		var api libserver.Result
 		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+url.QueryEscape(query), &api); code != 200 {
 			t.Fatalf("API: %d", code)
 		}

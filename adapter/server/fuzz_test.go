@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"net/url"
@@ -8,7 +8,7 @@ import (
 	"github.com/rrra/rrra/adapter"
 )
 
-// FuzzServeParams feeds any raw query string to the checks rrra serve makes
+// FuzzServeParams feeds any raw query string to the checks a Server makes
 // on GET /search's parameters (params for k and rerank, checkQuery for q),
 // with and without adapters. An accepted request has k in [1, max-k] (10
 // when absent), reranks only with adapters, and has a non-blank query of at
@@ -23,7 +23,7 @@ func FuzzServeParams(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, raw string, withAdapters bool) {
-		s := &server{o: serveOptions{maxK: 100, maxQuery: 200}}
+		s := &Server{o: Options{MaxK: 100, MaxQuery: 200}}
 		if withAdapters {
 			a, err := adapter.New(adapter.DefaultConfig(4), 1)
 			if err != nil {
@@ -41,7 +41,7 @@ func FuzzServeParams(f *testing.F) {
 			if msg := err.Error(); !strings.HasPrefix(msg, "k=") && !strings.HasPrefix(msg, "rerank=") {
 				t.Fatalf("%q: error %q names no parameter", raw, msg)
 			}
-		case k < 1 || k > s.o.maxK || v.Get("k") == "" && k != 10:
+		case k < 1 || k > s.o.MaxK || v.Get("k") == "" && k != 10:
 			t.Fatalf("%q: accepted k=%d", raw, k)
 		case rerank && !withAdapters:
 			t.Fatalf("%q: reranks without adapters", raw)
@@ -51,7 +51,7 @@ func FuzzServeParams(f *testing.F) {
 			if !strings.Contains(err.Error(), "query") {
 				t.Fatalf("%q: error %q does not say the query is at fault", raw, err)
 			}
-		} else if strings.TrimSpace(q) == "" || len(q) > s.o.maxQuery {
+		} else if strings.TrimSpace(q) == "" || len(q) > s.o.MaxQuery {
 			t.Fatalf("%q: accepted the query %q", raw, q)
 		}
 	})
