@@ -58,6 +58,10 @@ func BenchmarkQueryLatency(b *testing.B) {
 			if rerank {
 				name = fmt.Sprintf("%s/d%d/rerank100", preset, d)
 			}
+			rr, err := NewReranker(Folds{a1, a2}, 0.05, RerankConfig{K: 100, Lambda: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.Run(name, func(b *testing.B) {
 				for b.Loop() {
 					qv, err := enc.Queries([]string{query}, nil)
@@ -66,7 +70,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 					}
 					hits := ix.SearchOne(qv, 100)
 					if rerank {
-						hits = Rerank([]*Adapter{a1, a2}, ix, query, qv, hits, RerankConfig{K: 100, Lambda: 1, TauB: 0.05})
+						hits, _ = rr.Rerank(ix, query, qv, hits)
 					}
 					if len(hits) != 100 {
 						b.Fatal(len(hits))
@@ -209,10 +213,13 @@ func BenchmarkVariantCost(b *testing.B) {
 		if cfg.Token {
 			tok = ts
 		}
-		rc := RerankConfig{K: 100, Lambda: 1, TauB: 0.05, Tokens: tok, Lexical: lex}
+		rr, err := NewReranker(adapters, 0.05, RerankConfig{K: 100, Lambda: 1, Tokens: tok, Lexical: lex})
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Run(v.name+"/rerank100", func(b *testing.B) {
 			for b.Loop() {
-				if p := PRel(adapters, ix, query, qv[:d], hits, rc); len(p) != 100 {
+				if p := rr.PRel(ix, query, qv[:d], hits); len(p) != 100 {
 					b.Fatal(len(p))
 				}
 			}

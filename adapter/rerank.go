@@ -19,9 +19,8 @@ import (
 type RerankConfig struct {
 	K      int     // depth (0: 100)
 	Lambda float64 // λ_RR
-	// TauB is τ_b on the bi-encoder's scores. NewReranker reads 0 as the
-	// model's training temperature; the functions below, which take it
-	// as given, read 0 as 1: use a Reranker.
+	// TauB is τ_b on the bi-encoder's scores; NewReranker reads 0 as the
+	// model's training temperature.
 	TauB float64
 	// Tokens holds the corpus's token states, numbered as the index's
 	// documents, for adapter B (nil for A).
@@ -31,22 +30,6 @@ type RerankConfig struct {
 	Lexical *Lexical
 }
 
-// Rerank reorders the first K hits of a query (vector qv) of ix with the
-// adapters (p_rel is their mean: the folds of a cross-fitted sampler, none
-// of which saw a test query), and returns them with their combined scores
-// (the rest of hits is dropped: a reranked list is K long). Ties keep the
-// original order.
-//
-// query is the query's text, read only by the lexical feature.
-func Rerank(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []index.Hit {
-	top := hits[:min(cfg.depth(), len(hits))]
-	var rel []float32
-	if cfg.Lambda != 0 && len(adapters) > 0 {
-		rel = PRel(adapters, ix, query, qv, top, cfg)
-	}
-	return Combine(top, rel, cfg)
-}
-
 func (cfg RerankConfig) depth() int {
 	if cfg.K == 0 {
 		return 100
@@ -54,9 +37,10 @@ func (cfg RerankConfig) depth() int {
 	return cfg.K
 }
 
-// PRel returns the adapters' mean p_rel for each of hits (the query's
-// text, vector qv; the documents' vectors from ix), as Rerank weighs them.
-func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
+// prel returns the adapters' mean p_rel for each of hits (the query's
+// text, vector qv; the documents' vectors from ix). NewReranker has
+// checked that cfg holds what the adapters read.
+func prel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
 	k := len(hits)
 	d := adapters[0].Cfg.Dim
 	c := make([]float32, k*d)
@@ -66,9 +50,6 @@ func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits 
 	rel := make([]float32, k)
 	var extra []float32
 	if adapters[0].Cfg.LexFeature {
-		if cfg.Lexical == nil {
-			panic("adapter: reranking with lex_feature needs RerankConfig.Lexical")
-		}
 		extra = make([]float32, k*numExtra)
 		for i, h := range hits {
 			copy(extra[i*numExtra:], defaultExtra[:])
@@ -78,9 +59,6 @@ func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits 
 	var p []float32
 	for _, a := range adapters {
 		if a.Cfg.Token {
-			if cfg.Tokens == nil {
-				panic("adapter: reranking with adapter B needs RerankConfig.Tokens")
-			}
 			q := make([]float32, k*d)
 			for i := 0; i < k; i++ {
 				copy(q[i*d:(i+1)*d], qv)
@@ -96,10 +74,10 @@ func PRel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits 
 	return rel
 }
 
-// Combine ranks hits by s_i/τ_b + λ·log p_rel,i (rel nil: by s_i/τ_b, the
+// combine ranks hits by s_i/τ_b + λ·log p_rel,i (rel nil: by s_i/τ_b, the
 // bi-encoder's order), ties in their original order, and returns them
 // with the combined scores.
-func Combine(hits []index.Hit, rel []float32, cfg RerankConfig) []index.Hit {
+func combine(hits []index.Hit, rel []float32, cfg RerankConfig) []index.Hit {
 	tau := cfg.TauB
 	if tau == 0 {
 		tau = 1
@@ -116,16 +94,20 @@ func Combine(hits []index.Hit, rel []float32, cfg RerankConfig) []index.Hit {
 	return out
 }
 
-// RerankSearch searches ix for each query vector (rows of queryVecs, keyed
+// rerankSearch searches ix for each query vector (rows of queryVecs, keyed
 // by qids, with their texts, which only the lexical feature reads) and
-// reranks the top cfg.K of each with Rerank, returning the reranked lists
-// as a run.
-func RerankSearch(adapters []*Adapter, ix *index.Flat, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
+// reranks the top cfg.K of each, returning the reranked lists as a run.
+func rerankSearch(adapters []*Adapter, ix *index.Flat, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
 	d := ix.Dim()
 	hits := ix.Search(queryVecs, len(qids), cfg.depth())
 	run := make(metrics.Run, len(qids))
 	for i, qid := range qids {
-		for _, h := range Rerank(adapters, ix, texts[i], queryVecs[i*d:(i+1)*d], hits[i], cfg) {
+		top := hits[i][:min(cfg.depth(), len(hits[i]))]
+		var rel []float32
+		if cfg.Lambda != 0 {
+			rel = prel(adapters, ix, texts[i], queryVecs[i*d:(i+1)*d], top, cfg)
+		}
+		for _, h := range combine(top, rel, cfg) {
 			run[qid] = append(run[qid], metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)})
 		}
 	}

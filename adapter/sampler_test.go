@@ -163,15 +163,24 @@ func TestRerank(t *testing.T) {
 	hits := ix.SearchOne(q, 30)
 	hits[3].Score = hits[4].Score // a tie: it must keep its order
 	a, _ := New(DefaultConfig(4), 3)
+	rerank := func(cfg RerankConfig) []index.Hit {
+		t.Helper()
+		rr, err := NewReranker(Folds{a}, 1, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := rr.Rerank(ix, "", q, hits)
+		return got
+	}
 	for _, tau := range []float64{1, 5} {
-		got := Rerank([]*Adapter{a}, ix, "", q, hits, RerankConfig{K: 20, Lambda: 0, TauB: tau})
+		got := rerank(RerankConfig{K: 20, Lambda: 0, TauB: tau})
 		for i := range got {
 			if got[i].Doc != hits[i].Doc {
 				t.Fatalf("λ = 0, τ_b = %v: rank %d is %d, bi-encoder has %d", tau, i, got[i].Doc, hits[i].Doc)
 			}
 		}
 	}
-	got := Rerank([]*Adapter{a}, ix, "", q, hits, RerankConfig{K: 20, Lambda: 2, TauB: 1})
+	got := rerank(RerankConfig{K: 20, Lambda: 2, TauB: 1})
 	rel := map[int]float64{}
 	for _, h := range hits[:20] {
 		rel[h.Doc] = float64(a.Score(q, ix.Vector(h.Doc), nil, 1).Rel[0])

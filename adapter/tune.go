@@ -8,23 +8,8 @@ import (
 	"github.com/rrra/rrra/retrieval/metrics"
 )
 
-// TuneLambda chooses reranking's λ_RR from grid by nDCG@10 on the training
-// queries of td (their labelled positives as the qrels), cross-fitted: each
-// query is reranked by the adapter of its fold (adapters[q mod
-// len(adapters)], which, fitted by Sampler.Fit, never saw it), with the
-// query-time features Rerank uses. ix holds the documents' vectors,
-// numbered as td's corpus, and qv the training queries'. The best λ by
-// mean nDCG@10 (ties to the smaller) is chosen only if it beats λ = 0 on
-// these queries with a paired randomization test's p < 0.05 (10,000
-// trials); otherwise the choice is 0, "do nothing". It returns the chosen
-// λ, the mean nDCG@10 of every grid value and that p-value (1 when the
-// best is 0 already).
-//
-// The bi-encoder was trained on these queries, so its own ranking of them
-// is better than of unseen ones (on Cranfield and SciFact, nDCG@10 0.97
-// and more), which leaves reranking little to show: a conservative bias.
-// With one adapter the choice is not cross-fitted.
-func TuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv []float32, grid []float64, cfg RerankConfig) (float64, []float64, float64, error) {
+// tuneLambda is Reranker.TuneLambda over adapters with cfg.
+func tuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv []float32, grid []float64, cfg RerankConfig) (float64, []float64, float64, error) {
 	if len(grid) == 0 {
 		return 0, nil, 0, fmt.Errorf("adapter: TuneLambda: empty grid")
 	}
@@ -44,11 +29,11 @@ func TuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv
 	hits := ix.Search(qv, len(td.Queries), cfg.depth())
 	for q, top := range hits {
 		a := adapters[foldOf(int32(q), len(adapters))]
-		rel := PRel([]*Adapter{a}, ix, td.Queries[q], qv[q*d:(q+1)*d], top, cfg)
+		rel := prel([]*Adapter{a}, ix, td.Queries[q], qv[q*d:(q+1)*d], top, cfg)
 		for i, lambda := range grid {
 			c := cfg
 			c.Lambda = lambda
-			for _, x := range Combine(top, rel, c) {
+			for _, x := range combine(top, rel, c) {
 				runs[i][td.QueryIDs[q]] = append(runs[i][td.QueryIDs[q]], metrics.Result{DocID: ix.ID(x.Doc), Score: float64(x.Score)})
 			}
 		}

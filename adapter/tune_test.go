@@ -62,7 +62,10 @@ func TestTuneLambda(t *testing.T) {
 	adapters := []*Adapter{a, a}
 	hits := ix.Search(qv, nq, 60)
 	grid := []float64{0, 0.5, 5, 50}
-	cfg := RerankConfig{K: 20, TauB: 0.05}
+	rr, err := NewReranker(adapters, 0.05, RerankConfig{K: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name  string
 		rank  int // the rank (0-based) of each query's relevant document
@@ -77,7 +80,7 @@ func TestTuneLambda(t *testing.T) {
 			}
 			td.Positives[q] = []int32{int32(hits[q][r].Doc)}
 		}
-		got, scores, p, err := TuneLambda(adapters, ix, td, qv, grid, cfg)
+		got, scores, p, err := rr.TuneLambda(ix, td, qv, grid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +94,7 @@ func TestTuneLambda(t *testing.T) {
 			t.Errorf("%s: nDCG@10 per λ %v, p %g: want λ 5 best by mean but not significantly", c.name, scores, p)
 		}
 	}
-	if _, _, _, err := TuneLambda(adapters, ix, td, qv, nil, cfg); err == nil {
+	if _, _, _, err := rr.TuneLambda(ix, td, qv, nil); err == nil {
 		t.Error("empty grid accepted")
 	}
 }
