@@ -17,8 +17,8 @@ import (
 // folds' queries, as in stage 2, so cross-fitting holds.
 //
 // L_adapter here is the weighted BCE on p_rel plus μ·CE on the outcome
-// classes (DESIGN §6 sets β = 0 in stage 3; ν is also 0, since α̂ would
-// need u = q − c to carry gradient). A pair's outcome class follows its
+// classes (β = 0 in stage 3, docs/method.md "Schedule"; ν is also 0,
+// since α̂ would need u = q − c to carry gradient). A pair's outcome class follows its
 // rank in the current pool (the bi-encoder predicts "relevant" within
 // Label.KPred); a document outside the pool counts as missed. Classes are
 // weighted within the batch as Label weighs them (N/(4·N_k), clipped to

@@ -159,7 +159,7 @@ func (c Config) features() int {
 	return f
 }
 
-// DefaultConfig returns the adapter of DESIGN §6 for vectors of length d:
+// DefaultConfig returns adapter A of docs/method.md for vectors of length d:
 // H = d, dropout 0.1, with the residual head.
 func DefaultConfig(d int) Config { return Config{Dim: d, Hidden: d, Dropout: 0.1} }
 

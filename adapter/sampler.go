@@ -67,7 +67,7 @@ type SamplerConfig struct {
 	Fit          FitConfig
 }
 
-// DefaultSamplerConfig returns DESIGN §6's defaults: softmax base at the
+// DefaultSamplerConfig returns the defaults of docs/method.md: softmax base at the
 // model's temperature, K 100, γ 1, ρ 0.25, no gate, two folds, adapter A;
 // the adapters are fitted for 40 epochs, because fewer underfit (on
 // Cranfield with 30% of training positives hidden, one seed, uniform
