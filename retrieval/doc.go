@@ -4,6 +4,14 @@
 // the negative samplers the RRRA method is compared with, and the
 // contrastive training loop with periodic re-mining.
 //
+// In a few calls: LoadEncoder reads a model directory (its tokenizer,
+// pooling and lengths checked up front), IndexCorpus encodes a collection
+// into an exact index, Search answers query texts; BM25Search and
+// DenseSearch produce runs that retrieval/metrics evaluates; a Trainer
+// fine-tunes a model with a Sampler (NewSampler by name, or RRRA's from
+// package adapter), building the BM25 index its first pool needs; and
+// MineExamples writes mined negatives as Tevatron-style training rows.
+//
 // Data loading is in retrieval/beir, BM25 in retrieval/bm25, the exact
 // inner-product index in retrieval/index and trec_eval's measures in
 // retrieval/metrics. The training loop takes its sampler through the small
