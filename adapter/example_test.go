@@ -95,14 +95,11 @@ func ExampleNewReranker() {
 	}
 	cfg := adapter.DefaultSamplerConfig()
 	cfg.Fit.Epochs = 2
-	s, err := adapter.NewSampler(cfg, enc.Dim(), 1)
+	folds, err := adapter.FitFolds(cfg, td, qv, dv, nil, nil, enc.Dim(), 1)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := s.Fit(td, qv, dv, nil, enc.Dim(), 0); err != nil {
-		log.Fatal(err)
-	}
-	rr, err := adapter.NewReranker(s.Adapters, float64(enc.Bi.Temperature), adapter.RerankConfig{K: 20, Lambda: 0.25})
+	rr, err := adapter.NewReranker(folds, float64(enc.Bi.Temperature), adapter.RerankConfig{K: 20, Lambda: 0.25})
 	if err != nil {
 		log.Fatal(err)
 	}

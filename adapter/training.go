@@ -65,3 +65,26 @@ func (ts *TrainingSampler) Prepare(tr *retrieval.Trainer) {
 		tr.Cfg.InitialPool = "dense"
 	}
 }
+
+// FitFolds labels one mining pass, given by the training queries' and
+// the corpus's vectors (qv, dv: rows of width dim, from the same model),
+// and fits cfg's cross-fitted adapters on it, as the RRRA sampler does at
+// each refresh: the adapters to rerank a trained model's results with, or
+// to audit its labels. ts holds the corpus's token states for adapter B
+// (nil for A), lex the lexical feature (nil unless the adapters read it).
+// seed seeds the adapters, their labels and their fitting.
+func FitFolds(cfg SamplerConfig, td *retrieval.TrainData, qv, dv []float32, ts *retrieval.TokenStates, lex *Lexical, dim int, seed uint64) (Folds, error) {
+	cfg.Fit.Seed, cfg.Label.Seed = seed, seed
+	s, err := NewSampler(cfg, dim, seed)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NeedsLexical() && lex == nil {
+		return nil, fmt.Errorf("adapter: the adapters read a lexical feature: FitFolds needs a Lexical")
+	}
+	s.Lexical = lex
+	if err := s.Fit(td, qv, dv, ts, dim, 0); err != nil {
+		return nil, err
+	}
+	return s.Adapters, nil
+}

@@ -446,15 +446,7 @@ func (e *env) fitAdapters(qv, dv []float32, ts *retrieval.TokenStates, dim int, 
 	if err != nil {
 		return nil, err
 	}
-	s, err := adapter.NewSampler(cfg, dim, seed)
-	if err != nil {
-		return nil, err
-	}
-	s.Lexical = e.lex
-	if err := s.Fit(e.td, qv, dv, ts, dim, e.cfg.Steps); err != nil {
-		return nil, err
-	}
-	return s.Adapters, nil
+	return adapter.FitFolds(cfg, e.td, qv, dv, ts, e.lex, dim, seed)
 }
 
 // finalModel is what the dense run, the choice of λ_RR and every adapter
