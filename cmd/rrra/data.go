@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
+	"slices"
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
@@ -12,12 +14,11 @@ import (
 
 // dataFlags are the flags every command that reads a BEIR folder shares.
 type dataFlags struct {
-	data     *string
-	parser   *string
-	skipBad  *bool
-	maxMem   *string
-	loadedAs string
-	mem      *memPlan // set by load: the memory bound so far
+	data    *string
+	parser  *string
+	skipBad *bool
+	maxMem  *string
+	mem     *memPlan // set by load: the memory bound so far
 }
 
 // addDataFlags adds --data (defaulting to def: an embedded collection, so
@@ -45,7 +46,7 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 	if f.mem, err = newMemPlan(*f.maxMem, stderr); err != nil {
 		return nil, opts, err
 	}
-	fsys, name, err := beir.Open(*f.data)
+	fsys, name, err := openData(*f.data)
 	if err != nil {
 		return nil, opts, err
 	}
@@ -65,10 +66,24 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 	return d, opts, nil
 }
 
-// qrels reads a split and reports what it read.
+// openData opens spec, a BEIR folder or the name of an embedded
+// collection, as beir.Open does; when it is neither, the error carries a
+// "did you mean" for an embedded collection whose name is close.
+func openData(spec string) (fs.FS, string, error) {
+	fsys, name, err := beir.Open(spec)
+	if err != nil {
+		return nil, "", collectionHint(spec, err)
+	}
+	return fsys, name, nil
+}
+
+// qrelsOf reads a split and reports what it read.
 func qrelsOf(d *beir.Dataset, split string, stderr io.Writer) (beir.Qrels, error) {
 	q, st, err := d.Qrels(split)
 	if err != nil {
+		if s := didYouMean("", closest(split, d.Splits())); s != "" && !slices.Contains(d.Splits(), split) {
+			return nil, &hintError{err, s}
+		}
 		return nil, err
 	}
 	fmt.Fprintln(stderr, st.String())

@@ -12,6 +12,7 @@ import (
 
 // infoReport is what "rrra info" prints.
 type infoReport struct {
+	Build      buildInfo       `json:"build"`
 	CPU        kernels.CPUInfo `json:"cpu"`
 	Tiers      []tierStatus    `json:"tiers"`
 	Selected   string          `json:"selected_tier"`
@@ -31,10 +32,10 @@ type tierStatus struct {
 
 const infoSynopsis = `info [--json]
 
-Prints the CPU, its features and caches, the kernel tiers it can run and
-the one chosen (RRRA_KERNELS=avx512|avx2|generic forces one), the thread
-counts and the Go version: the machine line every figure in the docs
-carries.
+Prints the build (the line rrra version prints), the CPU, its features
+and caches, the kernel tiers it can run and the one chosen
+(RRRA_KERNELS=avx512|avx2|generic forces one), the thread counts and the
+Go version: the machine line every figure in the docs carries.
 
 Examples:
 
@@ -48,6 +49,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := infoReport{
+		Build:      readBuildInfo(),
 		CPU:        kernels.CPU(),
 		Selected:   kernels.Selected(),
 		EnvTier:    kernels.EnvTier,
@@ -72,6 +74,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 func writeInfo(w io.Writer, r infoReport) error {
 	var b strings.Builder
 	c := r.CPU
+	fmt.Fprintf(&b, "version:    %s\n", r.Build)
 	fmt.Fprintf(&b, "cpu:        %s (%s, family %d model %d)\n", orUnknown(c.Brand), orUnknown(c.Vendor), c.Family, c.Model)
 	fmt.Fprintf(&b, "cores:      %d physical, %d logical\n", c.PhysicalCores, c.LogicalCores)
 	fmt.Fprintf(&b, "caches:     L1d %s, L2 %s, L3 %s\n", size(c.L1D), size(c.L2), size(c.L3))

@@ -5,8 +5,11 @@
 //
 //	rrra <command> [flags]
 //
-// Run "rrra help" for the list of commands and "rrra <command> -h" for a
-// command's flags. Exit codes: 0 success, 1 failure, 2 usage error.
+// Run "rrra help" for the list of commands, "rrra <command> -h" for a
+// command's flags and "rrra version" (or "rrra --version") for the build.
+// A mistyped command, flag or collection name gets the error and one line
+// of advice ("did you mean --method?"). Exit codes: 0 success, 1 failure,
+// 2 usage error.
 package main
 
 import (
@@ -29,6 +32,7 @@ func commands() []command {
 	return []command{
 		{"demo", "train and compare BM25, a bi-encoder and RRRA on the embedded Cranfield collection", runDemo},
 		{"info", "print the CPU, its features and caches, and the kernel tier in use", runInfo},
+		{"version", "print the version, the git revision and the Go version of this build", runVersion},
 		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
 		{"encode", "encode a JSONL file with a BERT model directory into a .npy array", runEncode},
 		{"train", "train a bi-encoder on a BEIR folder with mined hard negatives", runTrain},
@@ -61,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
@@ -84,11 +91,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		default:
 			fmt.Fprintf(stderr, "rrra %s: %v\n", c.name, err)
+			if h := hintOf(err); h != "" {
+				fmt.Fprintln(stderr, h)
+			}
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "rrra: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "rrra: unknown command %q\n%s\n", args[0], commandHint(args[0]))
 	return 2
 }
 
@@ -151,16 +160,28 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, mapping a bad flag to errUsage.
+// parseFlags parses args, mapping a bad flag to errUsage. -h (or --help)
+// prints the full usage; a bad flag prints the error and one line of
+// advice (the defined flag nearest to a mistyped one, and where the list
+// is), not the usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard) // the flag package's own error line: printed below instead
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(out, "%s: %v\n%s\n", fs.Name(), err, flagHint(fs, err))
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "rrra: unexpected arguments %q\n", fs.Args())
+		fmt.Fprintf(out, "%s: unexpected arguments %q\n%s\n", fs.Name(), fs.Args(),
+			"every argument is a flag, as --name value ("+fs.Name()+" -h lists them)")
 		return errUsage
 	}
 	return nil

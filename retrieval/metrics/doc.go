@@ -52,6 +52,10 @@
 //	num_rel_ret  relevant docs retrieved
 //	num_ret      docs retrieved
 //
+// trec_eval's command-line spelling of a cut measure, with a dot before the
+// cutoff ("ndcg_cut.10", "P.5"), is accepted as well and reported under the
+// printed name ("ndcg_cut_10", "P_5"); see CanonicalMeasure.
+//
 // mrr_cut_K is not a trec_eval measure (trec_eval's recip_rank has no cutoff);
 // it is the "MRR@K" of MS MARCO and BEIR. nDCG uses the judgment as the gain,
 // a discount of log2(rank+1), and an ideal DCG computed from every relevant

@@ -37,8 +37,9 @@ type Report struct {
 
 // Evaluate scores run against qrels with the named measures (trec_eval-style
 // names such as "ndcg_cut_10", "P_5" or "map"; see the package
-// documentation), or DefaultMeasures when measures is empty. Repeated names
-// are computed once.
+// documentation), or DefaultMeasures when measures is empty. trec_eval's
+// command-line spelling "ndcg_cut.10" is accepted too, and reported as
+// "ndcg_cut_10" (see CanonicalMeasure). Repeated names are computed once.
 //
 // The queries evaluated are those of qrels; queries of run that are not in
 // qrels are ignored, and opts decides what happens to queries of qrels with

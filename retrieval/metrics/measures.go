@@ -87,8 +87,25 @@ func parseMeasure(name string) (measure, error) {
 	return measure{}, fmt.Errorf("metrics: unknown measure %q; valid measures: %s", name, validMeasures)
 }
 
-// parseMeasures parses names, dropping repeats after the first. No names
-// means DefaultMeasures.
+// CanonicalMeasure returns name as trec_eval prints it and Evaluate reports
+// it: trec_eval's command-line spelling of a measure with a cutoff, the
+// measure, a dot and the cutoff ("ndcg_cut.10", "P.5", "recall.100", as in
+// trec_eval -m ndcg_cut.10), becomes the printed one ("ndcg_cut_10", "P_5",
+// "recall_100"). Any other name is returned unchanged.
+func CanonicalMeasure(name string) string {
+	base, k, ok := strings.Cut(name, ".")
+	if !ok || k == "" || strings.Trim(k, "0123456789") != "" {
+		return name
+	}
+	if _, cut := cutMeasures()[base+"_"]; cut {
+		return base + "_" + k
+	}
+	return name
+}
+
+// parseMeasures parses names, in trec_eval's printed or command-line
+// spelling (see CanonicalMeasure), dropping repeats after the first. No
+// names means DefaultMeasures.
 func parseMeasures(names []string) ([]measure, error) {
 	if len(names) == 0 {
 		names = DefaultMeasures()
@@ -96,6 +113,7 @@ func parseMeasures(names []string) ([]measure, error) {
 	ms := make([]measure, 0, len(names))
 	seen := make(map[string]bool, len(names))
 	for _, name := range names {
+		name = CanonicalMeasure(name)
 		if seen[name] {
 			continue
 		}
