@@ -35,13 +35,6 @@ func (a *arena) alloc(n int) []float32 {
 	return c[:n:n]
 }
 
-// zeros returns n zeroed elements.
-func (a *arena) zeros(n int) []float32 {
-	s := a.alloc(n)
-	clear(s)
-	return s
-}
-
 // reset makes every buffer available again. The chunks are kept as they
 // are: a pass that repeats the last one's allocations fits them exactly.
 // (Merging them into one would hold old and new at once, doubling the

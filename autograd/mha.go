@@ -134,10 +134,8 @@ func multiHeadAttentionBackward(t *Tape, o *op) {
 	o.buf[1] = dP
 	kernels.SgemmBatched2D(false, true, b, h, tq, tk, d, 1, dO, c, tq*c, d,
 		v.Value.Data[off[2]:], ld, tk*ld, d, 0, dP, tk, h*hp, hp)
-	if m != nil {
-		for i, x := range m {
-			dP[i] *= x
-		}
+	for i, x := range m {
+		dP[i] *= x
 	}
 	o.phase = 1
 	kernels.Parallel(b*h*tq, rowGrain(tk), o)

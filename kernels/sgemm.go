@@ -312,4 +312,3 @@ func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-func roundUp(x, to int) int { return (x + to - 1) / to * to }
