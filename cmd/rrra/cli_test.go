@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rrra/rrra/retrieval/metrics"
 )
 
 // cli runs rrra with args and returns its exit code, stdout and stderr.
@@ -251,8 +253,8 @@ func TestEvalMeasureSpelling(t *testing.T) {
 		{"map,10", []string{"map", "10"}}, // a bare cutoff after a plain name stays bad
 		{"", nil},
 	} {
-		if got := splitMeasures(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("splitMeasures(%q) = %q, want %q", c.in, got, c.want)
+		if got := metrics.SplitMeasures(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("SplitMeasures(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 	if code, _, stderr := cli("eval", "--data", "cranfield", "--run", run100, "--measures", "ndcg_cut.x"); code != 1 || !strings.Contains(stderr, `unknown measure "ndcg_cut.x"`) {
@@ -269,7 +271,7 @@ func TestEvalCompare(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	var c comparison
+	var c metrics.Comparison
 	if err := json.Unmarshal([]byte(stdout), &c); err != nil {
 		t.Fatalf("--compare --json is not JSON: %v\n%s", err, stdout)
 	}

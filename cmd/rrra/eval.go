@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
-	"math"
 	"os"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/rrra/rrra/retrieval/metrics"
@@ -76,7 +73,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ms := splitMeasures(*measures)
+	ms := metrics.SplitMeasures(*measures)
 	opts := metrics.Options{Complete: *complete}
 	evalRun := func(path string) (*metrics.Report, error) {
 		run, err := readWith(path, metrics.ReadRun)
@@ -103,16 +100,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := compareReports(rep, other, *runPath, *compare, *trials)
+	c, err := metrics.Compare(rep, other, *runPath, *compare, *trials)
 	if err != nil {
-		return err
+		return fmt.Errorf("--compare: %w", err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
-	return c.writeTable(stdout)
+	return c.WriteTable(stdout)
 }
 
 // splitQrels reads qrels/<split>.tsv of the BEIR folder or embedded
@@ -141,126 +138,6 @@ func splitQrels(spec, split string) (metrics.Qrels, error) {
 	}
 	defer f.Close()
 	return metrics.ReadQrels(f, path.Join(name, file))
-}
-
-// splitMeasures splits a comma-separated list of measure names. As in
-// trec_eval's -m, a bare cutoff after a measure in the dot spelling adds
-// a cutoff of that measure: "ndcg_cut.5,10,map" is ndcg_cut.5, ndcg_cut.10
-// and map.
-func splitMeasures(s string) []string {
-	var out []string
-	base := ""
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if base != "" && isCutoff(f) {
-			out = append(out, base+"."+f)
-			continue
-		}
-		base = ""
-		if b, k, ok := strings.Cut(f, "."); ok && isCutoff(k) {
-			base = b
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// isCutoff reports whether s is a non-empty string of decimal digits.
-func isCutoff(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
-}
-
-// comparison is the outcome of eval --compare, as --json writes it.
-type comparison struct {
-	Run      string              `json:"run"`     // the --run file
-	Compare  string              `json:"compare"` // the --compare file
-	Trials   int                 `json:"trials"`  // randomization test trials
-	Measures []measureComparison `json:"measures"`
-}
-
-// measureComparison tests the per-query difference run − compare of one
-// measure.
-type measureComparison struct {
-	Measure    string    `json:"measure"`
-	Run        float64   `json:"run"`        // the run's mean over the queries both runs have
-	Compare    float64   `json:"compare"`    // the compared run's mean over those queries
-	Difference float64   `json:"difference"` // run − compare
-	Queries    int       `json:"queries"`    // queries both have
-	T          jsonFloat `json:"t"`          // paired t statistic (null when infinite: every difference equal, not 0)
-	DF         int       `json:"df"`
-	PT         float64   `json:"p_t_test"`        // two-sided p of the paired t-test
-	PRand      float64   `json:"p_randomization"` // two-sided p of the randomization test
-}
-
-// jsonFloat is a float64 that JSON writes as null when it is not finite.
-type jsonFloat float64
-
-// MarshalJSON writes f, or null for ±Inf and NaN, which JSON cannot hold.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(float64(f))
-}
-
-// compareReports tests a against b on every measure of a, over the
-// queries both have (all the judged ones with --complete). Each measure's
-// values are means over those queries, counts (num_rel_ret) included, so
-// that the difference is run − compare.
-func compareReports(a, b *metrics.Report, aPath, bPath string, trials int) (*comparison, error) {
-	c := &comparison{Run: aPath, Compare: bPath, Trials: trials}
-	for _, m := range a.Measures {
-		x, y := perQueryOf(a, m), perQueryOf(b, m)
-		tt, err := metrics.PairedTTest(x, y)
-		if err != nil {
-			return nil, fmt.Errorf("--compare %s, measure %s: %w", bPath, m, err)
-		}
-		p, err := metrics.RandomizationTest(x, y, trials, 1)
-		if err != nil {
-			return nil, fmt.Errorf("--compare %s, measure %s: %w", bPath, m, err)
-		}
-		var sx, sy float64
-		for _, q := range slices.Sorted(maps.Keys(x)) { // a fixed order: the same sums, bit for bit, every run
-			if w, ok := y[q]; ok {
-				sx, sy = sx+x[q], sy+w
-			}
-		}
-		c.Measures = append(c.Measures, measureComparison{
-			Measure: m, Run: sx / float64(tt.N), Compare: sy / float64(tt.N), Difference: tt.MeanDiff, Queries: tt.N,
-			T: jsonFloat(tt.T), DF: tt.DF, PT: tt.P, PRand: p,
-		})
-	}
-	return c, nil
-}
-
-// writeTable writes c as a table, one line per measure.
-func (c *comparison) writeTable(w io.Writer) error {
-	n := 0
-	if len(c.Measures) > 0 {
-		n = c.Measures[0].Queries
-	}
-	fmt.Fprintf(w, "run:     %s\ncompare: %s\n", c.Run, c.Compare)
-	fmt.Fprintf(w, "paired t-test and randomization test (%d trials) of run − compare; means over the %d queries both runs have\n\n", c.Trials, n)
-	wm := len("measure")
-	for _, m := range c.Measures {
-		wm = max(wm, len(m.Measure))
-	}
-	fmt.Fprintf(w, "%-*s  %8s  %8s  %10s  %8s  %10s  %17s\n", wm, "measure", "run", "compare", "difference", "t", "p (t-test)", "p (randomization)")
-	for _, m := range c.Measures {
-		fmt.Fprintf(w, "%-*s  %8.4f  %8.4f  %+10.4f  %8.3f  %10.4g  %17.4g\n", wm, m.Measure, m.Run, m.Compare, m.Difference, float64(m.T), m.PT, m.PRand)
-	}
-	return nil
-}
-
-func perQueryOf(r *metrics.Report, m string) map[string]float64 {
-	out := make(map[string]float64, len(r.PerQuery))
-	for q, v := range r.PerQuery {
-		out[q] = v[m]
-	}
-	return out
 }
 
 // readWith opens path and parses it with read, which names the file in its
