@@ -92,3 +92,21 @@ func Search(enc *Encoder, ix *index.Flat, texts []string, k int) ([][]index.Hit,
 	}
 	return ix.Search(qv, len(texts), k), nil
 }
+
+// CheckIndex reports an index that does not hold corpus's documents in
+// corpus order with enc's vectors: another dimension, another size, or
+// another corpus (or order) of the same size, whose search results would
+// name the wrong documents silently. name names the index in errors.
+func CheckIndex(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) error {
+	if ix.Dim() != enc.Dim() || ix.Len() != len(corpus.DocIDs) {
+		return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
+			name, ix.Len(), ix.Dim(), enc.Dim(), len(corpus.DocIDs))
+	}
+	for i, want := range corpus.DocIDs {
+		if id := ix.ID(i); id != want {
+			return fmt.Errorf("%s: vector %d is document %q, but document %d of the corpus is %q: an index of another corpus (or order)",
+				name, i, id, i, want)
+		}
+	}
+	return nil
+}

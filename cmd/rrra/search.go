@@ -215,46 +215,20 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openIndex loads the index file at path, checking that it holds one
-// vector per document of d, in corpus order, of the encoder's dimension,
-// or, with no path,
-// encodes the corpus into a new index.
+// openIndex loads the index file at path, checking that it holds d's
+// documents in corpus order with enc's vectors, or, with no path, encodes
+// the corpus into a new index.
 func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
+	corpus := retrieval.NewCorpusData(d)
 	if path == "" {
-		return encodeCorpus(enc, d, stderr)
+		return retrieval.IndexCorpus(enc, corpus, docProgress(stderr, len(corpus.Docs)))
 	}
 	ix, err := index.Load(path, index.LoadOptions{})
 	if err != nil {
 		return nil, err
 	}
-	if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
+	if err := retrieval.CheckIndex(ix, enc, corpus, path); err != nil {
 		ix.Close()
-		return nil, fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
-			path, ix.Len(), ix.Dim(), enc.Dim(), d.Corpus.Len())
-	}
-	// Search reports the index's ids and reranking reads the corpus by
-	// position: an index of another corpus of the same size would give
-	// wrong documents silently.
-	for i := range d.Corpus.Docs {
-		if id := ix.ID(i); id != d.Corpus.Docs[i].ID {
-			ix.Close()
-			return nil, fmt.Errorf("%s: vector %d is document %q, but document %d of %s is %q: an index of another corpus (or order)",
-				path, i, id, i, d.Name, d.Corpus.Docs[i].ID)
-		}
-	}
-	return ix, nil
-}
-
-// encodeCorpus encodes every document with the document tower into a new
-// index, reporting progress.
-func encodeCorpus(enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
-	td := retrieval.NewCorpusData(d)
-	vecs, err := enc.Docs(td.Docs, docProgress(stderr, len(td.Docs)))
-	if err != nil {
-		return nil, err
-	}
-	ix := index.New(enc.Dim())
-	if err := ix.Add(td.DocIDs, vecs); err != nil {
 		return nil, err
 	}
 	return ix, nil
@@ -316,7 +290,8 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
 			return err
 		}
-		if ix, err = encodeCorpus(enc, d, stderr); err != nil {
+		corpus := retrieval.NewCorpusData(d)
+		if ix, err = retrieval.IndexCorpus(enc, corpus, docProgress(stderr, len(corpus.Docs))); err != nil {
 			return err
 		}
 	}
@@ -362,46 +337,16 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// readTopics reads ad-hoc queries from path: a BEIR queries.jsonl (a
-// .jsonl file, or one whose first non-blank character is "{"), or lines
-// "qid<TAB>text" (blank lines skipped). Errors name the file, the line and
-// the field.
+// readTopics reads ad-hoc queries from path (beir.ReadTopics).
 func readTopics(path string) (qids, texts []string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if strings.HasSuffix(path, ".jsonl") || strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
-		q, _, err := beir.ReadQueries(bytes.NewReader(b), path, beir.Options{})
-		if err != nil {
-			return nil, nil, err
-		}
-		qids, texts = retrieval.QueryTexts(q.List)
-	} else {
-		line := make(map[string]int) // qid → line
-		for n, l := range strings.Split(string(b), "\n") {
-			l = strings.TrimSuffix(l, "\r")
-			if strings.TrimSpace(l) == "" {
-				continue
-			}
-			id, text, ok := strings.Cut(l, "\t")
-			id, text = strings.TrimSpace(id), strings.TrimSpace(text)
-			switch {
-			case !ok:
-				return nil, nil, fmt.Errorf("%s:%d: want qid<TAB>text, found no tab", path, n+1)
-			case id == "":
-				return nil, nil, fmt.Errorf("%s:%d: field qid: empty", path, n+1)
-			case text == "":
-				return nil, nil, fmt.Errorf("%s:%d: field text: empty (query %q)", path, n+1, id)
-			case line[id] > 0:
-				return nil, nil, fmt.Errorf("%s:%d: field qid: %q already on line %d", path, n+1, id, line[id])
-			}
-			line[id] = n + 1
-			qids, texts = append(qids, id), append(texts, text)
-		}
+	q, err := beir.ReadTopics(b, path)
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(qids) == 0 {
-		return nil, nil, fmt.Errorf("%s: no queries", path)
-	}
+	qids, texts = retrieval.QueryTexts(q)
 	return qids, texts, nil
 }
