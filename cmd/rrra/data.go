@@ -50,7 +50,7 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 	if err != nil {
 		return nil, opts, err
 	}
-	if err := f.mem.corpusFile(fsys, name); err != nil {
+	if err := f.mem.CorpusFile(fsys, name); err != nil {
 		return nil, opts, err
 	}
 	d, err := beir.Load(fsys, name, opts)
@@ -60,7 +60,7 @@ func (f *dataFlags) load(stderr io.Writer) (*beir.Dataset, beir.Options, error) 
 	for _, st := range d.Stats {
 		fmt.Fprintln(stderr, st.String())
 	}
-	if err := f.mem.corpus(d); err != nil {
+	if err := f.mem.Corpus(d); err != nil {
 		return nil, opts, err
 	}
 	return d, opts, nil

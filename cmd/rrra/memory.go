@@ -3,186 +3,31 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
-	"math"
-	"runtime/debug"
-	"strconv"
-	"strings"
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
-	"github.com/rrra/rrra/retrieval/beir"
 )
 
-// A memPlan adds up an upper bound on a command's peak resident memory as
-// the command learns its sizes (the corpus, the model, the vectors), and
-// refuses to go on, with the whole sum in the error, as soon as the bound
-// passes --max-memory. The terms (docs/memory.md measures them against
-// peak RSS):
-//
-//	runtime   32 MiB                         Go runtime, binary, vocabulary
-//	corpus    3·T + 256·n                    T bytes of text, n documents: as read, joined, tokenised
-//	bm25      4·T                            postings, norms, the analysed text
-//	encoder   8·P + 64 MiB·⌈A / 64 MiB⌉         P parameters; the tape's arena, in 64 MiB chunks, holding
-//	          A = 4·B·L·layers·(8h + 2f + a·L)  activations of B texts of L tokens (hidden h, feed-forward f, a heads)
-//	vectors   2·n·d·4                        the encoded corpus and the index's copy (n·d·4 when an index file is mapped)
-//	tokens    n·L·d·4                        adapter B's token states
-//
-// Without --max-memory nothing is checked.
-type memPlan struct {
-	limit  int64
-	total  int64
-	text   int64 // the corpus's title and text bytes (what BM25 indexes), once read
-	terms  []string
-	stderr io.Writer
-}
+// memPlan is the bound --max-memory checks (retrieval.MemoryPlan; its
+// terms are measured against peak RSS in docs/memory.md).
+type memPlan = retrieval.MemoryPlan
 
-const runtimeBytes = 32 << 20
-
-// newMemPlan parses a --max-memory value ("" for none) and, when there is a
-// limit, also sets it as the Go runtime's soft memory limit, so that the
-// collector works to stay under it.
+// newMemPlan parses a --max-memory value ("" for none).
 func newMemPlan(spec string, stderr io.Writer) (*memPlan, error) {
-	p := &memPlan{stderr: stderr}
-	if spec == "" {
-		return p, nil
-	}
-	n, err := parseBytes(spec)
-	if err != nil {
-		return nil, fmt.Errorf("--max-memory: %w", err)
-	}
-	p.limit = n
-	debug.SetMemoryLimit(n)
-	return p, p.add("runtime", runtimeBytes, "fixed")
-}
-
-// add adds a term to the bound and checks it against the limit.
-func (p *memPlan) add(name string, bytes int64, formula string) error {
-	if p == nil || p.limit == 0 {
-		return nil
-	}
-	p.total += bytes
-	p.terms = append(p.terms, fmt.Sprintf("%s %s (%s)", name, mib(bytes), formula))
-	if p.total > p.limit {
-		return fmt.Errorf("memory: the estimated peak, %s, exceeds --max-memory %s: %s; see docs/memory.md",
-			mib(p.total), mib(p.limit), strings.Join(p.terms, " + "))
-	}
-	return nil
-}
-
-// report logs the bound reached so far.
-func (p *memPlan) report() {
-	if p != nil && p.limit > 0 {
-		fmt.Fprintf(p.stderr, "memory: estimated peak %s of the %s limit\n", mib(p.total), mib(p.limit))
-	}
-}
-
-// corpusFile checks, before reading, the corpus's size on disk (times 4
-// for gzip) as its text size.
-func (p *memPlan) corpusFile(fsys fs.FS, name string) error {
-	if p == nil || p.limit == 0 {
-		return nil
-	}
-	for _, f := range []struct {
-		file   string
-		factor int64
-	}{{"corpus.jsonl", 1}, {"corpus.jsonl.gz", 4}} {
-		if st, err := fs.Stat(fsys, f.file); err == nil {
-			if est := runtimeBytes + 3*f.factor*st.Size(); est > p.limit {
-				return fmt.Errorf("memory: %s/%s (%s on disk) needs about %s to read (3 × its text%s), over --max-memory %s; see docs/memory.md",
-					name, f.file, mib(st.Size()), mib(est), map[bool]string{true: ", text taken as 4 × the gzip size"}[f.factor == 4], mib(p.limit))
-			}
-			return nil
+	var n int64
+	if spec != "" {
+		var err error
+		if n, err = parseBytes(spec); err != nil {
+			return nil, fmt.Errorf("--max-memory: %w", err)
 		}
 	}
-	return nil
+	return retrieval.NewMemoryPlan(n, "--max-memory", stderr)
 }
 
-// corpus adds the read corpus.
-func (p *memPlan) corpus(d *beir.Dataset) error {
-	if p == nil || p.limit == 0 {
-		return nil
-	}
-	var ids int64
-	for i := range d.Corpus.Docs {
-		doc := &d.Corpus.Docs[i]
-		ids += int64(len(doc.ID))
-		p.text += int64(len(doc.Title) + len(doc.Text))
-	}
-	n := int64(d.Corpus.Len())
-	return p.add("corpus", 3*(ids+p.text)+256*n, fmt.Sprintf("3 × %s of text + 256 B × %d documents", mib(ids+p.text), n))
-}
+// parseBytes reads a size such as 512MiB (retrieval.ParseBytes).
+func parseBytes(s string) (int64, error) { return retrieval.ParseBytes(s) }
 
-// bm25 adds a BM25 index over the corpus that corpus added.
-func (p *memPlan) bm25() error {
-	if p == nil || p.limit == 0 {
-		return nil
-	}
-	if err := p.add("bm25", 4*p.text, fmt.Sprintf("4 × %s of text", mib(p.text))); err != nil {
-		return err
-	}
-	p.report()
-	return nil
-}
-
-// encoder adds a model encoding batches of b texts of up to l tokens.
-func (p *memPlan) encoder(bi *nn.BiEncoder, b, l int) error {
-	c := bi.Doc.Config
-	params := int64(bi.Doc.Params.NumValues())
-	if bi.Query != bi.Doc {
-		params += int64(bi.Query.Params.NumValues())
-	}
-	act := 4 * int64(b) * int64(l) * int64(c.NumHiddenLayers) * int64(8*c.HiddenSize+2*c.IntermediateSize+c.NumAttentionHeads*l)
-	const chunk = 64 << 20 // the autograd arena's smallest chunk
-	arena := (act + chunk - 1) / chunk * chunk
-	return p.add("encoder", 8*params+arena, fmt.Sprintf("8 × %d parameters + a %s arena for %s of activations, %d texts × %d tokens", params, mib(arena), mib(act), b, l))
-}
-
-// vectors adds copies of n vectors of dimension d.
-func (p *memPlan) vectors(copies, n, d int) error {
-	return p.add("vectors", int64(copies)*int64(n)*int64(d)*4, fmt.Sprintf("%d × %d × %d × 4", copies, n, d))
-}
-
-// parseBytes reads a size: a number of bytes, or a number with one of
-// the suffixes KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB
-// (powers of 1000).
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	t := strings.TrimSpace(s)
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || !(v > 0) || math.IsInf(v*mult, 0) || v*mult > math.MaxInt64/2 {
-		return 0, fmt.Errorf("%q is not a size (as 512MiB, 2GiB or a number of bytes)", s)
-	}
-	return int64(v * mult), nil
-}
-
-// mib formats bytes in MiB.
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
-// planDense adds a dense command's model and vectors to the bound: the
-// corpus encoded now (encodeCorpus: batches of documents, two copies of
-// the vectors) or an index file mapped (batches of queries, one copy).
-func (f *dataFlags) planDense(bi *nn.BiEncoder, enc *retrieval.Encoder, n int, encodeCorpus bool) error {
-	l, copies := enc.QueryMaxLen, 1
-	if encodeCorpus {
-		l, copies = enc.DocMaxLen, 2
-	}
-	if err := f.mem.encoder(bi, enc.Batch, l); err != nil {
-		return err
-	}
-	if err := f.mem.vectors(copies, n, enc.Dim()); err != nil {
-		return err
-	}
-	f.mem.report()
-	return nil
+// planDense adds a dense command's model and vectors to the bound.
+func (f *dataFlags) planDense(_ *nn.BiEncoder, enc *retrieval.Encoder, n int, encodeCorpus bool) error {
+	return f.mem.Dense(enc, n, encodeCorpus)
 }

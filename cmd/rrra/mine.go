@@ -69,7 +69,7 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	var pool *retrieval.Pool
 	switch smp.PoolSource() {
 	case "bm25":
-		if err := df.mem.bm25(); err != nil {
+		if err := df.mem.BM25(); err != nil {
 			return err
 		}
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())

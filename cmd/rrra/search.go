@@ -132,7 +132,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	var runs []metrics.Run
 	began := time.Now()
 	if !dense || *method == "hybrid" {
-		if err := df.mem.bm25(); err != nil {
+		if err := df.mem.BM25(); err != nil {
 			return err
 		}
 		runs = append(runs, retrieval.BM25Search(retrieval.BuildBM25(retrieval.NewCorpusData(d)), qids, texts, *k))
