@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
 )
@@ -176,11 +177,11 @@ func auditHTML(rows []suspect, posRel []float32, top int, data, split, model str
 	for _, p := range posRel {
 		v, flag = append(v, float64(p)), append(flag, true)
 	}
-	hist, err := sfnHistogram("s_FN of labelled negatives and positives", v, flag, [2]string{"mined labelled negatives", "labelled positives (cross-fitted)"})
+	hist, err := plots.SFNHistogram("s_FN of labelled negatives and positives", v, flag, [2]string{"mined labelled negatives", "labelled positives (cross-fitted)"})
 	if err != nil {
 		return nil, err
 	}
-	cal, err := calibration("calibration of s_FN against the labels", "share labelled relevant", v, flag)
+	cal, err := plots.Calibration("calibration of s_FN against the labels", "share labelled relevant", v, flag)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func auditHTML(rows []suspect, posRel []float32, top int, data, split, model str
 		p   *plot.Plot
 		alt string
 	}{{hist, "histograms of s_FN"}, {cal, "calibration of s_FN"}} {
-		uri, err := pngDataURI(pl.p, 6*vg.Inch, 4.5*vg.Inch)
+		uri, err := plots.PNGDataURI(pl.p, 6*vg.Inch, 4.5*vg.Inch)
 		if err != nil {
 			return nil, err
 		}

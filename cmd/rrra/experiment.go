@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/adapter/experiment"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
@@ -188,7 +189,7 @@ func writeExperiment(dir string, res *experiment.Results) error {
 	if err := atomicfile.Write(filepath.Join(dir, "table.md"), []byte(tb.String())); err != nil {
 		return err
 	}
-	if err := writePlots(dir, res); err != nil {
+	if err := plots.Experiment(dir, res); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
 	return nil

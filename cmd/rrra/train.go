@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/bench/plots"
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
@@ -289,7 +290,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *plotPath != "" {
-		if err := plotTraining(*plotPath, tr.History); err != nil {
+		if err := plots.Training(*plotPath, tr.History); err != nil {
 			return err
 		}
 	}

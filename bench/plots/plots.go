@@ -1,4 +1,9 @@
-package main
+// Package plots draws rrra's figures as PNG with gonum.org/v1/plot: an
+// experiment's results (nDCG@10 per method, loss curves, the planted
+// study's s_FN histograms and calibration), a training run's curves, and
+// the audit report's plots. rrra experiment, train --plot and audit
+// --html draw with it; a program holding an experiment.Results can too.
+package plots
 
 import (
 	"bytes"
@@ -20,15 +25,15 @@ import (
 	"github.com/rrra/rrra/retrieval"
 )
 
-// writePlots draws the experiment's figures into dir as PNG: nDCG@10 per
+// Experiment draws the experiment's figures into dir as PNG: nDCG@10 per
 // method (mean and standard deviation over seeds), the training loss curves
 // of the first seed, and, with planted false negatives, the distribution of
 // s_FN over planted and other mined negatives and the calibration of s_FN.
-func writePlots(dir string, res *experiment.Results) error {
-	if err := plotMetric(filepath.Join(dir, "ndcg_cut_10.png"), res); err != nil {
+func Experiment(dir string, res *experiment.Results) error {
+	if err := metricPlot(filepath.Join(dir, "ndcg_cut_10.png"), res); err != nil {
 		return err
 	}
-	if err := plotLoss(filepath.Join(dir, "loss.png"), res); err != nil {
+	if err := lossPlot(filepath.Join(dir, "loss.png"), res); err != nil {
 		return err
 	}
 	if res.Setup.HidePositives > 0 {
@@ -37,10 +42,10 @@ func writePlots(dir string, res *experiment.Results) error {
 			if len(r.SFN) == 0 {
 				continue
 			}
-			if err := plotSFN(filepath.Join(dir, "s_fn_"+string(r.Method)+".png"), r); err != nil {
+			if err := sfnPlot(filepath.Join(dir, "s_fn_"+string(r.Method)+".png"), r); err != nil {
 				return err
 			}
-			if err := plotCalibration(filepath.Join(dir, "calibration_"+string(r.Method)+".png"), r); err != nil {
+			if err := calibrationPlot(filepath.Join(dir, "calibration_"+string(r.Method)+".png"), r); err != nil {
 				return err
 			}
 		}
@@ -48,7 +53,7 @@ func writePlots(dir string, res *experiment.Results) error {
 	return nil
 }
 
-func plotMetric(path string, res *experiment.Results) error {
+func metricPlot(path string, res *experiment.Results) error {
 	results := res.Methods
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s, test nDCG@10 (%d seeds)", res.Data, res.Seeds)
@@ -86,10 +91,10 @@ func plotMetric(path string, res *experiment.Results) error {
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = math.Pi / 4
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -1, -0.5
-	return savePNG(p, vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
+	return SavePNG(p, vg.Length(3+0.7*float64(len(results)))*vg.Inch, 4*vg.Inch, path)
 }
 
-func plotLoss(path string, res *experiment.Results) error {
+func lossPlot(path string, res *experiment.Results) error {
 	p := plot.New()
 	p.Title.Text = "training loss (seed 1)"
 	p.X.Label.Text = "step"
@@ -112,24 +117,24 @@ func plotLoss(path string, res *experiment.Results) error {
 		return err
 	}
 	p.Legend.Top = true
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+	return SavePNG(p, 6*vg.Inch, 4*vg.Inch, path)
 }
 
-// plotSFN draws normalised histograms of s_FN for the planted false
+// sfnPlot draws normalised histograms of s_FN for the planted false
 // negatives and for the other mined negatives.
-func plotSFN(path string, r *experiment.MethodResult) error {
-	p, err := sfnHistogram("s_FN of mined negatives, "+string(r.Method)+" (seed 1)", r.SFN, r.IsPlanted,
+func sfnPlot(path string, r *experiment.MethodResult) error {
+	p, err := SFNHistogram("s_FN of mined negatives, "+string(r.Method)+" (seed 1)", r.SFN, r.IsPlanted,
 		[2]string{"other negatives", "planted false negatives"})
 	if err != nil {
 		return err
 	}
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, path)
+	return SavePNG(p, 6*vg.Inch, 4*vg.Inch, path)
 }
 
-// sfnHistogram draws normalised histograms (20 bins on [0, 1]) of the
+// SFNHistogram draws normalised histograms (20 bins on [0, 1]) of the
 // values v whose flag is false and of those whose flag is true, named by
 // names.
-func sfnHistogram(title string, v []float64, flag []bool, names [2]string) (*plot.Plot, error) {
+func SFNHistogram(title string, v []float64, flag []bool, names [2]string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "s_FN"
@@ -161,20 +166,20 @@ func sfnHistogram(title string, v []float64, flag []bool, names [2]string) (*plo
 	return p, nil
 }
 
-// plotCalibration draws, per decile of s_FN, the share of mined negatives
+// calibrationPlot draws, per decile of s_FN, the share of mined negatives
 // that are planted false negatives against the mean s_FN.
-func plotCalibration(path string, r *experiment.MethodResult) error {
-	p, err := calibration("calibration of s_FN, "+string(r.Method)+" (seed 1)", "share planted", r.SFN, r.IsPlanted)
+func calibrationPlot(path string, r *experiment.MethodResult) error {
+	p, err := Calibration("calibration of s_FN, "+string(r.Method)+" (seed 1)", "share planted", r.SFN, r.IsPlanted)
 	if err != nil {
 		return err
 	}
-	return savePNG(p, 5*vg.Inch, 5*vg.Inch, path)
+	return SavePNG(p, 5*vg.Inch, 5*vg.Inch, path)
 }
 
-// calibration draws a reliability diagram: per decile of the predicted
+// Calibration draws a reliability diagram: per decile of the predicted
 // probabilities v, the share of flagged items against the mean prediction,
 // with the diagonal.
-func calibration(title, ylabel string, v []float64, flag []bool) (*plot.Plot, error) {
+func Calibration(title, ylabel string, v []float64, flag []bool) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "mean s_FN in the bin"
@@ -205,9 +210,9 @@ func calibration(title, ylabel string, v []float64, flag []bool) (*plot.Plot, er
 	return p, nil
 }
 
-// pngDataURI renders p as a PNG of w × h inches in a data: URI, for a
+// PNGDataURI renders p as a PNG of w × h inches in a data: URI, for a
 // self-contained HTML page.
-func pngDataURI(p *plot.Plot, w, h vg.Length) (string, error) {
+func PNGDataURI(p *plot.Plot, w, h vg.Length) (string, error) {
 	wt, err := p.WriterTo(w, h, "png")
 	if err != nil {
 		return "", err
@@ -219,11 +224,11 @@ func pngDataURI(p *plot.Plot, w, h vg.Length) (string, error) {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()), nil
 }
 
-// plotTraining draws a training run's loss per logged step to path and,
+// Training draws a training run's loss per logged step to path and,
 // when the run was evaluated more than once, its dev figures per
 // evaluation to path with "-dev" before the extension. Both files are
 // written atomically.
-func plotTraining(path string, hist []retrieval.StepRecord) error {
+func Training(path string, hist []retrieval.StepRecord) error {
 	var loss plotter.XYs
 	dev := map[string]plotter.XYs{}
 	var names []string
@@ -245,7 +250,7 @@ func plotTraining(path string, hist []retrieval.StepRecord) error {
 	if err := plotutil.AddLinePoints(p, "loss", loss); err != nil {
 		return err
 	}
-	if err := savePNG(p, 6*vg.Inch, 4*vg.Inch, path); err != nil {
+	if err := SavePNG(p, 6*vg.Inch, 4*vg.Inch, path); err != nil {
 		return err
 	}
 	if len(names) == 0 || len(dev[names[0]]) < 2 {
@@ -263,11 +268,11 @@ func plotTraining(path string, hist []retrieval.StepRecord) error {
 	}
 	p.Legend.Top = true
 	ext := filepath.Ext(path)
-	return savePNG(p, 6*vg.Inch, 4*vg.Inch, strings.TrimSuffix(path, ext)+"-dev"+ext)
+	return SavePNG(p, 6*vg.Inch, 4*vg.Inch, strings.TrimSuffix(path, ext)+"-dev"+ext)
 }
 
-// savePNG writes p as a PNG of w × h to path, atomically.
-func savePNG(p *plot.Plot, w, h vg.Length, path string) error {
+// SavePNG writes p as a PNG of w × h to path, atomically.
+func SavePNG(p *plot.Plot, w, h vg.Length, path string) error {
 	wt, err := p.WriterTo(w, h, "png")
 	if err != nil {
 		return err
