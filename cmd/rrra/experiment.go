@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/rrra/rrra/adapter"
-	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/adapter/experiment"
+	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
 )
