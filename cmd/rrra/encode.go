@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
-	"unicode/utf8"
 
-	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -71,17 +68,19 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	enc := &encoder{model: m, tok: wordpiece.New(m.Vocab, m.Lower), tape: autograd.NewTape(0),
-		pool: pool, normalize: *normalize, maxLen: *maxLen}
-	enc.tape.NoGrad(true)
-	enc.tape.SetTraining(false)
+	bi := &nn.BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: pool, Normalize: *normalize}
+	enc := retrieval.NewEncoder(bi, wordpiece.New(m.Vocab, m.Lower), *maxLen, *maxLen)
+	enc.Batch = *batch
 	start := time.Now()
-	rows, err := readRows(f, *input, *batch, func(texts []string) error {
-		if err := enc.encode(texts); err != nil {
+	var vecs []float32
+	rows, err := beir.ReadTextRows(f, *input, *batch, func(texts []string) error {
+		v, err := enc.Docs(texts, nil)
+		if err != nil {
 			return err
 		}
+		vecs = append(vecs, v...)
 		if !isQuiet(fs) {
-			n := len(enc.vecs) / m.Bert.Config.HiddenSize
+			n := len(vecs) / m.Bert.Config.HiddenSize
 			fmt.Fprintf(stderr, "rrra encode: %d rows, %.1f rows/s\n", n, float64(n)/time.Since(start).Seconds())
 		}
 		return nil
@@ -90,7 +89,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	h := m.Bert.Config.HiddenSize
-	res, err := tensor.FromData(tensor.S(rows, h), enc.vecs)
+	res, err := tensor.FromData(tensor.S(rows, h), vecs)
 	if err != nil {
 		return err
 	}
@@ -101,83 +100,4 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra encode: wrote %s: %d × %d float32 in %.1fs\n", *out, rows, h, time.Since(start).Seconds())
 	}
 	return nil
-}
-
-type encoder struct {
-	model     *nn.Model
-	tok       *wordpiece.Tokenizer
-	tape      *autograd.Tape
-	pool      nn.Pooling
-	normalize bool
-	maxLen    int
-	b         wordpiece.Batch
-	vecs      []float32
-}
-
-// encode appends the vectors of texts to e.vecs.
-func (e *encoder) encode(texts []string) error {
-	e.tok.EncodeBatch(&e.b, texts, e.maxLen)
-	mask, err := tensor.FromData(tensor.S(e.b.B, e.b.T), e.b.Mask)
-	if err != nil {
-		return err
-	}
-	e.tape.Reset()
-	v := nn.Pool(e.tape, e.model.Bert.Forward(e.tape, e.b.IDs, nil, mask), mask, e.pool, e.normalize)
-	if err := e.tape.Err(); err != nil {
-		return err
-	}
-	e.vecs = append(e.vecs, v.Data()...)
-	return nil
-}
-
-// readRows reads JSONL rows with "text" (and optional "title") and calls
-// flush with up to batch texts at a time; it returns the number of rows.
-// Errors name the file, the line and the field.
-func readRows(r io.Reader, name string, batch int, flush func([]string) error) (int, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	texts := make([]string, 0, batch)
-	rows := 0
-	for line := 1; ; line++ {
-		raw, err := br.ReadBytes('\n')
-		if len(raw) == 0 && errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return rows, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		if !utf8.Valid(raw) {
-			return rows, fmt.Errorf("%s:%d: not valid UTF-8", name, line)
-		}
-		var row struct {
-			Text  *string `json:"text"`
-			Title *string `json:"title"`
-		}
-		if err := json.Unmarshal(raw, &row); err != nil {
-			return rows, fmt.Errorf("%s:%d: %v", name, line, err)
-		}
-		if row.Text == nil {
-			return rows, fmt.Errorf("%s:%d: field text is missing", name, line)
-		}
-		text := *row.Text
-		if row.Title != nil && *row.Title != "" {
-			text = *row.Title + " " + text
-		}
-		texts = append(texts, text)
-		rows++
-		if len(texts) == batch {
-			if err := flush(texts); err != nil {
-				return rows, err
-			}
-			texts = texts[:0]
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-	}
-	if len(texts) > 0 {
-		if err := flush(texts); err != nil {
-			return rows, err
-		}
-	}
-	return rows, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval/beir"
 )
 
 const vocabSynopsis = `vocab (-input FILE.jsonl | -data DIR) -out vocab.txt [flags]
@@ -53,7 +54,7 @@ func runVocab(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		if _, err := readRows(f, *input, 1024, func(batch []string) error {
+		if _, err := beir.ReadTextRows(f, *input, 1024, func(batch []string) error {
 			texts = append(texts, batch...)
 			return nil
 		}); err != nil {
