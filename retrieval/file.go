@@ -65,3 +65,26 @@ func FromExamples(d *beir.Dataset, examples []beir.TrainExample, name string) (*
 	}
 	return td, pool, dropped, nil
 }
+
+// FileSampler returns the sampler for a pool read from a training file
+// (FromExamples): each query's negatives drawn uniformly from its own,
+// never re-mined.
+func FileSampler(pool *Pool) Sampler {
+	most := 1
+	for _, c := range pool.Cands {
+		most = max(most, len(c))
+	}
+	return TopKUniform{K: most, Source: PoolFile}
+}
+
+// WithoutQueries returns the examples whose query is not in q (a dev
+// split to keep out of training), and how many it left out.
+func WithoutQueries(examples []beir.TrainExample, q beir.Qrels) ([]beir.TrainExample, int) {
+	kept := make([]beir.TrainExample, 0, len(examples))
+	for _, ex := range examples {
+		if _, in := q[ex.QueryID]; !in {
+			kept = append(kept, ex)
+		}
+	}
+	return kept, len(examples) - len(kept)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,13 +148,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		// Keep the evaluation queries out of training.
-		kept := examples[:0]
-		for _, ex := range examples {
-			if _, dev := devQrels[ex.QueryID]; !dev {
-				kept = append(kept, ex)
-			}
-		}
-		if n := len(examples) - len(kept); n > 0 {
+		kept, n := retrieval.WithoutQueries(examples, devQrels)
+		if n > 0 {
 			fmt.Fprintf(stderr, "%s: %d examples are dev queries and are left out of training\n", *trainFile, n)
 		}
 		var dropped int
@@ -163,11 +159,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if dropped > 0 {
 			fmt.Fprintf(stderr, "%s: %d negatives are also positives of their query and are left out\n", *trainFile, dropped)
 		}
-		maxNeg := 0
-		for _, c := range fixed.Cands {
-			maxNeg = max(maxNeg, len(c))
-		}
-		smp = retrieval.TopKUniform{K: max(maxNeg, 1), Source: "file"}
+		smp = retrieval.FileSampler(fixed)
 	} else {
 		var dropped int
 		if td, dropped, err = retrieval.NewTrainData(d, trainQrels); err != nil {
@@ -297,14 +289,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func hasSplit(d *beir.Dataset, s string) bool {
-	for _, x := range d.Splits() {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// hasSplit reports whether d has qrels for split s.
+func hasSplit(d *beir.Dataset, s string) bool { return slices.Contains(d.Splits(), s) }
 
 // trainVocab reads path, or learns a vocabulary of size tokens from the
 // training data's corpus.
