@@ -67,3 +67,30 @@ func TestTrainingPlot(t *testing.T) {
 		t.Error("the loss or dev figure is missing")
 	}
 }
+
+func TestAuditReport(t *testing.T) {
+	rows := []AuditRow{{QueryID: "q1", Query: "flow <over> wings", DocID: "d7", Title: "On lift", Text: strings.Repeat("word ", 200), SFN: 0.9, Rank: 3},
+		{QueryID: "q2", Query: "heat", DocID: "d9", Text: "boundary layer", SFN: 0.2, Rank: 12}}
+	page, err := AuditReport(rows, []float32{0.8, 0.7}, 1, "cranfield", "train", "model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, want := range []string{"<h2>Top 1 suspects</h2>", "flow &lt;over&gt; wings", "data:image/png;base64,", "…"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "boundary layer") {
+		t.Error("the report lists more suspects than its top")
+	}
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"  a \n b\tc ", 10, "a b c"}, {"abcdefghij", 5, "abcd…"}, {"abcde", 5, "abcde"}} {
+		if got := Shorten(c.in, c.n); got != c.want {
+			t.Errorf("Shorten(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
