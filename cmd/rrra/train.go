@@ -130,80 +130,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		trainQrels, devQrels = retrieval.SplitDev(trainQrels, *devFrac)
 		fmt.Fprintf(stderr, "no dev split: carved %d of the %s queries off for evaluation (sha256 order, rrra-dev-v1)\n", len(devQrels), *split)
 	}
-	var td *retrieval.TrainData
-	var fixed *retrieval.Pool
-	if *trainFile != "" {
-		if *sampler != "bm25" && *sampler != "file" {
-			fmt.Fprintln(stderr, "rrra train: --train-file brings its own negatives; drop --sampler")
-			return errUsage
-		}
-		examples, err := readWith(*trainFile, func(r io.Reader, name string) ([]beir.TrainExample, error) {
-			ex, st, err := beir.ReadTrainExamples(r, name, beir.Options{SkipBadLines: *df.skipBad})
-			if st != nil && err == nil {
-				fmt.Fprintln(stderr, st.String())
-			}
-			return ex, err
-		})
-		if err != nil {
-			return err
-		}
-		// Keep the evaluation queries out of training.
-		kept, n := retrieval.WithoutQueries(examples, devQrels)
-		if n > 0 {
-			fmt.Fprintf(stderr, "%s: %d examples are dev queries and are left out of training\n", *trainFile, n)
-		}
-		var dropped int
-		if td, fixed, dropped, err = retrieval.FromExamples(d, kept, *trainFile); err != nil {
-			return err
-		}
-		if dropped > 0 {
-			fmt.Fprintf(stderr, "%s: %d negatives are also positives of their query and are left out\n", *trainFile, dropped)
-		}
+	if *trainFile != "" && *sampler != "bm25" && *sampler != "file" {
+		fmt.Fprintln(stderr, "rrra train: --train-file brings its own negatives; drop --sampler")
+		return errUsage
+	}
+	td, fixed, err := trainingData(d, trainQrels, devQrels, *trainFile, *df.skipBad, stderr)
+	if err != nil {
+		return err
+	}
+	if fixed != nil {
 		smp = retrieval.FileSampler(fixed)
-	} else {
-		var dropped int
-		if td, dropped, err = retrieval.NewTrainData(d, trainQrels); err != nil {
-			return err
-		}
-		if dropped > 0 {
-			fmt.Fprintf(stderr, "%d training queries have no relevant document and are left out\n", dropped)
-		}
 	}
 
-	var bi *nn.BiEncoder
-	var model *nn.Model
-	if *modelDir != "" {
-		if bi, model, err = loadBiEncoder(*modelDir, stderr); err != nil {
-			return err
-		}
-		if *lr == 0 {
-			*lr = 3e-5
-		}
-	} else {
-		vocab, err := trainVocab(*vocabPath, *vocabSize, td, stderr)
-		if err != nil {
-			return err
-		}
-		var cfg nn.BertConfig
-		if strings.HasSuffix(*config, ".json") {
-			if cfg, err = nn.ReadConfig(*config); err != nil {
-				return err
-			}
-			if cfg.VocabSize != vocab.Len() {
-				return fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", *config, cfg.VocabSize, vocab.Len())
-			}
-		} else if cfg, err = nn.Preset(*config, vocab.Len()); err != nil {
-			return err
-		}
-		m, err := nn.NewBert(cfg, *seed)
-		if err != nil {
-			return err
-		}
-		model = &nn.Model{Bert: m, Vocab: vocab, Lower: true}
-		bi = &nn.BiEncoder{Query: m, Doc: m, Normalize: true}
-		if *lr == 0 {
-			*lr = 5e-4
-		}
+	bi, model, defLR, err := trainingModel(*modelDir, *config, *vocabPath, *vocabSize, *seed, td, stderr)
+	if err != nil {
+		return err
+	}
+	if *lr == 0 {
+		*lr = defLR
 	}
 	switch *pooling {
 	case "mean":
@@ -287,6 +231,69 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// trainingData returns the training queries of trainQrels over d's
+// corpus, or, with trainFile, the queries, positives and negatives of
+// that Tevatron JSONL as a fixed pool; dev's queries stay out either way.
+func trainingData(d *beir.Dataset, trainQrels, dev beir.Qrels, trainFile string, skipBad bool, stderr io.Writer) (*retrieval.TrainData, *retrieval.Pool, error) {
+	if trainFile == "" {
+		td, dropped, err := retrieval.NewTrainData(d, trainQrels)
+		if dropped > 0 {
+			fmt.Fprintf(stderr, "%d training queries have no relevant document and are left out\n", dropped)
+		}
+		return td, nil, err
+	}
+	examples, err := readWith(trainFile, func(r io.Reader, name string) ([]beir.TrainExample, error) {
+		ex, st, err := beir.ReadTrainExamples(r, name, beir.Options{SkipBadLines: skipBad})
+		if st != nil && err == nil {
+			fmt.Fprintln(stderr, st.String())
+		}
+		return ex, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	kept, n := retrieval.WithoutQueries(examples, dev)
+	if n > 0 {
+		fmt.Fprintf(stderr, "%s: %d examples are dev queries and are left out of training\n", trainFile, n)
+	}
+	td, fixed, dropped, err := retrieval.FromExamples(d, kept, trainFile)
+	if dropped > 0 {
+		fmt.Fprintf(stderr, "%s: %d negatives are also positives of their query and are left out\n", trainFile, dropped)
+	}
+	return td, fixed, err
+}
+
+// trainingModel loads the bi-encoder in dir, or makes one from scratch
+// (config: a preset or a config.json; the vocabulary at vocabPath or
+// learned from td's corpus), and returns it with its model, and the
+// learning rate that suits it (3e-5 to fine-tune, 5e-4 from scratch).
+func trainingModel(dir, config, vocabPath string, vocabSize int, seed uint64, td *retrieval.TrainData, stderr io.Writer) (*nn.BiEncoder, *nn.Model, float64, error) {
+	if dir != "" {
+		bi, model, err := loadBiEncoder(dir, stderr)
+		return bi, model, 3e-5, err
+	}
+	vocab, err := trainVocab(vocabPath, vocabSize, td, stderr)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var cfg nn.BertConfig
+	if strings.HasSuffix(config, ".json") {
+		if cfg, err = nn.ReadConfig(config); err != nil {
+			return nil, nil, 0, err
+		}
+		if cfg.VocabSize != vocab.Len() {
+			return nil, nil, 0, fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", config, cfg.VocabSize, vocab.Len())
+		}
+	} else if cfg, err = nn.Preset(config, vocab.Len()); err != nil {
+		return nil, nil, 0, err
+	}
+	m, err := nn.NewBert(cfg, seed)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return &nn.BiEncoder{Query: m, Doc: m, Normalize: true}, &nn.Model{Bert: m, Vocab: vocab, Lower: true}, 5e-4, nil
 }
 
 // hasSplit reports whether d has qrels for split s.
