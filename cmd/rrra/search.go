@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -66,36 +67,19 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var qids, texts []string // the queries: ad hoc, or (below) the split's
-	var queriesFrom string   // where the ad-hoc queries come from, for the JSON summary
-	switch {
-	case len(adHoc) > 0 && *topics != "":
-		fmt.Fprintln(stderr, "rrra search: --query and --topics exclude each other")
-		return errUsage
-	case (len(adHoc) > 0 || *topics != "") && isSet(fs, "split"):
-		fmt.Fprintln(stderr, "rrra search: --split chooses the collection's queries; --query and --topics give others: use one")
-		return errUsage
-	case len(adHoc) > 0:
-		for i, q := range adHoc {
-			if strings.TrimSpace(q) == "" {
-				fmt.Fprintf(stderr, "rrra search: --query number %d is empty\n", i+1)
-				return errUsage
-			}
-			qids, texts = append(qids, fmt.Sprintf("q%d", i+1)), append(texts, q)
-		}
-		queriesFrom = "--query"
-	case *topics != "":
-		var err error
-		if qids, texts, err = readTopics(*topics); err != nil {
-			return err
-		}
-		queriesFrom = *topics
+	qids, texts, queriesFrom, err := adHocQueries(fs, adHoc, *topics, stderr)
+	if err != nil {
+		return err
 	}
 	if queriesFrom != "" && *out == "" {
 		*out = "-"
 	}
 	if *df.data == "" || *out == "" || *k < 1 {
 		fmt.Fprintln(stderr, "rrra search: --data and --out are required; --k ≥ 1")
+		return errUsage
+	}
+	if !(*rrfK > 0) || math.IsInf(*rrfK, 0) {
+		fmt.Fprintf(stderr, "rrra search: --rrf-k %g: want a finite constant > 0\n", *rrfK)
 		return errUsage
 	}
 	if *out == "-" && *asJSON {
@@ -317,6 +301,33 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "wrote %s: %d × %d float32, %d bytes\n", *out, ix.Len(), ix.Dim(), st.Size())
 	return nil
+}
+
+// adHocQueries returns the queries of --query (ids q1, q2, ...) or
+// --topics, and where they come from ("" when neither is given: the
+// split's queries are searched).
+func adHocQueries(fs *flag.FlagSet, adHoc []string, topics string, stderr io.Writer) (qids, texts []string, from string, err error) {
+	switch {
+	case len(adHoc) > 0 && topics != "":
+		fmt.Fprintln(stderr, "rrra search: --query and --topics exclude each other")
+		return nil, nil, "", errUsage
+	case (len(adHoc) > 0 || topics != "") && isSet(fs, "split"):
+		fmt.Fprintln(stderr, "rrra search: --split chooses the collection's queries; --query and --topics give others: use one")
+		return nil, nil, "", errUsage
+	case len(adHoc) > 0:
+		for i, q := range adHoc {
+			if strings.TrimSpace(q) == "" {
+				fmt.Fprintf(stderr, "rrra search: --query number %d is empty\n", i+1)
+				return nil, nil, "", errUsage
+			}
+			qids, texts = append(qids, fmt.Sprintf("q%d", i+1)), append(texts, q)
+		}
+		return qids, texts, "--query", nil
+	case topics != "":
+		qids, texts, err = readTopics(topics)
+		return qids, texts, topics, err
+	}
+	return nil, nil, "", nil
 }
 
 // stringsFlag is a repeatable string flag: each use adds a value.
