@@ -311,4 +311,3 @@ func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
 		}
 	}
 }
-
