@@ -3,8 +3,9 @@
 // A Tape records every operation in the order it is made; Backward walks the
 // records in reverse, each operation adding the gradients of its inputs from
 // the gradient of its output. Operations are methods on *Tape (t.MatMul,
-// t.GELU, t.LayerNorm, …), one per file with its forward and backward and a
-// short derivation of the backward.
+// t.GELU, t.LayerNorm, fused t.Attention and t.MultiHeadAttention, …),
+// each file holding one operation or a few related ones with their forward,
+// their backward and a short derivation of the backward.
 //
 // Memory: a Tape draws activations, saved buffers and intermediate gradients
 // from an arena that Reset empties without freeing, and reuses its records,
@@ -18,6 +19,11 @@
 // infinite makes Backward fail with an error naming the first operation
 // whose output was not finite.
 //
+// Checking: GradCheck compares an operation's gradients with float64
+// central differences; the tests run it on every op and kernel tier, and
+// compare a two-layer encoder's outputs and gradients with PyTorch's.
+//
 // Parallelism lives inside operations (rows, heads, GEMM panels) through
-// package kernels; results are the same bits for the same thread count.
+// package kernels; a step gives the same bits whatever the thread count,
+// on one kernel tier.
 package autograd

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the quality experiments whose tables README.md quotes: every
+# Runs the quality experiments whose tables docs/quality.md quotes: every
 # negative sampler and RRRA on Cranfield and SciFact (3 seeds, the default
 # budget of rrra experiment), and the planted-false-negative study on
 # Cranfield (30% of each training query's relevant documents hidden).

@@ -1,17 +1,25 @@
 // Package kernels holds rrra's float32 numerical primitives on raw,
-// row-major slices: SGEMM for all four transpose cases, Dot, Axpy, Scale and
-// a batched scoring kernel for exact inner-product search.
+// row-major slices: SGEMM for all four transpose cases (single, batched and
+// two-level batched), Dot, Axpy, Scale, row kernels for GELU, softmax and
+// LayerNorm with their backward passes, and a batched scoring kernel for
+// exact inner-product search.
 //
 // Each primitive has several implementations ("tiers"): hand-written Go
 // assembly for CPUs with AVX2 and FMA ("avx2") or AVX-512F ("avx512"), and a
-// pure-Go path ("generic") that is correct on every GOARCH. The best tier the
-// CPU supports is chosen once, at package initialisation, from the features
-// reported by github.com/klauspost/cpuid/v2. The environment variable
-// RRRA_KERNELS forces a tier by name; tests switch tiers in-process with Use.
+// pure-Go path ("generic") that is correct on every GOARCH. A tier is chosen
+// once, at package initialisation, from the features reported by
+// github.com/klauspost/cpuid/v2: avx512 on Intel CPUs with AVX-512F (and
+// AVX2 and FMA3), avx2 on any other CPU with AVX2 and FMA3 — AMD's
+// included, even with AVX-512, since on Zen 4 the avx512 tier passes its
+// tests but measured no faster than avx2 — and generic everywhere else.
+// Selected names the choice. The environment variable RRRA_KERNELS forces
+// a tier by name (an unknown or unsupported one is reported on stderr and
+// the default kept), so RRRA_KERNELS=avx512 opts in on AMD and
+// RRRA_KERNELS=avx2 opts out on Intel; tests switch tiers in-process with
+// Use.
 //
-// The avx512 tier is opt-in: its tests pass on AVX-512 hardware (AMD Zen 4),
-// where it measured no faster than avx2, so it is not chosen automatically.
-// Set RRRA_KERNELS=avx512 to use it.
+// The tiers' sums round differently, so results are reproducible bit for
+// bit only on one tier.
 //
 // Building with the "purego" tag compiles every assembly file out and leaves
 // only the generic tier.

@@ -1,7 +1,8 @@
 // Package tensor holds rrra's dense float32 tensor: a shape of up to four
 // dimensions and row-major data, with views, reshapes and copies,
 // element-wise and reduction operations without gradients, seeded
-// initialisation, and safetensors reading and writing.
+// initialisation, safetensors reading and writing (F32 out; F32, F16 and
+// BF16 in), and float32 .npy reading and writing.
 //
 // Functions that combine tensors check their shapes and return an error that
 // names the operation and the shapes; they never panic on a shape mismatch.
