@@ -216,6 +216,7 @@ func checkDir(t *testing.T, dir, ckpt string, maxTemps int) int {
 // again must end with files byte-identical to an uninterrupted run's
 // (same thread count).
 func TestKillAndResume(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("trains and indexes on Cranfield dozens of times in child processes: full suite only")
 	}

@@ -39,6 +39,7 @@ func TestParseBytes(t *testing.T) {
 // then that a limit under the bound stops index with an error listing the
 // terms, exit code 1 and no index file.
 func TestMemoryBound(t *testing.T) {
+	requireE2E(t)
 	if runtime.GOOS != "linux" {
 		t.Skip("reads maxrss as Linux reports it (KiB)")
 	}

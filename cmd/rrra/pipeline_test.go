@@ -27,6 +27,7 @@ func rrra(t *testing.T, args ...string) (stdout, stderr string) {
 // command line: mine, train (from scratch, on the mined file), index,
 // search with each method, and eval, checking each step's output.
 func TestPipeline(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("trains and searches on Cranfield through the CLI: full suite only (-short skips it; under qemu it takes many minutes)")
 	}
@@ -149,6 +150,7 @@ func readFile(t *testing.T, path string) []byte {
 // shows the adapter fitted at each refresh and the adapter file saved, and
 // that reranking with λ = 0 gives back exactly the plain dense run.
 func TestRRRAPipeline(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("trains RRRA on Cranfield through the CLI: full suite only (-short skips it; under qemu it takes many minutes)")
 	}
@@ -157,7 +159,7 @@ func TestRRRAPipeline(t *testing.T) {
 	_, errs := rrra(t, "train", "--data", "cranfield", "--out", p("model"), "--config", "mini", "--vocab-size", "800",
 		"--steps", "10", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "5",
 		"--sampler", "rrra", "--sampler-params", "epochs=2,gamma=2,rho=0.5,k_lab=50")
-	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra adapter=A lambda_ad=0 base=softmax pa_margin=0.05 k=100 tau_hn=1 gamma=2 rho=0.5") {
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "sampler rrra adapter=A lambda_ad=0 base=softmax pa_margin=0.05 k=100 tau_hn=1 a=0.5 b=0 gamma=2 rho=0.5") {
 		t.Errorf("train log:\n%s", errs)
 	}
 	if _, err := os.Stat(p("model/rrra_adapter.safetensors")); err != nil {
@@ -178,12 +180,12 @@ func TestRRRAPipeline(t *testing.T) {
 	_, errs = rrra(t, "train", "--data", "cranfield", "--out", p("modelB"), "--config", "mini", "--vocab-size", "800",
 		"--steps", "6", "--batch", "8", "--negatives", "2", "--doc-len", "32", "--refresh", "3",
 		"--sampler", "rrra", "--sampler-params", "epochs=2,k_lab=50,adapter=B,lex_feature=1")
-	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "adapter=B") || !strings.Contains(errs, "lex_feature=true") {
+	if strings.Count(errs, "rrra: s_FN cached") != 2 || !strings.Contains(errs, "adapter=B") || !strings.Contains(errs, "lex_feature=1") {
 		t.Errorf("adapter B train log:\n%s", errs)
 	}
 	_, errs = rrra(t, "search", "--data", "cranfield", "--method", "dense", "--model", p("modelB"), "--doc-len", "32", "--k", "100",
 		"--out", p("rerankB.trec"), "--rerank", "1", "--rerank-k", "50")
-	if !strings.Contains(errs, "adapter B: encoding") || strings.Count(string(readFile(t, p("rerankB.trec"))), "\n") != 90*50 {
+	if !strings.Contains(errs, "adapter B: encoded") || strings.Count(string(readFile(t, p("rerankB.trec"))), "\n") != 90*50 {
 		t.Errorf("rerank with adapter B:\n%s", errs)
 	}
 	_, errs = rrra(t, "train", "--data", "cranfield", "--out", p("modelJ"), "--config", "mini", "--vocab-size", "800",
@@ -259,6 +261,7 @@ func TestRRRAPipeline(t *testing.T) {
 // TestExperiment runs rrra experiment on a tiny budget with planted false
 // negatives and checks the table, the JSON summary and the plots.
 func TestExperiment(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("runs rrra experiment, two seeds: full suite only (-short skips it; under qemu it takes many minutes)")
 	}
@@ -329,6 +332,7 @@ func TestExperiment(t *testing.T) {
 // plots and the saved model, then searches with that model, reranking as
 // the demo did, and checks the run scores exactly what the table says.
 func TestDemo(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("runs the quick demo: full suite only (-short skips it; under qemu it takes many minutes)")
 	}
@@ -364,6 +368,7 @@ func TestDemo(t *testing.T) {
 // and how many were planted. The method also reranks, with λ_RR chosen
 // from a grid, which the table and JSON must report.
 func TestExperimentSelfTraining(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("runs rrra experiment: full suite only (-short skips it)")
 	}

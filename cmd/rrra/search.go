@@ -145,6 +145,9 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("--rerank needs the adapters that rrra train --sampler rrra saves: %w", err)
 			}
+			if rr.Folds().Config().Token {
+				fmt.Fprintf(stderr, "adapter B: encoded the corpus's token states\n")
+			}
 			run, err := rr.Search(ix, qids, texts, qv)
 			if err != nil {
 				return err
