@@ -13,11 +13,7 @@ import (
 // cranfield loads the embedded Cranfield collection and its training
 // queries.
 func cranfield() (*beir.Dataset, *retrieval.TrainData) {
-	fsys, name, err := beir.Open("cranfield")
-	if err != nil {
-		log.Fatal(err)
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := beir.Read("cranfield", beir.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,11 +17,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fsys, name, err := beir.Open("cranfield") // or a BEIR folder's path
-	if err != nil {
-		log.Fatal(err)
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := beir.Read("cranfield", beir.Options{}) // or a BEIR folder's path
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,11 +38,7 @@ func Example() {
 // Search the test queries of a collection with BM25 and evaluate the run
 // against its qrels with trec_eval's measures.
 func ExampleBM25Search() {
-	fsys, name, err := beir.Open("cranfield")
-	if err != nil {
-		log.Fatal(err)
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := beir.Read("cranfield", beir.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,11 +16,7 @@ import (
 
 func loadCranfield(t *testing.T) *beir.Dataset {
 	t.Helper()
-	fsys, name, err := beir.Open("cranfield")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := beir.Read("cranfield", beir.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,22 +72,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	began := time.Now()
 	fmt.Fprintf(stderr, "rrra demo: training and comparing BM25, a bi-encoder and RRRA on Cranfield; results in %s\n", *out)
-	fsys, name, err := beir.Open("cranfield")
+	d, err := beir.Read("cranfield", beir.Options{})
 	if err != nil {
 		return err
 	}
-	d, err := beir.Load(fsys, name, beir.Options{})
-	if err != nil {
-		return err
-	}
-	c.Log, c.TrainLog = stderr, stderr
-	if isTerminal(stderr) {
-		c.TrainLog = &clearLine{w: stderr, tty: true}
-		c.OnTrain = func(what string, steps int) func(int, int, float64) {
-			pr := newProgress(stderr, what, "steps", steps)
-			return func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
-		}
-	}
+	experimentLogs(&c, stderr, true) // the demo is rrra experiment --verbose
 	res, err := experiment.Run(context.Background(), d, c)
 	if err != nil {
 		return err

@@ -142,20 +142,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c.Log = stderr
-	if *verbose {
-		c.TrainLog = stderr
-	}
-	if isTerminal(stderr) {
-		// A bar redrawn in place; log lines clear it first.
-		if *verbose {
-			c.TrainLog = &clearLine{w: stderr, tty: true}
-		}
-		c.OnTrain = func(what string, steps int) func(int, int, float64) {
-			pr := newProgress(stderr, what, "steps", steps)
-			return func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
-		}
-	}
+	experimentLogs(&c, stderr, *verbose)
 	res, err := experiment.Run(context.Background(), d, c)
 	if err != nil {
 		return err
@@ -169,6 +156,25 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 		return res.WriteJSON(stdout)
 	}
 	return res.WriteMarkdown(stdout)
+}
+
+// experimentLogs sends c's lines per method and seed to stderr, and its
+// training logs too when verbose; on a terminal each training run also
+// draws a progress bar in place, which the log lines clear first.
+func experimentLogs(c *experiment.Config, stderr io.Writer, verbose bool) {
+	c.Log = stderr
+	if verbose {
+		c.TrainLog = stderr
+	}
+	if isTerminal(stderr) {
+		if verbose {
+			c.TrainLog = &clearLine{w: stderr, tty: true}
+		}
+		c.OnTrain = func(what string, steps int) func(int, int, float64) {
+			pr := newProgress(stderr, what, "steps", steps)
+			return func(done, total int, loss float64) { pr.update(done, fmt.Sprintf("loss %.4f", loss)) }
+		}
+	}
 }
 
 // writeExperiment writes results.json, table.md and the plots to dir.

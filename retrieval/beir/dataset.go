@@ -67,6 +67,16 @@ func Load(fsys fs.FS, name string, opts Options) (*Dataset, error) {
 	return d, nil
 }
 
+// Read opens the collection spec, a BEIR folder or an embedded
+// collection's name (see Open), and loads it (see Load) in one call.
+func Read(spec string, opts Options) (*Dataset, error) {
+	fsys, name, err := Open(spec)
+	if err != nil {
+		return nil, err
+	}
+	return Load(fsys, name, opts)
+}
+
 // read opens file, or file+".gz" decompressed, and hands it to fn.
 func (d *Dataset) read(file string, fn func(io.Reader, string) (*Stats, error)) error {
 	f, err := d.fsys.Open(file)

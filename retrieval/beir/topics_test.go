@@ -37,3 +37,13 @@ func TestReadTopics(t *testing.T) {
 		}
 	}
 }
+
+func TestRead(t *testing.T) {
+	d, err := Read("cranfield", Options{})
+	if err != nil || d.Corpus.Len() != 1400 || d.Queries.Len() != 225 {
+		t.Fatalf("Read(cranfield): %v", err)
+	}
+	if _, err := Read("cranfeld", Options{}); err == nil || !strings.Contains(err.Error(), "cranfield") {
+		t.Fatalf("Read(cranfeld): %v, want an error listing the collections", err)
+	}
+}
