@@ -3,6 +3,7 @@ package adapter
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rrra/rrra/retrieval"
@@ -151,11 +152,13 @@ func TestLabel(t *testing.T) {
 }
 
 // TestFitLearns trains the adapter on one set of synthetic queries and
-// checks its relevance estimate fits them and ranks held-out queries'
-// positives above their (hard) negatives better than chance. On this data
-// the raw dot product does better on held-out queries (about 0.80 against
-// 0.70): with a few hundred positives, the pooled adapter memorises more
-// than it generalises, as DESIGN §6's prototype found.
+// checks the per-epoch losses against testdata/fit_golden.json (see
+// goldenFitTol), then that its relevance estimate ranks positives above
+// their (hard) negatives better than chance, and better on the training
+// queries than on held-out ones (measured: AUC 0.931 and 0.737). On this
+// data the raw dot product does better on held-out queries (about 0.80
+// against 0.74): with a few hundred positives, the pooled adapter memorises
+// more than it generalises, as DESIGN §6's prototype found.
 func TestFitLearns(t *testing.T) {
 	td, qv, dv := synthetic(120, 600, 16, 4)
 	pairs, _, err := Label(td, qv, dv, 16, LabelConfig{KLab: 40, KPred: 10, Seed: 2}, nil)
@@ -171,9 +174,12 @@ func TestFitLearns(t *testing.T) {
 		}
 	}
 	a, _ := New(DefaultConfig(16), 5)
-	if _, err := a.Fit(train, qv, dv, nil, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1}); err != nil {
+	var log strings.Builder
+	last, err := a.Fit(train, qv, dv, nil, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1, Log: &log})
+	if err != nil {
 		t.Fatal(err)
 	}
+	checkGolden(t, goldenFitPath, "pooled", fitLosses(t, log.String(), last), goldenFitTol)
 	auc := func(ps []Pair) float64 {
 		s := a.ScorePairs(ps, qv, dv, nil)
 		scores := make([]float64, len(ps))
@@ -185,15 +191,17 @@ func TestFitLearns(t *testing.T) {
 	}
 	fit, gen := auc(train), auc(held)
 	t.Logf("AUC of p_rel: %.3f on the training pairs, %.3f held out", fit, gen)
-	if !(fit > 0.9) || !(gen > 0.65) {
-		t.Errorf("AUC %.3f on the training pairs (want > 0.9), %.3f held out (want > 0.65)", fit, gen)
+	if !(gen > 0.5) || !(fit > gen) {
+		t.Errorf("AUC %.3f on the training pairs, %.3f held out: want 0.5 < held out < training", fit, gen)
 	}
 }
 
-// TestResidualLearns checks that the residual head leaves its zero
-// initialisation: with ν > 0, α̂ must rise for relevant pairs (their a
-// moves toward q) above irrelevant ones. (A clip whose gradient is 0 at
-// α̂ = 0 once kept it at zero for good.)
+// TestResidualLearns checks the per-epoch losses of a fit against
+// testdata/fit_golden.json (see goldenFitTol), and that the residual head
+// leaves its zero initialisation: with ν > 0, α̂ must rise for relevant
+// pairs (their a moves toward q) above irrelevant ones (measured: mean
+// 0.130 against 0.038). (A clip whose gradient is 0 at α̂ = 0 once kept it
+// at zero for good.)
 func TestResidualLearns(t *testing.T) {
 	td, qv, dv := synthetic(80, 500, 16, 6)
 	pairs, _, err := Label(td, qv, dv, 16, LabelConfig{KLab: 40, KPred: 10, Seed: 2}, nil)
@@ -201,9 +209,12 @@ func TestResidualLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := New(DefaultConfig(16), 5)
-	if _, err := a.Fit(pairs, qv, dv, nil, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1}); err != nil {
+	var log strings.Builder
+	last, err := a.Fit(pairs, qv, dv, nil, FitConfig{Epochs: 30, Batch: 64, LR: 3e-3, Loss: DefaultLoss, Seed: 1, Log: &log})
+	if err != nil {
 		t.Fatal(err)
 	}
+	checkGolden(t, goldenFitPath, "residual", fitLosses(t, log.String(), last), goldenFitTol)
 	nonzero := 0
 	for _, v := range a.w2.Value.Data {
 		if v != 0 {
@@ -224,7 +235,7 @@ func TestResidualLearns(t *testing.T) {
 	}
 	pos, neg = pos/float64(np), neg/float64(nn)
 	t.Logf("%d non-zero residual weights; mean α̂ %.3f for relevant pairs, %.3f for the rest", nonzero, pos, neg)
-	if nonzero == 0 || !(pos > neg+0.05) { // measured: 0.130 vs 0.038
+	if nonzero == 0 || !(pos > neg) {
 		t.Errorf("the residual head did not learn: %d non-zero weights, mean α̂ %.3f vs %.3f", nonzero, pos, neg)
 	}
 }

@@ -3,6 +3,7 @@ package adapter
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
@@ -164,8 +165,10 @@ func TestTokenLossGradients(t *testing.T) {
 
 // TestTokenFindsTermMatch checks that adapter B learns what pooled vectors
 // lose: a candidate is relevant when one of its 12 token states matches
-// the query, a signal that mean pooling dilutes twelvefold. Held out, B's
-// p_rel must separate relevant candidates better than A's.
+// the query, a signal that mean pooling dilutes twelvefold. The per-epoch
+// losses of both fits must match testdata/fit_golden.json (see
+// goldenFitTol), and held out, B's p_rel must separate relevant candidates
+// better than A's (measured: AUC 0.799 against 0.559).
 func TestTokenFindsTermMatch(t *testing.T) {
 	const d, tokens, nq, per = 16, 12, 60, 16
 	rng := rand.New(rand.NewPCG(21, 3))
@@ -229,9 +232,17 @@ func TestTokenFindsTermMatch(t *testing.T) {
 		if token {
 			tts = ts
 		}
-		if _, err := a.Fit(train, qv, dv, tts, fc); err != nil {
+		var log strings.Builder
+		fc.Log = &log
+		last, err := a.Fit(train, qv, dv, tts, fc)
+		if err != nil {
 			t.Fatal(err)
 		}
+		name := "term match A"
+		if token {
+			name = "term match B"
+		}
+		checkGolden(t, goldenFitPath, name, fitLosses(t, log.String(), last), goldenFitTol)
 		s := a.ScorePairs(held, qv, dv, tts)
 		scores := make([]float64, len(held))
 		labels := make([]bool, len(held))
@@ -241,9 +252,8 @@ func TestTokenFindsTermMatch(t *testing.T) {
 		auc[token] = ROCAUC(scores, labels)
 	}
 	t.Logf("held-out AUC of p_rel: adapter A %.3f, adapter B %.3f", auc[false], auc[true])
-	// Measured: A 0.607, B 0.809.
-	if !(auc[true] > 0.75) || !(auc[true] > auc[false]+0.1) {
-		t.Errorf("adapter B AUC %.3f (want > 0.75 and 0.1 above A's %.3f)", auc[true], auc[false])
+	if !(auc[true] > auc[false]) {
+		t.Errorf("adapter B AUC %.3f, not above adapter A's %.3f", auc[true], auc[false])
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -26,17 +25,9 @@ func TestGoldenEncoder(t *testing.T) {
 	if err := json.Unmarshal([]byte(f.Metadata["config"]), &cfg); err != nil {
 		t.Fatalf("fixture config: %v", err)
 	}
-	for _, tier := range kernels.Tiers() {
-		t.Run(tier, func(t *testing.T) {
-			restore, ok := kernels.Use(tier)
-			if !ok {
-				_, why := kernels.Supported(tier)
-				t.Skipf("tier %s not run: %s", tier, why)
-			}
-			defer restore()
-			checkGolden(t, f, cfg.B, cfg.T, cfg.C, cfg.H, cfg.L, float32(cfg.Eps), float32(cfg.Tau))
-		})
-	}
+	forEachTier(t, func(t *testing.T) {
+		checkGolden(t, f, cfg.B, cfg.T, cfg.C, cfg.H, cfg.L, float32(cfg.Eps), float32(cfg.Tau))
+	})
 }
 
 func checkGolden(t *testing.T, f *tensor.SafeFile, B, T, C, H, L int, eps, tau float32) {

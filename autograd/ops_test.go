@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -84,27 +83,45 @@ func broadcastRef(f func(a, b float64) float64) func(in [][]float64) []float64 {
 	}
 }
 
-func TestGradients(t *testing.T) {
-	g := tensor.NewRNG(42)
-	mask := tensor.New(tensor.S(2, 5)) // [B, T] additive: batch 0 keeps 4 keys, batch 1 keeps 2
-	mask.Data = []float32{0, 0, 0, 0, -1e9, 0, 0, -1e9, -1e9, -1e9}
-	pool := tensor.New(tensor.S(2, 5)) // [B, T] weights
-	pool.Data = []float32{1, 1, 1, 0, 0, 1, 0, 1, 1, 1}
-	ids := []int32{3, 0, 3, 5, 1, 1}
-	targets := []int32{2, 0, 4}
-	yBCE := tensor.New(tensor.S(7))
-	yBCE.Data = []float32{1, 0, 1, 1, 0, 0, 0.5}
-	wBCE := tensor.New(tensor.S(7))
-	wBCE.Data = []float32{1, 2, 0.5, 1, 3, 1, 0}
-	relu := randT(g, 4, 6)
-	for i := range relu.Data { // keep away from the kink at 0
-		if math.Abs(float64(relu.Data[i])) < 0.05 {
-			relu.Data[i] = 0.3
+// The gradient checks below are one test per family of operations, each a
+// table of GradChecks run under every kernel tier this CPU has (see
+// runGradChecks). Each family draws its inputs from its own seeded RNG, so
+// adding a case to one family leaves the others' inputs alone.
+
+// runGradChecks runs every check under every kernel tier this CPU has, as
+// subtests <tier>/<check name>.
+func runGradChecks(t *testing.T, checks []GradCheck) {
+	t.Helper()
+	forEachTier(t, func(t *testing.T) {
+		for _, c := range checks {
+			t.Run(c.Name, func(t *testing.T) {
+				c.Seed = 7
+				if err := c.Run(); err != nil {
+					t.Error(err)
+				}
+			})
 		}
-	}
+	})
+}
+
+// attentionMask is the additive [B, T] = [2, 5] key mask of the softmax and
+// attention checks: batch 0 keeps 4 keys, batch 1 keeps 2.
+func attentionMask() *tensor.Tensor {
+	mask := tensor.New(tensor.S(2, 5))
+	mask.Data = []float32{0, 0, 0, 0, -1e9, 0, 0, -1e9, -1e9, -1e9}
+	return mask
+}
+
+// TestGradMatMul checks the products: MatMul and BatchedMatMul under every
+// combination of transposes, MatMul of a 3-D input, and Linear.
+func TestGradMatMul(t *testing.T) {
+	g := tensor.NewRNG(42)
 	var checks []GradCheck
-	for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
-		tA, tB := tr[0], tr[1]
+	for _, tr := range []struct {
+		name   string
+		tA, tB bool
+	}{{"NN", false, false}, {"NT", false, true}, {"TN", true, false}, {"TT", true, true}} {
+		tA, tB := tr.tA, tr.tB
 		m, n, k := 5, 7, 3
 		ar, ac, br, bc := m, k, k, n
 		if tA {
@@ -114,12 +131,12 @@ func TestGradients(t *testing.T) {
 			br, bc = n, k
 		}
 		checks = append(checks, GradCheck{
-			Name:   "MatMul",
+			Name:   "MatMul " + tr.name,
 			Inputs: []*tensor.Tensor{randT(g, ar, ac), randT(g, br, bc)},
 			Build:  func(t *Tape, in []*Var) *Var { return t.MatMul(in[0], in[1], tA, tB) },
 			Ref:    func(in [][]float64) []float64 { return refMatMul(in[0], in[1], m, n, k, tA, tB) },
 		}, GradCheck{
-			Name:   "BatchedMatMul",
+			Name:   "BatchedMatMul " + tr.name,
 			Inputs: []*tensor.Tensor{randT(g, 2, 3, ar, ac), randT(g, 2, 3, br, bc)},
 			Build:  func(t *Tape, in []*Var) *Var { return t.BatchedMatMul(in[0], in[1], tA, tB) },
 			Ref: func(in [][]float64) []float64 {
@@ -150,45 +167,73 @@ func TestGradients(t *testing.T) {
 		GradCheck{Name: "Linear without bias", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 2, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Linear(in[0], in[1], nil) },
 			Ref:   func(in [][]float64) []float64 { return refMatMul(in[0], in[1], 3, 2, 4, false, true) }},
-		GradCheck{Name: "Add", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+	)
+	runGradChecks(t, checks)
+}
+
+// TestGradElementwise checks the element-wise binary operations, with equal
+// shapes and with a row broadcast, and scaling.
+func TestGradElementwise(t *testing.T) {
+	g := tensor.NewRNG(43)
+	runGradChecks(t, []GradCheck{
+		{Name: "Add", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a + b })},
-		GradCheck{Name: "Add row (bias)", Inputs: []*tensor.Tensor{randT(g, 2, 3, 4), randT(g, 4)},
+		{Name: "Add row (bias)", Inputs: []*tensor.Tensor{randT(g, 2, 3, 4), randT(g, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a + b })},
-		GradCheck{Name: "Sub row", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 1, 4)},
+		{Name: "Sub row", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 1, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Sub(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a - b })},
-		GradCheck{Name: "Sub", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+		{Name: "Sub", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Sub(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a - b })},
-		GradCheck{Name: "Mul", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
+		{Name: "Mul", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a * b })},
-		GradCheck{Name: "Mul row", Inputs: []*tensor.Tensor{randT(g, 5, 3), randT(g, 3)},
+		{Name: "Mul row", Inputs: []*tensor.Tensor{randT(g, 5, 3), randT(g, 3)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
 			Ref:   broadcastRef(func(a, b float64) float64 { return a * b })},
-		GradCheck{Name: "Scale", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+		{Name: "Scale", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Scale(in[0], -0.75) },
 			Ref:   mapRef(func(x float64) float64 { return -0.75 * x })},
-		GradCheck{Name: "GELU", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
+	})
+}
+
+// TestGradActivations checks GELU, Tanh and ReLU.
+func TestGradActivations(t *testing.T) {
+	g := tensor.NewRNG(44)
+	relu := randT(g, 4, 6)
+	for i := range relu.Data { // keep away from the kink at 0
+		if math.Abs(float64(relu.Data[i])) < 0.05 {
+			relu.Data[i] = 0.3
+		}
+	}
+	runGradChecks(t, []GradCheck{
+		{Name: "GELU", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
 			Build: func(t *Tape, in []*Var) *Var { return t.GELU(in[0]) },
 			Ref:   mapRef(func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) })},
-		GradCheck{Name: "Tanh", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
+		{Name: "Tanh", Inputs: []*tensor.Tensor{randT(g, 4, 9)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Tanh(in[0]) },
 			Ref:   mapRef(math.Tanh)},
-		GradCheck{Name: "ReLU", Inputs: []*tensor.Tensor{relu},
+		{Name: "ReLU", Inputs: []*tensor.Tensor{relu},
 			Build: func(t *Tape, in []*Var) *Var { return t.ReLU(in[0]) },
 			Ref:   mapRef(func(x float64) float64 { return math.Max(x, 0) })},
-	)
+	})
+}
+
+// TestGradSoftmax checks Softmax and LogSoftmax, unmasked and with a [B, T]
+// key mask shared by the groups of rows of a 4-D input.
+func TestGradSoftmax(t *testing.T) {
+	g := tensor.NewRNG(45)
+	var checks []GradCheck
 	for _, log := range []bool{false, true} {
 		name, kind := "Softmax", (*Tape).Softmax
-		mask := mask
+		mask := attentionMask()
 		if log {
 			// Masked log-probabilities are about the mask value; −1e9 would
 			// swamp float64 finite differences, so mask with −20 here.
 			name, kind = "LogSoftmax", (*Tape).LogSoftmax
-			mask = tensor.New(tensor.S(2, 5))
 			mask.Data = []float32{0, 0, 0, 0, -20, 0, 0, -20, -20, -20}
 		}
 		checks = append(checks,
@@ -218,8 +263,14 @@ func TestGradients(t *testing.T) {
 				FwdTol: 1e-5, GradTol: 1e-4},
 		)
 	}
-	checks = append(checks,
-		GradCheck{Name: "LayerNorm", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 8), randT(g, 8)},
+	runGradChecks(t, checks)
+}
+
+// TestGradNormalization checks LayerNorm and L2Normalize.
+func TestGradNormalization(t *testing.T) {
+	g := tensor.NewRNG(46)
+	runGradChecks(t, []GradCheck{
+		{Name: "LayerNorm", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 8), randT(g, 8)},
 			Build: func(t *Tape, in []*Var) *Var { return t.LayerNorm(in[0], in[1], in[2], 1e-5) },
 			Ref: func(in [][]float64) []float64 {
 				x, gm, bt := in[0], in[1], in[2]
@@ -239,7 +290,31 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "Embedding", Inputs: []*tensor.Tensor{randT(g, 6, 4)},
+		{Name: "L2Normalize", Inputs: []*tensor.Tensor{randT(g, 4, 5)},
+			Build: func(t *Tape, in []*Var) *Var { return t.L2Normalize(in[0], 1e-12) },
+			Ref: func(in [][]float64) []float64 {
+				y := make([]float64, 20)
+				for r := 0; r < 4; r++ {
+					var s float64
+					for _, v := range in[0][r*5 : r*5+5] {
+						s += v * v
+					}
+					for j := 0; j < 5; j++ {
+						y[r*5+j] = in[0][r*5+j] / math.Sqrt(s)
+					}
+				}
+				return y
+			}},
+	})
+}
+
+// TestGradEmbedding checks the embedding lookup, with a row looked up more
+// than once.
+func TestGradEmbedding(t *testing.T) {
+	g := tensor.NewRNG(47)
+	ids := []int32{3, 0, 3, 5, 1, 1}
+	runGradChecks(t, []GradCheck{
+		{Name: "Embedding", Inputs: []*tensor.Tensor{randT(g, 6, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Embedding(in[0], ids) },
 			Ref: func(in [][]float64) []float64 {
 				var y []float64
@@ -248,12 +323,20 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "Reshape", Inputs: []*tensor.Tensor{randT(g, 2, 6)},
+	})
+}
+
+// TestGradReshape checks the operations that only move values: Reshape,
+// SplitHeads, MergeHeads and Concat.
+func TestGradReshape(t *testing.T) {
+	g := tensor.NewRNG(48)
+	runGradChecks(t, []GradCheck{
+		{Name: "Reshape", Inputs: []*tensor.Tensor{randT(g, 2, 6)},
 			Build: func(t *Tape, in []*Var) *Var {
 				return t.Mul(t.Reshape(in[0], tensor.S(3, 4)), t.Reshape(in[0], tensor.S(3, 4)))
 			},
 			Ref: mapRef(func(x float64) float64 { return x * x })},
-		GradCheck{Name: "SplitHeads", Inputs: []*tensor.Tensor{randT(g, 2, 3, 6)},
+		{Name: "SplitHeads", Inputs: []*tensor.Tensor{randT(g, 2, 3, 6)},
 			Build: func(t *Tape, in []*Var) *Var { return t.SplitHeads(in[0], 2) },
 			Ref: func(in [][]float64) []float64 {
 				y := make([]float64, 36)
@@ -268,7 +351,7 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "MergeHeads", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 3)},
+		{Name: "MergeHeads", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 3)},
 			Build: func(t *Tape, in []*Var) *Var { return t.MergeHeads(in[0]) },
 			Ref: func(in [][]float64) []float64 {
 				y := make([]float64, 36)
@@ -283,7 +366,7 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "Concat", Inputs: []*tensor.Tensor{randT(g, 2, 3, 2), randT(g, 2, 3, 4), randT(g, 2, 3, 1)},
+		{Name: "Concat", Inputs: []*tensor.Tensor{randT(g, 2, 3, 2), randT(g, 2, 3, 4), randT(g, 2, 3, 1)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Concat(in[0], in[1], in[2]) },
 			Ref: func(in [][]float64) []float64 {
 				var y []float64
@@ -294,7 +377,16 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "MeanPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
+	})
+}
+
+// TestGradPooling checks weighted mean pooling over tokens and CLS pooling.
+func TestGradPooling(t *testing.T) {
+	g := tensor.NewRNG(49)
+	pool := tensor.New(tensor.S(2, 5)) // [B, T] weights
+	pool.Data = []float32{1, 1, 1, 0, 0, 1, 0, 1, 1, 1}
+	runGradChecks(t, []GradCheck{
+		{Name: "MeanPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
 			Build: func(t *Tape, in []*Var) *Var { return t.MeanPool(in[0], pool) },
 			Ref: func(in [][]float64) []float64 {
 				y := make([]float64, 6)
@@ -311,27 +403,26 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "CLSPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
+		{Name: "CLSPool", Inputs: []*tensor.Tensor{randT(g, 2, 5, 3)},
 			Build: func(t *Tape, in []*Var) *Var { return t.CLSPool(in[0]) },
 			Ref: func(in [][]float64) []float64 {
 				return append(append([]float64{}, in[0][0:3]...), in[0][15:18]...)
 			}},
-		GradCheck{Name: "L2Normalize", Inputs: []*tensor.Tensor{randT(g, 4, 5)},
-			Build: func(t *Tape, in []*Var) *Var { return t.L2Normalize(in[0], 1e-12) },
-			Ref: func(in [][]float64) []float64 {
-				y := make([]float64, 20)
-				for r := 0; r < 4; r++ {
-					var s float64
-					for _, v := range in[0][r*5 : r*5+5] {
-						s += v * v
-					}
-					for j := 0; j < 5; j++ {
-						y[r*5+j] = in[0][r*5+j] / math.Sqrt(s)
-					}
-				}
-				return y
-			}},
-		GradCheck{Name: "CrossEntropy", Inputs: []*tensor.Tensor{randT(g, 3, 5)},
+	})
+}
+
+// TestGradLosses checks the losses and the reductions to a scalar:
+// CrossEntropy, weighted BCEWithLogits (soft label, zero weight), Sum and
+// Mean.
+func TestGradLosses(t *testing.T) {
+	g := tensor.NewRNG(50)
+	targets := []int32{2, 0, 4}
+	yBCE := tensor.New(tensor.S(7))
+	yBCE.Data = []float32{1, 0, 1, 1, 0, 0, 0.5}
+	wBCE := tensor.New(tensor.S(7))
+	wBCE.Data = []float32{1, 2, 0.5, 1, 3, 1, 0}
+	runGradChecks(t, []GradCheck{
+		{Name: "CrossEntropy", Inputs: []*tensor.Tensor{randT(g, 3, 5)},
 			Build: func(t *Tape, in []*Var) *Var { return t.CrossEntropy(in[0], targets) },
 			Ref: func(in [][]float64) []float64 {
 				var l float64
@@ -340,7 +431,7 @@ func TestGradients(t *testing.T) {
 				}
 				return []float64{l / 3}
 			}},
-		GradCheck{Name: "BCEWithLogits weighted", Inputs: []*tensor.Tensor{randT(g, 7)},
+		{Name: "BCEWithLogits weighted", Inputs: []*tensor.Tensor{randT(g, 7)},
 			Build: func(t *Tape, in []*Var) *Var { return t.BCEWithLogits(in[0], yBCE, wBCE) },
 			Ref: func(in [][]float64) []float64 {
 				var l float64
@@ -351,7 +442,7 @@ func TestGradients(t *testing.T) {
 				}
 				return []float64{l / 7}
 			}},
-		GradCheck{Name: "Sum", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+		{Name: "Sum", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Sum(in[0]) },
 			Ref: func(in [][]float64) []float64 {
 				var s float64
@@ -360,7 +451,7 @@ func TestGradients(t *testing.T) {
 				}
 				return []float64{s}
 			}},
-		GradCheck{Name: "Mean", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+		{Name: "Mean", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Mean(in[0]) },
 			Ref: func(in [][]float64) []float64 {
 				var s float64
@@ -369,10 +460,19 @@ func TestGradients(t *testing.T) {
 				}
 				return []float64{s / 12}
 			}},
-		GradCheck{Name: "Attention masked", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 4), randT(g, 2, 2, 5, 4), randT(g, 2, 2, 5, 4)},
+	})
+}
+
+// TestGradAttention checks scaled dot-product attention (masked and not)
+// and multi-head attention with separate and packed q, k, v.
+func TestGradAttention(t *testing.T) {
+	g := tensor.NewRNG(51)
+	mask := attentionMask()
+	runGradChecks(t, []GradCheck{
+		{Name: "Attention masked", Inputs: []*tensor.Tensor{randT(g, 2, 2, 3, 4), randT(g, 2, 2, 5, 4), randT(g, 2, 2, 5, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], mask, 0.5) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], mask, 2, 2, 3, 5, 4, 0.5) }},
-		GradCheck{Name: "MultiHeadAttention masked", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 2, 5, 8), randT(g, 2, 5, 8)},
+		{Name: "MultiHeadAttention masked", Inputs: []*tensor.Tensor{randT(g, 2, 3, 8), randT(g, 2, 5, 8), randT(g, 2, 5, 8)},
 			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttention(in[0], in[1], in[2], 2, mask, 0.5, 0) },
 			Ref: func(in [][]float64) []float64 {
 				// Split heads, attend, merge: [B, T, H·D] ↔ [B, H, T, D].
@@ -402,7 +502,7 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "MultiHeadAttentionPacked", Inputs: []*tensor.Tensor{randT(g, 2, 5, 24)},
+		{Name: "MultiHeadAttentionPacked", Inputs: []*tensor.Tensor{randT(g, 2, 5, 24)},
 			Build: func(t *Tape, in []*Var) *Var { return t.MultiHeadAttentionPacked(in[0], 2, mask, 0.5, 0) },
 			Ref: func(in [][]float64) []float64 {
 				// Unpack the columns into q, k, v [2, 5, 8] and attend.
@@ -439,22 +539,29 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
+		{Name: "Attention unmasked", Inputs: []*tensor.Tensor{randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2), randT(g, 1, 3, 4, 2)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Attention(in[0], in[1], in[2], nil, 0.7) },
 			Ref:   func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], nil, 1, 3, 4, 4, 2, 0.7) }},
-		// Inputs used more than once: gradients from several consumers must
-		// add up, whichever consumer's backward runs first (fresh buffers
-		// are written, later contributions added).
-		GradCheck{Name: "shared: x + gelu(x)", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
+	})
+}
+
+// TestGradSharedInputs checks inputs used more than once: gradients from
+// several consumers must add up, whichever consumer's backward runs first
+// (fresh buffers are written, later contributions added); and a constant
+// input gets no gradient.
+func TestGradSharedInputs(t *testing.T) {
+	g := tensor.NewRNG(52)
+	runGradChecks(t, []GradCheck{
+		{Name: "shared: x + gelu(x)", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], t.GELU(in[0])) },
 			Ref:   mapRef(func(x float64) float64 { return x + 0.5*x*(1+math.Erf(x/math.Sqrt2)) })},
-		GradCheck{Name: "shared: gelu(x) + x", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
+		{Name: "shared: gelu(x) + x", Inputs: []*tensor.Tensor{randT(g, 3, 8)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(t.GELU(in[0]), in[0]) },
 			Ref:   mapRef(func(x float64) float64 { return x + 0.5*x*(1+math.Erf(x/math.Sqrt2)) })},
-		GradCheck{Name: "shared: x + x", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
+		{Name: "shared: x + x", Inputs: []*tensor.Tensor{randT(g, 3, 4)},
 			Build: func(t *Tape, in []*Var) *Var { return t.Add(in[0], in[0]) },
 			Ref:   mapRef(func(x float64) float64 { return 2 * x })},
-		GradCheck{Name: "shared: residual chain", Inputs: []*tensor.Tensor{randT(g, 2, 4, 6), randT(g, 6, 6)},
+		{Name: "shared: residual chain", Inputs: []*tensor.Tensor{randT(g, 2, 4, 6), randT(g, 6, 6)},
 			Build: func(t *Tape, in []*Var) *Var {
 				h := t.Add(in[0], t.MatMul(in[0], in[1], false, false))
 				h = t.Add(h, t.Tanh(h))
@@ -470,26 +577,11 @@ func TestGradients(t *testing.T) {
 				}
 				return y
 			}},
-		GradCheck{Name: "constant input gets no gradient", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 4)},
+		{Name: "constant input gets no gradient", Inputs: []*tensor.Tensor{randT(g, 3, 4), randT(g, 4)},
 			NoGrad: []bool{false, true},
 			Build:  func(t *Tape, in []*Var) *Var { return t.Mul(in[0], in[1]) },
 			Ref:    broadcastRef(func(a, b float64) float64 { return a * b })},
-	)
-	for _, tier := range kernels.Tiers() {
-		restore, ok := kernels.Use(tier)
-		if !ok {
-			_, why := kernels.Supported(tier)
-			t.Logf("tier %s not run: %s", tier, why)
-			continue
-		}
-		for _, c := range checks {
-			c.Seed = 7
-			if err := c.Run(); err != nil {
-				t.Errorf("tier %s: %v", tier, err)
-			}
-		}
-		restore()
-	}
+	})
 }
 
 func refAttention(q, k, v []float64, mask *tensor.Tensor, b, h, tq, tk, d int, scale float64) []float64 {

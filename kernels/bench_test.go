@@ -18,21 +18,6 @@ var benchShapes = [][3]int{
 	{4096, 256, 256}, {4096, 1024, 256}, {4096, 256, 1024},
 }
 
-// forEachBenchTier runs f per supported tier, or reports the tier skipped.
-func forEachBenchTier(b *testing.B, f func(b *testing.B)) {
-	for _, name := range Tiers() {
-		b.Run(name, func(b *testing.B) {
-			restore, ok := Use(name)
-			if !ok {
-				_, reason := Supported(name)
-				b.Skipf("tier %s not run: %s", name, reason)
-			}
-			defer restore()
-			f(b)
-		})
-	}
-}
-
 func withThreads(b *testing.B, f func(b *testing.B)) {
 	for _, th := range benchenv.Threads() {
 		b.Run(fmt.Sprintf("t%d", th), func(b *testing.B) {
@@ -45,7 +30,7 @@ func withThreads(b *testing.B, f func(b *testing.B)) {
 
 func BenchmarkSgemm(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		for _, tr := range []string{"NN", "NT", "TN"} {
 			b.Run(tr, func(b *testing.B) {
 				for _, sh := range benchShapes {
@@ -81,7 +66,7 @@ func BenchmarkSgemm(b *testing.B) {
 // BenchmarkSgemmBatched/<tier>/<NT|NN>/<batch>x<m>x<n>x<k>/t<threads>.
 func BenchmarkSgemmBatched(b *testing.B) {
 	r := rand.New(rand.NewPCG(2, 2))
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		for _, tc := range []struct {
 			tr             string
 			batch, m, n, k int
@@ -112,7 +97,7 @@ func BenchmarkSgemmBatched(b *testing.B) {
 // BenchmarkDot reports the bytes of x and y read per second.
 func BenchmarkDot(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 3))
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		for _, n := range []int{256, 4096, 32768, 1 << 20, 1 << 24} {
 			x, y := make([]float32, n), make([]float32, n)
 			fillRandom(r, x)
@@ -136,7 +121,7 @@ var sinkF32 float32
 func BenchmarkScores(b *testing.B) {
 	r := rand.New(rand.NewPCG(4, 4))
 	const n = 100000
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		for _, d := range []int{128, 384} {
 			docs := make([]float32, n*d)
 			fillRandom(r, docs)
@@ -162,7 +147,7 @@ func BenchmarkScores(b *testing.B) {
 // On a CPU whose FMA units are all busy, GFLOP/s ÷ (FMA flops per cycle)
 // bounds the clock from below.
 func BenchmarkMicroKernel(b *testing.B) {
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		t := current.Load()
 		const k = 256
 		a, bp, c := make([]float32, t.mr*k), make([]float32, t.nr*k), make([]float32, t.mr*t.nr)

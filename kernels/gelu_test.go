@@ -70,7 +70,7 @@ func BenchmarkGELU(b *testing.B) {
 	for i := range x {
 		x[i] = float32(i)/4096 - 8
 	}
-	forEachBenchTier(b, func(b *testing.B) {
+	forEachTier(b, func(b *testing.B) {
 		b.Run("forward", func(b *testing.B) {
 			for b.Loop() {
 				GELU(y, x)

@@ -6,19 +6,30 @@ import (
 	"testing"
 )
 
-// forEachTier runs f once per tier compiled in, with that tier selected; a
-// tier this CPU cannot run is reported as skipped with the reason.
-func forEachTier(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
+// tierRunner is what forEachTier needs of *testing.T and *testing.B: the
+// common methods and subtests (or sub-benchmarks) of its own kind.
+type tierRunner[T any] interface {
+	testing.TB
+	Run(name string, f func(T)) bool
+}
+
+// forEachTier runs f once per tier compiled into the binary, as a subtest
+// (or sub-benchmark) named after the tier, with that tier selected for
+// every kernel (Selected names it), and restores the previous choice
+// afterwards. It serves tests and benchmarks alike. A tier this CPU cannot
+// run is skipped with the reason ("tier X not run: ...": CI's emulated-CPU
+// leg counts these lines).
+func forEachTier[T tierRunner[T]](tb T, f func(tb T)) {
+	tb.Helper()
 	for _, name := range Tiers() {
-		t.Run(name, func(t *testing.T) {
+		tb.Run(name, func(tb T) {
 			restore, ok := Use(name)
 			if !ok {
 				_, reason := Supported(name)
-				t.Skipf("tier %s not run: %s", name, reason)
+				tb.Skipf("tier %s not run: %s", name, reason)
 			}
 			defer restore()
-			f(t)
+			f(tb)
 		})
 	}
 }
@@ -42,10 +53,9 @@ func forEachPath(t *testing.T, f func(t *testing.T)) {
 // guarded is a slice embedded in a larger buffer with sentinel guard bands
 // on both sides, starting at a chosen offset (to misalign it).
 type guarded struct {
-	buf  []float32
-	lo   int
-	n    int
-	seed float32
+	buf []float32
+	lo  int
+	n   int
 }
 
 const guardLen = 24

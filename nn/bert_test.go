@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
-	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -38,14 +37,8 @@ func TestBertAgainstPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tier := range kernels.Tiers() {
-			t.Run(filepath.Base(c.dir)+"/"+tier, func(t *testing.T) {
-				restore, ok := kernels.Use(tier)
-				if !ok {
-					_, why := kernels.Supported(tier)
-					t.Skipf("tier %s not run: %s", tier, why)
-				}
-				defer restore()
+		t.Run(filepath.Base(c.dir), func(t *testing.T) {
+			forEachTier(t, func(t *testing.T) {
 				m, notices, err := LoadModel(c.dir)
 				if err != nil {
 					t.Fatal(err)
@@ -55,7 +48,7 @@ func TestBertAgainstPyTorch(t *testing.T) {
 				}
 				checkBertGolden(t, m.Bert, g)
 			})
-		}
+		})
 	}
 }
 

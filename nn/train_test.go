@@ -72,6 +72,31 @@ func (r *run) step(t *testing.T) float32 {
 	return loss.Data()[0]
 }
 
+// TestTrainGolden trains the small model of TestResumeIsExact for 24 seeded
+// steps and checks the loss trajectory against testdata/train_golden.json
+// ("go test ./nn -run TestTrainGolden -update" rewrites it, after a
+// deliberate change to training). The data are random tokens, so the loss
+// need not fall: the trajectory is the check.
+//
+// Each loss must be within 5e-4 of the recorded one, relative to max(1,
+// |loss|). The kernel tiers round differently: the run under
+// RRRA_KERNELS=avx512, avx2 and generic on amd64 differs by at most 8.0e-6
+// relative, and generic on arm64 (where Go fuses multiply-adds; measured
+// under qemu-aarch64) by 8.7e-5, at one step whose batch is sensitive (the
+// temperature 0.05 scales every score by 20); 5e-4 leaves a margin of
+// about 6 over that, while a 1% change of the peak learning rate moves the
+// trajectory by 1.2e-3. The thread count changes nothing.
+func TestTrainGolden(t *testing.T) {
+	const steps, tol = 24, 5e-4
+	r := newRun(t, 1)
+	r.sched = LinearSchedule{Peak: 1e-3, Warmup: 2, Total: steps}
+	losses := make([]float64, steps)
+	for i := range losses {
+		losses[i] = float64(r.step(t))
+	}
+	checkGolden(t, "testdata/train_golden.json", "bert", losses, tol)
+}
+
 // TestResumeIsExact trains 8 steps straight, and 4 steps, a checkpoint, a
 // fresh process-like restart (new model with another seed, new tape and
 // optimizer) and 4 more: weights, moments and losses must agree bit for bit.

@@ -70,11 +70,72 @@ func (c *cranfield) newTrainer(t *testing.T, cfg TrainConfig, sampler Sampler) *
 	return tr
 }
 
+// TestTrainGolden trains a small model on Cranfield for 40 seeded steps,
+// once with BM25 negatives (as TestTrainCranfield) and once on crops of the
+// corpus (as TestTrainCrops), logging every 5 steps, and checks each loss
+// trajectory against testdata/train_golden.json ("go test ./retrieval -run
+// TestTrainGolden -update" rewrites it, after a deliberate change to
+// training). This is the quick check that training does what it did; the
+// two end-to-end runs below check, at RRRA_E2E=1, that it also learns
+// something useful.
+//
+// Each logged loss (a mean over 5 steps) must be within 2e-4 of the
+// recorded one, relative to max(1, |loss|). The kernel tiers round
+// differently: the same runs under RRRA_KERNELS=avx512, avx2 and generic
+// on amd64 differ by at most 1.4e-5 relative (crops; 4.9e-6 for bm25), and
+// generic on arm64 (measured under qemu-aarch64, where the test takes
+// seven minutes) by 4.6e-6; 2e-4 leaves a margin of about 15, while
+// changing the learning rate by 1% moves the trajectories by 1.2e-3 (bm25)
+// and 2.5e-3 (crops). The thread count changes nothing (-cpu 1,4 give the
+// same bits).
+func TestTrainGolden(t *testing.T) {
+	const tol = 2e-4
+	if testing.Short() {
+		t.Skip("trains on Cranfield: full suite only (-short skips it; under qemu it takes minutes)")
+	}
+	c := loadCranfield(t)
+	for _, tc := range []struct {
+		name    string
+		sampler string
+		cfg     TrainConfig
+	}{
+		{"bm25", "bm25", TrainConfig{Steps: 40, BatchQueries: 8, Negatives: 1, LR: 2e-3, WarmupSteps: 4,
+			WeightDecay: 0.01, ClipNorm: 1, Seed: 1, LogEvery: 5}},
+		{"crops", "random", TrainConfig{Steps: 40, BatchQueries: 8, LR: 2e-3, WarmupSteps: 4, WeightDecay: 0.01,
+			ClipNorm: 1, Seed: 2, LogEvery: 5, Crops: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			smp, err := NewSampler(tc.sampler, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := c.newTrainer(t, tc.cfg, smp)
+			if _, err := tr.Run(); err != nil {
+				t.Fatal(err)
+			}
+			var losses []float64
+			for _, r := range tr.History {
+				losses = append(losses, r.Loss)
+			}
+			if len(losses) != tc.cfg.Steps/tc.cfg.LogEvery {
+				t.Fatalf("%d loss records for %d steps", len(losses), tc.cfg.Steps)
+			}
+			checkGolden(t, "testdata/train_golden.json", tc.name, losses, tol)
+			// Learning happens at all: the last record's loss (a mean over
+			// its five steps) is below the first's.
+			if first, last := losses[0], losses[len(losses)-1]; !(last < first) {
+				t.Errorf("loss %.4f at the first record, %.4f at the last: no learning", first, last)
+			}
+		})
+	}
+}
+
 // TestTrainCranfield trains a small model from scratch on Cranfield's
 // training queries with BM25 negatives and checks, on the test queries it
 // never saw, that nDCG@10 rises well above the untrained model's, and that
 // the training loss falls. Seeded, so the figures are reproducible.
 func TestTrainCranfield(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("trains a model for about half a minute; skipped with -short")
 	}
@@ -141,6 +202,7 @@ func TestRefreshAndResume(t *testing.T) {
 // crops and checks the loss falls and test nDCG@10 rises above the
 // untrained model's without a single labelled query.
 func TestTrainCrops(t *testing.T) {
+	requireE2E(t)
 	if testing.Short() {
 		t.Skip("trains a model for about ten seconds; skipped with -short")
 	}

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"os"
 	"testing"
+
+	"github.com/rrra/rrra/internal/testenv"
 )
 
-// requireE2E skips a slow end-to-end run (a training run of many steps, a
-// whole pipeline through the command line) unless RRRA_E2E=1, so that a
-// plain "go test ./..." stays quick; CI sets RRRA_E2E=1 and runs them all.
-// Under -short they skip as before.
+// requireE2E skips a slow end-to-end run unless RRRA_E2E=1 (see
+// testenv.RequireE2E); -short skips as before where a test says so.
 func requireE2E(t *testing.T) {
 	t.Helper()
-	if os.Getenv("RRRA_E2E") != "1" {
-		t.Skip("slow end-to-end run: set RRRA_E2E=1 (CI does)")
-	}
+	testenv.RequireE2E(t)
 }
