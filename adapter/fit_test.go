@@ -158,7 +158,7 @@ func TestLabel(t *testing.T) {
 // queries than on held-out ones (measured: AUC 0.931 and 0.737). On this
 // data the raw dot product does better on held-out queries (about 0.80
 // against 0.74): with a few hundred positives, the pooled adapter memorises
-// more than it generalises, as DESIGN §6's prototype found.
+// more than it generalises.
 func TestFitLearns(t *testing.T) {
 	td, qv, dv := synthetic(120, 600, 16, 4)
 	pairs, _, err := Label(td, qv, dv, 16, LabelConfig{KLab: 40, KPred: 10, Seed: 2}, nil)

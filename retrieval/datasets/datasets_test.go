@@ -77,7 +77,7 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// TestSciFactOverlap pins a fact README quotes next to every SciFact
+// TestSciFactOverlap pins a fact README and docs/quality.md quote beside the SciFact
 // figure: 196 of the 300 test claims share a relevant abstract with the
 // training claims.
 func TestSciFactOverlap(t *testing.T) {
@@ -114,6 +114,6 @@ func TestSciFactOverlap(t *testing.T) {
 		}
 	}
 	if shared != 196 || len(test) != 300 {
-		t.Errorf("%d of %d test claims share a relevant abstract with training claims; README says 196 of 300", shared, len(test))
+		t.Errorf("%d of %d test claims share a relevant abstract with training claims; README and docs/quality.md say 196 of 300", shared, len(test))
 	}
 }
