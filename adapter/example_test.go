@@ -85,10 +85,7 @@ func ExampleNewReranker() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	dv := make([]float32, 0, ix.Len()*ix.Dim())
-	for i := 0; i < ix.Len(); i++ {
-		dv = append(dv, ix.Vector(i)...)
-	}
+	dv := ix.Vectors()
 	cfg := adapter.DefaultSamplerConfig()
 	cfg.Fit.Epochs = 2
 	folds, err := adapter.FitFolds(cfg, td, qv, dv, nil, nil, enc.Dim(), 1)

@@ -283,11 +283,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *npyOut != "" {
-		vecs := make([]float32, 0, ix.Len()*ix.Dim())
-		for i := 0; i < ix.Len(); i++ {
-			vecs = append(vecs, ix.Vector(i)...)
-		}
-		t, err := tensor.FromData(tensor.S(ix.Len(), ix.Dim()), vecs)
+		t, err := tensor.FromData(tensor.S(ix.Len(), ix.Dim()), ix.Vectors())
 		if err != nil {
 			return err
 		}

@@ -51,6 +51,16 @@ func (f *Flat) Vector(i int) []float32 {
 	return f.vecs[lo:hi:hi]
 }
 
+// Vectors returns a copy of every vector, row i for document i: the
+// matrix a .npy of the index holds.
+func (f *Flat) Vectors() []float32 {
+	out := make([]float32, 0, f.Len()*f.d)
+	for i := 0; i < f.Len(); i++ {
+		out = append(out, f.Vector(i)...)
+	}
+	return out
+}
+
 // Add appends documents: ids[i] has the vector vecs[i*d:(i+1)*d]. It
 // returns an error, and adds nothing, if len(vecs) != len(ids)·d, if an id
 // is already in the index or repeated in ids, or if the index is read-only.
