@@ -11,8 +11,11 @@ import (
 
 // EncoderOptions sets LoadEncoder.
 type EncoderOptions struct {
-	QueryLen int // longest query in tokens, [CLS] and [SEP] included (0: 32)
-	DocLen   int // longest document in tokens (0: 128)
+	// QueryLen and DocLen bound queries and documents in tokens, [CLS]
+	// and [SEP] included (0: 32 and 128, or the model's
+	// max_position_embeddings where that is smaller); a length above the
+	// model's limit is refused.
+	QueryLen, DocLen int
 	// Notices receives the loader's notes on what it assumed (a missing
 	// tokenizer setting, say), one per line; nil drops them.
 	Notices io.Writer
@@ -26,13 +29,7 @@ type EncoderOptions struct {
 // max_position_embeddings before any work. The Encoder's Model holds the
 // vocabulary, for saving the model again.
 func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
-	if opts.QueryLen == 0 {
-		opts.QueryLen = 32
-	}
-	if opts.DocLen == 0 {
-		opts.DocLen = 128
-	}
-	if opts.QueryLen < 3 || opts.DocLen < 3 {
+	if opts.QueryLen < 0 || opts.DocLen < 0 || (opts.QueryLen > 0 && opts.QueryLen < 3) || (opts.DocLen > 0 && opts.DocLen < 3) {
 		return nil, fmt.Errorf("retrieval: %s: input lengths %d (queries) and %d (documents): want ≥ 3, room for [CLS], a token and [SEP]", dir, opts.QueryLen, opts.DocLen)
 	}
 	bi, model, notices, err := nn.LoadBiEncoder(dir)
@@ -46,6 +43,12 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	}
 	if q, d := bi.Query.Config.HiddenSize, bi.Doc.Config.HiddenSize; q != d {
 		return nil, fmt.Errorf("retrieval: %s: the query tower's vectors have %d dimensions, the document tower's %d: their scores mean nothing", dir, q, d)
+	}
+	if opts.QueryLen == 0 {
+		opts.QueryLen = min(32, bi.Query.Config.MaxPositionEmbeddings)
+	}
+	if opts.DocLen == 0 {
+		opts.DocLen = min(128, bi.Doc.Config.MaxPositionEmbeddings)
 	}
 	for _, c := range []struct {
 		what string

@@ -55,8 +55,8 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 50, "suspects listed in the HTML report and on stdout")
 	asJSON := fs.Bool("json", false, "print the top suspects on stdout as a JSON array (the --out rows) instead of a table")
 	params := fs.String("rrra-params", "", "adapter parameters name=value,... (rrra train -h lists them)")
-	qLen := fs.Int("query-len", 32, "longest query in tokens")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	seed := fs.Uint64("seed", 1, "adapter seed")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
@@ -80,11 +80,11 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+	enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 	if err != nil {
 		return err
 	}
-	if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
+	if err := df.mem.Dense(enc, d.Corpus.Len(), true); err != nil {
 		return err
 	}
 	cfg.Progress = docProgress(stderr, len(td.Docs))

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/rrra/rrra/nn"
-	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 )
@@ -103,14 +102,11 @@ func loadBiEncoder(dir string, stderr io.Writer) (*nn.BiEncoder, *nn.Model, erro
 	return bi, model, nil
 }
 
-// loadEncoder is loadBiEncoder with an encoder for queries of up to qLen
-// and documents of up to dLen tokens.
-func loadEncoder(dir string, qLen, dLen int, stderr io.Writer) (*nn.BiEncoder, *retrieval.Encoder, error) {
-	bi, model, err := loadBiEncoder(dir, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	return bi, retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), qLen, dLen), nil
+// loadEncoder reads a model directory (retrieval.LoadEncoder) with
+// queries of up to qLen and documents of up to dLen tokens, reporting its
+// notices on stderr.
+func loadEncoder(dir string, qLen, dLen int, stderr io.Writer) (*retrieval.Encoder, error) {
+	return retrieval.LoadEncoder(dir, retrieval.EncoderOptions{QueryLen: qLen, DocLen: dLen, Notices: stderr})
 }
 
 // loadTrainData reads the BEIR folder and the queries of split that have a

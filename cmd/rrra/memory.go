@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
 )
 
@@ -26,8 +25,3 @@ func newMemPlan(spec string, stderr io.Writer) (*memPlan, error) {
 
 // parseBytes reads a size such as 512MiB (retrieval.ParseBytes).
 func parseBytes(s string) (int64, error) { return retrieval.ParseBytes(s) }
-
-// planDense adds a dense command's model and vectors to the bound.
-func (f *dataFlags) planDense(_ *nn.BiEncoder, enc *retrieval.Encoder, n int, encodeCorpus bool) error {
-	return f.mem.Dense(enc, n, encodeCorpus)
-}

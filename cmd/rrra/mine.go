@@ -41,8 +41,8 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	negatives := fs.Int("negatives", 8, "negatives per query")
 	out := fs.String("out", "", "training JSONL to write")
 	seed := fs.Uint64("seed", 1, "sampling seed")
-	qLen := fs.Int("query-len", 32, "longest query in tokens")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,11 +74,11 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		}
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
 	case "dense":
-		bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
+		if err := df.mem.Dense(enc, d.Corpus.Len(), true); err != nil {
 			return err
 		}
 		if pool, _, _, err = retrieval.MineWith(enc, td, smp.PoolK(), docProgress(stderr, len(td.Docs))); err != nil {

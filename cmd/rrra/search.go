@@ -57,8 +57,8 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "TREC run file to write, - for stdout (default for --query and --topics: stdout)")
 	tag := fs.String("tag", "", "run tag in the TREC file (default: the method)")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout: the run written, its queries and, with qrels, nDCG@10 and recall@100")
-	qLen := fs.Int("query-len", 32, "longest query in tokens")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	rrfK := fs.Float64("rrf-k", 60, "hybrid: reciprocal rank fusion constant")
 	rerank := fs.Float64("rerank", 0, "dense: λ_RR, rerank the top --rerank-k by s/τ_b + λ·log p_rel with the model's RRRA adapter (0: off)")
 	rerankK := fs.Int("rerank-k", 100, "dense: reranking depth K_rr (the run is cut to it)")
@@ -123,11 +123,11 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
 	}
 	if dense {
-		bi, enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		if err := df.planDense(bi, enc, d.Corpus.Len(), *indexPath == ""); err != nil {
+		if err := df.mem.Dense(enc, d.Corpus.Len(), *indexPath == ""); err != nil {
 			return err
 		}
 		ix, err := openIndex(*indexPath, enc, d, stderr)
@@ -240,7 +240,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	vectors := fs.String("vectors", "", "float32 .npy of document vectors in corpus order, instead of --model")
 	npyOut := fs.String("npy", "", "also write the vectors to this .npy")
 	out := fs.String("out", "", "index file to write")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -270,11 +270,11 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		bi, enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
 		if err != nil {
 			return err
 		}
-		if err := df.planDense(bi, enc, d.Corpus.Len(), true); err != nil {
+		if err := df.mem.Dense(enc, d.Corpus.Len(), true); err != nil {
 			return err
 		}
 		corpus := retrieval.NewCorpusData(d)

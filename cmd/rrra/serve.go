@@ -62,8 +62,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request time limit")
 	fs.Float64Var(&o.lambda, "rerank", 0.25, "λ_RR when a request asks for reranking")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth")
-	qLen := fs.Int("query-len", 32, "longest query in tokens")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -133,11 +133,11 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err != nil {
 		return nil, err
 	}
-	bi, enc, err := loadEncoder(modelDir, qLen, dLen, stderr)
+	enc, err := loadEncoder(modelDir, qLen, dLen, stderr)
 	if err != nil {
 		return nil, err
 	}
-	if err := df.planDense(bi, enc, d.Corpus.Len(), indexPath == ""); err != nil {
+	if err := df.mem.Dense(enc, d.Corpus.Len(), indexPath == ""); err != nil {
 		return nil, err
 	}
 	s := &server{d: d, enc: enc}
