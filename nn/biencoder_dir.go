@@ -11,14 +11,21 @@ import (
 )
 
 // BiEncoderFile is the file in a bi-encoder directory that records how the
-// towers are pooled and scored. A directory without it is one Hugging Face
-// model used for both towers with CLS pooling and dot-product scores.
+// towers are pooled and scored. A directory without it is either a
+// sentence-transformers folder (SentenceTransformersModules present: its
+// Pooling and Normalize modules decide) or one Hugging Face model used for
+// both towers with CLS pooling and dot-product scores.
 //
 // Layout: with shared towers the directory itself is a Hugging Face model
 // directory (config.json, model.safetensors, vocab.txt,
-// tokenizer_config.json) plus BiEncoderFile; with separate towers the
-// subdirectories query/ and document/ are one model directory each, and
-// BiEncoderFile sits beside them. Each tower loads in Python with
+// tokenizer_config.json) plus BiEncoderFile and the sentence-transformers
+// files (modules.json, 1_Pooling/config.json, 2_Normalize/ when
+// normalised, sentence_bert_config.json, config_sentence_transformers.json),
+// so that it loads unchanged in sentence-transformers; with separate
+// towers the subdirectories query/ and document/ are one model directory
+// each, and BiEncoderFile and config_sentence_transformers.json (the
+// prompts) sit beside them (sentence-transformers has no layout for two
+// towers). Each tower loads in Python with
 // transformers.BertModel.from_pretrained.
 const BiEncoderFile = "rrra_biencoder.json"
 
@@ -50,24 +57,50 @@ func SaveBiEncoder(dir string, b *BiEncoder, m *Model) error {
 			}
 		}
 	}
+	if meta.Shared {
+		if err := writeSTFiles(dir, b, m); err != nil {
+			return err
+		}
+	} else {
+		// A modules.json left by an earlier shared save would describe
+		// a model that is no longer there.
+		if err := os.Remove(filepath.Join(dir, SentenceTransformersModules)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("nn: %w", err)
+		}
+		// The prompts, which the towers share.
+		if err := writePromptsFile(dir, b, m); err != nil {
+			return err
+		}
+	}
 	data, _ := json.MarshalIndent(meta, "", "  ")
 	return atomicfile.Write(filepath.Join(dir, BiEncoderFile), append(data, '\n'))
 }
 
-// LoadBiEncoder reads a bi-encoder directory (see BiEncoderFile). The
-// returned Model holds the query tower and the tokenizer.
+// LoadBiEncoder reads a bi-encoder directory (see BiEncoderFile) or a
+// sentence-transformers folder. The returned Model holds the query tower,
+// the tokenizer and the folder's sentence-transformers settings (maximum
+// length, prompts). When a directory has both BiEncoderFile and
+// modules.json, their pooling and normalisation must agree.
 func LoadBiEncoder(dir string) (*BiEncoder, *Model, []string, error) {
 	meta := biEncoderMeta{Shared: true, Pooling: "cls"}
 	path := filepath.Join(dir, BiEncoderFile)
 	data, err := os.ReadFile(path)
+	hasMeta := err == nil
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, nil, nil, fmt.Errorf("nn: %w", err)
 	default:
 		if err := json.Unmarshal(data, &meta); err != nil {
-			return nil, nil, nil, fmt.Errorf("nn: %s: %v", path, err)
+			return nil, nil, nil, fmt.Errorf("nn: %s: %v", path, fieldError(err))
 		}
+	}
+	st, stNotices, err := readSTFolder(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if st != nil {
+		return loadSTBiEncoder(dir, st, stNotices, meta, hasMeta)
 	}
 	b := &BiEncoder{Normalize: meta.Normalize, Temperature: meta.Temperature}
 	switch meta.Pooling {
@@ -94,9 +127,46 @@ func LoadBiEncoder(dir string) (*BiEncoder, *Model, []string, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// Prompts of separate towers sit beside rrra_biencoder.json.
+	pr := &stFolder{includePrompt: true, normalize: b.Normalize}
+	np, err := pr.readPrompts(filepath.Join(dir, SentenceTransformersConfig))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	q.Prompts, q.DefaultPromptName = pr.prompts, pr.defaultPrompt
+	nd = append(nd, np...)
 	if d.Vocab.Len() != q.Vocab.Len() || d.Lower != q.Lower {
 		return nil, nil, nil, fmt.Errorf("nn: %s: the query and document towers have different tokenizers", dir)
 	}
 	b.Query, b.Doc = q.Bert, d.Bert
 	return b, q, append(nq, nd...), nil
+}
+
+// loadSTBiEncoder loads a sentence-transformers folder as a shared-tower
+// bi-encoder, checking it against rrra_biencoder.json when that is present.
+func loadSTBiEncoder(dir string, st *stFolder, notices []string, meta biEncoderMeta, hasMeta bool) (*BiEncoder, *Model, []string, error) {
+	path := filepath.Join(dir, BiEncoderFile)
+	if hasMeta {
+		pool := "cls"
+		if st.pooling == PoolMean {
+			pool = "mean"
+		}
+		switch {
+		case !meta.Shared:
+			return nil, nil, nil, fmt.Errorf("nn: %s: field shared is false, but %s describes one model", path, filepath.Join(dir, SentenceTransformersModules))
+		case meta.Pooling != pool:
+			return nil, nil, nil, fmt.Errorf("nn: %s: field pooling is %q, but %s asks for %s pooling", path, meta.Pooling, st.poolingPath, pool)
+		case meta.Normalize != st.normalize:
+			return nil, nil, nil, fmt.Errorf("nn: %s: field normalize is %v, but %s has a Normalize module: %v", path, meta.Normalize, filepath.Join(dir, SentenceTransformersModules), st.normalize)
+		}
+	}
+	m, mNotices, err := LoadModel(st.transformerDir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := st.apply(m); err != nil {
+		return nil, nil, nil, err
+	}
+	b := &BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: st.pooling, Normalize: st.normalize, Temperature: meta.Temperature}
+	return b, m, append(mNotices, notices...), nil
 }

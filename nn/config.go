@@ -34,8 +34,8 @@ type BertConfig struct {
 // of them is refused rather than filled with bert-base's value.
 var requiredConfigFields = []string{"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"}
 
-// ReadConfig reads and checks a config.json. Fields other than the required
-// ones default as Hugging Face's BertConfig does (gelu, 512 positions, 2
+// ReadConfig reads and checks a config.json; a model_type other than
+// "bert" is refused. Fields other than the required ones default as Hugging Face's BertConfig does (gelu, 512 positions, 2
 // token types, eps 1e-12, dropout 0.1, initializer range 0.02).
 func ReadConfig(path string) (BertConfig, error) {
 	data, err := os.ReadFile(path)
@@ -64,6 +64,9 @@ func ParseConfig(data []byte, name string) (BertConfig, error) {
 			return BertConfig{}, fmt.Errorf("nn: %s: field %s: want %s, have %s", name, te.Field, te.Type, te.Value)
 		}
 		return BertConfig{}, fmt.Errorf("nn: %s: %v", name, err)
+	}
+	if c.ModelType != "bert" {
+		return BertConfig{}, fmt.Errorf("nn: %s: field model_type is %q; rrra implements \"bert\"", name, c.ModelType)
 	}
 	if err := c.Validate(); err != nil {
 		return BertConfig{}, fmt.Errorf("nn: %s: %w", name, err)

@@ -17,11 +17,12 @@ import (
 
 // A model directory as Hugging Face writes it: config.json,
 // model.safetensors (parameter names with or without the "bert." prefix),
-// vocab.txt and tokenizer_config.json.
+// vocab.txt (or, without it, tokenizer.json) and tokenizer_config.json.
 const (
 	ConfigFile          = "config.json"
 	WeightsFile         = "model.safetensors"
 	VocabFile           = "vocab.txt"
+	TokenizerFile       = "tokenizer.json"
 	TokenizerConfigFile = "tokenizer_config.json"
 )
 
@@ -31,6 +32,23 @@ type Model struct {
 	Bert  *Bert
 	Vocab *wordpiece.Vocab
 	Lower bool // do_lower_case
+
+	// The settings of a sentence-transformers folder (see
+	// SentenceTransformersModules), zero for a plain model directory;
+	// SaveBiEncoder writes them back.
+
+	// MaxSeqLength is sentence_bert_config.json's max_seq_length: the
+	// longest input in tokens, [CLS] and [SEP] included (0: not set).
+	MaxSeqLength int
+	// Prompts are config_sentence_transformers.json's named prompts,
+	// texts put before an input ("query: ", say).
+	Prompts map[string]string
+	// DefaultPromptName names the prompt sentence-transformers' encode
+	// applies when it is given none ("": none).
+	DefaultPromptName string
+	// ExcludePrompt is the pooling config's include_prompt false: the
+	// prompt's tokens are left out of the pooling.
+	ExcludePrompt bool
 }
 
 // ignoredPrefixes are heads of pre-trained checkpoints that a bi-encoder
@@ -100,18 +118,58 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 			notices = append(notices, fmt.Sprintf("%s: ignored %d tensors of the %q head (not used by a bi-encoder)", wpath, ignored[p], strings.TrimSuffix(p, ".")))
 		}
 	}
-	vocab, err := wordpiece.ReadVocabFile(filepath.Join(dir, VocabFile))
+	vocab, lower, err := readTokenizer(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	if vocab.Len() != cfg.VocabSize {
-		return nil, nil, fmt.Errorf("nn: %s: %d tokens, but config.json has vocab_size %d", filepath.Join(dir, VocabFile), vocab.Len(), cfg.VocabSize)
-	}
-	lower, err := readLowerCase(filepath.Join(dir, TokenizerConfigFile))
-	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("nn: %s: %d tokens, but config.json has vocab_size %d", vocabSource(dir), vocab.Len(), cfg.VocabSize)
 	}
 	return &Model{Bert: bert, Vocab: vocab, Lower: lower}, notices, nil
+}
+
+// vocabSource returns the file the vocabulary of dir comes from: vocab.txt,
+// or tokenizer.json when vocab.txt is absent and tokenizer.json present.
+func vocabSource(dir string) string {
+	v := filepath.Join(dir, VocabFile)
+	if _, err := os.Stat(v); errors.Is(err, os.ErrNotExist) {
+		if tj := filepath.Join(dir, TokenizerFile); fileExists(tj) {
+			return tj
+		}
+	}
+	return v
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// readTokenizer reads the vocabulary and lower-casing of dir: vocab.txt
+// with tokenizer_config.json's do_lower_case (true when absent), or, when
+// vocab.txt is absent, tokenizer.json's WordPiece model with its
+// normalizer's lowercase, unless tokenizer_config.json sets do_lower_case
+// (transformers' BertTokenizerFast lets that override the normalizer).
+func readTokenizer(dir string) (*wordpiece.Vocab, bool, error) {
+	src := vocabSource(dir)
+	lowerSet, err := readLowerCaseField(filepath.Join(dir, TokenizerConfigFile))
+	if err != nil {
+		return nil, false, err
+	}
+	var vocab *wordpiece.Vocab
+	lower := true
+	if filepath.Base(src) == TokenizerFile {
+		vocab, lower, err = wordpiece.ReadTokenizerJSON(src)
+	} else {
+		vocab, err = wordpiece.ReadVocabFile(src)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if lowerSet != nil {
+		lower = *lowerSet
+	}
+	return vocab, lower, nil
 }
 
 func ignoredPrefix(name string) string {
@@ -123,26 +181,23 @@ func ignoredPrefix(name string) string {
 	return ""
 }
 
-// readLowerCase returns do_lower_case from tokenizer_config.json, true (the
-// uncased default) when the file or the field is absent.
-func readLowerCase(path string) (bool, error) {
+// readLowerCaseField returns do_lower_case from tokenizer_config.json, nil
+// when the file or the field is absent.
+func readLowerCaseField(path string) (*bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return true, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("nn: %w", err)
+		return nil, fmt.Errorf("nn: %w", err)
 	}
 	var tc struct {
 		DoLowerCase *bool `json:"do_lower_case"`
 	}
 	if err := json.Unmarshal(data, &tc); err != nil {
-		return false, fmt.Errorf("nn: %s: %v", path, err)
+		return nil, fmt.Errorf("nn: %s: field do_lower_case: %v", path, err)
 	}
-	if tc.DoLowerCase == nil {
-		return true, nil
-	}
-	return *tc.DoLowerCase, nil
+	return tc.DoLowerCase, nil
 }
 
 // Save writes the model as a Hugging Face model directory (without the

@@ -22,6 +22,15 @@ type Encoder struct {
 	// Model holds the vocabulary and tokenizer settings of a model that
 	// LoadEncoder read, for saving it again (nil otherwise).
 	Model *nn.Model
+	// QueryPrompt and DocPrompt are put before every query and every
+	// document text ("query: ", say) by Queries and Docs; "" puts nothing.
+	// LoadEncoder sets them from the model folder's named prompts.
+	QueryPrompt, DocPrompt string
+	// PromptExcluded records that the model pools without the prompt's
+	// tokens (a sentence-transformers pooling config's include_prompt
+	// false), which rrra does not implement: with mean pooling, Queries
+	// and Docs refuse to apply a prompt.
+	PromptExcluded bool
 
 	tape  *autograd.Tape
 	batch wordpiece.Batch
@@ -45,15 +54,40 @@ func (e *Encoder) LogitScale() float32 {
 	return 1
 }
 
-// Queries encodes query texts with the query tower; it returns
-// len(texts)·Dim() values, row i for texts[i].
+// Queries encodes query texts, each after QueryPrompt, with the query
+// tower; it returns len(texts)·Dim() values, row i for texts[i].
 func (e *Encoder) Queries(texts []string, progress func(done int)) ([]float32, error) {
+	texts, err := e.prompted(texts, e.QueryPrompt)
+	if err != nil {
+		return nil, err
+	}
 	return e.encode(e.Bi.Query, texts, e.QueryMaxLen, progress)
 }
 
-// Docs encodes document texts with the document tower.
+// Docs encodes document texts, each after DocPrompt, with the document
+// tower.
 func (e *Encoder) Docs(texts []string, progress func(done int)) ([]float32, error) {
+	texts, err := e.prompted(texts, e.DocPrompt)
+	if err != nil {
+		return nil, err
+	}
 	return e.encode(e.Bi.Doc, texts, e.DocMaxLen, progress)
+}
+
+// prompted returns texts with prompt put before each (texts itself when
+// prompt is empty).
+func (e *Encoder) prompted(texts []string, prompt string) ([]string, error) {
+	if prompt == "" {
+		return texts, nil
+	}
+	if e.PromptExcluded && e.Bi.Pooling == nn.PoolMean {
+		return nil, fmt.Errorf("retrieval: prompt %q: the model pools without its prompt's tokens (include_prompt false), which rrra does not implement", prompt)
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = prompt + t
+	}
+	return out, nil
 }
 
 func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress func(int)) ([]float32, error) {

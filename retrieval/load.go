@@ -3,6 +3,9 @@ package retrieval
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
@@ -19,15 +22,36 @@ type EncoderOptions struct {
 	// Notices receives the loader's notes on what it assumed (a missing
 	// tokenizer setting, say), one per line; nil drops them.
 	Notices io.Writer
+	// PromptName, when set, names one of the folder's prompts
+	// (config_sentence_transformers.json "prompts") to put before queries
+	// and documents alike, in place of the automatic choice (see
+	// LoadEncoder); a name the folder lacks is an error.
+	PromptName string
+	// NoPrompts leaves texts as they are, whatever the folder names.
+	NoPrompts bool
 }
 
 // LoadEncoder reads a model directory (a bi-encoder directory that rrra
-// wrote, or a Hugging Face BERT directory: config.json, model.safetensors,
-// vocab.txt) and returns its Encoder: the towers with the pooling,
-// normalisation and temperature the directory records, its WordPiece
-// tokenizer, and the input lengths, checked against the model's
-// max_position_embeddings before any work. The Encoder's Model holds the
-// vocabulary, for saving the model again.
+// wrote, a sentence-transformers folder, or a Hugging Face BERT directory:
+// config.json, model.safetensors, vocab.txt or tokenizer.json) and returns
+// its Encoder: the towers with the pooling, normalisation and temperature
+// the directory records, its WordPiece tokenizer, its prompts, and the
+// input lengths, checked against the model's max_position_embeddings
+// before any work. The Encoder's Model holds the vocabulary, for saving
+// the model again.
+//
+// Lengths left 0 in opts default to the folder's max_seq_length
+// (sentence_bert_config.json) for queries and documents alike, as
+// sentence-transformers truncates, or else to 32 and 128 (or the model's
+// limit where that is smaller).
+//
+// Prompts follow sentence-transformers' encode_query and encode_document:
+// QueryPrompt is the folder's prompt named "query", DocPrompt the first of
+// those named "document", "passage" and "corpus"; a side with none of
+// these gets the prompt named by default_prompt_name, if any. opts.PromptName
+// puts one named prompt on both sides instead, and opts.NoPrompts none.
+// With a pooling config's include_prompt false and mean pooling, a prompt
+// is refused (rrra pools over every token).
 func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	if opts.QueryLen < 0 || opts.DocLen < 0 || (opts.QueryLen > 0 && opts.QueryLen < 3) || (opts.DocLen > 0 && opts.DocLen < 3) {
 		return nil, fmt.Errorf("retrieval: %s: input lengths %d (queries) and %d (documents): want ≥ 3, room for [CLS], a token and [SEP]", dir, opts.QueryLen, opts.DocLen)
@@ -46,9 +70,15 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	}
 	if opts.QueryLen == 0 {
 		opts.QueryLen = min(32, bi.Query.Config.MaxPositionEmbeddings)
+		if model.MaxSeqLength > 0 {
+			opts.QueryLen = model.MaxSeqLength
+		}
 	}
 	if opts.DocLen == 0 {
 		opts.DocLen = min(128, bi.Doc.Config.MaxPositionEmbeddings)
+		if model.MaxSeqLength > 0 {
+			opts.DocLen = model.MaxSeqLength
+		}
 	}
 	for _, c := range []struct {
 		what string
@@ -61,7 +91,59 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	}
 	enc := NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), opts.QueryLen, opts.DocLen)
 	enc.Model = model
+	enc.PromptExcluded = model.ExcludePrompt
+	if err := enc.setPrompts(dir, opts); err != nil {
+		return nil, err
+	}
+	if opts.Notices != nil && (enc.QueryPrompt != "" || enc.DocPrompt != "") {
+		fmt.Fprintf(opts.Notices, "%s: prompts from %s: %q before queries, %q before documents\n",
+			dir, nn.SentenceTransformersConfig, enc.QueryPrompt, enc.DocPrompt)
+	}
 	return enc, nil
+}
+
+// setPrompts chooses the Encoder's prompts as LoadEncoder describes.
+func (e *Encoder) setPrompts(dir string, opts EncoderOptions) error {
+	m := e.Model
+	switch {
+	case opts.NoPrompts:
+		return nil
+	case opts.PromptName != "":
+		p, ok := m.Prompts[opts.PromptName]
+		if !ok {
+			return fmt.Errorf("retrieval: %s: no prompt named %q in %s (it has %s)", dir, opts.PromptName, nn.SentenceTransformersConfig, promptList(m.Prompts))
+		}
+		e.QueryPrompt, e.DocPrompt = p, p
+	default:
+		def := m.Prompts[m.DefaultPromptName] // "" when there is none
+		e.QueryPrompt, e.DocPrompt = def, def
+		if p, ok := m.Prompts["query"]; ok {
+			e.QueryPrompt = p
+		}
+		for _, name := range []string{"document", "passage", "corpus"} {
+			if p, ok := m.Prompts[name]; ok {
+				e.DocPrompt = p
+				break
+			}
+		}
+	}
+	if e.PromptExcluded && e.Bi.Pooling == nn.PoolMean && (e.QueryPrompt != "" || e.DocPrompt != "") {
+		return fmt.Errorf("retrieval: %s: the pooling config's field include_prompt is false: the prompt's tokens are to be left out of the mean, which rrra does not implement", dir)
+	}
+	return nil
+}
+
+// promptList lists the names of prompts, sorted, for messages.
+func promptList(prompts map[string]string) string {
+	if len(prompts) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(prompts))
+	for k := range prompts {
+		names = append(names, strconv.Quote(k))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // IndexCorpus encodes every document of td (NewCorpusData for a whole

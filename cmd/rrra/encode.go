@@ -1,13 +1,14 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/rrra/rrra/nn"
-	"github.com/rrra/rrra/nn/wordpiece"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/tensor"
@@ -15,62 +16,82 @@ import (
 
 const encodeSynopsis = `encode -model DIR -input FILE.jsonl -out FILE.npy [flags]
 
-Encodes every row of a JSONL file with a BERT model directory and writes a
-float32 .npy array of shape [rows, hidden] in input order. Each row needs a
-string field "text"; an optional "title" is joined in front of it with a
-space ("title text", BEIR's convention for dense models).
+Encodes every row of a JSONL file with a model directory (rrra's, a
+sentence-transformers folder, or a Hugging Face BERT directory; a two-tower
+model's document tower) and writes a float32 .npy array of shape
+[rows, hidden] in input order. Each row needs a string field "text"; an
+optional "title" is joined in front of it with a space ("title text",
+BEIR's convention for dense models).
 
-Example:
+The folder decides the pooling, the normalisation and the longest input
+(rrra_biencoder.json, or sentence-transformers' 1_Pooling, 2_Normalize and
+sentence_bert_config.json; a plain Hugging Face directory means CLS, not
+normalised, 128 tokens); -pooling, -normalize and -max-len override it only
+when given. As sentence-transformers' encode does, rows get the folder's
+default prompt (default_prompt_name) unless -prompt names another.
 
-	rrra encode -model ./model -input corpus.jsonl -out corpus.npy -pooling mean -normalize`
+Examples:
+
+	rrra encode -model ./model -input corpus.jsonl -out corpus.npy
+	rrra encode -model ./e5-small -input queries.jsonl -out queries.npy -prompt query
+	rrra encode -model ./bert-base -input corpus.jsonl -out corpus.npy -pooling mean -normalize`
 
 func runEncode(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("encode", encodeSynopsis, stderr)
-	modelDir := fs.String("model", "", "model directory (config.json, model.safetensors, vocab.txt)")
+	modelDir := fs.String("model", "", "model directory (config.json, model.safetensors, vocab.txt or tokenizer.json; modules.json for sentence-transformers)")
 	input := fs.String("input", "", "JSONL file with a \"text\" field per row (and optional \"title\")")
 	out := fs.String("out", "", ".npy file to write")
-	pooling := fs.String("pooling", "cls", "pooling: cls or mean")
-	normalize := fs.Bool("normalize", false, "L2-normalise each vector")
-	maxLen := fs.Int("max-len", 0, "longest token sequence, [CLS] and [SEP] included (0: 128, or the model's limit if smaller)")
+	pooling := fs.String("pooling", "", "pooling: cls or mean (default: the folder's)")
+	normalize := fs.Bool("normalize", false, "L2-normalise each vector; -normalize=false to leave them as they are (default: the folder's)")
+	maxLen := fs.Int("max-len", 0, "longest token sequence, [CLS] and [SEP] included (0: the folder's max_seq_length, else 128 or the model's limit if smaller)")
+	prompt := fs.String("prompt", "", "name of a prompt of the folder (config_sentence_transformers.json) to put before every row")
 	batch := fs.Int("batch", 64, "rows encoded together")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var pool nn.Pooling
 	switch *pooling {
 	case "cls":
 		pool = nn.PoolCLS
 	case "mean":
 		pool = nn.PoolMean
+	case "":
+		if given["pooling"] {
+			fmt.Fprintln(stderr, "rrra encode: -pooling \"\": want cls or mean")
+			return errUsage
+		}
 	default:
 		fmt.Fprintf(stderr, "rrra encode: -pooling %q: want cls or mean\n", *pooling)
 		return errUsage
 	}
-	if *modelDir == "" || *input == "" || *out == "" || *batch < 1 || (*maxLen != 0 && *maxLen < 2) {
-		fmt.Fprintln(stderr, "rrra encode: -model, -input and -out are required; -batch ≥ 1, -max-len ≥ 2")
+	if *modelDir == "" || *input == "" || *out == "" || *batch < 1 || (*maxLen != 0 && *maxLen < 3) || *maxLen < 0 {
+		fmt.Fprintln(stderr, "rrra encode: -model, -input and -out are required; -batch ≥ 1, -max-len ≥ 3")
 		return errUsage
 	}
-	m, notices, err := nn.LoadModel(*modelDir)
+	enc, err := retrieval.LoadEncoder(*modelDir, retrieval.EncoderOptions{DocLen: *maxLen, Notices: prefixed{stderr, "rrra encode: "},
+		PromptName: *prompt, NoPrompts: *prompt == ""})
 	if err != nil {
 		return err
 	}
-	for _, n := range notices {
-		fmt.Fprintln(stderr, "rrra encode:", n)
+	if *prompt == "" {
+		// sentence-transformers' encode: the default prompt, if any.
+		enc.DocPrompt = enc.Model.Prompts[enc.Model.DefaultPromptName]
 	}
-	if *maxLen == 0 {
-		*maxLen = min(128, m.Bert.Config.MaxPositionEmbeddings)
+	if given["pooling"] {
+		enc.Bi.Pooling = pool
 	}
-	if *maxLen > m.Bert.Config.MaxPositionEmbeddings {
-		return fmt.Errorf("-max-len %d exceeds the model's max_position_embeddings %d", *maxLen, m.Bert.Config.MaxPositionEmbeddings)
+	if given["normalize"] {
+		enc.Bi.Normalize = *normalize
 	}
 	f, err := os.Open(*input)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	bi := &nn.BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: pool, Normalize: *normalize}
-	enc := retrieval.NewEncoder(bi, wordpiece.New(m.Vocab, m.Lower), *maxLen, *maxLen)
 	enc.Batch = *batch
+	h := enc.Dim()
 	start := time.Now()
 	var vecs []float32
 	rows, err := beir.ReadTextRows(f, *input, *batch, func(texts []string) error {
@@ -80,7 +101,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		}
 		vecs = append(vecs, v...)
 		if !isQuiet(fs) {
-			n := len(vecs) / m.Bert.Config.HiddenSize
+			n := len(vecs) / h
 			fmt.Fprintf(stderr, "rrra encode: %d rows, %.1f rows/s\n", n, float64(n)/time.Since(start).Seconds())
 		}
 		return nil
@@ -88,7 +109,6 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h := m.Bert.Config.HiddenSize
 	res, err := tensor.FromData(tensor.S(rows, h), vecs)
 	if err != nil {
 		return err
@@ -100,4 +120,22 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra encode: wrote %s: %d × %d float32 in %.1fs\n", *out, rows, h, time.Since(start).Seconds())
 	}
 	return nil
+}
+
+// prefixed writes each line written to it to w after prefix.
+type prefixed struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixed) Write(b []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line == "" {
+			continue
+		}
+		if _, err := io.WriteString(p.w, p.prefix+line); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -93,5 +94,87 @@ func TestEncodeBadInput(t *testing.T) {
 	}
 	if code := run([]string{"encode", "-model", tinyModel, "-input", "x", "-out", "y", "-pooling", "max"}, &stdout, &stderr); code != 2 {
 		t.Errorf("bad pooling: exit %d", code)
+	}
+}
+
+// TestEncodeFolderDecides checks that the model folder decides pooling and
+// normalisation (rrra_biencoder.json, or the sentence-transformers files
+// alone), that flags override it only when given, and that -prompt puts
+// the folder's named prompt before every row. tinybert is a plain Hugging
+// Face directory: CLS and no normalisation, as before this change.
+func TestEncodeFolderDecides(t *testing.T) {
+	dir := t.TempDir()
+	m, _, err := nn.LoadModel(tinyModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Prompts = map[string]string{"query": "query: ", "passage": "passage: "}
+	saved := filepath.Join(dir, "model")
+	if err := nn.SaveBiEncoder(saved, &nn.BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: nn.PoolMean, Normalize: true}, m); err != nil {
+		t.Fatal(err)
+	}
+	stOnly := filepath.Join(dir, "st")
+	if err := nn.SaveBiEncoder(stOnly, &nn.BiEncoder{Query: m.Bert, Doc: m.Bert, Pooling: nn.PoolMean, Normalize: true}, m); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(stOnly, nn.BiEncoderFile))
+	texts := []string{"experimental investigation of a wing in a slipstream", "short"}
+	write := func(name, prefix string) string {
+		p := filepath.Join(dir, name)
+		var b strings.Builder
+		for _, s := range texts {
+			fmt.Fprintf(&b, "{\"text\": %q}\n", prefix+s)
+		}
+		os.WriteFile(p, []byte(b.String()), 0o644)
+		return p
+	}
+	plain, prompted := write("plain.jsonl", ""), write("prompted.jsonl", "query: ")
+	n := 0
+	encode := func(model, input string, flags ...string) *tensor.Tensor {
+		t.Helper()
+		n++
+		out := filepath.Join(dir, fmt.Sprintf("out%d.npy", n))
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"encode", "-model", model, "-input", input, "-out", out, "-quiet"}, flags...)
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+		v, err := tensor.ReadNpyFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	same := func(a, b *tensor.Tensor) bool {
+		for i := range a.Data {
+			if math.Abs(float64(a.Data[i]-b.Data[i])) > 1e-6 {
+				return false
+			}
+		}
+		return true
+	}
+	meanNorm := encode(tinyModel, plain, "-pooling", "mean", "-normalize")
+	cls := encode(tinyModel, plain)
+	for _, c := range []struct {
+		name  string
+		got   *tensor.Tensor
+		want  *tensor.Tensor
+		equal bool
+	}{
+		{"rrra folder, no flags", encode(saved, plain), meanNorm, true},
+		{"sentence-transformers files alone, no flags", encode(stOnly, plain), meanNorm, true},
+		{"plain directory, no flags (CLS)", cls, meanNorm, false},
+		{"flags override the folder", encode(saved, plain, "-pooling", "cls", "-normalize=false"), cls, true},
+		{"-prompt query", encode(stOnly, plain, "-prompt", "query"), encode(stOnly, prompted), true},
+		{"no prompt unless asked", encode(stOnly, plain), encode(stOnly, prompted), false},
+	} {
+		if same(c.got, c.want) != c.equal {
+			t.Errorf("%s: equal %v, want %v", c.name, !c.equal, c.equal)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"encode", "-model", stOnly, "-input", plain, "-out", filepath.Join(dir, "x.npy"), "-prompt", "instruct"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), `no prompt named "instruct"`) {
+		t.Errorf("unknown prompt: exit %d, %s", code, stderr.String())
 	}
 }

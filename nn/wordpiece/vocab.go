@@ -82,20 +82,29 @@ func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 		}
 		return nil, fmt.Errorf("wordpiece: %s:%d: %w", name, line+1, err)
 	}
+	if err := v.findSpecial(name); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// findSpecial sets the special tokens' ids, failing when [PAD], [UNK],
+// [CLS] or [SEP] is missing; name is used in errors.
+func (v *Vocab) findSpecial(name string) error {
 	for _, s := range []struct {
 		tok string
 		id  *int32
 	}{{PadToken, &v.Pad}, {UnkToken, &v.Unk}, {ClsToken, &v.Cls}, {SepToken, &v.Sep}} {
 		id, ok := v.ids[s.tok]
 		if !ok {
-			return nil, fmt.Errorf("wordpiece: %s: the vocabulary has no %s token", name, s.tok)
+			return fmt.Errorf("wordpiece: %s: the vocabulary has no %s token", name, s.tok)
 		}
 		*s.id = id
 	}
 	if id, ok := v.ids[MaskToken]; ok {
 		v.Mask = id
 	}
-	return v, nil
+	return nil
 }
 
 // Len returns the number of tokens.
