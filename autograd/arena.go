@@ -22,6 +22,7 @@ func (a *arena) alloc(n int) []float32 {
 			s := c[a.off : a.off+n : a.off+n]
 			a.off += n
 			a.used += n
+			a.peak = max(a.peak, a.used)
 			return s
 		}
 		a.cur++
@@ -32,6 +33,7 @@ func (a *arena) alloc(n int) []float32 {
 	a.cur = len(a.chunks) - 1
 	a.off = n
 	a.used += n
+	a.peak = max(a.peak, a.used)
 	return c[:n:n]
 }
 

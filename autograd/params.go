@@ -2,6 +2,8 @@ package autograd
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/rrra/rrra/tensor"
 )
@@ -23,8 +25,9 @@ type Params struct {
 func NewParams() *Params { return &Params{index: map[string]int{}} }
 
 // Add creates a zero-valued parameter of shape s. Names must be unique. The
-// returned Var stays valid as more parameters are added (the flat buffers
-// are reallocated and every view is moved, values kept).
+// returned Var stays valid as more parameters are added (when the flat
+// buffers run out of room they are reallocated, doubling, and every view is
+// moved, values kept; see Reserve).
 func (p *Params) Add(name string, s tensor.Shape) (*Var, error) {
 	if name == "" {
 		return nil, fmt.Errorf("autograd: Params.Add: empty name")
@@ -34,22 +37,49 @@ func (p *Params) Add(name string, s tensor.Shape) (*Var, error) {
 	}
 	off := len(p.data)
 	n := s.Numel()
-	data := make([]float32, off+n)
-	grad := make([]float32, off+n)
-	copy(data, p.data)
-	copy(grad, p.grad)
-	p.data, p.grad = data, grad
+	if off+n > cap(p.data) {
+		p.grow(max(off+n, 2*cap(p.data)))
+	}
+	// The room beyond the old length is zero: made by grow and never
+	// handed out (views and Data stop at their length).
+	p.data, p.grad = p.data[:off+n], p.grad[:off+n]
 	v := &Var{Value: tensor.Tensor{Shape: s}, needsGrad: true, param: true, op: -1}
 	p.index[name] = len(p.vars)
 	p.names = append(p.names, name)
 	p.vars = append(p.vars, v)
 	p.offs = append(p.offs, off)
+	v.Value.Data = p.data[off : off+n : off+n]
+	v.Grad = p.grad[off : off+n : off+n]
+	return v, nil
+}
+
+// Reserve makes room for n values in all, so that parameters added up to
+// that total are placed without moving the flat buffers: a model that knows
+// its size calls it first (NewBert does), its buffers are then allocated
+// once, and building it leaves no discarded copies behind.
+func (p *Params) Reserve(n int) {
+	if n > cap(p.data) {
+		p.grow(n)
+	}
+}
+
+// grow moves the flat buffers to new ones of capacity n and points every
+// parameter's views at them. Gradients are copied only when one is nonzero:
+// a fresh buffer is already zero, and leaving it untouched keeps the memory
+// of a model that is never trained (inference) out of the resident set.
+func (p *Params) grow(n int) {
+	data := make([]float32, len(p.data), n)
+	grad := make([]float32, len(p.grad), n)
+	copy(data, p.data)
+	if slices.ContainsFunc(p.grad, func(g float32) bool { return math.Float32bits(g) != 0 }) {
+		copy(grad, p.grad)
+	}
+	p.data, p.grad = data, grad
 	for i, pv := range p.vars {
 		o, m := p.offs[i], pv.Value.Shape.Numel()
 		pv.Value.Data = p.data[o : o+m : o+m]
 		pv.Grad = p.grad[o : o+m : o+m]
 	}
-	return v, nil
 }
 
 // Len returns the number of parameters.
@@ -74,10 +104,10 @@ func (p *Params) Lookup(name string) (*Var, bool) {
 }
 
 // Data returns the flat buffer of all values.
-func (p *Params) Data() []float32 { return p.data }
+func (p *Params) Data() []float32 { return p.data[:len(p.data):len(p.data)] }
 
 // Grad returns the flat buffer of all gradients.
-func (p *Params) Grad() []float32 { return p.grad }
+func (p *Params) Grad() []float32 { return p.grad[:len(p.grad):len(p.grad)] }
 
 // NumValues returns the total number of scalar values.
 func (p *Params) NumValues() int { return len(p.data) }

@@ -135,9 +135,15 @@ func (t *Tape) Mark() Mark { return Mark{t.arena.mark(), len(t.ops), t.vars.n} }
 
 // Keep, with gradient recording off (NoGrad), frees everything made since
 // m except v, which it moves to m and returns: inference through a deep
-// model then needs the memory of one layer, not of all. It records an error
-// and returns v unchanged if gradients are being recorded (they need every
-// intermediate value) or v was made before m.
+// model then needs the memory of one layer, not of all. Taken once before
+// the first layer's input is made, one mark serves every layer: each Keep
+// frees the layer's input with its intermediates and puts the output where
+// the input was, so the tape holds one layer's output between layers,
+// whatever the depth (Bert.Forward does this). The kept values are moved,
+// never recomputed: they are bit for bit those of the same computation
+// without Keep. Keep records an error and returns the tape's placeholder
+// if gradients are being recorded (they need every intermediate value) or
+// v was made before m.
 func (t *Tape) Keep(m Mark, v *Var) *Var {
 	if t.err != nil {
 		return &t.dummy
@@ -378,3 +384,13 @@ func (s *varSlab) next() *Var {
 }
 
 func (s *varSlab) reset() { s.n = 0 }
+
+// Footprint returns the number of float32 values the tape's arena holds in
+// its chunks (reserved) and the most it has had in use at once (peak), for
+// measuring a computation's activation memory.
+func (t *Tape) Footprint() (reserved, peak int) {
+	for _, c := range t.arena.chunks {
+		reserved += len(c)
+	}
+	return reserved, max(t.arena.peak, t.arena.used)
+}

@@ -3,7 +3,8 @@
 # against the peak resident memory that GNU time reports, for rrra index,
 # BM25 search and dense search over a mapped index, on Cranfield's corpus
 # repeated 1, 4, 16 and 64 times (1,400 to 89,600 documents; new ids, same
-# texts). Writes docs/memory.md. About 3 minutes on the 2-core reference
+# texts). Writes docs/memory.md, keeping the section that
+# bench/memory_depth.sh writes. About 3 minutes on the 2-core reference
 # machine. Needs /usr/bin/time (Debian: apt-get install time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,11 @@ rrra=$work/rrra
 "$rrra" demo --quick --quiet --out "$work/demo" >/dev/null
 model=$work/demo/model
 src=retrieval/datasets/cranfield
+# The section that bench/memory_depth.sh writes is kept as it is.
+depth=""
+if grep -q '^## Inference memory and depth' docs/memory.md 2>/dev/null; then
+	depth=$(sed -n '/^## Inference memory and depth/,$p' docs/memory.md)
+fi
 rows=""
 for mult in 1 4 16 64; do
 	dir=$work/c$mult
@@ -69,5 +75,9 @@ done
 	echo '```text'
 	"$rrra" info
 	echo '```'
+	if [ -n "$depth" ]; then
+		echo
+		echo "$depth"
+	fi
 } >docs/memory.md
 cat docs/memory.md

@@ -46,6 +46,7 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 		return nil, fmt.Errorf("nn: NewBert: %w", err)
 	}
 	m := &Bert{Config: c, Params: autograd.NewParams()}
+	m.Params.Reserve(c.numParams()) // one allocation, no discarded copies
 	g := tensor.NewRNG(seed)
 	add := func(name string, s tensor.Shape) *autograd.Var {
 		v, err := m.Params.Add(name, s)
@@ -108,6 +109,17 @@ func NewBert(c BertConfig, seed uint64) (*Bert, error) {
 	return m, nil
 }
 
+// numParams returns the number of values in a Bert of configuration c:
+// the embeddings and their LayerNorm, then per layer the query, key, value
+// and attention output projections, two LayerNorms and the feed-forward
+// block, weights and biases.
+func (c BertConfig) numParams() int {
+	h, ff := c.HiddenSize, c.IntermediateSize
+	emb := (c.VocabSize+c.MaxPositionEmbeddings+c.TypeVocabSize)*h + 2*h
+	layer := 4*(h*h+h) + 2*2*h + (ff*h + ff) + (h*ff + h)
+	return emb + c.NumHiddenLayers*layer
+}
+
 func isLayerNormWeight(name string) bool {
 	return strings.HasSuffix(name, "LayerNorm.weight")
 }
@@ -151,23 +163,32 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 		}
 	}
 	h, heads := c.HiddenSize, c.NumAttentionHeads
+	// Inference (no gradients): everything Forward makes lives above mark,
+	// and after the embeddings and after each layer Keep moves the hidden
+	// states down to mark and frees the rest, the previous hidden states
+	// included, so the tape holds one [B, T, hidden] tensor between layers
+	// and one layer's intermediates at most, whatever the depth. The values
+	// are the same as without Keep: it only moves them.
+	inference := !tp.Recording()
+	var mark autograd.Mark
+	if inference {
+		mark = tp.Mark()
+	}
 	e := tp.Add(tp.Add(tp.Embedding(m.word, ids), tp.Embedding(m.pos, posIDs)), tp.Embedding(m.typ, typeIDs))
 	x := tp.Reshape(tp.Dropout(tp.LayerNorm(e, m.embLN[0], m.embLN[1], float32(c.LayerNormEps)), float32(c.HiddenDropoutProb)), tensor.S(B, T, h))
+	if inference {
+		x = tp.Keep(mark, x)
+	}
 	scale := float32(1 / math.Sqrt(float64(h/heads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
 	for _, l := range m.layers {
-		var mark autograd.Mark
-		if !tp.Recording() {
-			mark = tp.Mark()
-		}
 		qkv := tp.Linear(x, l.qkv[0], l.qkv[1])
 		ctx := tp.MultiHeadAttentionPacked(qkv, heads, &m.additive, scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
-		if !tp.Recording() {
-			// Inference: keep only the layer's output, free the rest.
+		if inference {
 			x = tp.Keep(mark, x)
 		}
 	}
