@@ -23,7 +23,10 @@ import (
 //	corpus    3·T + 256·n                    T bytes of text, n documents: as read, joined, tokenised
 //	bm25      4·T                            postings, norms, the analysed text
 //	encoder   8·P + 64 MiB·⌈A / 64 MiB⌉         P parameters; the tape's arena, in 64 MiB chunks, holding
-//	          A = 4·B·L·layers·(8h + 2f + a·L)  activations of B texts of L tokens (hidden h, feed-forward f, a heads)
+//	          A = 6·B·L·(13h + 2f + a·L)        one layer's activations of B texts of L tokens (hidden h, feed-forward
+//	                                            f, a heads) and the hidden states kept between layers, ×1.5 for the
+//	                                            chunks' unused tails: inference frees each layer as it goes, so depth
+//	                                            does not count
 //	vectors   2·n·d·4                        the encoded corpus and the index's copy (n·d·4 when an index file is mapped)
 //	tokens    n·L·d·4                        adapter B's token states
 //
@@ -143,7 +146,10 @@ func (p *MemoryPlan) Encoder(bi *nn.BiEncoder, b, l int) error {
 	if bi.Query != bi.Doc {
 		params += int64(bi.Query.Params.NumValues())
 	}
-	act := 4 * int64(b) * int64(l) * int64(c.NumHiddenLayers) * int64(8*c.HiddenSize+2*c.IntermediateSize+c.NumAttentionHeads*l)
+	// One layer at a time (nn.Bert.Forward frees each layer's
+	// intermediates at inference): about 11h + 2f + a·L floats a token,
+	// plus the hidden states kept between layers and the embeddings'.
+	act := 6 * int64(b) * int64(l) * int64(13*c.HiddenSize+2*c.IntermediateSize+c.NumAttentionHeads*l)
 	const chunk = 64 << 20 // the autograd arena's smallest chunk
 	arena := (act + chunk - 1) / chunk * chunk
 	return p.add("encoder", 8*params+arena, fmt.Sprintf("8 × %d parameters + a %s arena for %s of activations, %d texts × %d tokens", params, mib(arena), mib(act), b, l))
