@@ -65,7 +65,7 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	bert, err := NewBert(cfg, 0)
+	bert, err := newBert(cfg, 0, false) // every parameter is read below
 	if err != nil {
 		return nil, nil, fmt.Errorf("nn: %s: %w", filepath.Join(dir, ConfigFile), err)
 	}
