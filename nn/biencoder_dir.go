@@ -111,25 +111,29 @@ func LoadBiEncoder(dir string) (*BiEncoder, *Model, []string, error) {
 	default:
 		return nil, nil, nil, fmt.Errorf("nn: %s: field pooling is %q; want cls or mean", path, meta.Pooling)
 	}
+	// Prompts (config_sentence_transformers.json) sit beside
+	// rrra_biencoder.json when there is no modules.json: a folder rrra
+	// wrote before it wrote the sentence-transformers layout, or
+	// separate towers, which that layout cannot describe.
+	pr := &stFolder{includePrompt: true, normalize: b.Normalize}
+	np, err := pr.readPrompts(filepath.Join(dir, SentenceTransformersConfig))
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if meta.Shared {
 		m, notices, err := LoadModel(dir)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		m.Prompts, m.DefaultPromptName = pr.prompts, pr.defaultPrompt
 		b.Query, b.Doc = m.Bert, m.Bert
-		return b, m, notices, nil
+		return b, m, append(notices, np...), nil
 	}
 	q, nq, err := LoadModel(filepath.Join(dir, "query"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	d, nd, err := LoadModel(filepath.Join(dir, "document"))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	// Prompts of separate towers sit beside rrra_biencoder.json.
-	pr := &stFolder{includePrompt: true, normalize: b.Normalize}
-	np, err := pr.readPrompts(filepath.Join(dir, SentenceTransformersConfig))
 	if err != nil {
 		return nil, nil, nil, err
 	}

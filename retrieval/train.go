@@ -167,6 +167,13 @@ func (t *Trainer) Run() ([]Figure, error) {
 		}
 		c.Negatives = 0
 	}
+	// Training texts get the model's prompts, as Queries and Docs give
+	// them at inference (a model that pools without them is refused).
+	for _, p := range []string{t.Enc.QueryPrompt, t.Enc.DocPrompt} {
+		if _, err := t.Enc.prompted(nil, p); err != nil {
+			return nil, fmt.Errorf("retrieval: train: %w", err)
+		}
+	}
 	src := t.Sampler.PoolSource()
 	if c.Negatives > 0 && t.BM25 == nil && (src == "bm25" || (src == "dense" && c.InitialPool == "bm25")) {
 		// The pool the sampler needs first is BM25's: build it.
@@ -416,10 +423,10 @@ func (t *Trainer) step(step int) (float64, error) {
 				t.OnNegatives(q, docs[n0:], in.Cands)
 			}
 		}
-		qTexts = append(qTexts, t.Data.Queries[q])
+		qTexts = append(qTexts, t.Enc.QueryPrompt+t.Data.Queries[q])
 	}
 	for _, d := range docs {
-		dTexts = append(dTexts, t.Data.Docs[d])
+		dTexts = append(dTexts, t.Enc.DocPrompt+t.Data.Docs[d])
 	}
 	// Mask each query's known positives and copies of its positive's text
 	// among the batch's documents, except its own positive.
@@ -502,8 +509,8 @@ func (t *Trainer) cropStep(rng *rand.Rand) (float64, error) {
 		t.state.DataPos++
 		docs = append(docs, d)
 		words := strings.Fields(t.Data.Docs[d])
-		qTexts = append(qTexts, t.crop(rng, words))
-		dTexts = append(dTexts, t.crop(rng, words))
+		qTexts = append(qTexts, t.Enc.QueryPrompt+t.crop(rng, words))
+		dTexts = append(dTexts, t.Enc.DocPrompt+t.crop(rng, words))
 	}
 	mask := tensor.New(tensor.S(B, B))
 	for i := range docs {

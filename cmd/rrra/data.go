@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"slices"
 
-	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 )
@@ -87,19 +86,6 @@ func qrelsOf(d *beir.Dataset, split string, stderr io.Writer) (beir.Qrels, error
 	}
 	fmt.Fprintln(stderr, st.String())
 	return q, nil
-}
-
-// loadBiEncoder reads a bi-encoder (or Hugging Face model) directory and
-// reports its notices on stderr.
-func loadBiEncoder(dir string, stderr io.Writer) (*nn.BiEncoder, *nn.Model, error) {
-	bi, model, notices, err := nn.LoadBiEncoder(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, n := range notices {
-		fmt.Fprintln(stderr, n)
-	}
-	return bi, model, nil
 }
 
 // loadEncoder reads a model directory (retrieval.LoadEncoder) with

@@ -57,7 +57,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	config := fs.String("config", "tiny", "from scratch: mini, tiny, small, or a config.json")
 	vocabPath := fs.String("vocab", "", "from scratch: vocab.txt (default: learn one from the corpus)")
 	vocabSize := fs.Int("vocab-size", 8192, "from scratch: size of the vocabulary learned from the corpus")
-	pooling := fs.String("pooling", "mean", "pooling: mean or cls")
+	pooling := fs.String("pooling", "", "pooling: mean or cls (default: the model folder's; mean from scratch)")
 	temp := fs.Float64("temperature", 0.05, "softmax temperature on cosine scores")
 	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", ")+", rrra")
 	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra, "+rrraParamsHelp())
@@ -68,8 +68,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", -1, "warm-up steps (-1: 10% of --steps)")
 	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay")
 	clip := fs.Float64("clip", 1, "gradient norm clip (0: none)")
-	qLen := fs.Int("query-len", 32, "longest query in tokens")
-	dLen := fs.Int("doc-len", 128, "longest document in tokens")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: the folder's max_seq_length, else 32, within the model's limit)")
+	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: the folder's max_seq_length, else 128, within the model's limit)")
 	refresh := fs.Int("refresh", 0, "re-mine the dense pool every N steps (0: never)")
 	initialPool := fs.String("initial-pool", "", "pool before the first refresh: bm25 or dense (default: dense for --sampler rrra, whose adapters judge the model's own candidates; bm25 otherwise)")
 	seed := fs.Uint64("seed", 1, "seed for initialisation, data order and sampling")
@@ -142,14 +142,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		smp = retrieval.FileSampler(fixed)
 	}
 
-	bi, model, defLR, err := trainingModel(*modelDir, *config, *vocabPath, *vocabSize, *seed, td, stderr)
+	enc, defLR, err := trainingModel(*modelDir, *config, *vocabPath, *vocabSize, *seed, *qLen, *dLen, td, stderr)
 	if err != nil {
 		return err
 	}
 	if *lr == 0 {
 		*lr = defLR
 	}
+	bi, model := enc.Bi, enc.Model
 	switch *pooling {
+	case "": // the folder's, or mean from scratch
 	case "mean":
 		bi.Pooling = nn.PoolMean
 	case "cls":
@@ -158,12 +160,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra train: --pooling %q: want mean or cls\n", *pooling)
 		return errUsage
 	}
+	// Training scores by cosine over the temperature: the saved folder
+	// normalises (a 2_Normalize module).
 	bi.Normalize = true
 	bi.Temperature = float32(*temp)
-	maxPos := bi.Doc.Config.MaxPositionEmbeddings
-	if *dLen > maxPos || *qLen > maxPos {
-		return fmt.Errorf("--doc-len %d or --query-len %d exceeds the model's max_position_embeddings %d", *dLen, *qLen, maxPos)
-	}
 	params := bi.Query.Params
 	if bi.Doc != bi.Query {
 		return fmt.Errorf("%s: training separate towers is not supported yet; train a shared model", *modelDir)
@@ -171,7 +171,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *warmup < 0 {
 		*warmup = *steps / 10
 	}
-	enc := retrieval.NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), *qLen, *dLen)
 	tr := &retrieval.Trainer{
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
@@ -265,35 +264,50 @@ func trainingData(d *beir.Dataset, trainQrels, dev beir.Qrels, trainFile string,
 	return td, fixed, err
 }
 
-// trainingModel loads the bi-encoder in dir, or makes one from scratch
-// (config: a preset or a config.json; the vocabulary at vocabPath or
-// learned from td's corpus), and returns it with its model, and the
+// trainingModel loads the model in dir (its pooling, prompts and
+// lengths: retrieval.LoadEncoder), or makes one from scratch (config: a
+// preset or a config.json; the vocabulary at vocabPath or learned from
+// td's corpus; mean pooling), and returns its encoder for queries of up
+// to qLen and documents of up to dLen tokens (0: the defaults), and the
 // learning rate that suits it (3e-5 to fine-tune, 5e-4 from scratch).
-func trainingModel(dir, config, vocabPath string, vocabSize int, seed uint64, td *retrieval.TrainData, stderr io.Writer) (*nn.BiEncoder, *nn.Model, float64, error) {
+func trainingModel(dir, config, vocabPath string, vocabSize int, seed uint64, qLen, dLen int, td *retrieval.TrainData, stderr io.Writer) (*retrieval.Encoder, float64, error) {
 	if dir != "" {
-		bi, model, err := loadBiEncoder(dir, stderr)
-		return bi, model, 3e-5, err
+		enc, err := loadEncoder(dir, qLen, dLen, stderr)
+		return enc, 3e-5, err
 	}
 	vocab, err := trainVocab(vocabPath, vocabSize, td, stderr)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
 	var cfg nn.BertConfig
 	if strings.HasSuffix(config, ".json") {
 		if cfg, err = nn.ReadConfig(config); err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
 		if cfg.VocabSize != vocab.Len() {
-			return nil, nil, 0, fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", config, cfg.VocabSize, vocab.Len())
+			return nil, 0, fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", config, cfg.VocabSize, vocab.Len())
 		}
 	} else if cfg, err = nn.Preset(config, vocab.Len()); err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
 	m, err := nn.NewBert(cfg, seed)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
-	return &nn.BiEncoder{Query: m, Doc: m, Normalize: true}, &nn.Model{Bert: m, Vocab: vocab, Lower: true}, 5e-4, nil
+	maxPos := cfg.MaxPositionEmbeddings
+	if qLen == 0 {
+		qLen = min(32, maxPos)
+	}
+	if dLen == 0 {
+		dLen = min(128, maxPos)
+	}
+	if qLen < 3 || dLen < 3 || qLen > maxPos || dLen > maxPos {
+		return nil, 0, fmt.Errorf("--query-len %d, --doc-len %d: want 3 to the model's max_position_embeddings %d", qLen, dLen, maxPos)
+	}
+	bi := &nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true}
+	enc := retrieval.NewEncoder(bi, wordpiece.New(vocab, true), qLen, dLen)
+	enc.Model = &nn.Model{Bert: m, Vocab: vocab, Lower: true}
+	return enc, 5e-4, nil
 }
 
 // hasSplit reports whether d has qrels for split s.
