@@ -20,6 +20,9 @@ if [ -z "$model" ]; then
 	"$work/rrra" demo --quiet --out "$work/demo" >/dev/null
 	model=$work/demo/model
 fi
+# The dynamic-batching section that bench/load_batch.sh's table went into
+# is kept as it is.
+batching=$(sed -n '/^## Dynamic batching/,$p' docs/load.md 2>/dev/null || true)
 for every in 0 2 1; do
 	"$work/load" --rrra "$work/rrra" --serve-args "--model $model --quiet" -n "$n" -c "$c" -k 10 -rerank-every "$every" >"$work/table.$every"
 done
@@ -31,8 +34,8 @@ done
 	echo "requests per row at concurrency $c from \`bench/cmd/load\` (Cranfield's 225 queries in turn, k 10;"
 	echo "none, every other, or every request reranked). Every answer is checked (status 200, JSON, 10"
 	echo "hits, the mode asked); the run fails on any error. Latency is per request, client side, from"
-	echo "sending to the last byte; the server answers one query at a time (the model is not shared"
-	echo "between goroutines), so at concurrency $c most of it is queueing: p50 ≈ $c × the service time."
+	echo "sending to the last byte; the server batches concurrent queries dynamically (defaults"
+	echo "--batch-queries 32, --batch-wait 2ms; bench/load_batch.sh compares it with the unbatched server)."
 	echo "Peak memory is the server's VmHWM (peak resident set) after the run."
 	echo
 	head -2 "$work/table.0"
@@ -43,5 +46,9 @@ done
 	echo '```text'
 	"$work/rrra" info
 	echo '```'
+	if [ -n "$batching" ]; then
+		echo
+		echo "$batching"
+	fi
 } >docs/load.md
 cat docs/load.md

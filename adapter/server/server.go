@@ -3,6 +3,14 @@
 // them, as a JSON API (GET and POST /search, /healthz, Prometheus
 // /metrics) and a search page. `rrra serve` runs it; a Go program can
 // mount its Handler on a mux of its own.
+//
+// Searches go through a dynamic batcher: each request's queries join a
+// bounded queue, and one goroutine takes up to Options.BatchQueries of
+// them (waiting at most Options.BatchWait after the first for more),
+// encodes them in one call, scores them against the index as one
+// multi-query product, reranks each, and hands every request its results.
+// That goroutine is the only user of the encoder and the reranker, which
+// reuse scratch memory and are not safe for concurrent use. Close stops it.
 package server
 
 import (
@@ -11,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -49,12 +58,39 @@ func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Re
 			return nil, fmt.Errorf("server: the reranker's depth %d is below the deepest a request reranks, %d", k, max(o.MaxK, o.RerankK))
 		}
 	}
-	return &Server{o: o, d: d, enc: enc, ix: ix, rr: rr, slots: make(chan struct{}, o.MaxInflight),
-		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{}}}, nil
+	if o.BatchQueries < 0 || o.BatchWait < 0 || o.QueueLen < 0 {
+		return nil, fmt.Errorf("server: batching %d queries, wait %v, queue %d: none may be negative", o.BatchQueries, o.BatchWait, o.QueueLen)
+	}
+	if o.BatchQueries == 0 {
+		o.BatchQueries = DefaultBatchQueries
+	}
+	if o.QueueLen == 0 {
+		o.QueueLen = o.MaxInflight
+	}
+	s := &Server{o: o, d: d, enc: enc, ix: ix, rr: rr, slots: make(chan struct{}, o.MaxInflight),
+		queue: make(chan *job, o.QueueLen), quit: make(chan struct{}), stopped: make(chan struct{}),
+		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{},
+			batchSize: newHistogram(batchSizeBuckets), queueWait: newHistogram(queueWaitBuckets)}}
+	go s.batcher()
+	return s, nil
 }
 
-// Options are a Server's limits and reranking depth. Every field must be
-// positive.
+// DefaultBatchQueries is the most queries encoded together when
+// Options.BatchQueries is 0.
+const DefaultBatchQueries = 32
+
+// Errors a search can end with besides the model's own; the HTTP API
+// answers both with 503.
+var (
+	// ErrQueueFull: Options.QueueLen requests were already waiting.
+	ErrQueueFull = errors.New("the search queue is full")
+	// ErrClosed: the server was closed.
+	ErrClosed = errors.New("the server is shut down")
+)
+
+// Options are a Server's limits, reranking depth and batcher. The limits
+// and RerankK must be positive; the batcher's fields may be zero (their
+// defaults).
 type Options struct {
 	MaxK        int           // most results per query
 	MaxQuery    int           // longest query in bytes
@@ -64,6 +100,19 @@ type Options struct {
 	// RerankK is the reranking depth: a request reranks the bi-encoder's
 	// top max(k, RerankK).
 	RerankK int
+
+	// Dynamic batching (zero values take the defaults). BatchQueries is
+	// the most queries encoded together (0: DefaultBatchQueries; 1: one
+	// request at a time, no batching; a POST with more queries is
+	// encoded whole, alone). BatchWait is how long the batcher waits,
+	// after a batch's first request, for more to fill it (0: it takes only
+	// what is already queued); it waits only when the batch before held
+	// more than one query, so that a lone client pays no wait. QueueLen is the most requests waiting for
+	// the batcher (0: MaxInflight); a search beyond it fails with
+	// ErrQueueFull (503).
+	BatchQueries int
+	BatchWait    time.Duration
+	QueueLen     int
 }
 
 // A Server answers searches over one corpus with one model, and reranks
@@ -73,10 +122,30 @@ type Server struct {
 	d     *beir.Dataset
 	ix    *index.Flat
 	enc   *retrieval.Encoder
-	rr    *adapter.Reranker // nil without adapters
-	mu    sync.Mutex        // the encoder and adapters reuse scratch memory
+	rr    *adapter.Reranker // nil without adapters; used by the batcher alone
 	slots chan struct{}     // bounds requests in flight
 	m     serveMetrics
+
+	queue     chan *job     // requests waiting for the batcher
+	quit      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the batcher has returned
+	closeOnce sync.Once
+	hold      func() // tests: called at the start of each batch (nil: nothing)
+}
+
+// A job is one Search call's queries on their way through the batcher.
+type job struct {
+	ctx      context.Context
+	queries  []string
+	k        int
+	rerank   bool
+	enqueued time.Time
+	done     chan jobResult // buffered: the batcher never blocks on it
+}
+
+type jobResult struct {
+	res []Result
+	err error
 }
 
 // serveMetrics are the counters /metrics reports.
@@ -86,6 +155,9 @@ type serveMetrics struct {
 	seconds  map[string]float64
 	inflight atomic.Int64
 	queries  atomic.Int64
+	// batchSize counts queries per encoded batch; queueWait the seconds
+	// from a request joining the queue to its batch starting.
+	batchSize, queueWait *histogram
 }
 
 // A Hit is one result of a search.
@@ -271,44 +343,231 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"results": res})
 }
 
-// Search answers queries one after another under the model's lock,
-// giving up when ctx is done or Options.Timeout has passed: the top k
-// of each (k ≥ 1), reranked when rerank is true and the server has
-// adapters.
+// Search answers queries through the batcher, giving up when ctx is
+// done or Options.Timeout has passed: the top k of each (k ≥ 1),
+// reranked when rerank is true and the server has adapters. The results
+// are those of searching each query alone: batching changes when the
+// work is done, not its answer (a query's vector may differ from its
+// unbatched one in the last bits of float32 rounding; see
+// TestBatchEqualsOneAtATime). A Result's Millis is the time from joining
+// the queue to the batch's end. It fails with ErrQueueFull when
+// Options.QueueLen requests are already waiting and with ErrClosed after
+// Close.
 func (s *Server) Search(ctx context.Context, queries []string, k int, rerank bool) ([]Result, error) {
+	if len(queries) == 0 {
+		return []Result{}, nil
+	}
+	if k < 1 {
+		return nil, fmt.Errorf("k=%d: want ≥ 1", k)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
 	defer cancel()
-	out := make([]Result, 0, len(queries))
-	for _, q := range queries {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("timed out: %w", err)
+	select {
+	case <-s.quit:
+		return nil, ErrClosed
+	default:
+	}
+	j := &job{ctx: ctx, queries: queries, k: k, rerank: rerank && s.rr != nil, enqueued: time.Now(), done: make(chan jobResult, 1)}
+	select {
+	case s.queue <- j:
+	default:
+		return nil, fmt.Errorf("%w (%d requests waiting)", ErrQueueFull, s.o.QueueLen)
+	}
+	select {
+	case r := <-j.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("timed out: %w", ctx.Err())
+	case <-s.stopped:
+		select { // the batcher may have answered just before it stopped
+		case r := <-j.done:
+			return r.res, r.err
+		default:
+			return nil, ErrClosed
 		}
-		began := time.Now()
-		r, err := s.searchOne(q, k, rerank)
+	}
+}
+
+// Close stops the batcher: requests still queued fail with ErrClosed,
+// and so does every later Search. It waits for the batch being worked on
+// to finish, and returns nil; calling it again does nothing. Close the
+// HTTP server first (http.Server.Shutdown) so that no request is cut off.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.quit) })
+	<-s.stopped
+	return nil
+}
+
+// batcher is the goroutine that owns the encoder and the reranker: it
+// gathers queued jobs into batches and answers them, until Close.
+func (s *Server) batcher() {
+	defer close(s.stopped)
+	var (
+		batch    []*job
+		carry    *job // taken from the queue but did not fit the last batch
+		lastSize int  // queries in the last batch
+		timer    = time.NewTimer(time.Hour)
+	)
+	timer.Stop()
+	defer func() {
+		for _, j := range append(batch, carry) {
+			if j != nil {
+				j.done <- jobResult{err: ErrClosed}
+			}
+		}
+		for {
+			select {
+			case j := <-s.queue:
+				j.done <- jobResult{err: ErrClosed}
+			default:
+				return
+			}
+		}
+	}()
+	for {
+		batch = batch[:0]
+		select { // Close comes before anything queued
+		case <-s.quit:
+			return
+		default:
+		}
+		if carry != nil {
+			batch, carry = append(batch, carry), nil
+		} else {
+			select {
+			case <-s.quit:
+				return
+			case j := <-s.queue:
+				batch = append(batch, j)
+			}
+		}
+		n := len(batch[0].queries)
+		// Wait for more only when the last batch had company: a lone
+		// client (concurrency 1) never waits, and under concurrency the
+		// queue fills while a batch is worked on, so the next batch has it.
+		wait := s.o.BatchWait > 0 && lastSize > 1
+		if wait {
+			timer.Reset(s.o.BatchWait)
+		}
+	gather:
+		for n < s.o.BatchQueries {
+			var j *job
+			if wait {
+				select {
+				case <-s.quit:
+					timer.Stop()
+					return
+				case j = <-s.queue:
+				case <-timer.C:
+					break gather
+				}
+			} else {
+				select {
+				case j = <-s.queue:
+				default:
+					break gather
+				}
+			}
+			if n+len(j.queries) > s.o.BatchQueries {
+				carry = j
+				break
+			}
+			batch = append(batch, j)
+			n += len(j.queries)
+		}
+		timer.Stop()
+		lastSize = n
+		s.runBatch(batch)
+		batch = batch[:0]
+	}
+}
+
+// runBatch answers the jobs of one batch (those whose callers have not
+// given up): one encoding of all their queries, one multi-query search
+// as deep as the deepest asks, and each query's own cut and reranking.
+// A panic in the model fails the batch's jobs instead of the server.
+func (s *Server) runBatch(batch []*job) {
+	if s.hold != nil {
+		s.hold()
+	}
+	began := time.Now()
+	var live []*job
+	var texts []string
+	depth := 0
+	for _, j := range batch {
+		s.m.queueWait.observe(began.Sub(j.enqueued).Seconds())
+		if j.ctx.Err() != nil {
+			j.done <- jobResult{err: fmt.Errorf("timed out: %w", j.ctx.Err())}
+			continue
+		}
+		live = append(live, j)
+		texts = append(texts, j.queries...)
+		depth = max(depth, s.depth(j.k, j.rerank))
+	}
+	if len(live) == 0 {
+		return
+	}
+	s.m.batchSize.observe(float64(len(texts)))
+	results, err := s.searchBatch(texts, live, depth)
+	took := float64(time.Since(began).Microseconds()) / 1000
+	at := 0
+	for _, j := range live {
 		if err != nil {
-			return nil, err
+			j.done <- jobResult{err: err}
+			continue
 		}
-		r.Millis = float64(time.Since(began).Microseconds()) / 1000
-		out = append(out, r)
-		s.m.queries.Add(1)
+		res := results[at : at+len(j.queries) : at+len(j.queries)]
+		at += len(j.queries)
+		for i := range res {
+			res[i].Millis = float64(began.Sub(j.enqueued).Microseconds())/1000 + took
+		}
+		s.m.queries.Add(int64(len(res)))
+		j.done <- jobResult{res: res}
+	}
+}
+
+// depth is how deep the bi-encoder's list for a query must be: k, or the
+// reranking depth when it is reranked.
+func (s *Server) depth(k int, rerank bool) int {
+	if rerank {
+		return max(k, s.o.RerankK)
+	}
+	return k
+}
+
+// searchBatch encodes texts (the queries of jobs, in order) together,
+// searches the index for all of them at depth, and makes each query's
+// result as its job asks.
+func (s *Server) searchBatch(texts []string, jobs []*job, depth int) (out []Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	qv, err := s.enc.Queries(texts, nil)
+	if err != nil {
+		return nil, err
+	}
+	dim := s.enc.Dim()
+	hits := s.ix.Search(qv, len(texts), depth)
+	out = make([]Result, 0, len(texts))
+	for _, j := range jobs {
+		for _, q := range j.queries {
+			i := len(out)
+			// The top d of the top depth ≥ d is the top d: the index's
+			// order is total (score, then document), so cutting here gives
+			// what a search at the query's own depth gives.
+			h := hits[i][:min(s.depth(j.k, j.rerank), len(hits[i]))]
+			out = append(out, s.result(q, qv[i*dim:(i+1)*dim], h, j.k, j.rerank))
+		}
 	}
 	return out, nil
 }
 
-// searchOne ranks the corpus for one query: the bi-encoder's top
-// max(k, rerank-k), reranked by the adapters when asked, cut to k.
-func (s *Server) searchOne(q string, k int, rerank bool) (Result, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qv, err := s.enc.Queries([]string{q}, nil)
-	if err != nil {
-		return Result{}, err
-	}
-	depth := k
-	if rerank {
-		depth = max(k, s.o.RerankK)
-	}
-	hits := s.ix.SearchOne(qv, depth)
+// result makes one query's answer from its vector qv and the
+// bi-encoder's hits (max(k, RerankK) deep when reranked): reranked by
+// the adapters when asked, cut to k.
+func (s *Server) result(q string, qv []float32, hits []index.Hit, k int, rerank bool) Result {
 	before := make(map[int]int, len(hits))
 	score := make(map[int]float32, len(hits))
 	for i, h := range hits {
@@ -333,7 +592,7 @@ func (s *Server) searchOne(q string, k int, rerank bool) (Result, error) {
 		}
 		res.Hits = append(res.Hits, hj)
 	}
-	return res, nil
+	return res
 }
 
 func snippet(s string, n int) string {
@@ -366,6 +625,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "# HELP rrra_queries_total Queries answered.")
 	fmt.Fprintln(w, "# TYPE rrra_queries_total counter")
 	fmt.Fprintf(w, "rrra_queries_total %d\n", s.m.queries.Load())
+	s.m.batchSize.write(w, "rrra_batch_queries", "Queries encoded together per batch.")
+	s.m.queueWait.write(w, "rrra_queue_wait_seconds", "Time from a request joining the batcher's queue to its batch starting.")
+	fmt.Fprintln(w, "# HELP rrra_queue_requests Requests waiting for the batcher now.")
+	fmt.Fprintln(w, "# TYPE rrra_queue_requests gauge")
+	fmt.Fprintf(w, "rrra_queue_requests %d\n", len(s.queue))
 	fmt.Fprintln(w, "# HELP rrra_documents Documents in the served corpus.")
 	fmt.Fprintln(w, "# TYPE rrra_documents gauge")
 	fmt.Fprintf(w, "rrra_documents %d\n", s.d.Corpus.Len())
@@ -391,4 +655,46 @@ func (s *Server) Reserve() (release func(), ok bool) {
 	default:
 		return nil, false
 	}
+}
+
+// Histogram buckets (upper bounds) of /metrics.
+var (
+	batchSizeBuckets = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}
+	queueWaitBuckets = []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5}
+)
+
+// A histogram counts observations into fixed buckets, for Prometheus.
+type histogram struct {
+	mu     sync.Mutex
+	bounds []float64
+	counts []int64 // counts[i]: observations ≤ bounds[i] and > bounds[i-1]; the last: above every bound
+	sum    float64
+	n      int64
+}
+
+func newHistogram(bounds []float64) *histogram {
+	return &histogram{bounds: bounds, counts: make([]int64, len(bounds)+1)}
+}
+
+func (h *histogram) observe(v float64) {
+	i, _ := slices.BinarySearch(h.bounds, v)
+	h.mu.Lock()
+	h.counts[i]++
+	h.sum += v
+	h.n++
+	h.mu.Unlock()
+}
+
+// write writes the histogram in Prometheus's text format: cumulative
+// buckets, their sum and count.
+func (h *histogram) write(w io.Writer, name, help string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	var cum int64
+	for i, b := range h.bounds {
+		cum += h.counts[i]
+		fmt.Fprintf(w, "%s_bucket{le=%q} %d\n", name, strconv.FormatFloat(b, 'g', -1, 64), cum)
+	}
+	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, h.n, name, h.sum, name, h.n)
 }

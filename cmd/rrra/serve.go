@@ -39,8 +39,14 @@ API (JSON):
 
 Limits: --max-k results, --max-query bytes per query, --max-batch queries
 per POST, 1 MiB bodies, --max-inflight requests at once (503 beyond),
---timeout per request. The model runs one request at a time (its encoder
-reuses scratch memory); requests wait their turn. SIGINT or SIGTERM shuts
+--timeout per request.
+
+Dynamic batching: concurrent requests' queries join a queue of at most
+--queue-len requests (503 beyond; 0: --max-inflight); one goroutine takes
+up to --batch-queries of them, waiting at most --batch-wait after the
+first for more, encodes them together, searches them as one multi-query
+product and reranks each. --batch-queries 1 answers one query at a time.
+Results are those of searching each query alone. SIGINT or SIGTERM shuts
 down gracefully.
 
 Example:
@@ -62,13 +68,17 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request time limit")
 	fs.Float64Var(&o.lambda, "rerank", 0.25, "λ_RR when a request asks for reranking")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth")
+	fs.IntVar(&o.batchQueries, "batch-queries", libserver.DefaultBatchQueries, "most queries the batcher encodes together (1: no batching)")
+	fs.DurationVar(&o.batchWait, "batch-wait", 2*time.Millisecond, "longest the batcher waits after a batch's first query for more (0: take only what is queued)")
+	fs.IntVar(&o.queueLen, "queue-len", 0, "most requests waiting for the batcher, 503 beyond (0: --max-inflight)")
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if o.maxK < 1 || o.maxQuery < 1 || o.maxBatch < 1 || o.maxInflight < 1 || o.rerankK < 1 || o.timeout <= 0 || !(o.lambda >= 0) || math.IsInf(o.lambda, 0) {
-		fmt.Fprintln(stderr, "rrra serve: limits must be ≥ 1, --timeout > 0 and --rerank a finite λ ≥ 0")
+	if o.maxK < 1 || o.maxQuery < 1 || o.maxBatch < 1 || o.maxInflight < 1 || o.rerankK < 1 || o.timeout <= 0 || !(o.lambda >= 0) || math.IsInf(o.lambda, 0) ||
+		o.batchQueries < 1 || o.batchWait < 0 || o.queueLen < 0 {
+		fmt.Fprintln(stderr, "rrra serve: limits and --batch-queries must be ≥ 1, --timeout > 0, --batch-wait and --queue-len ≥ 0 and --rerank a finite λ ≥ 0")
 		return errUsage
 	}
 	if *modelDir == "" {
@@ -84,6 +94,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer s.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -103,7 +114,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stderr, "rrra serve: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	s.Close() // after the HTTP server: no request is cut off
+	return err
 }
 
 // serveOptions are serve's limits and reranking settings.
@@ -112,9 +125,14 @@ type serveOptions struct {
 	timeout                               time.Duration
 	lambda                                float64
 	rerankK                               int
+	// The batcher (libserver.Options.BatchQueries, BatchWait, QueueLen).
+	batchQueries int
+	batchWait    time.Duration
+	queueLen     int
 }
 
-// server is the library's server with what it was built from.
+// server is the library's server with what it was built from. Close
+// stops its batcher.
 type server struct {
 	*libserver.Server
 	d   *beir.Dataset
@@ -153,7 +171,8 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 			return nil, err
 		}
 	}
-	lo := libserver.Options{MaxK: o.maxK, MaxQuery: o.maxQuery, MaxBatch: o.maxBatch, MaxInflight: o.maxInflight, Timeout: o.timeout, RerankK: o.rerankK}
+	lo := libserver.Options{MaxK: o.maxK, MaxQuery: o.maxQuery, MaxBatch: o.maxBatch, MaxInflight: o.maxInflight, Timeout: o.timeout, RerankK: o.rerankK,
+		BatchQueries: o.batchQueries, BatchWait: o.batchWait, QueueLen: o.queueLen}
 	if s.Server, err = libserver.New(d, enc, s.ix, s.rr, lo); err != nil {
 		s.ix.Close()
 		return nil, err

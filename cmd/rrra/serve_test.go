@@ -38,6 +38,7 @@ func testServer(t *testing.T, o serveOptions) (*server, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() }) // after ts.Close: cleanups run last first
 	ts := httptest.NewServer(s.handler())
 	t.Cleanup(ts.Close)
 	return s, ts
@@ -178,8 +179,17 @@ func TestServe(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			json.NewDecoder(resp.Body).Decode(&r)
-			if resp.StatusCode != 200 || len(r.Hits) != 10 || r.Hits[0].ID != rer.Hits[0].ID {
+			if resp.StatusCode != 200 || len(r.Hits) != 10 {
 				errs <- resp.Status
+				return
+			}
+			// Batched with the others, reranked: the same documents in the
+			// same order as the request answered alone.
+			for i, h := range r.Hits {
+				if h.ID != rer.Hits[i].ID || h.RankBefore != rer.Hits[i].RankBefore {
+					errs <- fmt.Sprintf("hit %d: %s (before %d), alone %s (before %d)", i, h.ID, h.RankBefore, rer.Hits[i].ID, rer.Hits[i].RankBefore)
+					return
+				}
 			}
 		}()
 	}
@@ -413,7 +423,8 @@ func TestServePageTyped(t *testing.T) {
 // version against the binary and reports latency and memory.
 func TestServeLoad(t *testing.T) {
 	requireE2E(t)
-	o := serveOptions{maxK: 50, maxQuery: 2000, maxBatch: 4, maxInflight: 64, timeout: 30 * time.Second, lambda: 0.25, rerankK: 100}
+	o := serveOptions{maxK: 50, maxQuery: 2000, maxBatch: 4, maxInflight: 64, timeout: 30 * time.Second, lambda: 0.25, rerankK: 100,
+		batchQueries: 32, batchWait: 2 * time.Millisecond}
 	s, ts := testServer(t, o)
 	var queries []string
 	for _, q := range s.d.Queries.List {
@@ -427,4 +438,15 @@ func TestServeLoad(t *testing.T) {
 		t.Fatalf("%d of 2000 requests failed: %v; first: %s", rep.ErrorCount(), rep.Errors, rep.FirstError)
 	}
 	t.Logf("2000 requests at concurrency 64: p50 %.1f ms, p99 %.1f ms, %.0f req/s", rep.P50, rep.P99, rep.PerSecond)
+}
+
+// TestServeBatchFlags checks that serve refuses batcher settings it
+// cannot use before loading anything.
+func TestServeBatchFlags(t *testing.T) {
+	for _, args := range [][]string{{"--batch-queries", "0"}, {"--batch-wait", "-1ms"}, {"--queue-len", "-1"}} {
+		var stderr bytes.Buffer
+		if err := runServe(args, io.Discard, &stderr); err != errUsage || !strings.Contains(stderr.String(), "--batch-queries") {
+			t.Errorf("%v: %v, %q; want a usage error naming the batcher's flags", args, err, stderr.String())
+		}
+	}
 }
