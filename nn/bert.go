@@ -212,6 +212,25 @@ const (
 	PoolMean
 )
 
+// String names the pooling as ParsePooling reads it: "cls" or "mean".
+func (p Pooling) String() string {
+	if p == PoolMean {
+		return "mean"
+	}
+	return "cls"
+}
+
+// ParsePooling reads a pooling's name: "cls" or "mean".
+func ParsePooling(s string) (Pooling, error) {
+	switch s {
+	case "cls":
+		return PoolCLS, nil
+	case "mean":
+		return PoolMean, nil
+	}
+	return 0, fmt.Errorf("pooling %q: want cls or mean", s)
+}
+
 // Pool reduces hidden states [B, T, hidden] to [B, hidden], and
 // L2-normalises the result when normalize is set.
 func Pool(tp *autograd.Tape, h *autograd.Var, mask *tensor.Tensor, p Pooling, normalize bool) *autograd.Var {

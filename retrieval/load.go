@@ -9,7 +9,9 @@ import (
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/tensor"
 )
 
 // EncoderOptions sets LoadEncoder.
@@ -146,6 +148,36 @@ func promptList(prompts map[string]string) string {
 	return strings.Join(names, ", ")
 }
 
+// NewModelEncoder returns an Encoder over a new model of configuration
+// cfg, initialised from seed (nn.NewBert), with vocabulary vocab
+// (lower-casing): one tower for queries and documents, mean pooling,
+// normalised vectors, for training from scratch. Lengths as LoadEncoder
+// takes them (0: 32 and 128, within the model's limit). The Encoder's
+// Model holds the vocabulary, for saving.
+func NewModelEncoder(cfg nn.BertConfig, vocab *wordpiece.Vocab, seed uint64, opts EncoderOptions) (*Encoder, error) {
+	if cfg.VocabSize != vocab.Len() {
+		return nil, fmt.Errorf("retrieval: field vocab_size is %d, the vocabulary has %d tokens", cfg.VocabSize, vocab.Len())
+	}
+	maxPos := cfg.MaxPositionEmbeddings
+	q, d := opts.QueryLen, opts.DocLen
+	if q == 0 {
+		q = min(32, maxPos)
+	}
+	if d == 0 {
+		d = min(128, maxPos)
+	}
+	if q < 3 || d < 3 || q > maxPos || d > maxPos {
+		return nil, fmt.Errorf("retrieval: query length %d, document length %d: want 3 to the model's max_position_embeddings %d", q, d, maxPos)
+	}
+	m, err := nn.NewBert(cfg, seed)
+	if err != nil {
+		return nil, err
+	}
+	enc := NewEncoder(&nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true}, wordpiece.New(vocab, true), q, d)
+	enc.Model = &nn.Model{Bert: m, Vocab: vocab, Lower: true}
+	return enc, nil
+}
+
 // IndexCorpus encodes every document of td (NewCorpusData for a whole
 // collection) with enc's document tower into a new exact index, its ids
 // td's document ids. progress, when not nil, sees the documents encoded
@@ -160,6 +192,45 @@ func IndexCorpus(enc *Encoder, td *TrainData, progress func(done int)) (*index.F
 		return nil, err
 	}
 	return ix, nil
+}
+
+// IndexVectors indexes vectors made elsewhere: a [documents, dim] matrix
+// (a .npy's) with one row per document of corpus, in corpus order. It
+// refuses another shape and a NaN or infinite value, naming the row and
+// the column; name names the vectors' file in errors.
+func IndexVectors(corpus *TrainData, vecs *tensor.Tensor, name string) (*index.Flat, error) {
+	if vecs.Shape.Rank() != 2 || vecs.Shape.Dim(0) != len(corpus.DocIDs) {
+		return nil, fmt.Errorf("%s: shape %v; want [%d, dim], one row per document of the corpus in corpus order", name, vecs.Shape, len(corpus.DocIDs))
+	}
+	if ok, at := vecs.Finite(); !ok {
+		dim := vecs.Shape.Dim(1)
+		return nil, fmt.Errorf("%s: row %d (document %q), column %d holds %v", name, at/dim, corpus.DocIDs[at/dim], at%dim, vecs.Data[at])
+	}
+	ix := index.New(vecs.Shape.Dim(1))
+	if err := ix.Add(corpus.DocIDs, vecs.Data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return ix, nil
+}
+
+// EncodeRows encodes the rows of a JSONL file (r, called name in errors;
+// beir.ReadTextRows: "text" and an optional "title") as documents, batch
+// rows at a time, and returns their vectors in row order and the number
+// of rows. progress, when not nil, sees the rows encoded so far.
+func EncodeRows(enc *Encoder, r io.Reader, name string, batch int, progress func(rows int)) ([]float32, int, error) {
+	var vecs []float32
+	rows, err := beir.ReadTextRows(r, name, batch, func(texts []string) error {
+		v, err := enc.Docs(texts, nil)
+		if err != nil {
+			return err
+		}
+		vecs = append(vecs, v...)
+		if progress != nil {
+			progress(len(vecs) / enc.Dim())
+		}
+		return nil
+	})
+	return vecs, rows, err
 }
 
 // Search encodes query texts with enc's query tower and returns each

@@ -1,8 +1,11 @@
 package retrieval
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/rrra/rrra/tensor"
 )
 
 func TestLoadEncoder(t *testing.T) {
@@ -38,5 +41,31 @@ func TestLoadEncoder(t *testing.T) {
 	}
 	if _, err := LoadEncoder("testdata/no-such-model", EncoderOptions{}); err == nil {
 		t.Error("a missing directory loaded")
+	}
+}
+
+func TestIndexVectors(t *testing.T) {
+	corpus := &TrainData{DocIDs: []string{"a", "b"}}
+	for _, c := range []struct {
+		shape tensor.Shape
+		data  []float32
+		want  string
+	}{
+		{tensor.S(2, 2), []float32{1, 0, 0, 1}, ""},
+		{tensor.S(3, 2), make([]float32, 6), "shape"},
+		{tensor.S(2, 2), []float32{1, 0, float32(math.NaN()), 1}, `row 1 (document "b"), column 0 holds NaN`},
+		{tensor.S(2, 2), []float32{1, float32(math.Inf(1)), 0, 1}, "row 0"},
+	} {
+		v, err := tensor.FromData(c.shape, c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := IndexVectors(corpus, v, "v.npy")
+		switch {
+		case c.want == "" && (err != nil || ix.Len() != 2):
+			t.Errorf("%v: %v", c.data, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "v.npy")):
+			t.Errorf("%v: %v, want an error naming v.npy and containing %q", c.data, err, c.want)
+		}
 	}
 }

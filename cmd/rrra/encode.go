@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
-	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -51,26 +49,16 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var pool nn.Pooling
-	switch *pooling {
-	case "cls":
-		pool = nn.PoolCLS
-	case "mean":
-		pool = nn.PoolMean
-	case "":
-		if given["pooling"] {
-			fmt.Fprintln(stderr, "rrra encode: -pooling \"\": want cls or mean")
-			return errUsage
-		}
-	default:
-		fmt.Fprintf(stderr, "rrra encode: -pooling %q: want cls or mean\n", *pooling)
+	pool, err := nn.ParsePooling(*pooling)
+	if err != nil && given["pooling"] {
+		fmt.Fprintf(stderr, "rrra encode: -%v\n", err)
 		return errUsage
 	}
 	if *modelDir == "" || *input == "" || *out == "" || *batch < 1 || (*maxLen != 0 && *maxLen < 3) || *maxLen < 0 {
 		fmt.Fprintln(stderr, "rrra encode: -model, -input and -out are required; -batch ≥ 1, -max-len ≥ 3")
 		return errUsage
 	}
-	enc, err := retrieval.LoadEncoder(*modelDir, retrieval.EncoderOptions{DocLen: *maxLen, Notices: prefixed{stderr, "rrra encode: "},
+	enc, err := retrieval.LoadEncoder(*modelDir, retrieval.EncoderOptions{DocLen: *maxLen, Notices: stderr,
 		PromptName: *prompt, NoPrompts: *prompt == ""})
 	if err != nil {
 		return err
@@ -93,18 +81,10 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	enc.Batch = *batch
 	h := enc.Dim()
 	start := time.Now()
-	var vecs []float32
-	rows, err := beir.ReadTextRows(f, *input, *batch, func(texts []string) error {
-		v, err := enc.Docs(texts, nil)
-		if err != nil {
-			return err
-		}
-		vecs = append(vecs, v...)
+	vecs, rows, err := retrieval.EncodeRows(enc, f, *input, *batch, func(n int) {
 		if !isQuiet(fs) {
-			n := len(vecs) / h
 			fmt.Fprintf(stderr, "rrra encode: %d rows, %.1f rows/s\n", n, float64(n)/time.Since(start).Seconds())
 		}
-		return nil
 	})
 	if err != nil {
 		return err
@@ -120,22 +100,4 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra encode: wrote %s: %d × %d float32 in %.1fs\n", *out, rows, h, time.Since(start).Seconds())
 	}
 	return nil
-}
-
-// prefixed writes each line written to it to w after prefix.
-type prefixed struct {
-	w      io.Writer
-	prefix string
-}
-
-func (p prefixed) Write(b []byte) (int, error) {
-	for _, line := range strings.SplitAfter(string(b), "\n") {
-		if line == "" {
-			continue
-		}
-		if _, err := io.WriteString(p.w, p.prefix+line); err != nil {
-			return 0, err
-		}
-	}
-	return len(b), nil
 }

@@ -262,11 +262,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if t.Shape.Rank() != 2 || t.Shape.Dim(0) != d.Corpus.Len() {
-			return fmt.Errorf("%s: shape %v; want [%d, dim], one row per document of %s in corpus order", *vectors, t.Shape, d.Corpus.Len(), d.Name)
-		}
-		ix = index.New(t.Shape.Dim(1))
-		if err := ix.Add(retrieval.NewCorpusData(d).DocIDs, t.Data); err != nil {
+		if ix, err = retrieval.IndexVectors(retrieval.NewCorpusData(d), t, *vectors); err != nil {
 			return err
 		}
 	} else {

@@ -150,15 +150,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		*lr = defLR
 	}
 	bi, model := enc.Bi, enc.Model
-	switch *pooling {
-	case "": // the folder's, or mean from scratch
-	case "mean":
-		bi.Pooling = nn.PoolMean
-	case "cls":
-		bi.Pooling = nn.PoolCLS
-	default:
-		fmt.Fprintf(stderr, "rrra train: --pooling %q: want mean or cls\n", *pooling)
-		return errUsage
+	if *pooling != "" { // else the folder's, or mean from scratch
+		if bi.Pooling, err = nn.ParsePooling(*pooling); err != nil {
+			fmt.Fprintf(stderr, "rrra train: --%v\n", err)
+			return errUsage
+		}
 	}
 	// Training scores by cosine over the temperature: the saved folder
 	// normalises (a 2_Normalize module).
@@ -281,32 +277,17 @@ func trainingModel(dir, config, vocabPath string, vocabSize int, seed uint64, qL
 	}
 	var cfg nn.BertConfig
 	if strings.HasSuffix(config, ".json") {
-		if cfg, err = nn.ReadConfig(config); err != nil {
-			return nil, 0, err
-		}
-		if cfg.VocabSize != vocab.Len() {
-			return nil, 0, fmt.Errorf("%s: field vocab_size is %d, the vocabulary has %d tokens", config, cfg.VocabSize, vocab.Len())
-		}
-	} else if cfg, err = nn.Preset(config, vocab.Len()); err != nil {
-		return nil, 0, err
+		cfg, err = nn.ReadConfig(config)
+	} else {
+		cfg, err = nn.Preset(config, vocab.Len())
 	}
-	m, err := nn.NewBert(cfg, seed)
 	if err != nil {
 		return nil, 0, err
 	}
-	maxPos := cfg.MaxPositionEmbeddings
-	if qLen == 0 {
-		qLen = min(32, maxPos)
+	enc, err := retrieval.NewModelEncoder(cfg, vocab, seed, retrieval.EncoderOptions{QueryLen: qLen, DocLen: dLen})
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", config, err)
 	}
-	if dLen == 0 {
-		dLen = min(128, maxPos)
-	}
-	if qLen < 3 || dLen < 3 || qLen > maxPos || dLen > maxPos {
-		return nil, 0, fmt.Errorf("--query-len %d, --doc-len %d: want 3 to the model's max_position_embeddings %d", qLen, dLen, maxPos)
-	}
-	bi := &nn.BiEncoder{Query: m, Doc: m, Pooling: nn.PoolMean, Normalize: true}
-	enc := retrieval.NewEncoder(bi, wordpiece.New(vocab, true), qLen, dLen)
-	enc.Model = &nn.Model{Bert: m, Vocab: vocab, Lower: true}
 	return enc, 5e-4, nil
 }
 
