@@ -62,6 +62,9 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkCommon("audit", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
 	if *df.data == "" || *modelDir == "" || *out == "" || *k < 1 || *top < 0 || *threads < 0 {
 		fmt.Fprintln(stderr, "rrra audit: --data, --model and --out are required; --k ≥ 1, --top ≥ 0, --threads ≥ 0")
 		return errUsage

@@ -47,6 +47,9 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkCommon("mine", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
 	if *df.data == "" || *out == "" || *negatives < 1 || *threads < 0 {
 		fmt.Fprintln(stderr, "rrra mine: --data and --out are required; --negatives ≥ 1")
 		return errUsage

@@ -67,6 +67,13 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkCommon("search", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
+	if *rerank != 0 && (!(*rerank > 0) || math.IsInf(*rerank, 0) || *rerankK < 1 || !(*rerankTau >= 0) || math.IsInf(*rerankTau, 0)) {
+		fmt.Fprintf(stderr, "rrra search: --rerank %g, --rerank-k %d, --rerank-tau %g: want a finite λ > 0, a depth ≥ 1 and a finite τ_b ≥ 0 (0: the model's)\n", *rerank, *rerankK, *rerankTau)
+		return errUsage
+	}
 	qids, texts, queriesFrom, err := adHocQueries(fs, adHoc, *topics, stderr)
 	if err != nil {
 		return err
@@ -243,6 +250,9 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkCommon("index", 0, *dLen, *threads, stderr); err != nil {
 		return err
 	}
 	if *df.data == "" || (*modelDir == "") == (*vectors == "") || *out == "" {

@@ -83,6 +83,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkCommon("train", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
 	if *df.data == "" || *out == "" {
 		fmt.Fprintln(stderr, "rrra train: --data and --out are required")
 		return errUsage
