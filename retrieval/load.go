@@ -55,8 +55,8 @@ type EncoderOptions struct {
 // With a pooling config's include_prompt false and mean pooling, a prompt
 // is refused (rrra pools over every token).
 func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
-	if opts.QueryLen < 0 || opts.DocLen < 0 || (opts.QueryLen > 0 && opts.QueryLen < 3) || (opts.DocLen > 0 && opts.DocLen < 3) {
-		return nil, fmt.Errorf("retrieval: %s: input lengths %d (queries) and %d (documents): want ≥ 3, room for [CLS], a token and [SEP]", dir, opts.QueryLen, opts.DocLen)
+	if _, _, err := opts.lengths(MaxTokens, MaxTokens, 0); err != nil {
+		return nil, fmt.Errorf("retrieval: %s: %w", dir, err) // before reading the folder
 	}
 	bi, model, notices, err := nn.LoadBiEncoder(dir)
 	if err != nil {
@@ -70,28 +70,11 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	if q, d := bi.Query.Config.HiddenSize, bi.Doc.Config.HiddenSize; q != d {
 		return nil, fmt.Errorf("retrieval: %s: the query tower's vectors have %d dimensions, the document tower's %d: their scores mean nothing", dir, q, d)
 	}
-	if opts.QueryLen == 0 {
-		opts.QueryLen = min(32, bi.Query.Config.MaxPositionEmbeddings)
-		if model.MaxSeqLength > 0 {
-			opts.QueryLen = model.MaxSeqLength
-		}
+	q, d, err := opts.lengths(bi.Query.Config.MaxPositionEmbeddings, bi.Doc.Config.MaxPositionEmbeddings, model.MaxSeqLength)
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %s: %w", dir, err)
 	}
-	if opts.DocLen == 0 {
-		opts.DocLen = min(128, bi.Doc.Config.MaxPositionEmbeddings)
-		if model.MaxSeqLength > 0 {
-			opts.DocLen = model.MaxSeqLength
-		}
-	}
-	for _, c := range []struct {
-		what string
-		n    int
-		tow  *nn.Bert
-	}{{"query", opts.QueryLen, bi.Query}, {"document", opts.DocLen, bi.Doc}} {
-		if max := c.tow.Config.MaxPositionEmbeddings; c.n > max {
-			return nil, fmt.Errorf("retrieval: %s: %s length %d exceeds the model's max_position_embeddings %d", dir, c.what, c.n, max)
-		}
-	}
-	enc := NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), opts.QueryLen, opts.DocLen)
+	enc := NewEncoder(bi, wordpiece.New(model.Vocab, model.Lower), q, d)
 	enc.Model = model
 	enc.PromptExcluded = model.ExcludePrompt
 	if err := enc.setPrompts(dir, opts); err != nil {
@@ -102,6 +85,42 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 			dir, nn.SentenceTransformersConfig, enc.QueryPrompt, enc.DocPrompt)
 	}
 	return enc, nil
+}
+
+// MaxTokens bounds input lengths before a model's own limit is known.
+const MaxTokens = 1 << 16
+
+// lengths resolves the query and document lengths of o for towers whose
+// limits are qMax and dMax (max_position_embeddings): 0 takes seqLen (a
+// folder's max_seq_length) when it is set, else 32 and 128 within the
+// limits; an explicit length must be 3 (room for [CLS], a token and
+// [SEP]) to the limit.
+func (o EncoderOptions) lengths(qMax, dMax, seqLen int) (q, d int, err error) {
+	q, d = o.QueryLen, o.DocLen
+	if q == 0 {
+		q = min(32, qMax)
+		if seqLen > 0 {
+			q = seqLen
+		}
+	}
+	if d == 0 {
+		d = min(128, dMax)
+		if seqLen > 0 {
+			d = seqLen
+		}
+	}
+	for _, c := range []struct {
+		what   string
+		n, max int
+	}{{"query", q, qMax}, {"document", d, dMax}} {
+		switch {
+		case c.n < 3:
+			return 0, 0, fmt.Errorf("%s length %d: want ≥ 3, room for [CLS], a token and [SEP]", c.what, c.n)
+		case c.n > c.max:
+			return 0, 0, fmt.Errorf("%s length %d exceeds the model's max_position_embeddings %d", c.what, c.n, c.max)
+		}
+	}
+	return q, d, nil
 }
 
 // setPrompts chooses the Encoder's prompts as LoadEncoder describes.
@@ -158,16 +177,9 @@ func NewModelEncoder(cfg nn.BertConfig, vocab *wordpiece.Vocab, seed uint64, opt
 	if cfg.VocabSize != vocab.Len() {
 		return nil, fmt.Errorf("retrieval: field vocab_size is %d, the vocabulary has %d tokens", cfg.VocabSize, vocab.Len())
 	}
-	maxPos := cfg.MaxPositionEmbeddings
-	q, d := opts.QueryLen, opts.DocLen
-	if q == 0 {
-		q = min(32, maxPos)
-	}
-	if d == 0 {
-		d = min(128, maxPos)
-	}
-	if q < 3 || d < 3 || q > maxPos || d > maxPos {
-		return nil, fmt.Errorf("retrieval: query length %d, document length %d: want 3 to the model's max_position_embeddings %d", q, d, maxPos)
+	q, d, err := opts.lengths(cfg.MaxPositionEmbeddings, cfg.MaxPositionEmbeddings, 0)
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
 	}
 	m, err := nn.NewBert(cfg, seed)
 	if err != nil {

@@ -116,19 +116,17 @@ func (f *dataFlags) loadTrainData(split string, stderr io.Writer) (*beir.Dataset
 	return d, td, nil
 }
 
-// maxTokens bounds --query-len and --doc-len before any model is read
-// (the model's max_position_embeddings bounds them again once it is).
-const maxTokens = 1 << 16
-
 // checkCommon refuses, before any work, token lengths outside 0 (the
-// model's default) or 3 to maxTokens, and a negative --threads.
+// model's default) or 3 to retrieval.MaxTokens (the model's
+// max_position_embeddings bounds them again once it is read), and a
+// negative --threads.
 func checkCommon(cmd string, qLen, dLen, threads int, stderr io.Writer) error {
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"query-len", qLen}, {"doc-len", dLen}} {
-		if f.v != 0 && (f.v < 3 || f.v > maxTokens) {
-			fmt.Fprintf(stderr, "rrra %s: --%s %d: want 0 (the model's default) or 3 to %d\n", cmd, f.name, f.v, maxTokens)
+		if f.v != 0 && (f.v < 3 || f.v > retrieval.MaxTokens) {
+			fmt.Fprintf(stderr, "rrra %s: --%s %d: want 0 (the model's default) or 3 to %d\n", cmd, f.name, f.v, retrieval.MaxTokens)
 			return errUsage
 		}
 	}
