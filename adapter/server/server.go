@@ -573,34 +573,20 @@ func (s *Server) result(q string, qv []float32, hits []index.Hit, k int, rerank 
 	for i, h := range hits {
 		before[h.Doc], score[h.Doc] = i+1, h.Score
 	}
-	var rel map[int]float32
+	var prel []float32 // aligned with the reranked hits
 	if rerank {
-		var p []float32
-		hits, p = s.rr.Rerank(s.ix, q, qv, hits)
-		rel = make(map[int]float32, len(hits))
-		for i, h := range hits {
-			rel[h.Doc] = p[i]
-		}
+		hits, prel = s.rr.Rerank(s.ix, q, qv, hits)
 	}
 	res := Result{Query: q, Reranked: rerank}
 	for i, h := range hits[:min(k, len(hits))] {
 		doc := &s.d.Corpus.Docs[h.Doc]
-		hj := Hit{Rank: i + 1, RankBefore: before[h.Doc], ID: doc.ID, Title: doc.Title, Text: snippet(doc.Text, 400), Score: score[h.Doc]}
-		if rel != nil {
-			p := rel[h.Doc]
-			hj.PRel = &p
+		hj := Hit{Rank: i + 1, RankBefore: before[h.Doc], ID: doc.ID, Title: doc.Title, Text: beir.Snippet(doc.Text, 400), Score: score[h.Doc]}
+		if prel != nil {
+			hj.PRel = &prel[i]
 		}
 		res.Hits = append(res.Hits, hj)
 	}
 	return res
-}
-
-func snippet(s string, n int) string {
-	r := []rune(strings.Join(strings.Fields(s), " "))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // metrics writes the counters in Prometheus's text format.

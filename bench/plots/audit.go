@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/rrra/rrra/retrieval/beir"
 )
 
 // An AuditRow is one suspect of AuditReport: a (query, labelled
@@ -61,18 +63,8 @@ func AuditReport(rows []AuditRow, posRel []float32, top int, data, split, model 
 	fmt.Fprintf(&b, "<h2>Top %d suspects</h2><table><tr><th>#</th><th class=n>s_FN</th><th class=n>rank</th><th>query</th><th>document</th></tr>", min(top, len(rows)))
 	for i, r := range rows[:min(top, len(rows))] {
 		fmt.Fprintf(&b, "<tr><td class=n>%d</td><td class=n>%.3f</td><td class=n>%d</td><td><b>%s</b><div class=t>%s</div></td><td><b>%s</b> %s<div class=t>%s</div></td></tr>",
-			i+1, r.SFN, r.Rank, esc(r.QueryID), esc(r.Query), esc(r.DocID), esc(r.Title), esc(Shorten(r.Text, 600)))
+			i+1, r.SFN, r.Rank, esc(r.QueryID), esc(r.Query), esc(r.DocID), esc(r.Title), esc(beir.Snippet(r.Text, 600)))
 	}
 	b.WriteString("</table></body></html>\n")
 	return []byte(b.String()), nil
-}
-
-// Shorten cuts s, its white space collapsed, to n runes with an ellipsis.
-func Shorten(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

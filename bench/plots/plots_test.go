@@ -84,13 +84,4 @@ func TestAuditReport(t *testing.T) {
 	if strings.Contains(s, "boundary layer") {
 		t.Error("the report lists more suspects than its top")
 	}
-	for _, c := range []struct {
-		in   string
-		n    int
-		want string
-	}{{"  a \n b\tc ", 10, "a b c"}, {"abcdefghij", 5, "abcd…"}, {"abcde", 5, "abcde"}} {
-		if got := Shorten(c.in, c.n); got != c.want {
-			t.Errorf("Shorten(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
-		}
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval/beir"
 )
 
 const auditSynopsis = `audit [--data DIR] --model DIR [--split train] [--k 100] --out FILE.jsonl [--tsv FILE] [--html FILE]
@@ -147,7 +148,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		return e.Encode(rows[:min(*top, len(rows))])
 	}
 	for i, r := range rows[:min(*top, len(rows))] {
-		fmt.Fprintf(stdout, "%3d  s_FN %.3f  rank %3d  query %s  doc %s  %s\n", i+1, r.SFN, r.Rank, r.QueryID, r.DocID, plots.Shorten(r.Title+" "+r.Text, 80))
+		fmt.Fprintf(stdout, "%3d  s_FN %.3f  rank %3d  query %s  doc %s  %s\n", i+1, r.SFN, r.Rank, r.QueryID, r.DocID, beir.Snippet(r.Title+" "+r.Text, 80))
 	}
 	return nil
 }

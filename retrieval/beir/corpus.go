@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // A Doc is one corpus document.
@@ -162,4 +163,15 @@ func ReadQueries(r io.Reader, name string, opts Options) (*Queries, *Stats, erro
 		return nil, st, err
 	}
 	return q, st, nil
+}
+
+// Snippet returns s on one line (runs of white space made one space), cut
+// to n runes with an ellipsis: a document's text for a result list or a
+// report.
+func Snippet(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:max(n-1, 0)]) + "…"
 }

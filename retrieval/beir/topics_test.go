@@ -47,3 +47,15 @@ func TestRead(t *testing.T) {
 		t.Fatalf("Read(cranfeld): %v, want an error listing the collections", err)
 	}
 }
+
+func TestSnippet(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"  a \n b\tc ", 10, "a b c"}, {"abcdefghij", 5, "abcd…"}, {"abcde", 5, "abcde"}, {"héllo wörld", 4, "hél…"}} {
+		if got := Snippet(c.in, c.n); got != c.want {
+			t.Errorf("Snippet(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
