@@ -166,10 +166,10 @@ type Config struct {
 
 	// Log receives a line per method and seed (nil: none); TrainLog the
 	// training runs' own logs (nil: none).
-	Log, TrainLog io.Writer
+	Log, TrainLog io.Writer `json:"-"`
 	// OnTrain, when set, is called as each training run starts (what
 	// names it) and returns a callback for its steps, for progress bars.
-	OnTrain func(what string, steps int) func(done, total int, loss float64)
+	OnTrain func(what string, steps int) func(done, total int, loss float64) `json:"-"`
 }
 
 // DefaultConfig returns `rrra experiment`'s defaults.

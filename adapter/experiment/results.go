@@ -64,27 +64,15 @@ type Results struct {
 }
 
 // Setup records the collection's sizes, the machine and the
-// configuration of a run.
+// configuration of a run (its RerankGrid with 0 joined and sorted, as
+// the run used it).
 type Setup struct {
 	Docs, TrainQueries, TestQueries int
 	CPU, Kernels, GoVersion         string
 	Threads                         int
 	Minutes                         float64 // wall time of the whole run
-	Model                           string
-	VocabSize, DocLen, QueryLen     int
-	WarmSteps, WarmBatch            int
-	WarmLR                          float64
-	Steps, Batch, Negatives         int
-	LR                              float64
-	Refresh                         int
-	Temperature, HidePositives      float64
-	RRRAParams                      string
-	Variants                        []Variant
-	RerankLambda                    float64
-	RerankGrid                      []float64 // with 0, sorted
-	RerankK, PoolK                  int
+	Config
 }
-
 // MethodResult is one method's results over the seeds.
 type MethodResult struct {
 	Method Method `json:"method"`

@@ -98,13 +98,10 @@ func Run(ctx context.Context, d *beir.Dataset, cfg Config) (*Results, error) {
 	}
 	cpu := kernels.CPU()
 	res.Machine = fmt.Sprintf("%s, %d threads, %s kernels", cpu.Brand, kernels.Threads(), kernels.Selected())
+	rec := cfg
+	rec.RerankGrid = e.grid
 	res.Setup = Setup{Docs: d.Corpus.Len(), TrainQueries: len(td.Queries), TestQueries: len(e.testQ),
-		CPU: cpu.Brand, Kernels: kernels.Selected(), GoVersion: runtime.Version(), Threads: kernels.Threads(),
-		Model: cfg.Model, VocabSize: cfg.VocabSize, DocLen: cfg.DocLen, QueryLen: cfg.QueryLen,
-		WarmSteps: cfg.WarmSteps, WarmBatch: cfg.WarmBatch, WarmLR: cfg.WarmLR, Steps: cfg.Steps, Batch: cfg.Batch,
-		Negatives: cfg.Negatives, LR: cfg.LR, Refresh: cfg.Refresh, Temperature: cfg.Temperature, HidePositives: cfg.HidePositives,
-		RRRAParams: cfg.RRRAParams, Variants: cfg.Variants, RerankLambda: cfg.RerankLambda, RerankGrid: e.grid,
-		RerankK: cfg.RerankK, PoolK: cfg.PoolK}
+		CPU: cpu.Brand, Kernels: kernels.Selected(), GoVersion: runtime.Version(), Threads: kernels.Threads(), Config: rec}
 	res.finish(cfg.HidePositives > 0)
 	res.Setup.Minutes = time.Since(started).Minutes()
 	return res, nil
