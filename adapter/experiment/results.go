@@ -73,6 +73,7 @@ type Setup struct {
 	Minutes                         float64 // wall time of the whole run
 	Config
 }
+
 // MethodResult is one method's results over the seeds.
 type MethodResult struct {
 	Method Method `json:"method"`
