@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,8 +117,8 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if *rerankGrid != "" {
 		for _, f := range strings.Split(*rerankGrid, ",") {
 			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || x < 0 || math.IsInf(x, 0) {
-				return fmt.Errorf("--rerank-grid: %q is not a λ ≥ 0", f)
+			if err != nil {
+				return fmt.Errorf("--rerank-grid: %q is not a number", f)
 			}
 			c.RerankGrid = append(c.RerankGrid, x)
 		}
