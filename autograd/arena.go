@@ -1,5 +1,7 @@
 package autograd
 
+import "sync"
+
 // arena hands out float32 buffers from large chunks; reset makes them all
 // available again without freeing. After one pass through a step the chunks
 // are big enough, and later passes allocate nothing.
@@ -77,3 +79,32 @@ func (a *intArena) copyOf(src []int32) []int32 {
 }
 
 func (a *intArena) reset() { a.off = 0 }
+
+// scratchPool lends float32 buffers of one size to the goroutines of a
+// parallel op, each its own, and keeps them for later ops: there are never
+// more than the number of goroutines that ran at once.
+type scratchPool struct {
+	mu   sync.Mutex
+	size int
+	free [][]float32
+}
+
+// get returns a buffer of at least p.size values, contents undefined.
+func (p *scratchPool) get() []float32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n := len(p.free); n > 0; n = len(p.free) {
+		b := p.free[n-1]
+		p.free = p.free[:n-1]
+		if cap(b) >= p.size {
+			return b[:p.size]
+		}
+	}
+	return make([]float32, p.size)
+}
+
+func (p *scratchPool) put(b []float32) {
+	p.mu.Lock()
+	p.free = append(p.free, b)
+	p.mu.Unlock()
+}

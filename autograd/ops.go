@@ -35,6 +35,9 @@ const (
 	opAttention
 	opLinear
 	opMultiHeadAttention
+	opAttentionVarLen
+	opMeanPoolPacked
+	opCLSPoolPacked
 	numOps
 )
 
@@ -47,7 +50,8 @@ var opNames = [numOps]string{
 	opMeanPool: "MeanPool", opCLSPool: "CLSPool", opL2Normalize: "L2Normalize",
 	opCrossEntropy: "CrossEntropy", opBCEWithLogits: "BCEWithLogits", opSum: "Sum",
 	opMean: "Mean", opAttention: "Attention", opLinear: "Linear",
-	opMultiHeadAttention: "MultiHeadAttention",
+	opMultiHeadAttention: "MultiHeadAttention", opAttentionVarLen: "MultiHeadAttentionVarLen",
+	opMeanPoolPacked: "MeanPoolPacked", opCLSPoolPacked: "CLSPoolPacked",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.
@@ -61,7 +65,8 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 	opMeanPool: meanPoolBackward, opCLSPool: clsPoolBackward, opL2Normalize: l2NormalizeBackward,
 	opCrossEntropy: crossEntropyBackward, opBCEWithLogits: bceBackward, opSum: sumBackward,
 	opMean: meanBackward, opAttention: attentionBackward, opLinear: linearBackward,
-	opMultiHeadAttention: multiHeadAttentionBackward,
+	opMultiHeadAttention: multiHeadAttentionBackward, opAttentionVarLen: attentionVarLenBackward,
+	opMeanPoolPacked: segmentPoolBackward, opCLSPoolPacked: segmentPoolBackward,
 }
 
 // runFns[k] computes rows [lo, hi) of op k's current phase when the op is
@@ -70,6 +75,7 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 var runFns = [numOps]func(o *op, lo, hi int){
 	opGELU: geluRun, opSoftmax: softmaxRun, opLogSoftmax: softmaxRun,
 	opLayerNorm: layerNormRun, opAttention: attentionRun, opMultiHeadAttention: attentionRun,
+	opAttentionVarLen: attentionVarLenRun,
 }
 
 // Run computes rows [lo, hi) of o's current phase (it makes *op a

@@ -45,12 +45,14 @@ type op struct {
 	kind opKind
 	out  *Var
 	in   [4]*Var
-	buf  [3][]float32 // saved for backward (arena)
+	buf  [4][]float32 // saved for backward (arena)
 	cst  []float32    // constant input data (masks, targets, weights; copied to the arena)
 	ids  []int32      // integer inputs (token ids, class targets; copied)
 	n    [6]int       // integer parameters
 	off  [3]int       // offsets within rows (MultiHeadAttention)
 	f    [2]float32   // float parameters
+	// scratch lends buffers to ops that need per-goroutine work space.
+	scratch *scratchPool
 	// phase selects what Run computes when the op is split across
 	// goroutines (see kernels.Parallel).
 	phase int
@@ -67,6 +69,11 @@ type Tape struct {
 	rng    *tensor.RNG
 	err    error
 	dummy  Var
+	offs   []int32 // scratch for converting offsets
+
+	// attnScratch lends per-goroutine probability buffers to attention
+	// over packed sequences without gradients.
+	attnScratch scratchPool
 
 	// freeGrads holds gradient buffers, by length, whose variables' ops
 	// have run backward: later gradients of the same size reuse them, so

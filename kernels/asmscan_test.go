@@ -33,7 +33,7 @@ var avxBase = map[string]bool{
 	"VADDPS": true, "VADDSS": true, "VHADDPS": true, "VMOVHLPS": true, "VMOVSHDUP": true,
 	"VEXTRACTF128": true, "VZEROUPPER": true, "VBROADCASTSS": true,
 	"VUNPCKLPS": true, "VUNPCKHPS": true, "VSHUFPS": true, "VPERM2F128": true, "VMOVSD": true,
-	"VMAXPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
+	"VMAXPS": true, "VMAXSS": true, "VMOVAPS": true, "VMOVMSKPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
 	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true, "VSUBPS": true,
 	"VSQRTSS": true, "VDIVSS": true, "VMOVD": true, "VCVTSI2SSQ": true,
 }
@@ -44,7 +44,7 @@ var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true}
 // scalarOK lists the general-purpose instructions every amd64 CPU has.
 var scalarOK = map[string]bool{
 	"MOVQ": true, "MOVL": true, "SHLQ": true, "SHLL": true, "ADDQ": true, "SUBQ": true,
-	"SHRQ": true, "CMPQ": true, "TESTQ": true, "MOVB": true, "TESTB": true, "DECQ": true, "LEAQ": true, "XORQ": true,
+	"SHRQ": true, "CMPQ": true, "TESTQ": true, "TESTL": true, "MOVB": true, "TESTB": true, "DECQ": true, "LEAQ": true, "XORQ": true,
 	"JMP": true, "JLT": true, "JGE": true, "JZ": true, "JNZ": true, "RET": true,
 }
 

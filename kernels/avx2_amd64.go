@@ -30,6 +30,7 @@ func avx2Tier() *tier {
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
 		expShiftSum:  expShiftSumAVX2Slice,
+		rowMax:       maxAVX2Slice,
 
 		layerNorm:         layerNormAVX2Slice,
 		layerNormBackward: layerNormBackwardAVX2Slice,
@@ -171,6 +172,23 @@ func geluBackwardAVX2Slice(dx, dy, x []float32, add bool) {
 		geluBackwardAVX2(&dx[0], &dy[0], &x[0], n8, add)
 	}
 	geluBackwardGeneric(dx[n8:], dy[n8:], x[n8:], add)
+}
+
+//go:noescape
+func maxAVX2(x *float32, n8 int) float32
+
+// maxAVX2Slice runs the assembly on whole groups of eight and Go on the
+// rest.
+func maxAVX2Slice(x []float32) float32 {
+	n8 := len(x) &^ 7
+	if n8 == 0 {
+		return maxGeneric(x)
+	}
+	m := maxAVX2(&x[0], n8)
+	if n8 < len(x) {
+		m = max(m, maxGeneric(x[n8:]))
+	}
+	return m
 }
 
 //go:noescape

@@ -27,6 +27,7 @@ func avx512Tier() *tier {
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
 		expShiftSum:  expShiftSumAVX2Slice,
+		rowMax:       maxAVX2Slice,
 
 		layerNorm:         layerNormAVX2Slice,
 		layerNormBackward: layerNormBackwardAVX2Slice,

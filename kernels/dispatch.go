@@ -53,6 +53,9 @@ type tier struct {
 	// expShiftSum sets y[i] = exp(y[i] − shift), 0 below −87, and returns
 	// the sum.
 	expShiftSum func(y []float32, shift float32) float32
+	// rowMax returns the largest element of a non-empty row, NaN if any
+	// is NaN.
+	rowMax func(x []float32) float32
 
 	layerNorm         func(y, x, gamma, beta []float32, eps float32) (mean, rstd float32)
 	layerNormBackward func(dx, dy, x, gamma []float32, mean, rstd float32, add bool)

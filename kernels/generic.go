@@ -18,6 +18,7 @@ func genericTier() *tier {
 		gelu:         geluGeneric,
 		geluBackward: geluBackwardGeneric,
 		expShiftSum:  expShiftSumGeneric,
+		rowMax:       maxGeneric,
 
 		layerNorm:         layerNormGeneric,
 		layerNormBackward: layerNormBackwardGeneric,

@@ -30,6 +30,15 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	gemm(current.Load(), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmSerial is Sgemm computed on the calling goroutine alone, for work
+// that already runs its independent products on separate goroutines (a
+// kernels.Parallel task that multiplies per attention head, say): the
+// result is the same as Sgemm's, bit for bit, for any thread count.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	gemm(current.Load(), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // SgemmBatched computes batch independent products
 // C_s = alpha·op(A_s)·op(B_s) + beta·C_s for s < batch, where matrix s of X
 // starts at x[s*strideX] and is laid out as for Sgemm. A stride of 0 reuses

@@ -28,13 +28,23 @@ func SoftmaxRow(y, x, mask []float32) {
 			mx = max(mx, z)
 		}
 	} else {
-		copy(y, x)
-		for _, v := range y {
-			mx = max(mx, v)
+		if &y[0] != &x[0] {
+			copy(y, x)
 		}
+		mx = current.Load().rowMax(y)
 	}
 	s := current.Load().expShiftSum(y, mx)
 	Scale(1/s, y)
+}
+
+// maxGeneric returns the largest element of x (−Inf if x is empty), NaN
+// if any element is NaN.
+func maxGeneric(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
 }
 
 func expShiftSumGeneric(y []float32, shift float32) float32 {

@@ -65,3 +65,35 @@ func TestSoftmaxRow(t *testing.T) {
 		}
 	})
 }
+
+// TestRowMax checks each tier's row maximum against a plain loop, for
+// lengths around the vector widths, the maximum at every position, and a
+// NaN anywhere (which must come out NaN, as a softmax of it must).
+func TestRowMax(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		f := current.Load().rowMax
+		r := rand.New(rand.NewPCG(43, 44))
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 64, 257} {
+			for at := 0; at < n; at++ {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(r.NormFloat64())
+				}
+				x[at] = 100
+				if got := f(x); got != 100 {
+					t.Fatalf("n=%d, maximum at %d: got %v", n, at, got)
+				}
+				x[at] = float32(math.NaN())
+				if got := f(x); !math.IsNaN(float64(got)) {
+					t.Fatalf("n=%d, NaN at %d: got %v, want NaN", n, at, got)
+				}
+				for i := range x {
+					x[i] = float32(math.Inf(-1))
+				}
+				if got := f(x); !math.IsInf(float64(got), -1) {
+					t.Fatalf("n=%d, all −Inf: got %v", n, got)
+				}
+			}
+		}
+	})
+}

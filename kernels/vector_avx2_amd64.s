@@ -303,3 +303,66 @@ copy16_loop:
 copy16_done:
 	VZEROUPPER
 	RET
+
+// func maxAVX2(x *float32, n8 int) float32
+//	Returns the largest of x[0..n8), n8 a positive multiple of 8, or NaN if
+//	any element is NaN (VMAXPS alone would drop a NaN met in the running
+//	maximum, so an unordered compare of each load with itself collects NaNs
+//	on the side).
+//	Register plan: SI x, CX elements left; Y0 Y1 running maxima (two
+//	chains, 16 elements per iteration), Y2 Y3 loads, Y4 Y5 NaN lanes seen;
+//	X2 reduction scratch, AX the NaN lane mask.
+//	Loop structure: first 8 → loop16 (two loads, two max, two compares) →
+//	one more 8 if left → reduce the maxima to a scalar in X0 → NaN if any
+//	lane saw one.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ    x+0(FP), SI
+	MOVQ    n8+8(FP), CX
+	VMOVUPS (SI), Y0
+	VCMPPS  $3, Y0, Y0, Y4 // Y4 = unordered(Y0, Y0): NaN lanes
+	VMOVAPS Y0, Y1
+	VXORPS  Y5, Y5, Y5
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+
+max_loop16:
+	CMPQ    CX, $16
+	JLT     max_tail8
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMAXPS  Y2, Y0, Y0
+	VMAXPS  Y3, Y1, Y1
+	VCMPPS  $3, Y2, Y2, Y2
+	VCMPPS  $3, Y3, Y3, Y3
+	VORPS   Y2, Y4, Y4
+	VORPS   Y3, Y5, Y5
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     max_loop16
+
+max_tail8:
+	CMPQ    CX, $8
+	JLT     max_reduce
+	VMOVUPS (SI), Y2
+	VMAXPS  Y2, Y0, Y0
+	VCMPPS  $3, Y2, Y2, Y2
+	VORPS   Y2, Y4, Y4
+
+max_reduce:
+	VMAXPS       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X2
+	VMAXPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VMAXPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VMAXSS       X2, X0, X0
+	VORPS        Y5, Y4, Y4
+	VMOVMSKPS    Y4, AX
+	TESTL        AX, AX
+	JZ           max_done
+	VPCMPEQD     X0, X0, X0 // all ones: a quiet NaN's bits
+
+max_done:
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -153,6 +153,8 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 	if cap(m.posIDs) < B*T {
 		m.posIDs = make([]int32, B*T)
 		m.typeIDs = make([]int32, B*T)
+	}
+	if cap(m.addBuf) < B*T {
 		m.addBuf = make([]float32, B*T)
 	}
 	posIDs := m.posIDs[:B*T]
@@ -169,30 +171,86 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 			m.additive.Data[i] = maskValue
 		}
 	}
-	h, heads := c.HiddenSize, c.NumAttentionHeads
+	h := c.HiddenSize
+	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(B, T, h), func(qkv *autograd.Var, scale, drop float32) *autograd.Var {
+		return tp.MultiHeadAttentionPacked(qkv, c.NumAttentionHeads, &m.additive, scale, drop)
+	})
+}
+
+// ForwardPacked encodes a batch of sequences laid end to end without
+// padding: sequence s is ids[offsets[s]:offsets[s+1]] (offsets[0] is 0 and
+// the last entry len(ids); no sequence is empty), typeIDs as for Forward.
+// It returns the last hidden states [N, hidden], N = len(ids), row for row
+// those Forward gives for the real tokens of the same sequences padded (up
+// to the rounding of differently blocked matrix products), without any
+// work on padding: the position-wise layers see only real tokens and each
+// sequence attends to itself at its own length.
+func (m *Bert) ForwardPacked(tp *autograd.Tape, ids, typeIDs []int32, offsets []int) *autograd.Var {
+	c := m.Config
+	n := len(ids)
+	switch {
+	case typeIDs != nil && len(typeIDs) != n:
+		return tp.Fail(fmt.Errorf("nn: Bert.ForwardPacked: %d ids and %d type ids", n, len(typeIDs)))
+	case len(offsets) < 2 || offsets[0] != 0 || offsets[len(offsets)-1] != n:
+		return tp.Fail(fmt.Errorf("nn: Bert.ForwardPacked: offsets must run from 0 to the %d ids, one more than the sequences", n))
+	}
+	if cap(m.posIDs) < n {
+		m.posIDs = make([]int32, n)
+		m.typeIDs = make([]int32, n)
+	}
+	posIDs := m.posIDs[:n]
+	for s := 0; s+1 < len(offsets); s++ {
+		l := offsets[s+1] - offsets[s]
+		switch {
+		case l <= 0:
+			return tp.Fail(fmt.Errorf("nn: Bert.ForwardPacked: sequence %d is empty or offsets decrease", s))
+		case l > c.MaxPositionEmbeddings:
+			return tp.Fail(fmt.Errorf("nn: Bert.ForwardPacked: sequence %d has %d tokens, more than max_position_embeddings %d", s, l, c.MaxPositionEmbeddings))
+		}
+		for j := range l {
+			posIDs[offsets[s]+j] = int32(j)
+		}
+	}
+	if typeIDs == nil {
+		typeIDs = m.typeIDs[:n] // zeros
+	}
+	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(n, c.HiddenSize), func(qkv *autograd.Var, scale, drop float32) *autograd.Var {
+		return tp.MultiHeadAttentionVarLen(qkv, offsets, c.NumAttentionHeads, scale, drop)
+	})
+}
+
+// encoder runs the embeddings and the layers over tokens whose hidden
+// states have the given shape ([B, T, hidden] padded or [N, hidden]
+// packed), attention being attend's.
+func (m *Bert) encoder(tp *autograd.Tape, ids, posIDs, typeIDs []int32, shape tensor.Shape,
+	attend func(qkv *autograd.Var, scale, dropout float32) *autograd.Var) *autograd.Var {
+	c := m.Config
 	// Inference (no gradients): everything Forward makes lives above mark,
 	// and after the embeddings and after each layer Keep moves the hidden
 	// states down to mark and frees the rest, the previous hidden states
-	// included, so the tape holds one [B, T, hidden] tensor between layers
-	// and one layer's intermediates at most, whatever the depth. The values
-	// are the same as without Keep: it only moves them.
+	// included, so the tape holds one matrix of hidden states between
+	// layers and one block's intermediates at most (attention's, or the
+	// feed-forward's: Keep runs after each), whatever the depth.
+	// The values are the same as without Keep: it only moves them.
 	inference := !tp.Recording()
 	var mark autograd.Mark
 	if inference {
 		mark = tp.Mark()
 	}
 	e := tp.Add(tp.Add(tp.Embedding(m.word, ids), tp.Embedding(m.pos, posIDs)), tp.Embedding(m.typ, typeIDs))
-	x := tp.Reshape(tp.Dropout(tp.LayerNorm(e, m.embLN[0], m.embLN[1], float32(c.LayerNormEps)), float32(c.HiddenDropoutProb)), tensor.S(B, T, h))
+	x := tp.Reshape(tp.Dropout(tp.LayerNorm(e, m.embLN[0], m.embLN[1], float32(c.LayerNormEps)), float32(c.HiddenDropoutProb)), shape)
 	if inference {
 		x = tp.Keep(mark, x)
 	}
-	scale := float32(1 / math.Sqrt(float64(h/heads)))
+	scale := float32(1 / math.Sqrt(float64(c.HiddenSize/c.NumAttentionHeads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
 	for _, l := range m.layers {
-		qkv := tp.Linear(x, l.qkv[0], l.qkv[1])
-		ctx := tp.MultiHeadAttentionPacked(qkv, heads, &m.additive, scale, float32(c.AttentionProbsDropoutProb))
+		ctx := attend(tp.Linear(x, l.qkv[0], l.qkv[1]), scale, float32(c.AttentionProbsDropoutProb))
 		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
+		if inference {
+			x = tp.Keep(mark, x) // the attention block's intermediates go
+		}
 		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
 		x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
 		if inference {
@@ -239,6 +297,21 @@ func Pool(tp *autograd.Tape, h *autograd.Var, mask *tensor.Tensor, p Pooling, no
 		out = tp.MeanPool(h, mask)
 	} else {
 		out = tp.CLSPool(h)
+	}
+	if normalize {
+		out = tp.L2Normalize(out, 1e-12)
+	}
+	return out
+}
+
+// PoolPacked is Pool for the packed hidden states [N, hidden] that
+// ForwardPacked returns, with the same offsets: [B, hidden].
+func PoolPacked(tp *autograd.Tape, h *autograd.Var, offsets []int, p Pooling, normalize bool) *autograd.Var {
+	var out *autograd.Var
+	if p == PoolMean {
+		out = tp.MeanPoolPacked(h, offsets)
+	} else {
+		out = tp.CLSPoolPacked(h, offsets)
 	}
 	if normalize {
 		out = tp.L2Normalize(out, 1e-12)

@@ -19,12 +19,51 @@ type BiEncoder struct {
 	Temperature float32
 
 	targets []int32 // reused by InfoNCE
+	packed  []int32 // reused by Encode
+	offsets []int
 }
 
 // Encode pools the encoder's output for a batch: ids [B·T] row-major with
-// mask [B, T]; it returns [B, hidden].
+// mask [B, T]; it returns [B, hidden]. When every row of the mask is ones
+// followed by zeros (padding at the end, as tokenizers make it), the
+// sequences are packed without their padding and run through
+// Bert.ForwardPacked, which spends no work on padding; other masks run
+// padded through Bert.Forward. Both give the same values (to float32
+// rounding) and gradients.
 func (b *BiEncoder) Encode(tp *autograd.Tape, tower *Bert, ids []int32, mask *tensor.Tensor) *autograd.Var {
+	if b.pack(ids, mask) {
+		return PoolPacked(tp, tower.ForwardPacked(tp, b.packed, nil, b.offsets), b.offsets, b.Pooling, b.Normalize)
+	}
 	return Pool(tp, tower.Forward(tp, ids, nil, mask), mask, b.Pooling, b.Normalize)
+}
+
+// pack lays the unpadded sequences of a padded batch end to end into
+// b.packed and b.offsets, and reports whether it could: every mask row must
+// be a run of ones (at least one) followed by zeros.
+func (b *BiEncoder) pack(ids []int32, mask *tensor.Tensor) bool {
+	if mask.Shape.Rank() != 2 || len(ids) != mask.Shape.Numel() {
+		return false
+	}
+	rows, t := mask.Shape.Dim(0), mask.Shape.Dim(1)
+	b.packed, b.offsets = b.packed[:0], append(b.offsets[:0], 0)
+	for r := 0; r < rows; r++ {
+		m := mask.Data[r*t : (r+1)*t]
+		n := 0
+		for n < t && m[n] == 1 {
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+		for _, v := range m[n:] {
+			if v != 0 {
+				return false
+			}
+		}
+		b.packed = append(b.packed, ids[r*t:r*t+n]...)
+		b.offsets = append(b.offsets, len(b.packed))
+	}
+	return rows > 0
 }
 
 // InfoNCE returns the in-batch contrastive loss: nq queries against nq·group

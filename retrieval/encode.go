@@ -7,7 +7,6 @@ import (
 	"github.com/rrra/rrra/autograd"
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/nn/wordpiece"
-	"github.com/rrra/rrra/tensor"
 )
 
 // An Encoder turns texts into the bi-encoder's vectors, in inference mode
@@ -32,9 +31,9 @@ type Encoder struct {
 	// and Docs refuse to apply a prompt.
 	PromptExcluded bool
 
-	tape  *autograd.Tape
-	batch wordpiece.Batch
-	texts []string
+	tape    *autograd.Tape
+	ids     []int32 // a batch's token ids, packed
+	offsets []int   // where each of its sequences starts
 }
 
 // NewEncoder returns an Encoder with batches of 64.
@@ -91,16 +90,36 @@ func (e *Encoder) prompted(texts []string, prompt string) ([]string, error) {
 }
 
 func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress func(int)) ([]float32, error) {
+	h := tower.Config.HiddenSize
+	out := make([]float32, len(texts)*h)
+	err := e.forEachBatch(tower, texts, maxLen, progress, func(batch []int, hs *autograd.Var) {
+		v := nn.PoolPacked(e.tape, hs, e.offsets, e.Bi.Pooling, e.Bi.Normalize)
+		if e.tape.Err() != nil {
+			return
+		}
+		for r, i := range batch {
+			copy(out[i*h:(i+1)*h], v.Data()[r*h:(r+1)*h])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// forEachBatch runs tower over texts in batches of e.Batch, longest first
+// (by byte length, a proxy for token count; the order depends on the texts
+// alone, so results do not depend on anything else). A batch's sequences
+// are laid end to end without padding (Bert.ForwardPacked), so no work is
+// spent on padding tokens; use gets the batch's text indices and its
+// packed hidden states, e.offsets telling where each sequence starts.
+func (e *Encoder) forEachBatch(tower *nn.Bert, texts []string, maxLen int, progress func(int), use func(batch []int, hs *autograd.Var)) error {
 	if e.tape == nil {
 		e.newTape()
 	}
 	if e.Batch < 1 {
-		return nil, fmt.Errorf("retrieval: encoder batch %d", e.Batch)
+		return fmt.Errorf("retrieval: encoder batch %d", e.Batch)
 	}
-	h := tower.Config.HiddenSize
-	out := make([]float32, len(texts)*h)
-	// Longest first, by byte length as a proxy for token count; the order
-	// is fixed by the texts alone, so results do not depend on anything else.
 	order := make([]int, len(texts))
 	for i := range order {
 		order[i] = i
@@ -108,28 +127,25 @@ func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress fu
 	sort.SliceStable(order, func(a, b int) bool { return len(texts[order[a]]) > len(texts[order[b]]) })
 	for lo := 0; lo < len(order); lo += e.Batch {
 		hi := min(lo+e.Batch, len(order))
-		e.texts = e.texts[:0]
+		e.ids, e.offsets = e.ids[:0], append(e.offsets[:0], 0)
 		for _, i := range order[lo:hi] {
-			e.texts = append(e.texts, texts[i])
-		}
-		e.Tok.EncodeBatch(&e.batch, e.texts, maxLen)
-		mask, err := tensor.FromData(tensor.S(e.batch.B, e.batch.T), e.batch.Mask)
-		if err != nil {
-			return nil, err
+			e.ids = e.Tok.Encode(e.ids, texts[i], maxLen)
+			e.offsets = append(e.offsets, len(e.ids))
 		}
 		e.tape.Reset()
-		v := nn.Pool(e.tape, tower.Forward(e.tape, e.batch.IDs, nil, mask), mask, e.Bi.Pooling, e.Bi.Normalize)
+		hs := tower.ForwardPacked(e.tape, e.ids, nil, e.offsets)
 		if err := e.tape.Err(); err != nil {
-			return nil, fmt.Errorf("retrieval: encoding: %w", err)
+			return fmt.Errorf("retrieval: encoding: %w", err)
 		}
-		for r, i := range order[lo:hi] {
-			copy(out[i*h:(i+1)*h], v.Data()[r*h:(r+1)*h])
+		use(order[lo:hi], hs)
+		if err := e.tape.Err(); err != nil {
+			return fmt.Errorf("retrieval: encoding: %w", err)
 		}
 		if progress != nil {
 			progress(hi)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // newTape makes the encoder's inference tape: no gradients, no dropout.

@@ -2,9 +2,8 @@ package retrieval
 
 import (
 	"fmt"
-	"sort"
 
-	"github.com/rrra/rrra/tensor"
+	"github.com/rrra/rrra/autograd"
 )
 
 // TokenStates holds the last-layer hidden states of the tokens of a set of
@@ -35,52 +34,24 @@ func (t *TokenStates) MaxTokens() int {
 	return m
 }
 
-// DocTokens encodes document texts with the document tower, as Docs does,
-// and returns their last-layer token states (before pooling), at most
-// DocMaxLen per document. Memory: Σ tokens · Dim · 4 bytes (SciFact's
-// 5,183 abstracts at 128 tokens and d = 64: 170 MB).
+// DocTokens encodes document texts with the document tower, as Docs does
+// (DocPrompt included), and returns their last-layer token states (before
+// pooling), at most DocMaxLen per document. Memory: Σ tokens · Dim · 4
+// bytes (SciFact's 5,183 abstracts at 128 tokens and d = 64: 170 MB).
 func (e *Encoder) DocTokens(texts []string, progress func(done int)) (*TokenStates, error) {
-	if e.tape == nil {
-		e.newTape()
+	texts, err := e.prompted(texts, e.DocPrompt)
+	if err != nil {
+		return nil, err
 	}
-	if e.Batch < 1 {
-		return nil, fmt.Errorf("retrieval: encoder batch %d", e.Batch)
-	}
-	tower := e.Bi.Doc
-	h := tower.Config.HiddenSize
-	order := make([]int, len(texts))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return len(texts[order[a]]) > len(texts[order[b]]) })
+	h := e.Bi.Doc.Config.HiddenSize
 	per := make([][]float32, len(texts))
-	for lo := 0; lo < len(order); lo += e.Batch {
-		hi := min(lo+e.Batch, len(order))
-		e.texts = e.texts[:0]
-		for _, i := range order[lo:hi] {
-			e.texts = append(e.texts, texts[i])
+	err = e.forEachBatch(e.Bi.Doc, texts, e.DocMaxLen, progress, func(batch []int, hs *autograd.Var) {
+		for r, i := range batch {
+			per[i] = append([]float32(nil), hs.Data()[e.offsets[r]*h:e.offsets[r+1]*h]...)
 		}
-		e.Tok.EncodeBatch(&e.batch, e.texts, e.DocMaxLen)
-		mask, err := tensor.FromData(tensor.S(e.batch.B, e.batch.T), e.batch.Mask)
-		if err != nil {
-			return nil, err
-		}
-		e.tape.Reset()
-		hs := tower.Forward(e.tape, e.batch.IDs, nil, mask)
-		if err := e.tape.Err(); err != nil {
-			return nil, fmt.Errorf("retrieval: encoding tokens: %w", err)
-		}
-		t := e.batch.T
-		for r, i := range order[lo:hi] {
-			for j := 0; j < t; j++ {
-				if e.batch.Mask[r*t+j] != 0 {
-					per[i] = append(per[i], hs.Data()[(r*t+j)*h:(r*t+j+1)*h]...)
-				}
-			}
-		}
-		if progress != nil {
-			progress(hi)
-		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: encoding tokens: %w", err)
 	}
 	ts := &TokenStates{Dim: h, Off: make([]int, len(texts)+1)}
 	for i, p := range per {
