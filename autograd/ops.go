@@ -38,6 +38,7 @@ const (
 	opAttentionVarLen
 	opMeanPoolPacked
 	opCLSPoolPacked
+	opCheckpoint
 	numOps
 )
 
@@ -52,6 +53,7 @@ var opNames = [numOps]string{
 	opMean: "Mean", opAttention: "Attention", opLinear: "Linear",
 	opMultiHeadAttention: "MultiHeadAttention", opAttentionVarLen: "MultiHeadAttentionVarLen",
 	opMeanPoolPacked: "MeanPoolPacked", opCLSPoolPacked: "CLSPoolPacked",
+	opCheckpoint: "Checkpoint",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.

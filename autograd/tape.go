@@ -53,6 +53,7 @@ type op struct {
 	f    [2]float32   // float parameters
 	// scratch lends buffers to ops that need per-goroutine work space.
 	scratch *scratchPool
+	ck      *checkpoint // Checkpoint's block
 	// phase selects what Run computes when the op is split across
 	// goroutines (see kernels.Parallel).
 	phase int
@@ -74,6 +75,9 @@ type Tape struct {
 	// attnScratch lends per-goroutine probability buffers to attention
 	// over packed sequences without gradients.
 	attnScratch scratchPool
+
+	// sub runs Checkpoint's blocks (made on first use).
+	sub *Tape
 
 	// freeGrads holds gradient buffers, by length, whose variables' ops
 	// have run backward: later gradients of the same size reuse them, so
@@ -357,7 +361,7 @@ func (t *Tape) BackwardFrom(out *Var, grad []float32) error {
 		backwardFns[o.kind](t, o)
 		t.releaseGrad(o)
 	}
-	return nil
+	return t.err // set only by a Checkpoint whose recomputation failed
 }
 
 // notFinite names the first recorded op whose output holds NaN or ±Inf.

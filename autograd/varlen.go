@@ -61,13 +61,14 @@ func (t *Tape) MultiHeadAttentionVarLen(qkv *Var, offsets []int, heads int, scal
 	// softmax, then P·V, one after the other while P is in cache. With
 	// gradients recorded every P is kept for backward (H·Σ L² values);
 	// without, each task works in a scratch of the longest sequence's L²
-	// that is reused, so attention needs almost no memory.
+	// that is reused, so attention needs almost no memory (unless dropout
+	// is on: Checkpoint runs blocks without gradients in training mode).
 	maxL, np := 0, 0
 	for i := 1; i < len(offsets); i++ {
 		l := offsets[i] - offsets[i-1]
 		maxL, np = max(maxL, l), np+heads*l*l
 	}
-	if t.noGrad {
+	if t.noGrad && !(t.train && dropout > 0) {
 		t.attnScratch.size = maxL * maxL
 	} else {
 		o.buf[0] = t.arena.alloc(np)

@@ -2,8 +2,10 @@
 """PyTorch peer of nn's BenchmarkTrainStep and BenchmarkEncode: a BERT
 encoder in plain torch with Hugging Face semantics (vocab 30522, 512
 positions, dropout 0.1, GELU), configs tiny (hidden 128, 2 layers, 2 heads,
-FFN 512) and small (hidden 256, 4 layers, 4 heads, FFN 1024). The train step
-is 32 queries of 32 tokens and 64 documents of 128 (a positive and a hard
+FFN 512) and small (hidden 256, 4 layers, 4 heads, FFN 1024), documents of
+128 tokens, and minilm (all-MiniLM-L6-v2's shape: hidden 384, 6 layers, 12
+heads, FFN 1536), documents of 256. The train step is 32 queries of 32
+tokens and 64 documents (a positive and a hard
 negative per query), CLS pooling, L2 normalisation, in-batch InfoNCE at
 temperature 0.05, backward, gradient clipping at 1 and AdamW; encode is a
 batch of 64 documents of 128 tokens without gradients.
@@ -31,7 +33,7 @@ ap.add_argument("--steps", type=int, default=3)
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
-C, L, H = {"tiny": (128, 2, 2), "small": (256, 4, 4)}[args.config]
+C, L, H, DOC = {"tiny": (128, 2, 2, 128), "small": (256, 4, 4, 128), "minilm": (384, 6, 12, 256)}[args.config]
 FF, V, P, EPS, DROP = 4 * C, 30522, 512, 1e-12, 0.1
 
 
@@ -80,7 +82,7 @@ def batch(n, t):
 
 model = Bert()
 q, qm = batch(32, 32)
-d, dm = batch(64, 128)
+d, dm = batch(64, DOC)
 opt = torch.optim.AdamW([{"params": [p for n, p in model.named_parameters() if not (n.endswith("bias") or ".ln" in n or "aln" in n or "oln" in n)], "weight_decay": 0.01},
                          {"params": [p for n, p in model.named_parameters() if n.endswith("bias") or ".ln" in n or "aln" in n or "oln" in n], "weight_decay": 0.0}], lr=1e-4)
 

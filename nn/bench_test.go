@@ -16,12 +16,16 @@ import (
 )
 
 // Benchmark configurations (vocab 30522, 512 positions, dropout 0.1 as
-// BERT): tiny is hidden 128, 2 layers, 2 heads, FFN 512; small is hidden 256,
-// 4 layers, 4 heads, FFN 1024.
+// BERT, FFN 4 × hidden): tiny is hidden 128, 2 layers, 2 heads; small is
+// hidden 256, 4 layers, 4 heads; both with documents of 128 tokens. minilm
+// is all-MiniLM-L6-v2's shape (hidden 384, 6 layers, 12 heads of 32) with
+// documents of 256 tokens; bert-base is BERT-base's (hidden 768, 12
+// layers, 12 heads), with documents of 128.
 var benchConfigs = []struct {
 	name                  string
 	hidden, layers, heads int
-}{{"tiny", 128, 2, 2}, {"small", 256, 4, 4}}
+	docLen                int
+}{{"tiny", 128, 2, 2, 128}, {"small", 256, 4, 4, 128}, {"minilm", 384, 6, 12, 256}, {"bert-base", 768, 12, 12, 128}}
 
 func benchConfig(hidden, layers, heads int) BertConfig {
 	return BertConfig{VocabSize: 30522, HiddenSize: hidden, NumHiddenLayers: layers, NumAttentionHeads: heads,
@@ -45,49 +49,60 @@ func randomBatch(r *rand.Rand, n, t int) ([]int32, *tensor.Tensor) {
 	return ids, mask
 }
 
-// BenchmarkTrainStep: 32 queries of 32 tokens and 64 documents of 128 (a
-// positive and a hard negative per query), in-batch InfoNCE, backward,
-// clipping and AdamW; named BenchmarkTrainStep/<config>/t<threads>.
-// Compare with PyTorch through bash bench/bert.sh.
+// BenchmarkTrainStep: 32 queries of 32 tokens and 64 documents of the
+// configuration's length (a positive and a hard negative per query),
+// in-batch InfoNCE, backward, clipping and AdamW; named BenchmarkTrainStep/<config>/t<threads>, and
+// BenchmarkTrainStep/<config>-recompute/t<threads> with activation
+// checkpointing (Bert.Recompute). Compare with PyTorch through bash
+// bench/bert.sh; bench/recompute.sh compares the two.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range benchConfigs {
-		for _, th := range benchenv.Threads() {
-			b.Run(fmt.Sprintf("%s/t%d", c.name, th), func(b *testing.B) {
-				prev := kernels.SetThreads(th)
-				defer kernels.SetThreads(prev)
-				m, err := NewBert(benchConfig(c.hidden, c.layers, c.heads), 1)
-				if err != nil {
-					b.Fatal(err)
+		for _, recompute := range []bool{false, true} {
+			for _, th := range benchenv.Threads() {
+				name := c.name
+				if recompute {
+					name += "-recompute"
 				}
-				r := rand.New(rand.NewPCG(1, 2))
-				qIDs, qMask := randomBatch(r, 32, 32)
-				dIDs, dMask := randomBatch(r, 64, 128)
-				bi := &BiEncoder{Query: m, Doc: m, Pooling: PoolCLS, Normalize: true, Temperature: 0.05}
-				opt := NewAdamW(m.Params, AdamWConfig{WeightDecay: 0.01})
-				tp := autograd.NewTape(3)
-				step := func() {
-					tp.Reset()
-					m.Params.ZeroGrad()
-					if err := tp.Backward(bi.InfoNCE(tp, qIDs, qMask, dIDs, dMask, 2)); err != nil {
+				b.Run(fmt.Sprintf("%s/t%d", name, th), func(b *testing.B) {
+					prev := kernels.SetThreads(th)
+					defer kernels.SetThreads(prev)
+					m, err := NewBert(benchConfig(c.hidden, c.layers, c.heads), 1)
+					if err != nil {
 						b.Fatal(err)
 					}
-					ClipGradNorm(m.Params, 1)
-					opt.Step(1e-4)
-				}
-				step()
-				step()
-				b.ReportAllocs()
-				for b.Loop() {
+					m.Recompute = recompute
+					r := rand.New(rand.NewPCG(1, 2))
+					qIDs, qMask := randomBatch(r, 32, 32)
+					dIDs, dMask := randomBatch(r, 64, c.docLen)
+					bi := &BiEncoder{Query: m, Doc: m, Pooling: PoolCLS, Normalize: true, Temperature: 0.05}
+					opt := NewAdamW(m.Params, AdamWConfig{WeightDecay: 0.01})
+					tp := autograd.NewTape(3)
+					step := func() {
+						tp.Reset()
+						m.Params.ZeroGrad()
+						if err := tp.Backward(bi.InfoNCE(tp, qIDs, qMask, dIDs, dMask, 2)); err != nil {
+							b.Fatal(err)
+						}
+						ClipGradNorm(m.Params, 1)
+						opt.Step(1e-4)
+					}
 					step()
-				}
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
-				b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
-			})
+					step()
+					b.ReportAllocs()
+					for b.Loop() {
+						step()
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+					b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
+				})
+			}
 		}
 	}
 }
 
-// BenchmarkEncode: batches of 64 documents of 128 tokens, no gradients;
+// BenchmarkEncode: batches of 64 documents of the configuration's length,
+// no gradients, through the packed path that retrieval.Encoder takes (the
+// documents are all full length here: bench/encode.sh measures real text);
 // named BenchmarkEncode/<config>/t<threads>.
 func BenchmarkEncode(b *testing.B) {
 	for _, c := range benchConfigs {
@@ -99,13 +114,17 @@ func BenchmarkEncode(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				ids, mask := randomBatch(rand.New(rand.NewPCG(3, 4)), 64, 128)
+				ids, _ := randomBatch(rand.New(rand.NewPCG(3, 4)), 64, c.docLen)
+				offsets := make([]int, 65)
+				for i := range offsets {
+					offsets[i] = i * c.docLen
+				}
 				tp := autograd.NewTape(0)
 				tp.NoGrad(true)
 				tp.SetTraining(false)
 				enc := func() {
 					tp.Reset()
-					Pool(tp, m.Forward(tp, ids, nil, mask), mask, PoolCLS, true)
+					PoolPacked(tp, m.ForwardPacked(tp, ids, nil, offsets), offsets, PoolCLS, true)
 					if err := tp.Err(); err != nil {
 						b.Fatal(err)
 					}

@@ -18,6 +18,13 @@ import (
 type Bert struct {
 	Config BertConfig
 	Params *autograd.Params
+	// Recompute turns on activation checkpointing in training: each
+	// layer keeps only its input, and backward recomputes the layer's
+	// activations (autograd's Checkpoint) before going back through it.
+	// Training then holds one layer's activations instead of all of them,
+	// for one more forward pass of the layers; values and gradients are
+	// unchanged, bit for bit. Inference is not affected.
+	Recompute bool
 
 	word, pos, typ *autograd.Var
 	embLN          [2]*autograd.Var
@@ -172,8 +179,14 @@ func (m *Bert) Forward(tp *autograd.Tape, ids, typeIDs []int32, mask *tensor.Ten
 		}
 	}
 	h := c.HiddenSize
-	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(B, T, h), func(qkv *autograd.Var, scale, drop float32) *autograd.Var {
-		return tp.MultiHeadAttentionPacked(qkv, c.NumAttentionHeads, &m.additive, scale, drop)
+	add := &m.additive
+	if m.Recompute && tp.Recording() {
+		// A recomputed layer runs again in backward, after later calls
+		// have overwritten the model's scratch: it gets its own copy.
+		add = &tensor.Tensor{Shape: m.additive.Shape, Data: append([]float32(nil), m.additive.Data...)}
+	}
+	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(B, T, h), func(tp *autograd.Tape, qkv *autograd.Var, scale, drop float32) *autograd.Var {
+		return tp.MultiHeadAttentionPacked(qkv, c.NumAttentionHeads, add, scale, drop)
 	})
 }
 
@@ -214,7 +227,10 @@ func (m *Bert) ForwardPacked(tp *autograd.Tape, ids, typeIDs []int32, offsets []
 	if typeIDs == nil {
 		typeIDs = m.typeIDs[:n] // zeros
 	}
-	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(n, c.HiddenSize), func(qkv *autograd.Var, scale, drop float32) *autograd.Var {
+	if m.Recompute && tp.Recording() {
+		offsets = append([]int(nil), offsets...) // the caller may reuse its slice before backward
+	}
+	return m.encoder(tp, ids, posIDs, typeIDs, tensor.S(n, c.HiddenSize), func(tp *autograd.Tape, qkv *autograd.Var, scale, drop float32) *autograd.Var {
 		return tp.MultiHeadAttentionVarLen(qkv, offsets, c.NumAttentionHeads, scale, drop)
 	})
 }
@@ -223,7 +239,7 @@ func (m *Bert) ForwardPacked(tp *autograd.Tape, ids, typeIDs []int32, offsets []
 // states have the given shape ([B, T, hidden] padded or [N, hidden]
 // packed), attention being attend's.
 func (m *Bert) encoder(tp *autograd.Tape, ids, posIDs, typeIDs []int32, shape tensor.Shape,
-	attend func(qkv *autograd.Var, scale, dropout float32) *autograd.Var) *autograd.Var {
+	attend func(tp *autograd.Tape, qkv *autograd.Var, scale, dropout float32) *autograd.Var) *autograd.Var {
 	c := m.Config
 	// Inference (no gradients): everything Forward makes lives above mark,
 	// and after the embeddings and after each layer Keep moves the hidden
@@ -242,20 +258,42 @@ func (m *Bert) encoder(tp *autograd.Tape, ids, posIDs, typeIDs []int32, shape te
 	if inference {
 		x = tp.Keep(mark, x)
 	}
+	for i := range m.layers {
+		l := &m.layers[i]
+		if m.Recompute && !inference {
+			x = tp.Checkpoint(x, func(tp *autograd.Tape, x *autograd.Var) *autograd.Var {
+				return m.layer(tp, l, x, attend, nil)
+			})
+			continue
+		}
+		var keep func(*autograd.Var) *autograd.Var
+		if inference {
+			keep = func(v *autograd.Var) *autograd.Var { return tp.Keep(mark, v) }
+		}
+		x = m.layer(tp, l, x, attend, keep)
+	}
+	return x
+}
+
+// layer runs one transformer layer on x; keep, when set, is applied to the
+// attention block's output and to the layer's (inference frees each
+// block's intermediates with it).
+func (m *Bert) layer(tp *autograd.Tape, l *bertLayer, x *autograd.Var,
+	attend func(tp *autograd.Tape, qkv *autograd.Var, scale, dropout float32) *autograd.Var,
+	keep func(*autograd.Var) *autograd.Var) *autograd.Var {
+	c := m.Config
 	scale := float32(1 / math.Sqrt(float64(c.HiddenSize/c.NumAttentionHeads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
-	for _, l := range m.layers {
-		ctx := attend(tp.Linear(x, l.qkv[0], l.qkv[1]), scale, float32(c.AttentionProbsDropoutProb))
-		a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
-		x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
-		if inference {
-			x = tp.Keep(mark, x) // the attention block's intermediates go
-		}
-		f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
-		x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
-		if inference {
-			x = tp.Keep(mark, x)
-		}
+	ctx := attend(tp, tp.Linear(x, l.qkv[0], l.qkv[1]), scale, float32(c.AttentionProbsDropoutProb))
+	a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
+	x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
+	if keep != nil {
+		x = keep(x)
+	}
+	f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
+	x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
+	if keep != nil {
+		x = keep(x)
 	}
 	return x
 }

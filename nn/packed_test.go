@@ -128,3 +128,77 @@ func TestForwardPackedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRecomputeIsExact checks activation checkpointing: with Recompute the
+// loss and every parameter's gradient are bit for bit those without, in
+// training mode with dropout (so the recomputation must draw the same
+// masks), through the packed path (a padded batch) and the padded one
+// (a mask with a hole, which cannot be packed), over two steps on one tape.
+func TestRecomputeIsExact(t *testing.T) {
+	c, err := Preset("mini", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewBert(c, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi := &BiEncoder{Query: m, Doc: m, Pooling: PoolMean, Normalize: true, Temperature: 0.05}
+	g := tensor.NewRNG(6)
+	batch := func(n, t int, hole bool) ([]int32, *tensor.Tensor) {
+		ids := make([]int32, n*t)
+		mask := tensor.New(tensor.S(n, t))
+		for i := 0; i < n; i++ {
+			l := 2 + g.IntN(t-1)
+			for j := 0; j < l; j++ {
+				ids[i*t+j], mask.Data[i*t+j] = int32(1+g.IntN(299)), 1
+			}
+		}
+		if hole {
+			mask.Data[1] = 0
+		}
+		return ids, mask
+	}
+	for _, hole := range []bool{false, true} {
+		qIDs, qMask := batch(4, 6, hole)
+		dIDs, dMask := batch(8, 11, false)
+		run := func(recompute bool) (losses []float32, grads [][]float32) {
+			m.Recompute = recompute
+			defer func() { m.Recompute = false }()
+			tp := autograd.NewTape(9)
+			for step := 0; step < 2; step++ {
+				tp.Reset()
+				m.Params.ZeroGrad()
+				loss := bi.InfoNCE(tp, qIDs, qMask, dIDs, dMask, 2)
+				if err := tp.Backward(loss); err != nil {
+					t.Fatal(err)
+				}
+				losses = append(losses, loss.Data()[0])
+				grads = append(grads, append([]float32(nil), m.Params.Grad()...))
+			}
+			return losses, grads
+		}
+		wantL, wantG := run(false)
+		gotL, gotG := run(true)
+		for s := range wantL {
+			if gotL[s] != wantL[s] {
+				t.Errorf("hole %v, step %d: loss %v with recomputation, %v without", hole, s, gotL[s], wantL[s])
+			}
+			nonzero := 0
+			for i := range wantG[s] {
+				if gotG[s][i] != wantG[s][i] {
+					t.Fatalf("hole %v, step %d: gradient %d is %v with recomputation, %v without", hole, s, i, gotG[s][i], wantG[s][i])
+				}
+				if wantG[s][i] != 0 {
+					nonzero++
+				}
+			}
+			if nonzero == 0 {
+				t.Fatalf("hole %v, step %d: every gradient is zero", hole, s)
+			}
+		}
+		if wantL[0] == wantL[1] {
+			t.Errorf("hole %v: both steps gave loss %v: dropout draws nothing new?", hole, wantL[0])
+		}
+	}
+}

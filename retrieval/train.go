@@ -54,6 +54,10 @@ type TrainConfig struct {
 	// EvalEvery evaluates on the dev set every this many steps and at the
 	// end, when Eval is set.
 	EvalEvery int
+	// Recompute turns on activation checkpointing in both towers
+	// (nn.Bert.Recompute): a step holds one layer's activations instead
+	// of all, for one more forward pass; the results are unchanged.
+	Recompute bool
 }
 
 // An Evaluator measures the model during training (on a dev split) and
@@ -155,6 +159,7 @@ func (t *Trainer) Run() ([]Figure, error) {
 	if c.LogEvery <= 0 {
 		c.LogEvery = 50
 	}
+	t.Bi.Query.Recompute, t.Bi.Doc.Recompute = c.Recompute, c.Recompute
 	if c.Crops {
 		if c.CropMin == 0 {
 			c.CropMin = 0.1

@@ -94,15 +94,22 @@ func TestTrainGolden(t *testing.T) {
 		t.Skip("trains on Cranfield: full suite only (-short skips it; under qemu it takes minutes)")
 	}
 	c := loadCranfield(t)
+	bm25 := TrainConfig{Steps: 40, BatchQueries: 8, Negatives: 1, LR: 2e-3, WarmupSteps: 4,
+		WeightDecay: 0.01, ClipNorm: 1, Seed: 1, LogEvery: 5}
+	recompute := bm25
+	recompute.Recompute = true
 	for _, tc := range []struct {
 		name    string
 		sampler string
 		cfg     TrainConfig
+		golden  string
 	}{
-		{"bm25", "bm25", TrainConfig{Steps: 40, BatchQueries: 8, Negatives: 1, LR: 2e-3, WarmupSteps: 4,
-			WeightDecay: 0.01, ClipNorm: 1, Seed: 1, LogEvery: 5}},
+		{"bm25", "bm25", bm25, "bm25"},
 		{"crops", "random", TrainConfig{Steps: 40, BatchQueries: 8, LR: 2e-3, WarmupSteps: 4, WeightDecay: 0.01,
-			ClipNorm: 1, Seed: 2, LogEvery: 5, Crops: true}},
+			ClipNorm: 1, Seed: 2, LogEvery: 5, Crops: true}, "crops"},
+		// Activation checkpointing changes nothing: the bm25 run's
+		// trajectory (bit for bit, as nn's TestRecomputeIsExact checks).
+		{"bm25 recompute", "bm25", recompute, "bm25"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			smp, err := NewSampler(tc.sampler, "")
@@ -120,7 +127,7 @@ func TestTrainGolden(t *testing.T) {
 			if len(losses) != tc.cfg.Steps/tc.cfg.LogEvery {
 				t.Fatalf("%d loss records for %d steps", len(losses), tc.cfg.Steps)
 			}
-			checkGolden(t, "testdata/train_golden.json", tc.name, losses, tol)
+			checkGolden(t, "testdata/train_golden.json", tc.golden, losses, tol)
 			// Learning happens at all: the last record's loss (a mean over
 			// its five steps) is below the first's.
 			if first, last := losses[0], losses[len(losses)-1]; !(last < first) {

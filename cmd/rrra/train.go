@@ -68,6 +68,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", -1, "warm-up steps (-1: 10% of --steps)")
 	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay")
 	clip := fs.Float64("clip", 1, "gradient norm clip (0: none)")
+	recompute := fs.Bool("recompute", false, "activation checkpointing: keep each layer's input only and recompute its activations in backward (less memory, one more forward pass; same results)")
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: the folder's max_seq_length, else 32, within the model's limit)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: the folder's max_seq_length, else 128, within the model's limit)")
 	refresh := fs.Int("refresh", 0, "re-mine the dense pool every N steps (0: never)")
@@ -174,7 +175,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
 			InitialPool: retrieval.PoolSource(*initialPool), Seed: *seed, LogEvery: *logEvery, Checkpoint: *ckpt,
-			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops},
+			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops, Recompute: *recompute},
 		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
 	}
 	if isTerminal(stderr) {
