@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Times nn's BenchmarkTrainStep and BenchmarkEncode against the same model in
-# PyTorch (bench/bert_torch.py), for the tiny and small configurations at 1
-# and 2 threads, interleaved round by round, each run in its own process so
-# that its peak RSS is its own. Prints a markdown table of medians and
-# ratios. Needs Debian's python3-torch for the PyTorch columns (installs
-# nothing). Usage: bash bench/bert.sh [rounds]   (default 3)
+# PyTorch (bench/bert_torch.py), for the tiny and small configurations (or
+# CONFIGS, e.g. minilm) at 1 and 2 threads (or THREADS), interleaved round
+# by round, each run in its own process so that its peak RSS is its own;
+# every run times STEPS iterations (default 3) after 2 warm-up ones. Prints
+# a markdown table of medians and ratios. Needs Debian's python3-torch for
+# the PyTorch columns, with libopenblas0-pthread (installs nothing).
+# Usage: bash bench/bert.sh [rounds]   (default 3)
+#        CONFIGS=minilm THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
+configs=${CONFIGS:-tiny small}
+threads=${THREADS:-1 2}
+steps=${STEPS:-3}
+whats=${WHAT:-train encode}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/nn.test" ./nn
@@ -16,27 +23,29 @@ have_torch=1
 "$py" -c 'import torch' 2>/dev/null || have_torch=0
 
 ours() { # bench config threads -> "ms rss"
-	(cd nn && "$tmp/nn.test" -test.run '^$' -test.bench "Benchmark$1/$2/t$3\$" -test.benchtime 3x) |
+	(cd nn && "$tmp/nn.test" -test.run '^$' -test.bench "^Benchmark$1\$/^$2\$/^t$3\$" -test.benchtime "${steps}x") |
 		awk '/^Benchmark/ { for (i = 1; i <= NF; i++) { if ($i == "ns/op") ms = $(i-1) / 1e6; if ($i == "peak-RSS-MiB") rss = $(i-1) } print ms, rss }'
 }
 torch() { # what config threads -> "ms rss"
-	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$3" OMP_WAIT_POLICY=PASSIVE "$py" bench/bert_torch.py --what "$1" --config "$2" --threads "$3" --steps 3 |
+	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$3" OMP_WAIT_POLICY=PASSIVE "$py" bench/bert_torch.py --what "$1" --config "$2" --threads "$3" --steps "$steps" |
 		"$py" -c 'import json,sys; d = json.load(sys.stdin); print(d["median_ms"], d["peak_rss_mib"])'
 }
 for r in $(seq "$rounds"); do
-	for cfg in tiny small; do
-		for th in 1 2; do
-			echo "ours train $cfg $th $(ours TrainStep "$cfg" "$th")" >>"$tmp/samples"
-			echo "ours encode $cfg $th $(ours Encode "$cfg" "$th")" >>"$tmp/samples"
-			if [ "$have_torch" = 1 ]; then
-				echo "torch train $cfg $th $(torch train "$cfg" "$th")" >>"$tmp/samples"
-				echo "torch encode $cfg $th $(torch encode "$cfg" "$th")" >>"$tmp/samples"
-			fi
+	for cfg in $configs; do
+		for th in $threads; do
+			for what in $whats; do
+				bench=TrainStep
+				[ "$what" = encode ] && bench=Encode
+				echo "ours $what $cfg $th $(ours "$bench" "$cfg" "$th")" >>"$tmp/samples"
+				if [ "$have_torch" = 1 ]; then
+					echo "torch $what $cfg $th $(torch "$what" "$cfg" "$th")" >>"$tmp/samples"
+				fi
+			done
 		done
 	done
 	echo "round $r/$rounds done" >&2
 done
-"$py" - "$tmp/samples" "$have_torch" <<'PY'
+"$py" - "$tmp/samples" "$have_torch" "$steps" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -46,8 +55,10 @@ have = sys.argv[2] == "1"
 print("| benchmark | threads | rrra | PyTorch 1.13 | speed ratio | rrra peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for what in ("train", "encode"):
-    for cfg in ("tiny", "small"):
+    for cfg in ("tiny", "small", "minilm", "bert-base"):
         for th in (1, 2):
+            if ("ours", what, cfg, th) not in rows:
+                continue
             o = rows[("ours", what, cfg, th)]
             oms = statistics.median(x for x, _ in o)
             orss = max(y for _, y in o)
@@ -61,5 +72,6 @@ for what in ("train", "encode"):
             else:
                 line += f" n/a | n/a | {orss:.0f} | n/a | n/a |"
             print(line)
-print(f"\n{len(rows[('ours', 'train', 'tiny', 1)])} interleaved rounds; medians of per-run medians (rrra: 3 iterations after 2 warm-up; PyTorch: 3 after 2); speed ratio = PyTorch time / rrra time; peak RSS is the largest over rounds, each run in its own process.")
+n, steps = len(next(iter(rows.values()))), sys.argv[3]
+print(f"\n{n} interleaved rounds; medians of per-run medians (rrra: {steps} iterations after 2 warm-up; PyTorch: {steps} after 2); speed ratio = PyTorch time / rrra time; peak RSS is the largest over rounds, each run in its own process.")
 PY
