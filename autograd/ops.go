@@ -39,6 +39,7 @@ const (
 	opMeanPoolPacked
 	opCLSPoolPacked
 	opCheckpoint
+	opFeedForward
 	numOps
 )
 
@@ -53,7 +54,7 @@ var opNames = [numOps]string{
 	opMean: "Mean", opAttention: "Attention", opLinear: "Linear",
 	opMultiHeadAttention: "MultiHeadAttention", opAttentionVarLen: "MultiHeadAttentionVarLen",
 	opMeanPoolPacked: "MeanPoolPacked", opCLSPoolPacked: "CLSPoolPacked",
-	opCheckpoint: "Checkpoint",
+	opCheckpoint: "Checkpoint", opFeedForward: "FeedForward",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.
@@ -77,7 +78,7 @@ var backwardFns = [numOps]func(t *Tape, o *op){
 var runFns = [numOps]func(o *op, lo, hi int){
 	opGELU: geluRun, opSoftmax: softmaxRun, opLogSoftmax: softmaxRun,
 	opLayerNorm: layerNormRun, opAttention: attentionRun, opMultiHeadAttention: attentionRun,
-	opAttentionVarLen: attentionVarLenRun,
+	opAttentionVarLen: attentionVarLenRun, opFeedForward: feedForwardRun,
 }
 
 // Run computes rows [lo, hi) of o's current phase (it makes *op a

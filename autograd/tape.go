@@ -75,6 +75,8 @@ type Tape struct {
 	// attnScratch lends per-goroutine probability buffers to attention
 	// over packed sequences without gradients.
 	attnScratch scratchPool
+	// ffn holds FeedForward's intermediate block without gradients.
+	ffn []float32
 
 	// sub runs Checkpoint's blocks (made on first use).
 	sub *Tape

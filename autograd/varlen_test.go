@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/rrra/rrra/tensor"
@@ -223,5 +224,48 @@ func TestVarLenDropout(t *testing.T) {
 		if out.Data()[i] != noDrop.Data()[i] {
 			t.Fatal("attention dropout active in evaluation mode")
 		}
+	}
+}
+
+// TestFeedForward checks the fused feed-forward block: without gradients
+// (blocks of rows, on every tier) it gives the three operations' values
+// bit for bit when the intermediate width is a multiple of 8, and within
+// rounding otherwise; with gradients it is those operations.
+func TestFeedForward(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		for _, c := range []struct{ rows, in, f, out int }{{1, 8, 16, 8}, {63, 16, 32, 16}, {64, 16, 40, 8}, {200, 24, 96, 24}, {131, 8, 13, 5}} {
+			g := tensor.NewRNG(uint64(c.rows))
+			x, w1, b1, w2, b2 := randT(g, c.rows, c.in), randT(g, c.f, c.in), randT(g, c.f), randT(g, c.out, c.f), randT(g, c.out)
+			ref := NewTape(1)
+			ref.NoGrad(true)
+			want := ref.Linear(ref.GELU(ref.Linear(ref.Const(x), ref.Const(w1), ref.Const(b1))), ref.Const(w2), ref.Const(b2))
+			tp := NewTape(1)
+			tp.NoGrad(true)
+			got := tp.FeedForward(tp.Const(x), tp.Const(w1), tp.Const(b1), tp.Const(w2), tp.Const(b2))
+			if err := tp.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(tp.ops) != 1 {
+				t.Errorf("%+v: %d records without gradients, want 1", c, len(tp.ops))
+			}
+			for i, w := range want.Data() {
+				d := math.Abs(float64(got.Data()[i] - w))
+				if (c.f%8 == 0 && d != 0) || d > 1e-5*math.Max(1, math.Abs(float64(w))) {
+					t.Fatalf("%+v: element %d is %v fused, %v unfused", c, i, got.Data()[i], w)
+				}
+			}
+			rec := NewTape(1)
+			rec.FeedForward(rec.Leaf(x), rec.Leaf(w1), rec.Leaf(b1), rec.Leaf(w2), rec.Leaf(b2))
+			if len(rec.ops) != 3 {
+				t.Errorf("%+v: %d records with gradients, want the 3 operations", c, len(rec.ops))
+			}
+		}
+	})
+	tp := NewTape(1)
+	tp.NoGrad(true)
+	g := tensor.NewRNG(1)
+	tp.FeedForward(tp.Const(randT(g, 4, 8)), tp.Const(randT(g, 16, 7)), tp.Const(randT(g, 16)), tp.Const(randT(g, 8, 16)), tp.Const(randT(g, 8)))
+	if !errors.Is(tp.Err(), ErrShape) {
+		t.Errorf("mismatched weights: error %v, want a shape error", tp.Err())
 	}
 }

@@ -290,7 +290,7 @@ func (m *Bert) layer(tp *autograd.Tape, l *bertLayer, x *autograd.Var,
 	if keep != nil {
 		x = keep(x)
 	}
-	f := tp.Dropout(tp.Linear(tp.GELU(tp.Linear(x, l.inter[0], l.inter[1])), l.out[0], l.out[1]), drop)
+	f := tp.Dropout(tp.FeedForward(x, l.inter[0], l.inter[1], l.out[0], l.out[1]), drop)
 	x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
 	if keep != nil {
 		x = keep(x)

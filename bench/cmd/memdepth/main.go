@@ -12,7 +12,7 @@
 // Usage:
 //
 //	go run ./bench/cmd/memdepth [-layers 12] [-hidden 384] [-heads 12] [-ffn 1536]
-//	    [-vocab 30522] [-data scifact] [-n 256] [-batch 64] [-len 128] [-seed 1]
+//	    [-vocab 30522] [-data scifact] [-n 256] [-batch 64] [-len 128] [-seed 1] [-vectors FILE]
 package main
 
 import (
@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ func run() error {
 	batch := flag.Int("batch", 64, "texts per batch")
 	maxLen := flag.Int("len", 128, "tokens per document, [CLS] and [SEP] included")
 	seed := flag.Uint64("seed", 1, "weights' seed")
+	vectorsOut := flag.String("vectors", "", "also write the vectors here (little-endian float32), to compare trees")
 	flag.Parse()
 
 	d, err := beir.Read(*data, beir.Options{})
@@ -79,6 +81,15 @@ func run() error {
 	vecs, err := enc.Docs(texts, nil)
 	if err != nil {
 		return err
+	}
+	if *vectorsOut != "" {
+		buf := make([]byte, 0, 4*len(vecs))
+		for _, x := range vecs {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+		if err := os.WriteFile(*vectorsOut, buf, 0o644); err != nil {
+			return err
+		}
 	}
 	h := sha256.New()
 	if err := binary.Write(h, binary.LittleEndian, vecs); err != nil {
