@@ -118,7 +118,7 @@ func attentionVarLenRun(o *op, lo, hi int) {
 	offs, b, h, d, ld := o.ids, o.n[0], o.n[1], o.n[2], o.n[3]
 	c, scale := h*d, o.f[0]
 	x := o.in[0].Value.Data
-	// po[s] is where sequence s's probabilities start (H·L² per sequence).
+	// Without gradients each goroutine works in its own scratch.
 	var scratch []float32
 	if o.buf[0] == nil {
 		scratch = o.scratch.get()

@@ -18,6 +18,7 @@ whats=${WHAT:-train encode}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/nn.test" ./nn
+go build -o "$tmp/rrra" ./cmd/rrra
 py=/usr/bin/python3
 have_torch=1
 "$py" -c 'import torch' 2>/dev/null || have_torch=0
@@ -45,6 +46,9 @@ for r in $(seq "$rounds"); do
 	done
 	echo "round $r/$rounds done" >&2
 done
+info=$("$tmp/rrra" info | awk -F': *' '$1 == "cpu" || $1 == "cores" || $1 == "selected" { sub(/ \(force.*/, "", $2); printf "%s%s %s", (n++ ? "; " : ""), $1, $2 }')
+echo "Machine (rrra info): $info. Date $(date -u +%Y-%m-%d)."
+echo
 "$py" - "$tmp/samples" "$have_torch" "$steps" <<'PY'
 import statistics, sys
 rows = {}
@@ -52,7 +56,7 @@ for line in open(sys.argv[1]):
     who, what, cfg, th, ms, rss = line.split()
     rows.setdefault((who, what, cfg, int(th)), []).append((float(ms), float(rss)))
 have = sys.argv[2] == "1"
-print("| benchmark | threads | rrra | PyTorch 1.13 | speed ratio | rrra peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |")
+print("| benchmark | threads | rrra | PyTorch 1.13 | speed ratio (range) | rrra peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for what in ("train", "encode"):
     for cfg in ("tiny", "small", "minilm", "bert-base"):
@@ -62,16 +66,21 @@ for what in ("train", "encode"):
             o = rows[("ours", what, cfg, th)]
             oms = statistics.median(x for x, _ in o)
             orss = max(y for _, y in o)
-            unit = lambda ms: f"{1000 / ms:.2f} steps/s" if what == "train" else f"{64000 / ms:.0f} docs/s"
+            def unit(ms):
+                if what != "train":
+                    return f"{64000 / ms:.0f} docs/s"
+                return f"{1000 / ms:.2f} steps/s" if ms < 10000 else f"{ms / 1000:.1f} s/step"
             line = f"| {what} {cfg} | {th} | {unit(oms)} |"
             if have:
                 p = rows[("torch", what, cfg, th)]
                 pms = statistics.median(x for x, _ in p)
                 prss = max(y for _, y in p)
-                line += f" {unit(pms)} | {pms / oms:.2f} | {orss:.0f} | {prss:.0f} | {orss / prss:.2f} |"
+                # Rounds pair up in order: each round ran both.
+                rr = [b / a for (a, _), (b, _) in zip(o, p)]
+                line += f" {unit(pms)} | {pms / oms:.2f} ({min(rr):.2f}–{max(rr):.2f}) | {orss:.0f} | {prss:.0f} | {orss / prss:.2f} |"
             else:
                 line += f" n/a | n/a | {orss:.0f} | n/a | n/a |"
             print(line)
 n, steps = len(next(iter(rows.values()))), sys.argv[3]
-print(f"\n{n} interleaved rounds; medians of per-run medians (rrra: {steps} iterations after 2 warm-up; PyTorch: {steps} after 2); speed ratio = PyTorch time / rrra time; peak RSS is the largest over rounds, each run in its own process.")
+print(f"\n{n} interleaved rounds; medians of per-run medians (rrra: {steps} iterations after 2 warm-up; PyTorch: {steps} after 2); speed ratio = PyTorch time / rrra time (in brackets the range of the per-round ratios); peak RSS is the largest over rounds, each run in its own process.")
 PY
