@@ -53,15 +53,7 @@ func attentionRun(o *op, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		pr := p[r*tk : (r+1)*tk]
 		if o.phase == 1 {
-			dr := o.buf[1][r*tk : (r+1)*tk]
-			var s float64
-			for j, g := range dr {
-				s += float64(g) * float64(pr[j])
-			}
-			sf := float32(s)
-			for j, g := range dr {
-				dr[j] = pr[j] * (g - sf)
-			}
+			softmaxGradInPlace(pr, o.buf[1][r*tk:(r+1)*tk])
 			continue
 		}
 		var m []float32
@@ -70,6 +62,20 @@ func attentionRun(o *op, lo, hi int) {
 			m = o.cst[b*tk : (b+1)*tk]
 		}
 		softmaxRow(false, pr, m, pr)
+	}
+}
+
+// softmaxGradInPlace turns dr, the gradient of a softmax row's output p,
+// into the gradient of its input: dr = p ⊙ (dr − Σ dr ⊙ p), the sum in
+// float64.
+func softmaxGradInPlace(p, dr []float32) {
+	var s float64
+	for j, g := range dr {
+		s += float64(g) * float64(p[j])
+	}
+	sf := float32(s)
+	for j, g := range dr {
+		dr[j] = p[j] * (g - sf)
 	}
 }
 

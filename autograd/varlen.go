@@ -164,15 +164,7 @@ func attentionVarLenRun(o *op, lo, hi int) {
 			dp[j] *= mj
 		}
 		for j := 0; j < l; j++ {
-			pr, dr := p[j*l:(j+1)*l], dp[j*l:(j+1)*l]
-			var sum float64
-			for e, gv := range dr {
-				sum += float64(gv) * float64(pr[e])
-			}
-			sf := float32(sum)
-			for e, gv := range dr {
-				dr[e] = pr[e] * (gv - sf)
-			}
+			softmaxGradInPlace(p[j*l:(j+1)*l], dp[j*l:(j+1)*l])
 		}
 		kernels.SgemmSerial(false, false, l, d, l, scale, dp, l, k, ld, beta, g[r*ld+hd*d:], ld)
 		kernels.SgemmSerial(true, false, l, d, l, scale, dp, l, q, ld, beta, g[r*ld+c+hd*d:], ld)

@@ -25,14 +25,7 @@ import (
 // little differently on each tier); it logs the largest difference.
 func TestFineTunedFolderMatchesTorch(t *testing.T) {
 	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	if err := os.CopyFS(in, os.DirFS(filepath.Join("..", "..", "retrieval", "testdata", "mini-model"))); err != nil {
-		t.Fatal(err)
-	}
-	prompts := `{"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": null}`
-	if err := os.WriteFile(filepath.Join(in, nn.SentenceTransformersConfig), []byte(prompts), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := promptedMiniModel(t, dir)
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := cli("train", "--data", "cranfield", "--model", in, "--steps", "3", "--batch", "4",
 		"--lr", "1e-3", "--threads", "1", "--seed", "1", "--out", out, "--quiet"); code != 0 {

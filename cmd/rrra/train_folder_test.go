@@ -10,11 +10,11 @@ import (
 	"github.com/rrra/rrra/retrieval"
 )
 
-// TestTrainKeepsFolder fine-tunes a model folder for two steps and checks
-// that the saved folder keeps what the input folder said (pooling,
-// prompts) unless a flag overrides it, and loads back with those settings.
-func TestTrainKeepsFolder(t *testing.T) {
-	dir := t.TempDir()
+// promptedMiniModel copies the test mini-model into dir/in with the
+// prompts "query: " and "passage: " (config_sentence_transformers.json)
+// and returns that folder.
+func promptedMiniModel(t *testing.T, dir string) string {
+	t.Helper()
 	in := filepath.Join(dir, "in")
 	if err := os.CopyFS(in, os.DirFS(filepath.Join("..", "..", "retrieval", "testdata", "mini-model"))); err != nil {
 		t.Fatal(err)
@@ -23,6 +23,15 @@ func TestTrainKeepsFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(in, nn.SentenceTransformersConfig), []byte(prompts), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return in
+}
+
+// TestTrainKeepsFolder fine-tunes a model folder for two steps and checks
+// that the saved folder keeps what the input folder said (pooling,
+// prompts) unless a flag overrides it, and loads back with those settings.
+func TestTrainKeepsFolder(t *testing.T) {
+	dir := t.TempDir()
+	in := promptedMiniModel(t, dir)
 	// The folder pools by CLS.
 	meta, err := os.ReadFile(filepath.Join(in, nn.BiEncoderFile))
 	if err != nil {
