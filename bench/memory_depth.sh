@@ -120,8 +120,8 @@ section=$work/section.md
 	echo "tape's on every kernel tier, and asserts that the tape's peak is the same at every depth."
 	echo "Packing changes the rounding of sums that skipped masked zeros, hence the small difference"
 	echo "between the trees' vectors above; nn's TestForwardPackedMatchesPadded bounds it against the"
-	echo "padded path. What remains flat in depth is the arena's one block at batch 64 × 128 (the"
-	echo "feed-forward's intermediate and GELU, 48 MiB each, or QKV and the attention's outputs), the"
+	echo "padded path. What remains flat in depth is the arena's one block at batch 64 × 128 (QKV,"
+	echo "36 MiB, and the attention block's outputs, 12 MiB each; the feed-forward runs in blocks of 1,024 rows, 6 MiB), the"
 	echo "weights' gradient buffer's address space (untouched), tokenizer and runtime."
 	echo
 	echo '```text'
