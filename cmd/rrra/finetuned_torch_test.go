@@ -24,6 +24,9 @@ import (
 // 1.1e-5 with avx2 and 2.1e-5 with generic (the fine-tuning rounds a
 // little differently on each tier); it logs the largest difference.
 func TestFineTunedFolderMatchesTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on Cranfield (minutes under qemu): not under -short")
+	}
 	dir := t.TempDir()
 	in := promptedMiniModel(t, dir)
 	out := filepath.Join(dir, "out")

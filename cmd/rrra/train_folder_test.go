@@ -30,6 +30,9 @@ func promptedMiniModel(t *testing.T, dir string) string {
 // that the saved folder keeps what the input folder said (pooling,
 // prompts) unless a flag overrides it, and loads back with those settings.
 func TestTrainKeepsFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on Cranfield twice (minutes under qemu): not under -short")
+	}
 	dir := t.TempDir()
 	in := promptedMiniModel(t, dir)
 	// The folder pools by CLS.
