@@ -144,7 +144,9 @@ func (t *Trainer) logf(format string, args ...any) {
 
 // Run trains for Cfg.Steps steps, resuming from Cfg.Checkpoint when it
 // exists, and returns the final evaluation figures (nil without an
-// Evaluator).
+// Evaluator). When Enc.Model names no max_seq_length, Run sets it to
+// Enc.DocMaxLen, the length the model is trained at, so that the folder
+// nn.SaveBiEncoder writes truncates in sentence-transformers as here.
 func (t *Trainer) Run() ([]Figure, error) {
 	c := &t.Cfg
 	if c.Steps < 1 || c.BatchQueries < 1 || c.Negatives < 0 {
@@ -160,6 +162,13 @@ func (t *Trainer) Run() ([]Figure, error) {
 		c.LogEvery = 50
 	}
 	t.Bi.Query.Recompute, t.Bi.Doc.Recompute = c.Recompute, c.Recompute
+	if m := t.Enc.Model; m != nil && m.MaxSeqLength == 0 {
+		// The model names no max_seq_length: record the document length
+		// it is trained at, so that a saved sentence-transformers folder
+		// truncates in Python as rrra trained (Python would otherwise
+		// take the tokenizer's limit, 512).
+		m.MaxSeqLength = t.Enc.DocMaxLen
+	}
 	if c.Crops {
 		if c.CropMin == 0 {
 			c.CropMin = 0.1

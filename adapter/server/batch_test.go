@@ -385,3 +385,35 @@ func TestBatchMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchOptionsDomain checks that New refuses batching options outside
+// their domain, before any work: negative values, and values beyond the
+// stated maxima (a queue that would be allocated whole, a wait that would
+// hold requests idle), including a queue defaulted from MaxInflight.
+func TestBatchOptionsDomain(t *testing.T) {
+	f := loadFixture(t)
+	enc, err := newEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Options{MaxK: 50, MaxQuery: 2000, MaxBatch: 64, RerankK: 100, MaxInflight: 256, Timeout: time.Second}
+	for _, tc := range []struct {
+		name string
+		set  func(o *Options)
+	}{
+		{"negative batch", func(o *Options) { o.BatchQueries = -1 }},
+		{"negative wait", func(o *Options) { o.BatchWait = -time.Millisecond }},
+		{"negative queue", func(o *Options) { o.QueueLen = -1 }},
+		{"huge batch", func(o *Options) { o.BatchQueries = MaxBatchQueries + 1 }},
+		{"huge wait", func(o *Options) { o.BatchWait = time.Hour }},
+		{"huge queue", func(o *Options) { o.QueueLen = 1 << 40 }},
+		{"huge queue from MaxInflight", func(o *Options) { o.MaxInflight = MaxQueueLen + 1 }},
+	} {
+		o := base
+		tc.set(&o)
+		if s, err := New(f.d, enc, f.ix, nil, o); err == nil {
+			s.Close()
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+}

@@ -67,6 +67,10 @@ func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Re
 	if o.QueueLen == 0 {
 		o.QueueLen = o.MaxInflight
 	}
+	if o.BatchQueries > MaxBatchQueries || o.BatchWait > MaxBatchWait || o.QueueLen > MaxQueueLen {
+		return nil, fmt.Errorf("server: batching %d queries, wait %v, queue %d: at most %d, %v and %d (the queue defaults to MaxInflight)",
+			o.BatchQueries, o.BatchWait, o.QueueLen, MaxBatchQueries, MaxBatchWait, MaxQueueLen)
+	}
 	s := &Server{o: o, d: d, enc: enc, ix: ix, rr: rr, slots: make(chan struct{}, o.MaxInflight),
 		queue: make(chan *job, o.QueueLen), quit: make(chan struct{}), stopped: make(chan struct{}),
 		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{},
@@ -78,6 +82,16 @@ func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Re
 // DefaultBatchQueries is the most queries encoded together when
 // Options.BatchQueries is 0.
 const DefaultBatchQueries = 32
+
+// The largest batching options New accepts: a batch beyond MaxBatchQueries
+// queries, a wait beyond MaxBatchWait (requests would sit idle for it) or
+// a queue beyond MaxQueueLen requests (allocated up front) is a mistake,
+// not a setting.
+const (
+	MaxBatchQueries = 4096
+	MaxBatchWait    = time.Second
+	MaxQueueLen     = 1 << 20
+)
 
 // Errors a search can end with besides the model's own; the HTTP API
 // answers both with 503.

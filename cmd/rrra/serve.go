@@ -80,8 +80,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.maxK < 1 || o.maxQuery < 1 || o.maxBatch < 1 || o.maxInflight < 1 || o.rerankK < 1 || o.timeout <= 0 || !(o.lambda >= 0) || math.IsInf(o.lambda, 0) ||
-		o.batchQueries < 1 || o.batchWait < 0 || o.queueLen < 0 {
-		fmt.Fprintln(stderr, "rrra serve: limits and --batch-queries must be ≥ 1, --timeout > 0, --batch-wait and --queue-len ≥ 0 and --rerank a finite λ ≥ 0")
+		o.batchQueries < 1 || o.batchWait < 0 || o.queueLen < 0 ||
+		o.batchQueries > libserver.MaxBatchQueries || o.batchWait > libserver.MaxBatchWait || o.queueLen > libserver.MaxQueueLen {
+		fmt.Fprintf(stderr, "rrra serve: limits and --batch-queries must be ≥ 1, --timeout > 0, --batch-wait and --queue-len ≥ 0 and --rerank a finite λ ≥ 0; --batch-queries at most %d, --batch-wait %v, --queue-len %d\n",
+			libserver.MaxBatchQueries, libserver.MaxBatchWait, libserver.MaxQueueLen)
 		return errUsage
 	}
 	if *modelDir == "" {

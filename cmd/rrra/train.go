@@ -202,12 +202,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if model.MaxSeqLength == 0 {
-		// The folder named no max_seq_length: record the document length
-		// the model was trained at, so that sentence-transformers
-		// truncates as rrra did (it would take the tokenizer's 512).
-		model.MaxSeqLength = enc.DocMaxLen
-	}
 	if err := nn.SaveBiEncoder(*out, bi, model); err != nil {
 		return err
 	}
