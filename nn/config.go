@@ -74,16 +74,51 @@ func ParseConfig(data []byte, name string) (BertConfig, error) {
 	return c, nil
 }
 
-// Validate checks that the fields are consistent and supported.
+// Upper bounds on the sizes of a BertConfig, which Validate checks before
+// anything is allocated from them: a config.json of a few bytes must not
+// ask for terabytes, or for a loop of a million layers, before the weights
+// are seen (LoadModel then checks every size against the weights file,
+// which must hold every parameter). Each is generous (several times what
+// the largest published model of its kind has) but finite.
+const (
+	// MaxVocabSize bounds vocab_size: multilingual encoders have 250,002
+	// tokens (XLM-R), the largest vocabularies about 256k.
+	MaxVocabSize = 1 << 22
+	// MaxHiddenSize bounds hidden_size: BERT-large has 1,024, the widest
+	// transformers 16,384.
+	MaxHiddenSize = 16384
+	// MaxLayers bounds num_hidden_layers: BERT-large has 24, the deepest
+	// transformers about 128.
+	MaxLayers = 256
+	// MaxAttentionHeads bounds num_attention_heads (which must divide
+	// hidden_size): BERT-large has 16, the largest models 128.
+	MaxAttentionHeads = 1024
+	// MaxIntermediateSize bounds intermediate_size: 4 × MaxHiddenSize,
+	// BERT's ratio.
+	MaxIntermediateSize = 4 * MaxHiddenSize
+	// MaxPositions bounds max_position_embeddings: BERT has 512,
+	// long-context encoders 8,192, long-context decoders a million.
+	MaxPositions = 1 << 20
+	// MaxTypeVocabSize bounds type_vocab_size: BERT has 2.
+	MaxTypeVocabSize = 1024
+)
+
+// Validate checks that the fields are consistent and supported, and that
+// every size is positive and within its bound (MaxVocabSize and the
+// others).
 func (c BertConfig) Validate() error {
 	for _, f := range []struct {
-		name string
-		v    int
-	}{{"vocab_size", c.VocabSize}, {"hidden_size", c.HiddenSize}, {"num_hidden_layers", c.NumHiddenLayers},
-		{"num_attention_heads", c.NumAttentionHeads}, {"intermediate_size", c.IntermediateSize},
-		{"max_position_embeddings", c.MaxPositionEmbeddings}, {"type_vocab_size", c.TypeVocabSize}} {
+		name   string
+		v, max int
+	}{{"vocab_size", c.VocabSize, MaxVocabSize}, {"hidden_size", c.HiddenSize, MaxHiddenSize},
+		{"num_hidden_layers", c.NumHiddenLayers, MaxLayers}, {"num_attention_heads", c.NumAttentionHeads, MaxAttentionHeads},
+		{"intermediate_size", c.IntermediateSize, MaxIntermediateSize},
+		{"max_position_embeddings", c.MaxPositionEmbeddings, MaxPositions}, {"type_vocab_size", c.TypeVocabSize, MaxTypeVocabSize}} {
 		if f.v <= 0 {
 			return fmt.Errorf("field %s is %d; it must be positive", f.name, f.v)
+		}
+		if f.v > f.max {
+			return fmt.Errorf("field %s is %d; rrra reads at most %d", f.name, f.v, f.max)
 		}
 	}
 	switch {
@@ -103,6 +138,51 @@ func (c BertConfig) Validate() error {
 		return fmt.Errorf("field pad_token_id %d is outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
 	}
 	return nil
+}
+
+// A paramShape is a parameter of a Bert as its configuration implies it:
+// its name, its shape and the config.json fields the shape comes from.
+type paramShape struct {
+	name   string
+	shape  []int
+	fields string
+}
+
+// paramShapes lists the parameters of a Bert of configuration c, in the
+// order newBert adds them, without allocating them: what LoadModel checks
+// a weights file against before it allocates anything. c must be valid.
+func (c BertConfig) paramShapes() []paramShape {
+	h, ff := c.HiddenSize, c.IntermediateSize
+	const hid, inter = "hidden_size", "intermediate_size"
+	ps := []paramShape{
+		{"embeddings.word_embeddings.weight", []int{c.VocabSize, h}, "vocab_size and " + hid},
+		{"embeddings.position_embeddings.weight", []int{c.MaxPositionEmbeddings, h}, "max_position_embeddings and " + hid},
+		{"embeddings.token_type_embeddings.weight", []int{c.TypeVocabSize, h}, "type_vocab_size and " + hid},
+		{"embeddings.LayerNorm.weight", []int{h}, hid},
+		{"embeddings.LayerNorm.bias", []int{h}, hid},
+	}
+	for l := 0; l < c.NumHiddenLayers; l++ {
+		pre := fmt.Sprintf("encoder.layer.%d.", l)
+		for _, n := range []string{"query", "key", "value"} {
+			ps = append(ps, paramShape{pre + "attention.self." + n + ".weight", []int{h, h}, hid})
+		}
+		for _, n := range []string{"query", "key", "value"} {
+			ps = append(ps, paramShape{pre + "attention.self." + n + ".bias", []int{h}, hid})
+		}
+		ps = append(ps,
+			paramShape{pre + "attention.output.dense.weight", []int{h, h}, hid},
+			paramShape{pre + "attention.output.dense.bias", []int{h}, hid},
+			paramShape{pre + "attention.output.LayerNorm.weight", []int{h}, hid},
+			paramShape{pre + "attention.output.LayerNorm.bias", []int{h}, hid},
+			paramShape{pre + "intermediate.dense.weight", []int{ff, h}, inter + " and " + hid},
+			paramShape{pre + "intermediate.dense.bias", []int{ff}, inter},
+			paramShape{pre + "output.dense.weight", []int{h, ff}, hid + " and " + inter},
+			paramShape{pre + "output.dense.bias", []int{h}, hid},
+			paramShape{pre + "output.LayerNorm.weight", []int{h}, hid},
+			paramShape{pre + "output.LayerNorm.bias", []int{h}, hid},
+		)
+	}
+	return ps
 }
 
 // WriteConfig writes c as config.json at path, atomically.

@@ -56,25 +56,25 @@ func (e *Encoder) LogitScale() float32 {
 // Queries encodes query texts, each after QueryPrompt, with the query
 // tower; it returns len(texts)·Dim() values, row i for texts[i].
 func (e *Encoder) Queries(texts []string, progress func(done int)) ([]float32, error) {
-	texts, err := e.prompted(texts, e.QueryPrompt)
-	if err != nil {
+	if _, err := e.prompted(nil, e.QueryPrompt); err != nil {
 		return nil, err
 	}
-	return e.encode(e.Bi.Query, texts, e.QueryMaxLen, progress)
+	return e.encode(e.Bi.Query, texts, e.QueryPrompt, e.QueryMaxLen, progress)
 }
 
 // Docs encodes document texts, each after DocPrompt, with the document
 // tower.
 func (e *Encoder) Docs(texts []string, progress func(done int)) ([]float32, error) {
-	texts, err := e.prompted(texts, e.DocPrompt)
-	if err != nil {
+	if _, err := e.prompted(nil, e.DocPrompt); err != nil {
 		return nil, err
 	}
-	return e.encode(e.Bi.Doc, texts, e.DocMaxLen, progress)
+	return e.encode(e.Bi.Doc, texts, e.DocPrompt, e.DocMaxLen, progress)
 }
 
 // prompted returns texts with prompt put before each (texts itself when
-// prompt is empty).
+// prompt is empty), or the error that refuses prompt. Encoding checks a
+// prompt with prompted(nil, prompt) and puts it before each text as it
+// tokenises it (wordpiece's EncodePrefixed), copying no text.
 func (e *Encoder) prompted(texts []string, prompt string) ([]string, error) {
 	if prompt == "" {
 		return texts, nil
@@ -89,10 +89,10 @@ func (e *Encoder) prompted(texts []string, prompt string) ([]string, error) {
 	return out, nil
 }
 
-func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress func(int)) ([]float32, error) {
+func (e *Encoder) encode(tower *nn.Bert, texts []string, prompt string, maxLen int, progress func(int)) ([]float32, error) {
 	h := tower.Config.HiddenSize
 	out := make([]float32, len(texts)*h)
-	err := e.forEachBatch(tower, texts, maxLen, progress, func(batch []int, hs *autograd.Var) {
+	err := e.forEachBatch(tower, texts, prompt, maxLen, progress, func(batch []int, hs *autograd.Var) {
 		v := nn.PoolPacked(e.tape, hs, e.offsets, e.Bi.Pooling, e.Bi.Normalize)
 		if e.tape.Err() != nil {
 			return
@@ -107,13 +107,15 @@ func (e *Encoder) encode(tower *nn.Bert, texts []string, maxLen int, progress fu
 	return out, nil
 }
 
-// forEachBatch runs tower over texts in batches of e.Batch, longest first
-// (by byte length, a proxy for token count; the order depends on the texts
-// alone, so results do not depend on anything else). A batch's sequences
-// are laid end to end without padding (Bert.ForwardPacked), so no work is
-// spent on padding tokens; use gets the batch's text indices and its
-// packed hidden states, e.offsets telling where each sequence starts.
-func (e *Encoder) forEachBatch(tower *nn.Bert, texts []string, maxLen int, progress func(int), use func(batch []int, hs *autograd.Var)) error {
+// forEachBatch runs tower over texts, each after prompt, in batches of
+// e.Batch, longest first (by byte length, a proxy for token count; the
+// order depends on the texts alone, so results do not depend on anything
+// else). A batch's sequences are laid end to end without padding
+// (Bert.ForwardPacked), so no work is spent on padding tokens; use gets
+// the batch's text indices and its packed hidden states, e.offsets
+// telling where each sequence starts. Texts are tokenised only as far as
+// maxLen tokens need, the prompt put before each without copying it.
+func (e *Encoder) forEachBatch(tower *nn.Bert, texts []string, prompt string, maxLen int, progress func(int), use func(batch []int, hs *autograd.Var)) error {
 	if e.tape == nil {
 		e.newTape()
 	}
@@ -129,10 +131,13 @@ func (e *Encoder) forEachBatch(tower *nn.Bert, texts []string, maxLen int, progr
 		hi := min(lo+e.Batch, len(order))
 		e.ids, e.offsets = e.ids[:0], append(e.offsets[:0], 0)
 		for _, i := range order[lo:hi] {
-			e.ids = e.Tok.Encode(e.ids, texts[i], maxLen)
+			e.ids = e.Tok.EncodePrefixed(e.ids, prompt, texts[i], maxLen)
 			e.offsets = append(e.offsets, len(e.ids))
 		}
+		// An error belongs to the call that met it (returned below): the
+		// tape keeps it across Reset, which would fail every later call.
 		e.tape.Reset()
+		e.tape.ClearErr()
 		hs := tower.ForwardPacked(e.tape, e.ids, nil, e.offsets)
 		if err := e.tape.Err(); err != nil {
 			return fmt.Errorf("retrieval: encoding: %w", err)

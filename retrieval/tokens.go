@@ -39,13 +39,12 @@ func (t *TokenStates) MaxTokens() int {
 // pooling), at most DocMaxLen per document. Memory: Σ tokens · Dim · 4
 // bytes (SciFact's 5,183 abstracts at 128 tokens and d = 64: 170 MB).
 func (e *Encoder) DocTokens(texts []string, progress func(done int)) (*TokenStates, error) {
-	texts, err := e.prompted(texts, e.DocPrompt)
-	if err != nil {
+	if _, err := e.prompted(nil, e.DocPrompt); err != nil {
 		return nil, err
 	}
 	h := e.Bi.Doc.Config.HiddenSize
 	per := make([][]float32, len(texts))
-	err = e.forEachBatch(e.Bi.Doc, texts, e.DocMaxLen, progress, func(batch []int, hs *autograd.Var) {
+	err := e.forEachBatch(e.Bi.Doc, texts, e.DocPrompt, e.DocMaxLen, progress, func(batch []int, hs *autograd.Var) {
 		for r, i := range batch {
 			per[i] = append([]float32(nil), hs.Data()[e.offsets[r]*h:e.offsets[r+1]*h]...)
 		}

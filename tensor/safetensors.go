@@ -100,6 +100,9 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 	type span struct {
 		name       string
 		begin, end int64
+		shape      Shape
+		dtype      string
+		skipped    bool
 	}
 	spans := make([]span, 0, len(entries))
 	f := &SafeFile{Tensors: make(map[string]*Tensor, len(entries)), DTypes: make(map[string]string, len(entries)), Metadata: meta}
@@ -144,13 +147,10 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 			return nil, fail("tensor %q: field data_offsets [%d, %d] runs past the %d bytes of data (truncated?)",
 				tn, begin, end, len(body))
 		}
-		spans = append(spans, span{tn, begin, end})
+		spans = append(spans, span{tn, begin, end, shape, e.DType, skipped})
 		if skipped {
 			f.Skipped = append(f.Skipped, tn)
-			continue
 		}
-		f.DTypes[tn] = e.DType
-		f.Tensors[tn] = &Tensor{Shape: shape, Data: decodeValues(body[begin:end], e.DType, shape.Numel())}
 	}
 	sort.Slice(spans, func(i, j int) bool {
 		if spans[i].begin != spans[j].begin {
@@ -167,12 +167,20 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 			return nil, fail("tensor %q: field data_offsets [%d, %d] leaves a gap of %d bytes after offset %d", s.name, s.begin, s.end, s.begin-at, at)
 		}
 		at = s.end
-		if f.Tensors[s.name] != nil {
+		if !s.skipped {
 			f.Names = append(f.Names, s.name)
 		}
 	}
 	if at != int64(len(body)) {
 		return nil, fail("the tensors cover %d bytes of data but the file holds %d after the header", at, len(body))
+	}
+	// Decoded only now that the ranges tile the data exactly: a header
+	// that lists one range many times cannot multiply the memory.
+	for _, s := range spans {
+		if !s.skipped {
+			f.DTypes[s.name] = s.dtype
+			f.Tensors[s.name] = &Tensor{Shape: s.shape, Data: decodeValues(body[s.begin:s.end], s.dtype, s.shape.Numel())}
+		}
 	}
 	if want, ok := meta[ChecksumKey]; ok {
 		if got := fmt.Sprintf("%08x", crc32.Checksum(body, castagnoli)); got != want {

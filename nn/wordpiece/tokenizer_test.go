@@ -133,12 +133,17 @@ func TestVocabErrors(t *testing.T) {
 		{"duplicate", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nx\nx\n", `vocab.txt:6: token "x" repeats line 5`},
 		{"empty line", "[PAD]\n\n[UNK]\n", "vocab.txt:2: empty token"},
 		{"bad UTF-8", "[PAD]\n\xff\xfe\n", "vocab.txt:2: token is not valid UTF-8"},
+		{"UTF-16 mark", "\xff\xfe[\x00P\x00", "vocab.txt:1: the file starts with a UTF-16 byte-order mark"},
 	}
 	for _, c := range cases {
 		_, err := ParseVocab(strings.NewReader(c.text), "vocab.txt")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
+	}
+	// A UTF-8 byte-order mark is not part of the first token.
+	if v, err := ParseVocab(strings.NewReader("\uFEFF[PAD]\n[UNK]\n[CLS]\n[SEP]\n"), "vocab.txt"); err != nil || v.Pad != 0 || v.Token(0) != "[PAD]" {
+		t.Errorf("vocabulary after a UTF-8 mark: %v", err)
 	}
 	v := loadVocab(t)
 	if v.Len() != 30522 || v.Pad != 0 || v.Unk != 100 || v.Cls != 101 || v.Sep != 102 || v.Mask != 103 {

@@ -57,11 +57,11 @@ func Train(next func() (string, bool), opt TrainOptions) (*Vocab, error) {
 		if !ok {
 			break
 		}
-		norm.normalize(text)
-		norm.eachWord(func(w []rune) {
+		norm.words("", text, func(w []rune) bool {
 			if len(w) <= MaxWordChars {
 				counts[string(w)]++
 			}
+			return true
 		})
 	}
 	words := make([]string, 0, len(counts))

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -48,7 +49,8 @@ const maxVocabLine = 1 << 20
 // ParseVocab reads a vocabulary from r; name is used in errors. Lines end
 // in LF or CRLF. It fails on invalid UTF-8, empty or repeated tokens
 // (naming both lines), a token ending in a carriage return, and a missing
-// [PAD], [UNK], [CLS] or [SEP].
+// [PAD], [UNK], [CLS] or [SEP]. A UTF-8 byte-order mark before the first
+// token is skipped; a UTF-16 one is refused.
 func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 	v := &Vocab{ids: map[string]int32{}, Mask: -1}
 	sc := bufio.NewScanner(r)
@@ -57,6 +59,14 @@ func ParseVocab(r io.Reader, name string) (*Vocab, error) {
 	for sc.Scan() {
 		line++
 		tok := sc.Text()
+		if line == 1 {
+			// A UTF-8 byte-order mark (some editors write one) is not part
+			// of the first token; a UTF-16 file is not a vocabulary.
+			if strings.HasPrefix(tok, "\xFF\xFE") || strings.HasPrefix(tok, "\xFE\xFF") {
+				return nil, fmt.Errorf("wordpiece: %s:1: the file starts with a UTF-16 byte-order mark; a vocabulary is UTF-8", name)
+			}
+			tok = strings.TrimPrefix(tok, "\uFEFF")
+		}
 		if len(tok) > 0 && tok[len(tok)-1] == '\r' {
 			tok = tok[:len(tok)-1]
 		}

@@ -30,6 +30,10 @@ type Stats struct {
 	Kept    int            // rows kept
 	Empty   int            // corpus documents kept with an empty title and text
 	Skipped map[string]int // lines skipped under Options.SkipBadLines, by reason
+	// LongestLine is the longest line read, in bytes without its line
+	// break (MaxLineBytes+1 for one over the limit): what sizes the
+	// reader's buffers (ReadMemory).
+	LongestLine int
 }
 
 // SkippedTotal returns the number of lines skipped for any reason.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/minio/simdjson-go"
@@ -78,18 +79,40 @@ type row struct {
 }
 
 // blockSize is how many bytes of whole lines are parsed at a time. A line
-// longer than this grows the buffer to hold it.
+// longer than this grows the buffer to hold it, up to MaxLineBytes and a
+// block.
 const blockSize = 1 << 20
+
+// ReadMemory returns an upper bound on what ReadCorpus and ReadQueries
+// hold, beyond the rows they return and beyond what reading a file of
+// short lines holds (a 1 MiB block and simdjson's tape for it, about 5
+// MiB, a fixed cost), while reading a file whose longest line is longest
+// bytes (Stats.LongestLine). That is 0 when the longest line fits in a
+// block; for a longer one, the block buffer, doubled from 1 MiB until it
+// holds the line (at most MaxLineBytes and a block), the buffer it grew
+// from, and the line's transient decoded copy: 150 MiB for a line of 50
+// MB.
+func ReadMemory(longest int) int64 {
+	if longest < blockSize {
+		return 0
+	}
+	buf := int64(blockSize)
+	for buf <= int64(longest) && buf < MaxLineBytes+blockSize {
+		buf = min(2*buf, MaxLineBytes+blockSize)
+	}
+	return buf + buf/2 + int64(min(longest, MaxLineBytes))
+}
 
 // span is one line of a block: bytes [start, end) and its line number.
 type span struct{ start, end, line int }
 
 // jsonlScanner reads JSON lines in blocks and hands each row to a callback.
 type jsonlScanner struct {
-	name  string
-	simd  bool
-	stats *Stats
-	opts  *Options
+	name    string
+	simd    bool
+	stats   *Stats
+	opts    *Options
+	maxLine int // the longest line, in bytes without its line break
 
 	pj    *simdjson.ParsedJson
 	spans []span
@@ -98,25 +121,36 @@ type jsonlScanner struct {
 
 // scanJSONL reads r (named name in errors) and calls fn for every non-blank
 // line that is a JSON object whose "_id", "title" and "text" fields, where
-// present, are strings. Other bad lines go through stats.bad.
+// present, are strings. Other bad lines go through stats.bad, as does a
+// line longer than MaxLineBytes: the buffer never grows past MaxLineBytes
+// and a block, and a skipped long line is read past without being held.
 func scanJSONL(r io.Reader, name string, opts *Options, stats *Stats, fn func(*row) error) error {
 	simd, err := opts.useSIMD()
 	if err != nil {
 		return err
 	}
-	s := &jsonlScanner{name: name, simd: simd, stats: stats, opts: opts}
+	if r, err = skipBOM(r, name); err != nil {
+		return err
+	}
+	s := &jsonlScanner{name: name, simd: simd, stats: stats, opts: opts, maxLine: MaxLineBytes}
 	buf := make([]byte, blockSize)
 	fill, line := 0, 1
 	eof := false
-	for {
+	read := func() error {
 		for !eof && fill < len(buf) {
 			n, err := r.Read(buf[fill:])
 			fill += n
 			if err == io.EOF {
 				eof = true
 			} else if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return fmt.Errorf("%s:%d: %w", name, line, err)
 			}
+		}
+		return nil
+	}
+	for {
+		if err := read(); err != nil {
+			return err
 		}
 		if eof && fill == 0 {
 			return nil
@@ -125,8 +159,33 @@ func scanJSONL(r io.Reader, name string, opts *Options, stats *Stats, fn func(*r
 		if eof {
 			cut = fill
 		}
-		if cut == 0 { // one line longer than the buffer
-			buf = append(buf, make([]byte, len(buf))...)
+		if cut == 0 { // part of one line, which fills the buffer
+			if fill <= s.maxLine {
+				nb := make([]byte, min(2*len(buf), s.maxLine+blockSize))
+				copy(nb, buf[:fill])
+				buf = nb
+				continue
+			}
+			// Longer than the limit: fail, or skip to the line's end.
+			stats.Lines++
+			stats.LongestLine = max(stats.LongestLine, s.maxLine+1)
+			if err := stats.bad(opts, "line too long", s.lineError(line, "", errLineTooLong(s.maxLine))); err != nil {
+				return err
+			}
+			for {
+				fill = 0
+				if err := read(); err != nil {
+					return err
+				}
+				if i := bytes.IndexByte(buf[:fill], '\n'); i >= 0 {
+					fill = copy(buf, buf[i+1:fill])
+					break
+				}
+				if eof {
+					return nil
+				}
+			}
+			line++
 			continue
 		}
 		next, err := s.block(buf[:cut], line, fn)
@@ -147,6 +206,12 @@ func (s *jsonlScanner) block(b []byte, first int, fn func(*row) error) (int, err
 	// or vertical tab before a line's value); a block with such a line
 	// goes to encoding/json, which rejects it as the JSON it is not.
 	oddSpace := false
+	// A line longer than a block also goes to the line-by-line path: for
+	// one line of tens of megabytes simdjson's tape and string copies take
+	// about 3.4 times the line, encoding/json's about 1.5 times, for little
+	// time on a line that long. (A line over the limit, which fits in a
+	// block of MaxLineBytes and more, is reported there.)
+	long := false
 	for start := 0; start < len(b); line++ {
 		end := bytes.IndexByte(b[start:], '\n')
 		next := start + end + 1
@@ -154,13 +219,17 @@ func (s *jsonlScanner) block(b []byte, first int, fn func(*row) error) (int, err
 			end, next = len(b)-start, len(b)
 		}
 		s.stats.Lines++
-		if t := bytes.TrimSpace(b[start : start+end]); len(t) > 0 {
+		s.stats.LongestLine = max(s.stats.LongestLine, min(end, s.maxLine+1))
+		long = long || end > blockSize
+		if end > s.maxLine {
+			s.spans = append(s.spans, span{start, start + end, line})
+		} else if t := bytes.TrimSpace(b[start : start+end]); len(t) > 0 {
 			s.spans = append(s.spans, span{start, start + end, line})
 			oddSpace = oddSpace || len(bytes.Trim(b[start:start+end], " \t\r")) != len(t)
 		}
 		start = next
 	}
-	if s.simd && !oddSpace && utf8.Valid(b) && validEscapes(b) && s.blockSIMD(b) {
+	if s.simd && !oddSpace && !long && utf8.Valid(b) && validEscapes(b) && s.blockSIMD(b) {
 		for i := range s.rows {
 			if err := fn(&s.rows[i]); err != nil {
 				return 0, err
@@ -171,7 +240,13 @@ func (s *jsonlScanner) block(b []byte, first int, fn func(*row) error) (int, err
 	// encoding/json, line by line: also the path that finds the exact line
 	// and message when simdjson rejects a block.
 	for _, sp := range s.spans {
-		r, lerr := s.lineStdlib(b[sp.start:sp.end], sp.line)
+		var r row
+		var lerr *LineError
+		if sp.end-sp.start > s.maxLine {
+			lerr = s.lineError(sp.line, "", errLineTooLong(s.maxLine))
+		} else {
+			r, lerr = s.lineStdlib(b[sp.start:sp.end], sp.line)
+		}
 		if lerr != nil {
 			if err := s.stats.bad(s.opts, reasonOf(lerr), lerr); err != nil {
 				return 0, err
@@ -353,6 +428,9 @@ func reasonOf(err *LineError) string {
 		return "bad field " + err.Field
 	default:
 		msg := err.Err.Error()
+		if strings.HasPrefix(msg, "line longer than") {
+			return "line too long"
+		}
 		for _, p := range []string{"invalid UTF-8", "not a JSON object", "invalid JSON"} {
 			if len(msg) >= len(p) && msg[:len(p)] == p {
 				return p

@@ -30,6 +30,10 @@ var qrelsHeader = []string{"query-id", "corpus-id", "score"}
 func ReadQrels(r io.Reader, name string, queries *Queries, corpus *Corpus, opts Options) (Qrels, *Stats, error) {
 	st := &Stats{File: name}
 	q := make(Qrels)
+	r, err := skipBOM(r, name)
+	if err != nil {
+		return nil, st, err
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxQrelsLine)
 	header := false

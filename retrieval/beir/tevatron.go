@@ -2,11 +2,11 @@ package beir
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -52,13 +52,32 @@ func WriteTrainExamples(w io.Writer, examples []TrainExample) error {
 // file's name for errors. Every line needs a non-empty query_id and query
 // and at least one positive passage; every passage needs a docid. Unknown
 // fields are ignored. Lines are parsed with encoding/json: their nesting
-// gives simdjson little to win on files this size.
+// gives simdjson little to win on files this size. A line may hold at most
+// MaxLineBytes; a longer one is bad input, read past (not held) when
+// skipping bad lines.
 func ReadTrainExamples(r io.Reader, name string, opts Options) ([]TrainExample, *Stats, error) {
 	st := &Stats{File: name}
 	var out []TrainExample
-	br := bufio.NewReaderSize(r, 1<<20)
+	r, err := skipBOM(r, name)
+	if err != nil {
+		return nil, st, err
+	}
+	lr := newLineReader(r, MaxLineBytes)
 	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
+		b, err := lr.next()
+		if err == errTooLong {
+			st.Lines++
+			st.LongestLine = max(st.LongestLine, MaxLineBytes+1)
+			if err := st.bad(&opts, "line too long", &LineError{File: name, Line: line, Err: errLineTooLong(MaxLineBytes)}); err != nil {
+				return nil, st, err
+			}
+			if err := lr.skip(); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return nil, st, fmt.Errorf("%s:%d: %w", name, line, err)
+			}
+			continue
+		}
 		if len(b) == 0 && err == io.EOF {
 			break
 		}
@@ -66,7 +85,8 @@ func ReadTrainExamples(r io.Reader, name string, opts Options) ([]TrainExample, 
 			return nil, st, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		st.Lines++
-		if len(strings.TrimSpace(string(b))) == 0 {
+		st.LongestLine = max(st.LongestLine, len(bytes.TrimSuffix(b, []byte("\n"))))
+		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
 		ex, lerr := parseTrainExample(b, name, line)
