@@ -115,3 +115,21 @@ func (b *BiEncoder) InfoNCEVectors(tp *autograd.Tape, q, d *autograd.Var, group 
 	}
 	return tp.CrossEntropy(s, b.targets)
 }
+
+// Temperature bounds: a BiEncoder's Temperature is 0 (meaning 1) or lies in
+// [MinTemperature, MaxTemperature]. Below the lower bound the scaled
+// scores of normalised vectors overflow the softmax's useful range; above
+// the upper bound every score rounds to the same logit.
+const (
+	MinTemperature = 1e-3
+	MaxTemperature = 1e3
+)
+
+// CheckTemperature returns an error unless t is 0 (meaning 1) or a finite
+// value in [MinTemperature, MaxTemperature].
+func CheckTemperature(t float32) error {
+	if t == 0 || (t >= MinTemperature && t <= MaxTemperature) {
+		return nil
+	}
+	return fmt.Errorf("temperature %g is outside its domain: 0 (meaning 1) or %g to %g", t, MinTemperature, MaxTemperature)
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rrra/rrra/internal/atomicdir"
 	"github.com/rrra/rrra/internal/atomicfile"
 )
 
@@ -36,36 +37,83 @@ type biEncoderMeta struct {
 	Temperature float32 `json:"temperature"`
 }
 
-// SaveBiEncoder writes b, whose towers use vocab with the given
-// lower-casing, to dir in the layout described at BiEncoderFile.
+// SaveBiEncoder writes b, whose towers use m's vocabulary, lower-casing
+// and sentence-transformers settings, to dir in the layout described at
+// BiEncoderFile.
+//
+// The folder is replaced as a whole (internal/atomicdir): the new files
+// are written to a temporary folder beside dir, synced, and swapped in,
+// so that a reader, a crash or a full disk finds either the old folder
+// or the whole new one. The folder becomes exactly what is written here:
+// files the old one held that SaveBiEncoder does not write (an adapter
+// file, a README) are gone. A save refuses, leaving dir alone, when
+// another save to dir is under way (the error wraps atomicdir.ErrBusy),
+// when dir is not a directory, and when it is a non-empty directory
+// without config.json, rrra_biencoder.json or modules.json (not a model
+// folder, so probably not one to lose); CheckSaveDir tells beforehand.
 func SaveBiEncoder(dir string, b *BiEncoder, m *Model) error {
+	return SaveBiEncoderWith(dir, b, m, nil)
+}
+
+// SaveBiEncoderWith is SaveBiEncoder that also lets extra, when not nil,
+// write more files into the new folder before it replaces dir: extra is
+// called with the temporary folder's path once the bi-encoder's files
+// are in it. The extra files are swapped in with the rest, so the folder
+// never holds a model without them or with an earlier save's; an error
+// from extra leaves dir as it was.
+func SaveBiEncoderWith(dir string, b *BiEncoder, m *Model, extra func(tmp string) error) error {
+	return atomicdir.Write(dir, saveOptions(), func(tmp string) error {
+		if err := writeBiEncoder(tmp, b, m); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tmp)
+		}
+		return nil
+	})
+}
+
+// CheckSaveDir returns the error SaveBiEncoder or Model.Save would refuse
+// dir with because of what is there now (see SaveBiEncoder), nil when
+// nothing is against it: a caller about to train can refuse at once
+// rather than after the training.
+func CheckSaveDir(dir string) error {
+	return atomicdir.Check(dir, saveOptions())
+}
+
+// saveOptions says which folders a save may replace: empty ones and model
+// folders, which hold one of these files.
+func saveOptions() atomicdir.Options {
+	return atomicdir.Options{Markers: []string{ConfigFile, BiEncoderFile, SentenceTransformersModules}}
+}
+
+// writeBiEncoder writes the files of the bi-encoder folder into dir, a
+// new empty directory.
+func writeBiEncoder(dir string, b *BiEncoder, m *Model) error {
 	meta := biEncoderMeta{Shared: b.Query == b.Doc, Pooling: "cls", Normalize: b.Normalize, Temperature: b.Temperature}
 	if b.Pooling == PoolMean {
 		meta.Pooling = "mean"
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("nn: %w", err)
-	}
 	if meta.Shared {
-		if err := (&Model{Bert: b.Query, Vocab: m.Vocab, Lower: m.Lower}).Save(dir); err != nil {
+		if err := (&Model{Bert: b.Query, Vocab: m.Vocab, Lower: m.Lower}).write(dir); err != nil {
 			return err
 		}
-	} else {
-		for sub, tower := range map[string]*Bert{"query": b.Query, "document": b.Doc} {
-			if err := (&Model{Bert: tower, Vocab: m.Vocab, Lower: m.Lower}).Save(filepath.Join(dir, sub)); err != nil {
-				return err
-			}
-		}
-	}
-	if meta.Shared {
 		if err := writeSTFiles(dir, b, m); err != nil {
 			return err
 		}
 	} else {
-		// A modules.json left by an earlier shared save would describe
-		// a model that is no longer there.
-		if err := os.Remove(filepath.Join(dir, SentenceTransformersModules)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("nn: %w", err)
+		for _, sub := range []string{"query", "document"} {
+			tower := b.Query
+			if sub == "document" {
+				tower = b.Doc
+			}
+			sd := filepath.Join(dir, sub)
+			if err := os.Mkdir(sd, 0o777); err != nil {
+				return fmt.Errorf("nn: %w", err)
+			}
+			if err := (&Model{Bert: tower, Vocab: m.Vocab, Lower: m.Lower}).write(sd); err != nil {
+				return err
+			}
 		}
 		// The prompts, which the towers share.
 		if err := writePromptsFile(dir, b, m); err != nil {
@@ -93,6 +141,9 @@ func LoadBiEncoder(dir string) (*BiEncoder, *Model, []string, error) {
 	default:
 		if err := json.Unmarshal(data, &meta); err != nil {
 			return nil, nil, nil, fmt.Errorf("nn: %s: %v", path, fieldError(err))
+		}
+		if err := CheckTemperature(meta.Temperature); err != nil {
+			return nil, nil, nil, fmt.Errorf("nn: %s: field temperature: %w", path, err)
 		}
 	}
 	st, stNotices, err := readSTFolder(dir)
@@ -141,6 +192,14 @@ func LoadBiEncoder(dir string) (*BiEncoder, *Model, []string, error) {
 	nd = append(nd, np...)
 	if d.Vocab.Len() != q.Vocab.Len() || d.Lower != q.Lower {
 		return nil, nil, nil, fmt.Errorf("nn: %s: the query and document towers have different tokenizers", dir)
+	}
+	for i := 0; i < q.Vocab.Len(); i++ {
+		if q.Vocab.Token(int32(i)) != d.Vocab.Token(int32(i)) {
+			return nil, nil, nil, fmt.Errorf("nn: %s: the query and document towers have different tokenizers: token %d is %q in query/vocab.txt and %q in document/vocab.txt", dir, i, q.Vocab.Token(int32(i)), d.Vocab.Token(int32(i)))
+		}
+	}
+	if qh, dh := q.Bert.Config.HiddenSize, d.Bert.Config.HiddenSize; qh != dh {
+		return nil, nil, nil, fmt.Errorf("nn: %s: the query tower (query/config.json) has hidden_size %d and the document tower (document/config.json) %d: their scores would be inner products of vectors of different widths", dir, qh, dh)
 	}
 	b.Query, b.Doc = q.Bert, d.Bert
 	return b, q, append(nq, nd...), nil

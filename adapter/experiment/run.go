@@ -155,7 +155,7 @@ func (e *env) runSeed(ctx context.Context, seed uint64, results []MethodResult) 
 				return err
 			}
 		}
-		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, Measures, metrics.Options{})
+		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, Measures, metrics.Options{Complete: true})
 		if err != nil {
 			return err
 		}
@@ -267,10 +267,9 @@ func (e *env) evaluateModel(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.En
 		return nil, err
 	}
 	if seed == 1 && rerank && c.SaveModel != "" && (r.Method == RRRA || !slices.Contains(c.Methods, RRRA)) {
-		if err := nn.SaveBiEncoder(c.SaveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}); err != nil {
-			return nil, err
-		}
-		if err := folds.Save(filepath.Join(c.SaveModel, adapter.File)); err != nil {
+		// The model and its adapters, in one swap of the folder.
+		saveFolds := func(tmp string) error { return folds.Save(filepath.Join(tmp, adapter.File)) }
+		if err := nn.SaveBiEncoderWith(c.SaveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}, saveFolds); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(e.log, "saved the %s model and its adapters to %s\n", r.Method, c.SaveModel)
@@ -390,7 +389,7 @@ func (e *env) runVariants(r *MethodResult, enc *retrieval.Encoder, fm *finalMode
 		if err != nil {
 			return err
 		}
-		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, []string{"ndcg_cut_10"}, metrics.Options{})
+		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, []string{"ndcg_cut_10"}, metrics.Options{Complete: true})
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,11 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if err := atomicfile.Write(*out, jb.Bytes()); err != nil {
+	// The JSONL file and the optional TSV and HTML ones change together
+	// or not at all.
+	var g atomicfile.Group
+	defer g.Abort()
+	if err := g.Add(*out, atomicfile.FromBytes(jb.Bytes())); err != nil {
 		return err
 	}
 	if *tsv != "" {
@@ -123,7 +127,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 				clean.Replace(r.Query), clean.Replace(r.Title), clean.Replace(r.Text))
 		}
 		w.Flush()
-		if err := atomicfile.Write(*tsv, tb.Bytes()); err != nil {
+		if err := g.Add(*tsv, atomicfile.FromBytes(tb.Bytes())); err != nil {
 			return err
 		}
 	}
@@ -136,9 +140,12 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*htmlOut, page); err != nil {
+		if err := g.Add(*htmlOut, atomicfile.FromBytes(page)); err != nil {
 			return err
 		}
+	}
+	if err := g.Commit(); err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "audited %d negatives of %d queries; wrote %s\n", len(rows), found.Queries, *out)
 	if *asJSON {

@@ -14,6 +14,7 @@ import (
 	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/nn"
 )
 
 const experimentSynopsis = `experiment [--data DIR] [--methods LIST] [--seeds 3] [budget flags] [--hide-positives F] [--out DIR] [--json]
@@ -134,6 +135,11 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	if c.SaveModel != "" {
+		if err := nn.CheckSaveDir(c.SaveModel); err != nil {
+			return err
+		}
+	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
@@ -185,13 +191,20 @@ func writeExperiment(dir string, res *experiment.Results) error {
 	if err := res.WriteJSON(&jb); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "results.json"), []byte(jb.String())); err != nil {
-		return err
-	}
 	if err := res.WriteMarkdown(&tb); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "table.md"), []byte(tb.String())); err != nil {
+	// results.json and table.md change together or not at all; the
+	// plots follow, each written atomically on its own.
+	var g atomicfile.Group
+	defer g.Abort()
+	if err := g.Add(filepath.Join(dir, "results.json"), atomicfile.FromBytes([]byte(jb.String()))); err != nil {
+		return err
+	}
+	if err := g.Add(filepath.Join(dir, "table.md"), atomicfile.FromBytes([]byte(tb.String()))); err != nil {
+		return err
+	}
+	if err := g.Commit(); err != nil {
 		return err
 	}
 	if err := plots.Experiment(dir, res); err != nil {

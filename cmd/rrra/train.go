@@ -48,7 +48,7 @@ learns more from such a warm-up first. Examples:
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", trainSynopsis, stderr)
 	df := addDataFlags(fs, "cranfield")
-	out := fs.String("out", "", "bi-encoder directory to write")
+	out := fs.String("out", "", "bi-encoder directory to write, replaced whole: it ends up holding exactly the files train writes (others in it are removed); a non-empty folder that is not a model folder is refused")
 	split := fs.String("split", "train", "training split")
 	crops := fs.Bool("crops", false, "unsupervised: train on pairs of random crops of the same document (Contriever), no labels; then fine-tune with --model")
 	trainFile := fs.String("train-file", "", "train on this Tevatron JSONL (from rrra mine) instead of mining: its queries, positives and negatives")
@@ -90,6 +90,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *df.data == "" || *out == "" {
 		fmt.Fprintln(stderr, "rrra train: --data and --out are required")
 		return errUsage
+	}
+	// Refuse before training what the save would refuse after it.
+	if err := nn.CheckSaveDir(*out); err != nil {
+		return err
+	}
+	if *ckpt != "" && inside(*ckpt, *out) {
+		return fmt.Errorf("--checkpoint %s is inside --out %s, which the trained model replaces whole: put it elsewhere", *ckpt, *out)
 	}
 	if p := retrieval.PoolSource(*initialPool); p != retrieval.PoolNone && p != retrieval.PoolBM25 && p != retrieval.PoolDense {
 		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
@@ -202,13 +209,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := nn.SaveBiEncoder(*out, bi, model); err != nil {
-		return err
-	}
+	// The adapters go into the folder in the same swap as the model, so
+	// that it never holds one without the other, nor an earlier run's.
+	var adapters func(tmp string) error
 	if rrraSampler != nil && rrraSampler.Fits > 0 {
-		if err := adapter.Save(filepath.Join(*out, adapter.File), rrraSampler.Adapters); err != nil {
-			return err
-		}
+		adapters = func(tmp string) error { return adapter.Save(filepath.Join(tmp, adapter.File), rrraSampler.Adapters) }
+	}
+	if err := nn.SaveBiEncoderWith(*out, bi, model, adapters); err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s", *out)
 	for _, f := range figs {
@@ -230,6 +238,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// inside reports whether path lies in the directory dir (both made
+// absolute; symlinks are not followed).
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // trainingData returns the training queries of trainQrels over d's
