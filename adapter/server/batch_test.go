@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -88,6 +89,9 @@ func newBatchServer(t *testing.T, o Options) *Server {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 30 * time.Second
+	}
+	if o.ErrorLog == nil {
+		o.ErrorLog = log.New(t.Output(), "", 0)
 	}
 	s, err := New(f.d, enc, f.ix, nil, o)
 	if err != nil {

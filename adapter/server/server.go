@@ -11,17 +11,30 @@
 // multi-query product, reranks each, and hands every request its results.
 // That goroutine is the only user of the encoder and the reranker, which
 // reuse scratch memory and are not safe for concurrent use. Close stops it.
+//
+// What a request can cost the server is bounded: a POST's body (at most
+// MaxBodyBytes) is read whole before the request takes one of the
+// Options.MaxInflight slots, which cover only the encoding and search, so
+// a client that sends its body slowly holds a connection, never a slot.
+// A failure (an error or a panic in the model) ends with the requests of
+// the batch it happened in, answered 500 with a JSON error; a batch that
+// fails is answered again one request at a time, so that only the
+// requests whose own queries fail get the error. /healthz answers 503
+// while searches fail.
 package server
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,11 +53,17 @@ var indexHTML []byte
 
 // New returns a server of corpus d, searched with enc over ix (ix holds
 // d's documents in corpus order, encoded by enc's model) and reranked
-// by rr (nil: no reranking). It refuses limits below 1 and an index or
-// reranker that does not fit the model and the corpus.
+// by rr (nil: no reranking). It refuses limits below 1, an encoder whose
+// query length its model cannot read, and an index or reranker that does
+// not fit the model and the corpus.
 func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Reranker, o Options) (*Server, error) {
 	if o.MaxK < 1 || o.MaxQuery < 1 || o.MaxBatch < 1 || o.MaxInflight < 1 || o.RerankK < 1 || o.Timeout <= 0 {
 		return nil, fmt.Errorf("server: limits %+v: every one must be positive", o)
+	}
+	// A query is cut to QueryMaxLen tokens; beyond the query tower's
+	// positions every long query would fail in the model.
+	if n, lim := enc.QueryMaxLen, enc.Bi.Query.Config.MaxPositionEmbeddings; n < 3 || n > lim {
+		return nil, fmt.Errorf("server: the encoder's query length %d: want 3 (room for [CLS], a token and [SEP]) to the model's max_position_embeddings %d", n, lim)
 	}
 	if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
 		return nil, fmt.Errorf("server: an index of %d vectors of dimension %d for a corpus of %d documents and a model of dimension %d",
@@ -71,10 +90,14 @@ func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Re
 		return nil, fmt.Errorf("server: batching %d queries, wait %v, queue %d: at most %d, %v and %d (the queue defaults to MaxInflight)",
 			o.BatchQueries, o.BatchWait, o.QueueLen, MaxBatchQueries, MaxBatchWait, MaxQueueLen)
 	}
+	if o.ErrorLog == nil {
+		o.ErrorLog = log.Default()
+	}
 	s := &Server{o: o, d: d, enc: enc, ix: ix, rr: rr, slots: make(chan struct{}, o.MaxInflight),
 		queue: make(chan *job, o.QueueLen), quit: make(chan struct{}), stopped: make(chan struct{}),
 		m: serveMetrics{requests: map[string]int64{}, seconds: map[string]float64{},
 			batchSize: newHistogram(batchSizeBuckets), queueWait: newHistogram(queueWaitBuckets)}}
+	s.encode = func(texts []string) ([]float32, error) { return enc.Queries(texts, nil) }
 	go s.batcher()
 	return s, nil
 }
@@ -93,8 +116,15 @@ const (
 	MaxQueueLen     = 1 << 20
 )
 
+// MaxBodyBytes is the largest POST /search body: a longer one is answered
+// 400 without being read further.
+const MaxBodyBytes = 1 << 20
+
+// ProbeQuery is the query Probe and /healthz search for.
+const ProbeQuery = "health check"
+
 // Errors a search can end with besides the model's own; the HTTP API
-// answers both with 503.
+// answers both with 503 (and a timeout too), the model's errors with 500.
 var (
 	// ErrQueueFull: Options.QueueLen requests were already waiting.
 	ErrQueueFull = errors.New("the search queue is full")
@@ -127,6 +157,11 @@ type Options struct {
 	BatchQueries int
 	BatchWait    time.Duration
 	QueueLen     int
+
+	// ErrorLog receives the failures the API answers 500: a batch's
+	// error, a panic with its stack (nil: the log package's standard
+	// logger).
+	ErrorLog *log.Logger
 }
 
 // A Server answers searches over one corpus with one model, and reranks
@@ -145,7 +180,18 @@ type Server struct {
 	stopped   chan struct{} // closed when the batcher has returned
 	closeOnce sync.Once
 	hold      func() // tests: called at the start of each batch (nil: nothing)
+
+	// encode is the batcher's way to the encoder (enc.Queries; tests put
+	// a failing one in its place before the first search).
+	encode func(texts []string) ([]float32, error)
+	// last is how the most recent search the batcher ran ended (nil:
+	// none has run yet), for /healthz.
+	last atomic.Pointer[outcome]
 }
+
+// An outcome is how a search through the model ended: err nil when it
+// gave results.
+type outcome struct{ err error }
 
 // A job is one Search call's queries on their way through the batcher.
 type job struct {
@@ -154,6 +200,7 @@ type job struct {
 	k        int
 	rerank   bool
 	enqueued time.Time
+	probe    bool           // Probe's: not counted as queries answered
 	done     chan jobResult // buffered: the batcher never blocks on it
 }
 
@@ -201,16 +248,15 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(indexHTML)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters()})
-	})
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /search", s.getSearch)
 	mux.HandleFunc("POST /search", s.postSearch)
+	h := s.recovering(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		began := time.Now()
 		rw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		mux.ServeHTTP(rw, r)
+		h.ServeHTTP(rw, r)
 		path := r.URL.Path
 		if path != "/" && path != "/search" && path != "/healthz" && path != "/metrics" {
 			path = "other" // no unbounded label values from clients
@@ -222,38 +268,104 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
+// recovering returns h answering a panic (other than
+// http.ErrAbortHandler, which aborts the response on purpose) with 500 and
+// a JSON error when nothing was written yet, and logging it with its
+// stack, instead of dropping the connection.
+func (s *Server) recovering(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw, ok := w.(*statusWriter)
+		if !ok {
+			rw = &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		}
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.o.ErrorLog.Printf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
+			if !rw.wrote {
+				httpError(rw, http.StatusInternalServerError, "internal error: %v", p)
+			}
+		}()
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// statusWriter records the status code of a response, and whether its
+// header was written.
 type statusWriter struct {
 	http.ResponseWriter
-	code int
+	code  int
+	wrote bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	w.code = code
+	w.code, w.wrote = code, true
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeJSON answers code with v in JSON, or 500 with a JSON error when v
+// cannot be encoded (a NaN score, say): encoded whole before anything is
+// written, an answer is never cut short.
 func writeJSON(w http.ResponseWriter, code int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		enc.Encode(map[string]string{"error": fmt.Sprintf("internal error: encoding the answer: %v", err)})
+		code = http.StatusInternalServerError
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	w.Write(b.Bytes())
 }
 
 func httpError(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, map[string]string{"error": fmt.Sprintf(format, args...)})
 }
 
-// acquire takes a slot for a request in flight, or answers 503.
-func (s *Server) acquire(w http.ResponseWriter) bool {
-	select {
-	case s.slots <- struct{}{}:
-		s.m.inflight.Add(1)
-		return true
-	default:
+// search answers a checked request's queries: it takes a slot for the
+// encoding and search alone (the request is read whole by now, and the
+// answer is written after the slot is given back) and answers 503 when
+// every slot is taken or the search was refused or timed out, 500 when
+// it failed. ok is false when it has answered.
+func (s *Server) search(w http.ResponseWriter, r *http.Request, queries []string, k int, rerank bool) (res []Result, ok bool) {
+	release, ok := s.Reserve()
+	if !ok {
 		httpError(w, http.StatusServiceUnavailable, "too many requests in flight (%d)", s.o.MaxInflight)
-		return false
+		return nil, false
 	}
+	res, err := s.Search(r.Context(), queries, k, rerank)
+	release()
+	if err != nil {
+		httpError(w, searchStatus(err), "%v", err)
+		return nil, false
+	}
+	return res, true
+}
+
+// searchStatus is the HTTP status of a failed Search: 503 when it was
+// refused (the queue full, the server closed) or gave up (a timeout, the
+// client gone), 500 when the search itself failed.
+func searchStatus(err error) int {
+	if errors.Is(err, ErrQueueFull) || errors.Is(err, ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 func (s *Server) release() {
@@ -292,10 +404,6 @@ func (s *Server) checkQuery(q string) error {
 }
 
 func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
-	if !s.acquire(w) {
-		return
-	}
-	defer s.release()
 	q := r.URL.Query()
 	k, rerank, err := s.params(q.Get("k"), q.Get("rerank"))
 	if err == nil {
@@ -305,25 +413,26 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	res, err := s.Search(r.Context(), []string{q.Get("q")}, k, rerank)
-	if err != nil {
-		httpError(w, http.StatusServiceUnavailable, "%v", err)
-		return
+	if res, ok := s.search(w, r, []string{q.Get("q")}, k, rerank); ok {
+		writeJSON(w, http.StatusOK, res[0])
 	}
-	writeJSON(w, http.StatusOK, res[0])
 }
 
 func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
-	if !s.acquire(w) {
+	// The whole body first, with no slot taken: a client sending it
+	// slowly holds its connection (until the HTTP server's read timeout),
+	// not a slot.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "body: %v", err)
 		return
 	}
-	defer s.release()
 	var req struct {
 		Queries []string `json:"queries"`
 		K       *int     `json:"k"`
 		Rerank  *bool    `json:"rerank"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		httpError(w, http.StatusBadRequest, "body: %v", err)
@@ -349,12 +458,36 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	res, err := s.Search(r.Context(), req.Queries, k, rerank)
-	if err != nil {
-		httpError(w, http.StatusServiceUnavailable, "%v", err)
-		return
+	if res, ok := s.search(w, r, req.Queries, k, rerank); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"results": res})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": res})
+}
+
+// healthz answers 200 while searches work and 503 with the reason while
+// they fail. It trusts the most recent search through the model when that
+// one gave results (the batcher's state is then sound: an error never
+// outlives its batch); when none has run yet or the most recent failed,
+// it searches for ProbeQuery itself (Probe), so that one bad query does
+// not mark the server down and a recovered one comes back up without
+// traffic.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	status := map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters()}
+	if last := s.last.Load(); last == nil || last.err != nil {
+		release, ok := s.Reserve()
+		if !ok {
+			status["status"], status["error"] = "busy", fmt.Sprintf("too many requests in flight (%d)", s.o.MaxInflight)
+			writeJSON(w, http.StatusServiceUnavailable, status)
+			return
+		}
+		err := s.Probe(r.Context())
+		release()
+		if err != nil {
+			status["status"], status["error"] = "failing", fmt.Sprintf("a probe search failed: %v", err)
+			writeJSON(w, http.StatusServiceUnavailable, status)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, status)
 }
 
 // Search answers queries through the batcher, giving up when ctx is
@@ -374,6 +507,23 @@ func (s *Server) Search(ctx context.Context, queries []string, k int, rerank boo
 	if k < 1 {
 		return nil, fmt.Errorf("k=%d: want ≥ 1", k)
 	}
+	return s.submit(ctx, &job{queries: queries, k: k, rerank: rerank && s.rr != nil})
+}
+
+// Probe searches for ProbeQuery through the batcher, as a request does
+// (k 1, reranked when the server has adapters), and returns the error
+// that search ends with, if any: whether searches work now. It does not
+// count as a query answered. rrra serve probes once before it accepts
+// requests, and /healthz probes when no search has run yet or the most
+// recent one failed.
+func (s *Server) Probe(ctx context.Context) error {
+	_, err := s.submit(ctx, &job{queries: []string{ProbeQuery}, k: 1, rerank: s.rr != nil, probe: true})
+	return err
+}
+
+// submit queues j (its queries, k and rerank set) for the batcher and
+// waits for its answer, at most Options.Timeout.
+func (s *Server) submit(ctx context.Context, j *job) ([]Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
 	defer cancel()
 	select {
@@ -381,7 +531,7 @@ func (s *Server) Search(ctx context.Context, queries []string, k int, rerank boo
 		return nil, ErrClosed
 	default:
 	}
-	j := &job{ctx: ctx, queries: queries, k: k, rerank: rerank && s.rr != nil, enqueued: time.Now(), done: make(chan jobResult, 1)}
+	j.ctx, j.enqueued, j.done = ctx, time.Now(), make(chan jobResult, 1)
 	select {
 	case s.queue <- j:
 	default:
@@ -499,15 +649,16 @@ func (s *Server) batcher() {
 // runBatch answers the jobs of one batch (those whose callers have not
 // given up): one encoding of all their queries, one multi-query search
 // as deep as the deepest asks, and each query's own cut and reranking.
-// A panic in the model fails the batch's jobs instead of the server.
+// An error or a panic in the model fails the batch instead of the
+// server; a failed batch of several jobs is answered again one job at a
+// time, so that the error reaches only the jobs it comes from.
 func (s *Server) runBatch(batch []*job) {
 	if s.hold != nil {
 		s.hold()
 	}
 	began := time.Now()
 	var live []*job
-	var texts []string
-	depth := 0
+	n := 0
 	for _, j := range batch {
 		s.m.queueWait.observe(began.Sub(j.enqueued).Seconds())
 		if j.ctx.Err() != nil {
@@ -515,29 +666,58 @@ func (s *Server) runBatch(batch []*job) {
 			continue
 		}
 		live = append(live, j)
-		texts = append(texts, j.queries...)
-		depth = max(depth, s.depth(j.k, j.rerank))
+		n += len(j.queries)
 	}
 	if len(live) == 0 {
 		return
 	}
-	s.m.batchSize.observe(float64(len(texts)))
-	results, err := s.searchBatch(texts, live, depth)
-	took := float64(time.Since(began).Microseconds()) / 1000
-	at := 0
+	s.m.batchSize.observe(float64(n))
+	if err := s.answer(live, began); err == nil || len(live) == 1 {
+		return
+	}
 	for _, j := range live {
-		if err != nil {
-			j.done <- jobResult{err: err}
+		if j.ctx.Err() != nil {
+			j.done <- jobResult{err: fmt.Errorf("timed out: %w", j.ctx.Err())}
 			continue
 		}
+		s.answer([]*job{j}, began)
+	}
+}
+
+// answer searches for the queries of jobs together and hands each job its
+// results, and returns nil; or, when the search fails, records and logs
+// the failure and returns it, answering the jobs with it only when they
+// are one (runBatch answers several again one at a time).
+func (s *Server) answer(jobs []*job, began time.Time) error {
+	var texts []string
+	depth := 0
+	for _, j := range jobs {
+		texts = append(texts, j.queries...)
+		depth = max(depth, s.depth(j.k, j.rerank))
+	}
+	results, err := s.searchBatch(texts, jobs, depth)
+	s.last.Store(&outcome{err: err})
+	if err != nil {
+		s.o.ErrorLog.Printf("a search of %d queries (%d requests) failed: %v", len(texts), len(jobs), err)
+		if len(jobs) == 1 {
+			jobs[0].done <- jobResult{err: err}
+		}
+		return err
+	}
+	took := float64(time.Since(began).Microseconds()) / 1000
+	at := 0
+	for _, j := range jobs {
 		res := results[at : at+len(j.queries) : at+len(j.queries)]
 		at += len(j.queries)
 		for i := range res {
 			res[i].Millis = float64(began.Sub(j.enqueued).Microseconds())/1000 + took
 		}
-		s.m.queries.Add(int64(len(res)))
+		if !j.probe {
+			s.m.queries.Add(int64(len(res)))
+		}
 		j.done <- jobResult{res: res}
 	}
+	return nil
 }
 
 // depth is how deep the bi-encoder's list for a query must be: k, or the
@@ -555,12 +735,16 @@ func (s *Server) depth(k int, rerank bool) int {
 func (s *Server) searchBatch(texts []string, jobs []*job, depth int) (out []Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			s.o.ErrorLog.Printf("panic in a search of %d queries: %v\n%s", len(texts), p, debug.Stack())
 			out, err = nil, fmt.Errorf("internal error: %v", p)
 		}
 	}()
-	qv, err := s.enc.Queries(texts, nil)
+	qv, err := s.encode(texts)
 	if err != nil {
 		return nil, err
+	}
+	if dim := s.enc.Dim(); len(qv) != len(texts)*dim {
+		return nil, fmt.Errorf("internal error: %d floats of query vectors for %d queries of dimension %d", len(qv), len(texts), dim)
 	}
 	dim := s.enc.Dim()
 	hits := s.ix.Search(qv, len(texts), depth)

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,11 +33,11 @@ func TestHostileFlagValues(t *testing.T) {
 		{[]string{"search", "--method", "dense", "--model", model, "--rerank", "0.25", "--rerank-tau", "NaN", "--out", "-"}, "--rerank-tau NaN"},
 		{[]string{"search", "--query", " ", "--out", "-"}, "--query number 1 is empty"},
 		{[]string{"index", "--model", model, "--doc-len", "-4", "--out", "x.idx"}, "--doc-len -4"},
-		{[]string{"audit", "--model", model, "--out", "a.jsonl", "--top", "-1"}, "--top ≥ 0"},
+		{[]string{"audit", "--model", model, "--out", "a.jsonl", "--top", "-1"}, "--top -1: outside its domain"},
 		{[]string{"audit", "--model", model, "--out", "a.jsonl", "--query-len", "1"}, "--query-len 1"},
 		{[]string{"audit", "--model", model, "--out", "a.jsonl", "--rrra-params", "gamma=NaN"}, "gamma"},
 		{[]string{"mine", "--model", model, "--sampler", "simans", "--out", "m.jsonl", "--doc-len", "-1"}, "--doc-len -1"},
-		{[]string{"encode", "--model", model, "--input", "x.jsonl", "--out", "x.npy", "--max-len", "2"}, "-max-len ≥ 3"},
+		{[]string{"encode", "--model", model, "--input", "x.jsonl", "--out", "x.npy", "--max-len", "2"}, "--max-len 2: outside its domain"},
 		{[]string{"encode", "--model", model, "--input", "x.jsonl", "--out", "x.npy", "--pooling", "max"}, `pooling "max"`},
 		{[]string{"encode", "--model", model, "--input", "x.jsonl", "--out", "x.npy", "--prompt", "nope"}, `no prompt named "nope"`},
 		{[]string{"train", "--out", "m", "--pooling", "max"}, `pooling "max"`},
@@ -40,29 +45,29 @@ func TestHostileFlagValues(t *testing.T) {
 		{[]string{"train", "--out", "m", "--query-len", "-3"}, "--query-len -3"},
 		{[]string{"train", "--out", "m", "--config", "mini", "--doc-len", "4000"}, "max_position_embeddings 512"},
 		{[]string{"train", "--out", "m", "--sampler", "rrra", "--sampler-params", "rho=1.5"}, "rho"},
-		{[]string{"serve", "--model", model, "--batch-queries", "0"}, "--batch-queries must be ≥ 1"},
-		{[]string{"serve", "--model", model, "--batch-wait", "-1ms"}, "--batch-wait and --queue-len ≥ 0"},
-		{[]string{"serve", "--model", model, "--queue-len", "-1"}, "--batch-wait and --queue-len ≥ 0"},
-		{[]string{"serve", "--model", model, "--batch-queries", "100000"}, "--batch-queries at most 4096"},
-		{[]string{"serve", "--model", model, "--batch-wait", "1h"}, "--batch-wait 1s"},
-		{[]string{"serve", "--model", model, "--queue-len", "10000000000"}, "--queue-len 1048576"},
-		{[]string{"serve", "--model", model, "--rerank", "NaN"}, "--rerank a finite λ ≥ 0"},
+		{[]string{"serve", "--model", model, "--batch-queries", "0"}, "--batch-queries 0: outside its domain"},
+		{[]string{"serve", "--model", model, "--batch-wait", "-1ms"}, "--batch-wait -1ms: outside its domain"},
+		{[]string{"serve", "--model", model, "--queue-len", "-1"}, "--queue-len -1: outside its domain"},
+		{[]string{"serve", "--model", model, "--batch-queries", "100000"}, "--batch-queries 100000: outside its domain: want 1 to 4096"},
+		{[]string{"serve", "--model", model, "--batch-wait", "1h"}, "--batch-wait 1h0m0s: outside its domain: want 0 to 1 seconds"},
+		{[]string{"serve", "--model", model, "--queue-len", "10000000000"}, "--queue-len 10000000000: outside its domain: want 0 to 1048576"},
+		{[]string{"serve", "--model", model, "--rerank", "NaN"}, "--rerank NaN: outside its domain"},
 		{[]string{"serve", "--model", model, "--doc-len", "1"}, "--doc-len 1"},
 		{[]string{"demo", "--threads", "-1"}, "--threads -1"},
 		{[]string{"eval", "--data", "cranfield", "--run", "r.trec", "--trials", "0"}, "--trials 0"},
 		{[]string{"experiment", "--seeds", "0"}, "seeds 0"},
 		{[]string{"experiment", "--steps", "-1"}, "steps -1"},
-		{[]string{"experiment", "--warm-lr", "0"}, "learning rates"},
-		{[]string{"experiment", "--lr", "Inf"}, "learning rates"},
+		{[]string{"experiment", "--warm-lr", "0"}, "--warm-lr 0"},
+		{[]string{"experiment", "--lr", "Inf"}, "--lr +Inf"},
 		{[]string{"experiment", "--temperature", "NaN"}, "temperature NaN"},
-		{[]string{"experiment", "--hide-positives", "1"}, "hidden share"},
-		{[]string{"experiment", "--hide-positives", "-0.1"}, "hidden share"},
-		{[]string{"experiment", "--rerank-lambda", "-Inf"}, "λ_RR -Inf"},
+		{[]string{"experiment", "--hide-positives", "1"}, "--hide-positives 1"},
+		{[]string{"experiment", "--hide-positives", "-0.1"}, "--hide-positives -0.1"},
+		{[]string{"experiment", "--rerank-lambda", "-Inf"}, "--rerank-lambda -Inf"},
 		{[]string{"experiment", "--rerank-grid", "0.5,NaN"}, "grid value NaN"},
-		{[]string{"experiment", "--rerank-k", "0"}, "rerank depth 0"},
-		{[]string{"experiment", "--pool-k", "-1"}, "pool depth -1"},
-		{[]string{"experiment", "--vocab-size", "0"}, "vocab size 0"},
-		{[]string{"experiment", "--doc-len", "2"}, "document length 2"},
+		{[]string{"experiment", "--rerank-k", "0"}, "--rerank-k 0"},
+		{[]string{"experiment", "--pool-k", "-1"}, "--pool-k -1"},
+		{[]string{"experiment", "--vocab-size", "0"}, "--vocab-size 0"},
+		{[]string{"experiment", "--doc-len", "2"}, "--doc-len 2"},
 		{[]string{"experiment", "--negatives", "-1"}, "negatives -1"},
 		{[]string{"experiment", "--methods", "bm25,magic"}, `unknown method "magic"`},
 		{[]string{"experiment", "--variants", "x:rho=2"}, "variant x"},
@@ -82,4 +87,123 @@ func TestHostileFlagValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostileBase gives each subcommand the arguments it needs to start, with
+// every input pointing to a path that does not exist: a flag value checked
+// before any work is refused by name, whereas one checked only after the
+// inputs are read would surface as an error about the missing input, and
+// the test would fail. OUT stands for a fresh folder that must stay empty.
+var hostileBase = map[string][]string{
+	"demo":       {"--out", "/proc/rrra-demo"}, // an output no one can write: in-domain values fail there
+	"info":       nil,
+	"version":    nil,
+	"vocab":      {"--input", "/nonexistent/corpus.jsonl", "--out", "OUT/vocab.txt"},
+	"encode":     {"--model", "/nonexistent/model", "--input", "/nonexistent/x.jsonl", "--out", "OUT/x.npy"},
+	"train":      {"--data", "/nonexistent/data", "--out", "OUT/model"},
+	"mine":       {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--sampler", "topk-uniform", "--out", "OUT/m.jsonl"},
+	"index":      {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/x.idx"},
+	"search":     {"--data", "/nonexistent/data", "--method", "dense", "--model", "/nonexistent/model", "--out", "OUT/run.trec"},
+	"eval":       {"--qrels", "/nonexistent/qrels.txt", "--run", "/nonexistent/run.trec"},
+	"audit":      {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/a.jsonl"},
+	"serve":      {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--addr", "127.0.0.1:0"},
+	"experiment": {"--data", "/nonexistent/data", "--out", "OUT/exp"},
+}
+
+// hostileValues are, per flag type, values no numeric flag of rrra may
+// accept (always), and values only some accept (-1 and 0 mean a default
+// or "off" for a few flags; the flag's domain says which).
+var hostileValues = map[string]struct{ always, some []string }{
+	"int":      {always: []string{"-2147483648", "9223372036854775807"}, some: []string{"-1", "0"}},
+	"float":    {always: []string{"NaN", "Inf", "-Inf", "1e308", "-1e308"}, some: []string{"-1", "0", "-0.5"}},
+	"duration": {always: []string{"-1000000h", "1000000h"}, some: []string{"-1s", "0s"}},
+	"uint":     {some: []string{"0", "18446744073709551615"}},
+}
+
+// TestHostileFlagsEveryCommand runs every subcommand with every numeric
+// flag it lists in -h set, in turn, to out-of-domain values: each must
+// exit 1 with a message naming the flag and its domain, before reading
+// any input, and leave nothing behind; a value the flag's domain holds
+// must not be refused as out of domain. No value may panic or exit 0.
+func TestHostileFlagsEveryCommand(t *testing.T) {
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+) (int|float|duration|uint)$`)
+	tried := 0
+	for _, c := range commands() {
+		base, ok := hostileBase[c.name]
+		if !ok {
+			t.Errorf("rrra %s: no entry in hostileBase; add one so its flags are tried", c.name)
+			continue
+		}
+		_, _, help := cli(c.name, "-h")
+		doms := flagDomains("rrra " + c.name)
+		for _, m := range flagLine.FindAllStringSubmatch(help, -1) {
+			name, typ := m[1], m[2]
+			d, ok := doms[name]
+			if !ok {
+				t.Errorf("rrra %s --%s: no stated domain", c.name, name)
+				continue
+			}
+			vals := hostileValues[typ]
+			for _, v := range append(append([]string(nil), vals.always...), vals.some...) {
+				mustRefuse := !d.any && !strings.Contains(strings.Join(vals.some, " "), v)
+				if !mustRefuse {
+					if x, err := parseLike(typ, v); err == nil && !d.contains(x) {
+						mustRefuse = true
+					} else if err != nil {
+						continue // not a value of the type: the flag package's own error
+					}
+				}
+				tried++
+				t.Run(c.name+" --"+name+" "+v, func(t *testing.T) {
+					dir := t.TempDir()
+					args := []string{c.name}
+					for _, a := range base {
+						args = append(args, strings.Replace(a, "OUT", dir, 1))
+					}
+					args = append(args, "--"+name, v, "--quiet")
+					code, stdout, stderr := runCatching(args)
+					if code == -1 {
+						t.Fatalf("rrra %s: panic:\n%s", strings.Join(args, " "), stderr)
+					}
+					if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+						t.Errorf("rrra %s left %s behind", strings.Join(args, " "), filepath.Join(dir, entries[0].Name()))
+					}
+					refused := strings.Contains(stderr, "--"+name+" ") && strings.Contains(stderr, "outside its domain")
+					switch {
+					case mustRefuse && (code != 1 || !refused):
+						t.Errorf("rrra %s: exit %d, want 1 and a message naming --%s and its domain (%s):\n%s%s", strings.Join(args, " "), code, name, d, stderr, stdout)
+					case !mustRefuse && refused:
+						t.Errorf("rrra %s: %s is in the domain %s but was refused:\n%s", strings.Join(args, " "), v, d, stderr)
+					case code == 0:
+						t.Errorf("rrra %s: exit 0 on missing inputs:\n%s", strings.Join(args, " "), stderr)
+					}
+				})
+			}
+		}
+	}
+	if tried < 150 {
+		t.Errorf("tried %d hostile values; the -h parsing has probably broken", tried)
+	}
+}
+
+// parseLike parses v as the flag package parses a flag of type typ, as a
+// float64 (durations in seconds).
+func parseLike(typ, v string) (float64, error) {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch typ {
+	case "int":
+		fs.Int("x", 0, "")
+	case "float":
+		fs.Float64("x", 0, "")
+	case "duration":
+		fs.Duration("x", 0, "")
+	case "uint":
+		fs.Uint64("x", 0, "")
+	}
+	if err := fs.Parse([]string{"-x", v}); err != nil {
+		return 0, err
+	}
+	x, _ := numericValue(fs.Lookup("x"))
+	return x, nil
 }

@@ -160,7 +160,9 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, mapping a bad flag to errUsage. -h (or --help)
+// parseFlags parses args, mapping a bad flag to errUsage, and checks every
+// numeric flag against its domain (checkDomains) and every output flag
+// for whether it can be written (checkOutputs). -h (or --help)
 // prints the full usage; a bad flag prints the error and one line of
 // advice (the defined flag nearest to a mistyped one, and where the list
 // is), not the usage.
@@ -184,5 +186,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			"every argument is a flag, as --name value ("+fs.Name()+" -h lists them)")
 		return errUsage
 	}
-	return nil
+	if err := checkDomains(fs); err != nil {
+		return err
+	}
+	return checkOutputs(fs)
 }

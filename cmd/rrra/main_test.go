@@ -69,7 +69,7 @@ func TestQuiet(t *testing.T) {
 		t.Fatalf("quiet search wrote no run: %v", err)
 	}
 	errs.Reset()
-	if code := run([]string{"search", "--quiet", "--k", "0", "--out", dir + "/x"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--k") {
+	if code := run([]string{"search", "--quiet", "--kk", "0", "--out", dir + "/x"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "-kk") {
 		t.Errorf("quiet usage error: exit %d, stderr %q", code, errs.String())
 	}
 	errs.Reset()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -38,8 +38,17 @@ API (JSON):
 	GET  /metrics                          Prometheus text format
 
 Limits: --max-k results, --max-query bytes per query, --max-batch queries
-per POST, 1 MiB bodies, --max-inflight requests at once (503 beyond),
+per POST, 1 MiB bodies, --max-inflight requests encoding or searching at
+once (503 beyond; a request's body is read before it takes a slot),
 --timeout per request.
+
+Start-up checks everything before it loads anything heavy: every numeric
+flag against its domain, then --addr (the listener is bound first), then
+--query-len and --doc-len against the model's max_position_embeddings and
+the model folder's adapters against the model's dimension, before the
+corpus and the index load; a probe search runs before the first request
+is accepted. Any failure exits 1 naming the flag or the file. /healthz
+answers 503 while searches fail.
 
 Dynamic batching: concurrent requests' queries join a queue of at most
 --queue-len requests (503 beyond; 0: --max-inflight); one goroutine takes
@@ -64,7 +73,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.maxK, "max-k", 100, "most results per query")
 	fs.IntVar(&o.maxQuery, "max-query", 2000, "longest query in bytes")
 	fs.IntVar(&o.maxBatch, "max-batch", 64, "most queries per POST")
-	fs.IntVar(&o.maxInflight, "max-inflight", 64, "most requests in flight (503 beyond)")
+	fs.IntVar(&o.maxInflight, "max-inflight", 64, "most requests encoding or searching at once (503 beyond)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request time limit")
 	fs.Float64Var(&o.lambda, "rerank", 0.25, "λ_RR when a request asks for reranking")
 	fs.IntVar(&o.rerankK, "rerank-k", 100, "reranking depth")
@@ -76,16 +85,19 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// parseFlags has checked every numeric flag against its domain
+	// (flagDomains), naming the flag.
 	if err := checkCommon("serve", *qLen, *dLen, 0, stderr); err != nil {
 		return err
 	}
-	if o.maxK < 1 || o.maxQuery < 1 || o.maxBatch < 1 || o.maxInflight < 1 || o.rerankK < 1 || o.timeout <= 0 || !(o.lambda >= 0) || math.IsInf(o.lambda, 0) ||
-		o.batchQueries < 1 || o.batchWait < 0 || o.queueLen < 0 ||
-		o.batchQueries > libserver.MaxBatchQueries || o.batchWait > libserver.MaxBatchWait || o.queueLen > libserver.MaxQueueLen {
-		fmt.Fprintf(stderr, "rrra serve: limits and --batch-queries must be ≥ 1, --timeout > 0, --batch-wait and --queue-len ≥ 0 and --rerank a finite λ ≥ 0; --batch-queries at most %d, --batch-wait %v, --queue-len %d\n",
-			libserver.MaxBatchQueries, libserver.MaxBatchWait, libserver.MaxQueueLen)
-		return errUsage
+	// Bind before loading anything: a busy address fails now, not after
+	// the model and the index have loaded. Nothing is accepted until the
+	// server is ready (connections wait in the kernel's backlog).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
+	defer ln.Close()
 	if *modelDir == "" {
 		*modelDir = filepath.Join("rrra-demo", "model")
 		if !fileExists(filepath.Join(*modelDir, adapter.File)) {
@@ -95,17 +107,17 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	o.errorLog = log.New(stderr, "rrra serve: ", log.LstdFlags)
 	s, err := newServer(df, *modelDir, *indexPath, *qLen, *dLen, o, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: o.timeout + 5*time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 1 << 16}
+	// The write deadline runs from the end of a request's header: it
+	// leaves room for the body (the read timeout) and the search.
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: readTimeout + o.timeout + 5*time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 1 << 16,
+		ErrorLog: o.errorLog}
 	fmt.Fprintf(stderr, "rrra serve: %d documents, %d adapters; listening on http://%s/\n", s.d.Corpus.Len(), s.NumAdapters(), ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -124,6 +136,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// How long serve waits for a request's header, and for the whole request
+// with its body: a client slower than these is cut off.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+)
+
 // serveOptions are serve's limits and reranking settings.
 type serveOptions struct {
 	maxK, maxQuery, maxBatch, maxInflight int
@@ -134,6 +153,9 @@ type serveOptions struct {
 	batchQueries int
 	batchWait    time.Duration
 	queueLen     int
+	// errorLog receives the server's failures (nil: the log package's
+	// standard logger).
+	errorLog *log.Logger
 }
 
 // server is the library's server with what it was built from. Close
@@ -149,14 +171,20 @@ type server struct {
 // handler returns the server's HTTP handler.
 func (s *server) handler() http.Handler { return s.Handler() }
 
-// newServer loads the corpus, the model, its adapters (if any) and the
-// index (or encodes the corpus).
+// newServer loads the model and checks qLen, dLen and the model's
+// adapters (if any) against it, then loads the corpus and the index (or
+// encodes the corpus), makes the server and runs a probe search through
+// it: a server it returns has answered a search.
 func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serveOptions, stderr io.Writer) (*server, error) {
-	d, _, err := df.load(stderr)
+	enc, err := loadServeEncoder(modelDir, qLen, dLen, stderr)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := loadEncoder(modelDir, qLen, dLen, stderr)
+	hasAdapters, err := checkAdapters(modelDir, enc)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := df.load(stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +195,7 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if s.ix, err = openIndex(indexPath, enc, d, stderr); err != nil {
 		return nil, err
 	}
-	if fileExists(filepath.Join(modelDir, adapter.File)) {
+	if hasAdapters {
 		// A request reranks the top max(k, --rerank-k): the reranker
 		// itself never cuts (its depth is the most a request can ask).
 		cfg := adapter.RerankConfig{K: max(o.maxK, o.rerankK), Lambda: o.lambda}
@@ -177,12 +205,69 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 		}
 	}
 	lo := libserver.Options{MaxK: o.maxK, MaxQuery: o.maxQuery, MaxBatch: o.maxBatch, MaxInflight: o.maxInflight, Timeout: o.timeout, RerankK: o.rerankK,
-		BatchQueries: o.batchQueries, BatchWait: o.batchWait, QueueLen: o.queueLen}
+		BatchQueries: o.batchQueries, BatchWait: o.batchWait, QueueLen: o.queueLen, ErrorLog: o.errorLog}
 	if s.Server, err = libserver.New(d, enc, s.ix, s.rr, lo); err != nil {
 		s.ix.Close()
 		return nil, err
 	}
+	if err := s.Probe(context.Background()); err != nil {
+		s.Close()
+		s.ix.Close()
+		return nil, fmt.Errorf("a probe search for %q failed: %w", libserver.ProbeQuery, err)
+	}
 	return s, nil
+}
+
+// loadServeEncoder reads the model in dir with queries of up to qLen and
+// documents of up to dLen tokens (0: the model's defaults), refusing a
+// set length beyond the model's max_position_embeddings with an error
+// naming its flag. A set length is loaded as 3, which every model reads,
+// and put in place once checked here.
+func loadServeEncoder(dir string, qLen, dLen int, stderr io.Writer) (*retrieval.Encoder, error) {
+	least := func(n int) int { return min(n, 3) } // 0 stays the default; checkCommon refused 1 and 2
+	enc, err := loadEncoder(dir, least(qLen), least(dLen), stderr)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct {
+		flag string
+		n    int
+		max  int
+		set  *int
+	}{
+		{"query-len", qLen, enc.Bi.Query.Config.MaxPositionEmbeddings, &enc.QueryMaxLen},
+		{"doc-len", dLen, enc.Bi.Doc.Config.MaxPositionEmbeddings, &enc.DocMaxLen},
+	} {
+		if c.n == 0 {
+			continue
+		}
+		if c.n > c.max {
+			return nil, fmt.Errorf("--%s %d: more than the model's max_position_embeddings %d (%s)", c.flag, c.n, c.max, dir)
+		}
+		*c.set = c.n
+	}
+	return enc, nil
+}
+
+// checkAdapters reads the adapters of the model folder dir, if it has
+// any, and refuses them unless they read enc's vectors: it reports whether
+// there are adapters.
+func checkAdapters(dir string, enc *retrieval.Encoder) (bool, error) {
+	path := filepath.Join(dir, adapter.File)
+	if !fileExists(path) {
+		return false, nil
+	}
+	folds, err := adapter.LoadFolds(path)
+	if err != nil {
+		return true, err
+	}
+	if len(folds) == 0 {
+		return true, fmt.Errorf("%s: no adapters in the file", path)
+	}
+	if d := folds.Config().Dim; d != enc.Dim() {
+		return true, fmt.Errorf("%s: the adapters read vectors of dimension %d, the model in %s gives vectors of dimension %d", path, d, dir, enc.Dim())
+	}
+	return true, nil
 }
 
 func fileExists(p string) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -440,13 +441,158 @@ func TestServeLoad(t *testing.T) {
 	t.Logf("2000 requests at concurrency 64: p50 %.1f ms, p99 %.1f ms, %.0f req/s", rep.P50, rep.P99, rep.PerSecond)
 }
 
-// TestServeBatchFlags checks that serve refuses batcher settings it
-// cannot use before loading anything.
-func TestServeBatchFlags(t *testing.T) {
-	for _, args := range [][]string{{"--batch-queries", "0"}, {"--batch-wait", "-1ms"}, {"--queue-len", "-1"}} {
-		var stderr bytes.Buffer
-		if err := runServe(args, io.Discard, &stderr); err != errUsage || !strings.Contains(stderr.String(), "--batch-queries") {
-			t.Errorf("%v: %v, %q; want a usage error naming the batcher's flags", args, err, stderr.String())
+// serveMiniModel is the committed random mini model (64 dimensions,
+// max_position_embeddings 512, no adapters): serve starts on it in
+// seconds.
+var serveMiniModel = filepath.Join("..", "..", "retrieval", "testdata", "mini-model")
+
+// serveStartDeadline bounds how long a start-up that must fail may run
+// before the test gives up on it (a server that started instead would
+// never return): a hung test's limit, not a speed requirement.
+const serveStartDeadline = 2 * time.Minute
+
+// serveMustFail runs rrra serve with args, which must fail at start-up,
+// and returns its exit code and stderr; a serve still running after
+// serveStartDeadline fails the test.
+func serveMustFail(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, stderr := cli(append([]string{"serve"}, args...)...)
+		done <- result{code, stderr}
+	}()
+	select {
+	case r := <-done:
+		return r.code, r.stderr
+	case <-time.After(serveStartDeadline):
+		t.Fatalf("rrra serve %q was still running after %v: it should have failed at start-up", args, serveStartDeadline)
+		return 0, ""
+	}
+}
+
+// busyAddr returns a loopback address that a listener of the test holds.
+func busyAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String()
+}
+
+// loadedNothing reports whether serve's stderr shows that it read no
+// corpus (the data loader reports the rows it kept).
+func loadedNothing(stderr string) bool { return !strings.Contains(stderr, "rows kept") }
+
+// TestServeFlagDomains runs serve with every numeric flag outside its
+// domain (negative, zero where zero means nothing, NaN and infinities,
+// absurdly large): each must exit 1 with a message naming the flag,
+// before reading anything. The address is held by the test, so that a
+// value let through fails on --addr instead of serving.
+func TestServeFlagDomains(t *testing.T) {
+	addr := busyAddr(t)
+	for _, c := range []struct{ flag, value string }{
+		{"max-k", "0"}, {"max-k", "-1"}, {"max-k", "2000000"},
+		{"max-query", "0"}, {"max-query", "-5"}, {"max-query", "2097152"},
+		{"max-batch", "0"}, {"max-batch", "-1"}, {"max-batch", "131072"},
+		{"max-inflight", "0"}, {"max-inflight", "-1"}, {"max-inflight", "131072"},
+		{"timeout", "0s"}, {"timeout", "-1s"}, {"timeout", "2h"},
+		{"rerank", "-1"}, {"rerank", "NaN"}, {"rerank", "Inf"}, {"rerank", "-Inf"}, {"rerank", "1e7"},
+		{"rerank-k", "0"}, {"rerank-k", "-5"}, {"rerank-k", "2097152"},
+		{"batch-queries", "0"}, {"batch-queries", "-1"}, {"batch-queries", "100000"},
+		{"batch-wait", "-1ms"}, {"batch-wait", "1h"},
+		{"queue-len", "-1"}, {"queue-len", "10000000000"},
+		{"query-len", "-1"}, {"query-len", "1"}, {"query-len", "2"}, {"query-len", "100000"},
+		{"doc-len", "-1"}, {"doc-len", "2"}, {"doc-len", "100000"},
+	} {
+		t.Run(c.flag+"="+c.value, func(t *testing.T) {
+			code, stderr := serveMustFail(t, "--model", serveMiniModel, "--addr", addr, "--"+c.flag, c.value)
+			if code != 1 || !strings.Contains(stderr, "--"+c.flag+" ") || !loadedNothing(stderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 1 naming --%s, before reading anything", code, stderr, c.flag)
+			}
+		})
+	}
+}
+
+// TestServeBusyAddr holds an address and requires serve on it to exit 1
+// naming --addr and the address, before it reads the model or the
+// corpus.
+func TestServeBusyAddr(t *testing.T) {
+	addr := busyAddr(t)
+	code, stderr := serveMustFail(t, "--model", serveMiniModel, "--addr", addr)
+	if code != 1 || !strings.Contains(stderr, "--addr "+addr) || !loadedNothing(stderr) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 naming --addr %s, before reading anything", code, stderr, addr)
+	}
+}
+
+// TestServeLengthsBeyondModel asks for queries or documents longer than
+// the model's positions: serve must exit 1 naming the flag and the
+// model's limit, before it reads the corpus.
+func TestServeLengthsBeyondModel(t *testing.T) {
+	for _, flag := range []string{"query-len", "doc-len"} {
+		t.Run(flag, func(t *testing.T) {
+			code, stderr := serveMustFail(t, "--model", serveMiniModel, "--addr", "127.0.0.1:0", "--"+flag, "600")
+			if code != 1 || !strings.Contains(stderr, "--"+flag+" 600") || !strings.Contains(stderr, "max_position_embeddings 512") || !loadedNothing(stderr) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 naming --%s 600 and max_position_embeddings 512, before reading the corpus", code, stderr, flag)
+			}
+		})
+	}
+}
+
+// TestServeAdapterDimMismatch puts adapters of 32 dimensions in a copy of
+// the 64-dimensional mini model: serve must exit 1 naming the adapter
+// file and both dimensions, before it reads the corpus or encodes it.
+func TestServeAdapterDimMismatch(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(serveMiniModel)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := adapter.New(adapter.DefaultConfig(32), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, adapter.File)
+	if err := adapter.Save(path, []*adapter.Adapter{a}); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := serveMustFail(t, "--model", dir, "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "dimension 32") || !strings.Contains(stderr, "dimension 64") || !loadedNothing(stderr) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 naming %s and dimensions 32 and 64, before reading the corpus", code, stderr, path)
+	}
+}
+
+// TestServeMiniModel starts serve's server on the mini model (no
+// adapters) with its lengths set by flag, and checks that it answers a
+// search and /healthz; a query longer than the model reads is cut, not
+// failed.
+func TestServeMiniModel(t *testing.T) {
+	fs := newFlags("serve", "", io.Discard)
+	df := addDataFlags(fs, "cranfield")
+	o := serveOptions{maxK: 50, maxQuery: 4000, maxBatch: 4, maxInflight: 4, timeout: time.Minute, lambda: 0.25, rerankK: 100, batchQueries: 8}
+	s, err := newServer(df, serveMiniModel, "", 512, 64, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if s.enc.QueryMaxLen != 512 || s.enc.DocMaxLen != 64 {
+		t.Fatalf("lengths %d and %d, want the flags' 512 and 64", s.enc.QueryMaxLen, s.enc.DocMaxLen)
+	}
+	ts := httptest.NewServer(s.handler())
+	t.Cleanup(ts.Close)
+	long := strings.TrimSpace(strings.Repeat("a ", 1500)) // 1,500 tokens: cut to 512
+	for _, q := range []string{"boundary layer", long, "heat transfer"} {
+		var r libserver.Result
+		if code := getJSON(t, ts.URL+"/search?k=3&q="+url.QueryEscape(q), &r); code != 200 || len(r.Hits) != 3 {
+			t.Fatalf("search %.20q: %d %+v, want 200 with 3 hits", q, code, r)
 		}
+	}
+	var health map[string]any
+	if code := getJSON(t, ts.URL+"/healthz", &health); code != 200 || health["status"] != "ok" {
+		t.Fatalf("/healthz: %d %v", code, health)
 	}
 }
