@@ -3,6 +3,7 @@ package retrieval
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -203,6 +204,7 @@ func IndexCorpus(enc *Encoder, td *TrainData, progress func(done int)) (*index.F
 	if err := ix.Add(td.DocIDs, vecs); err != nil {
 		return nil, err
 	}
+	ix.SetMeta(indexMeta(enc, td))
 	return ix, nil
 }
 
@@ -222,6 +224,7 @@ func IndexVectors(corpus *TrainData, vecs *tensor.Tensor, name string) (*index.F
 	if err := ix.Add(corpus.DocIDs, vecs.Data); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	ix.SetMeta(map[string]string{MetaCorpus: corpus.CorpusFingerprint(), MetaVectors: filepath.Base(name)})
 	return ix, nil
 }
 
@@ -264,7 +267,9 @@ func Search(enc *Encoder, ix *index.Flat, texts []string, k int) ([][]index.Hit,
 // CheckIndex reports an index that does not hold corpus's documents in
 // corpus order with enc's vectors: another dimension, another size, or
 // another corpus (or order) of the same size, whose search results would
-// name the wrong documents silently. name names the index in errors.
+// name the wrong documents silently; and, from the index's metadata (see
+// MetaModel), an index encoded by another model of the same dimension or
+// from other texts under the same ids. name names the index in errors.
 func CheckIndex(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) error {
 	if ix.Dim() != enc.Dim() || ix.Len() != len(corpus.DocIDs) {
 		return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
@@ -276,5 +281,5 @@ func CheckIndex(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) er
 				name, i, id, i, want)
 		}
 	}
-	return nil
+	return checkMeta(ix, enc, corpus, name)
 }

@@ -32,15 +32,24 @@
 //
 //	offset  size     field
 //	0       8        magic "RRRAIDX\x00"
-//	8       4        format version (1)
+//	8       4        format version (1 or 2)
 //	12      4        reserved, 0
 //	16      8        d, the dimension
 //	24      8        n, the number of documents
 //	32      8        size in bytes of the ids section
-//	40      24       zero padding
+//	40      8        version 2: size m in bytes of the metadata section
+//	                 (at most 1 MiB); version 1: zero
+//	48      16       zero padding
 //	64      4·n·d    the document matrix, float32, row-major
 //	…       …        the ids, each a uint32 byte length and the bytes
+//	…       m        version 2: the metadata, a JSON object of strings
 //	…       4        CRC-32C (Castagnoli) of every byte before it
+//
+// Version 2 adds the metadata ([Flat.SetMeta]): what made the index (the
+// model and corpus text it was encoded from), so that an index is not
+// searched with another model's query vectors by mistake. An index
+// without metadata is written as version 1, byte for byte what earlier
+// builds wrote; both versions are read.
 //
 // The matrix starts at offset 64, so [Load] can memory-map the file (on
 // Linux and Darwin; elsewhere it reads it) and use the matrix in place.

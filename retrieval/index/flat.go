@@ -18,6 +18,8 @@ type Flat struct {
 	// pos maps id to row; built on the first Add, so that a loaded or
 	// read index pays for it only when it grows.
 	pos map[string]int
+	// meta records what made the index (see SetMeta).
+	meta map[string]string
 
 	readOnly bool
 	unmap    func() error // releases a memory mapping; nil if none
@@ -32,6 +34,33 @@ func New(d int) *Flat {
 		panic(fmt.Sprintf("index: New: dimension %d < 1", d))
 	}
 	return &Flat{d: d}
+}
+
+// SetMeta replaces the index's metadata: string pairs saved with it (file
+// format version 2) that record what made it, such as the model and the
+// corpus text it was built from, so that a reader can refuse an index
+// that does not belong to its model. The map is copied; nil or empty
+// removes the metadata (and the file is then written as version 1).
+func (f *Flat) SetMeta(m map[string]string) {
+	f.meta = nil
+	for k, v := range m {
+		if f.meta == nil {
+			f.meta = make(map[string]string, len(m))
+		}
+		f.meta[k] = v
+	}
+}
+
+// Meta returns a copy of the index's metadata (nil if it has none).
+func (f *Flat) Meta() map[string]string {
+	var m map[string]string
+	for k, v := range f.meta {
+		if m == nil {
+			m = make(map[string]string, len(f.meta))
+		}
+		m[k] = v
+	}
+	return m
 }
 
 // Dim returns the dimension d of the vectors.

@@ -271,7 +271,7 @@ func TestHeaderErrors(t *testing.T) {
 	}{
 		{"magic", resum(append([]byte("RRRAIDY\x00"), b[8:]...)), ErrFormat, "magic"},
 		{"version 0", put32(8, 0), ErrVersion, "version"},
-		{"version 2", put32(8, 2), ErrVersion, "version"},
+		{"version 3", put32(8, 3), ErrVersion, "version"},
 		{"reserved", put32(12, 1), ErrFormat, "reserved field"},
 		{"d 0", put64(16, 0), ErrFormat, "d"},
 		{"d huge", put64(16, 1<<40), ErrFormat, "d"},
@@ -322,4 +322,67 @@ func (r *failReader) Read(p []byte) (int, error) {
 	n := copy(p, r.data)
 	r.data = r.data[n:]
 	return n, nil
+}
+
+// TestMetadata checks the metadata section (format version 2): it round
+// trips through every loader, an index without it is written as version 1
+// (what earlier builds wrote), and a corrupt or oversized section is
+// refused by name.
+func TestMetadata(t *testing.T) {
+	f := sampleFlat(t, 4, 3)
+	var v1 bytes.Buffer
+	if _, err := f.WriteTo(&v1); err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint32(v1.Bytes()[8:]); v != 1 {
+		t.Errorf("an index without metadata is written as version %d, want 1", v)
+	}
+	meta := map[string]string{"model_sha256": "abc", "corpus_sha256": "def", "note": "ünïcode"}
+	f.SetMeta(meta)
+	meta["model_sha256"] = "changed after SetMeta"
+	var v2 bytes.Buffer
+	if _, err := f.WriteTo(&v2); err != nil {
+		t.Fatal(err)
+	}
+	b := v2.Bytes()
+	if v := binary.LittleEndian.Uint32(b[8:]); v != 2 {
+		t.Errorf("an index with metadata is written as version %d, want 2", v)
+	}
+	path, errs := openAll(t, b, LoadOptions{})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", loaders[i].name, err)
+		}
+		g, _ := loaders[i].load(path, LoadOptions{})
+		got := g.Meta()
+		if got["model_sha256"] != "abc" || got["corpus_sha256"] != "def" || got["note"] != "ünïcode" || len(got) != 3 {
+			t.Errorf("%s: metadata %v", loaders[i].name, got)
+		}
+		if d := sameFlat(f, g); d != "" {
+			t.Errorf("%s: %s", loaders[i].name, d)
+		}
+		g.Close()
+	}
+	metaStart := len(v1.Bytes()) - crcSize
+	notJSON := slices.Clone(b)
+	notJSON[metaStart] = '['
+	huge := slices.Clone(b)
+	binary.LittleEndian.PutUint64(huge[40:], maxMeta+1)
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		want  error
+		field string
+	}{
+		{"metadata not JSON", resum(notJSON), ErrFormat, "metadata"},
+		{"metadata size huge", resum(huge), ErrFormat, "metadata size"},
+		{"metadata truncated", resum(b[:len(b)-8]), ErrTruncated, "metadata"},
+	} {
+		_, errs := openAll(t, tc.data, LoadOptions{})
+		for i, err := range errs {
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), ": "+tc.field+": ") {
+				t.Errorf("%s, %s: %v, want %v in field %q", tc.name, loaders[i].name, err, tc.want, tc.field)
+			}
+		}
+	}
 }

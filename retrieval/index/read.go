@@ -53,6 +53,11 @@ func Read(r io.Reader) (*Flat, error) {
 		sec = append(sec, buf[:c]...)
 	}
 
+	metaSec := make([]byte, h.metaSize) // at most maxMeta
+	if err := readFull(tr, metaSec, name, "metadata"); err != nil {
+		return nil, err
+	}
+
 	var stored [crcSize]byte
 	if err := readFull(br, stored[:], name, "checksum"); err != nil {
 		return nil, err
@@ -64,7 +69,11 @@ func Read(r io.Reader) (*Flat, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Flat{d: h.d, vecs: vecs, ids: ids}, nil
+	meta, err := parseMeta(metaSec, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Flat{d: h.d, vecs: vecs, ids: ids, meta: meta}, nil
 }
 
 // readFull fills b from r, reporting a short read as truncation of field.
@@ -92,22 +101,25 @@ func parse(b []byte, name string, verify bool) (f *Flat, aliased bool, err error
 	}
 	matEnd := headerSize + h.matSize
 	idsEnd := matEnd + h.idsSize
+	metaEnd := idsEnd + h.metaSize
 	switch total := h.total(); {
 	case len(b) < total:
-		field, start, size := "checksum", idsEnd, crcSize
+		field, start, size := "checksum", metaEnd, crcSize
 		if len(b) < matEnd {
 			field, start, size = "matrix", headerSize, h.matSize
 		} else if len(b) < idsEnd {
 			field, start, size = "ids", matEnd, h.idsSize
+		} else if len(b) < metaEnd {
+			field, start, size = "metadata", idsEnd, h.metaSize
 		}
 		return nil, false, fmt.Errorf("index: %s: %s: %w: file is %d bytes; the section spans [%d, %d) and the file should be %d bytes (n=%d, d=%d)",
 			name, field, ErrTruncated, len(b), start, start+size, total, h.n, h.d)
 	case len(b) > total:
-		return nil, false, fmt.Errorf("index: %s: checksum: %w: %d bytes of trailing data after the checksum at %d", name, ErrFormat, len(b)-total, idsEnd)
+		return nil, false, fmt.Errorf("index: %s: checksum: %w: %d bytes of trailing data after the checksum at %d", name, ErrFormat, len(b)-total, metaEnd)
 	}
 	if verify {
-		want := binary.LittleEndian.Uint32(b[idsEnd:])
-		if got := crc32.Checksum(b[:idsEnd], castagnoli); got != want {
+		want := binary.LittleEndian.Uint32(b[metaEnd:])
+		if got := crc32.Checksum(b[:metaEnd], castagnoli); got != want {
 			return nil, false, fmt.Errorf("index: %s: checksum: %w: stored %#08x, computed %#08x", name, ErrChecksum, want, got)
 		}
 	}
@@ -115,6 +127,10 @@ func parse(b []byte, name string, verify bool) (f *Flat, aliased bool, err error
 	if err != nil {
 		return nil, false, err
 	}
+	meta, err := parseMeta(b[idsEnd:metaEnd], name)
+	if err != nil {
+		return nil, false, err
+	}
 	vecs, aliased := viewFloats(b[headerSize:matEnd])
-	return &Flat{d: h.d, vecs: vecs, ids: ids}, aliased, nil
+	return &Flat{d: h.d, vecs: vecs, ids: ids, meta: meta}, aliased, nil
 }

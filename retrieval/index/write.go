@@ -21,9 +21,13 @@ func (f *Flat) WriteTo(w io.Writer) (int64, error) {
 		}
 		idsSize += 4 + len(id)
 	}
+	meta, err := encodeMeta(f.meta)
+	if err != nil {
+		return 0, fmt.Errorf("index: write: %w", err)
+	}
 	cw := &countWriter{w: w}
 	sw := &sumWriter{w: bufio.NewWriterSize(cw, 1<<16)}
-	sw.write(encodeHeader(f.d, f.Len(), idsSize))
+	sw.write(encodeHeader(f.d, f.Len(), idsSize, len(meta)))
 
 	var buf [1 << 16]byte
 	for v := f.vecs; len(v) > 0 && sw.err == nil; {
@@ -39,6 +43,7 @@ func (f *Flat) WriteTo(w io.Writer) (int64, error) {
 		sw.write(buf[:4])
 		sw.writeString(id)
 	}
+	sw.write(meta)
 	binary.LittleEndian.PutUint32(buf[:4], sw.crc)
 	sw.write(buf[:4])
 	if sw.err == nil {
