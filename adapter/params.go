@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"fmt"
+	"github.com/rrra/rrra/retrieval"
 	"math"
 	"strconv"
 	"strings"
@@ -45,7 +46,7 @@ type Param struct {
 func (p Param) Get(c SamplerConfig) string { return p.get(&c) }
 
 // intParam, floatParam and boolParam build table rows for fields of c.
-func intParam(name, domain, help string, lo int, field func(c *SamplerConfig) *int) Param {
+func intParam(name, domain, help string, lo, hi int, field func(c *SamplerConfig) *int) Param {
 	return Param{Name: name, Kind: "int", Domain: domain, Help: help,
 		get: func(c *SamplerConfig) string { return strconv.Itoa(*field(c)) },
 		set: func(c *SamplerConfig, v string) error {
@@ -53,7 +54,7 @@ func intParam(name, domain, help string, lo int, field func(c *SamplerConfig) *i
 			if err != nil {
 				return fmt.Errorf("not an integer")
 			}
-			if n < lo {
+			if n < lo || n > hi {
 				return fmt.Errorf("out of its domain %s", domain)
 			}
 			*field(c) = n
@@ -96,7 +97,9 @@ func boolParam(name, help string, field func(c *SamplerConfig) *bool) Param {
 		}}
 }
 
-var inf = math.Inf(1)
+// inf bounds the parameters whose domain is otherwise unbounded above:
+// beyond 10⁶ an exponent, weight, rate or temperature only overflows.
+const inf = 1e6
 
 // paramTable is the table behind Params, in the order String writes it.
 var paramTable = []Param{
@@ -118,7 +121,7 @@ var paramTable = []Param{
 			}
 			return nil
 		}},
-	floatParam("lambda_ad", "[0, ∞)", "stage 3: weight of the adapter loss joined to InfoNCE (0: off)", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.LambdaAd }),
+	floatParam("lambda_ad", "[0, 10⁶]", "stage 3: weight of the adapter loss joined to InfoNCE (0: off)", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.LambdaAd }),
 	{Name: "base", Kind: "choice", Domain: "softmax, uniform, simans or positive-aware", Help: "s_HN, the distribution (1 − s_FN)^γ reweights",
 		get: func(c *SamplerConfig) string { return string(c.Base) },
 		set: func(c *SamplerConfig, v string) error {
@@ -130,27 +133,27 @@ var paramTable = []Param{
 			}
 			return fmt.Errorf("want softmax, uniform, simans or positive-aware")
 		}},
-	floatParam("pa_margin", "[0, ∞)", "positive-aware base: drop candidates above s⁺ − margin·|s⁺|", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.PAMargin }),
-	intParam("k", "≥ 1", "pool depth", 1, func(c *SamplerConfig) *int { return &c.K }),
-	floatParam("tau_hn", "(0, ∞)", "softmax base: temperature on the pool's logits", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.TauHN }),
-	floatParam("a", "(0, ∞)", "simans base: a", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.SimA }),
-	floatParam("b", "(−∞, ∞)", "simans base: b", -math.MaxFloat64, math.MaxFloat64, false, func(c *SamplerConfig) *float64 { return &c.SimB }),
-	floatParam("gamma", "[0, ∞)", "γ, the exponent on 1 − s_FN", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Gamma }),
+	floatParam("pa_margin", "[0, 10⁶]", "positive-aware base: drop candidates above s⁺ − margin·|s⁺|", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.PAMargin }),
+	intParam("k", "1 to 10000", "pool depth", 1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.K }),
+	floatParam("tau_hn", "(0, 10⁶]", "softmax base: temperature on the pool's logits", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.TauHN }),
+	floatParam("a", "(0, 10⁶]", "simans base: a", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.SimA }),
+	floatParam("b", "[−10⁶, 10⁶]", "simans base: b", -inf, inf, false, func(c *SamplerConfig) *float64 { return &c.SimB }),
+	floatParam("gamma", "[0, 10⁶]", "γ, the exponent on 1 − s_FN", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Gamma }),
 	floatParam("rho", "[0, 1]", "ρ, the share of slots given to random documents", 0, 1, false, func(c *SamplerConfig) *float64 { return &c.Rho }),
 	floatParam("theta_fn", "[0, 1]", "drop candidates whose s_FN exceeds it (0 or 1: no gate)", 0, 1, false, func(c *SamplerConfig) *float64 { return &c.ThetaFN }),
-	intParam("gate_top", "≥ 0", "drop the j most suspect of the top gate_depth (0: off)", 0, func(c *SamplerConfig) *int { return &c.GateTop }),
-	intParam("gate_depth", "≥ 1", "depth gate_top looks at", 1, func(c *SamplerConfig) *int { return &c.GateDepth }),
+	intParam("gate_top", "0 to 10000", "drop the j most suspect of the top gate_depth (0: off)", 0, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.GateTop }),
+	intParam("gate_depth", "1 to 10000", "depth gate_top looks at", 1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.GateDepth }),
 	floatParam("self_train", "[0, 1)", "promote candidates with s_FN above θ to positives (0: off)", 0, 1, true, func(c *SamplerConfig) *float64 { return &c.SelfTrain }),
-	intParam("self_train_max", "≥ 1", "self-training: promotions per query per refresh", 1, func(c *SamplerConfig) *int { return &c.SelfTrainMax }),
-	intParam("folds", "≥ 1", "cross-fitting folds (1: one adapter for all queries)", 1, func(c *SamplerConfig) *int { return &c.Folds }),
-	intParam("k_lab", "≥ 1", "labels: candidates per query", 1, func(c *SamplerConfig) *int { return &c.Label.KLab }),
-	intParam("k_pred", "≥ 1", "labels: the bi-encoder predicts its top k_pred relevant", 1, func(c *SamplerConfig) *int { return &c.Label.KPred }),
-	intParam("random", "≥ −1", "labels: random corpus documents per query (−1: none)", -1, func(c *SamplerConfig) *int { return &c.Label.Random }),
-	intParam("epochs", "≥ 1", "adapter fitting: epochs", 1, func(c *SamplerConfig) *int { return &c.Fit.Epochs }),
-	floatParam("lr", "(0, ∞)", "adapter fitting: learning rate", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.LR }),
-	floatParam("mu", "[0, ∞)", "loss: weight of the outcome head", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Mu }),
-	floatParam("nu", "[0, ∞)", "loss: weight of the residual terms", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Nu }),
-	floatParam("beta", "[0, ∞)", "loss: weight of L_norm", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Beta }),
+	intParam("self_train_max", "1 to 10000", "self-training: promotions per query per refresh", 1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.SelfTrainMax }),
+	intParam("folds", "1 to 100", "cross-fitting folds (1: one adapter for all queries)", 1, 100, func(c *SamplerConfig) *int { return &c.Folds }),
+	intParam("k_lab", "1 to 10000", "labels: candidates per query", 1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.Label.KLab }),
+	intParam("k_pred", "1 to 10000", "labels: the bi-encoder predicts its top k_pred relevant", 1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.Label.KPred }),
+	intParam("random", "−1 to 10000", "labels: random corpus documents per query (−1: none)", -1, retrieval.MaxPoolK, func(c *SamplerConfig) *int { return &c.Label.Random }),
+	intParam("epochs", "1 to 10000", "adapter fitting: epochs", 1, 10000, func(c *SamplerConfig) *int { return &c.Fit.Epochs }),
+	floatParam("lr", "(0, 10⁶]", "adapter fitting: learning rate", math.SmallestNonzeroFloat64, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.LR }),
+	floatParam("mu", "[0, 10⁶]", "loss: weight of the outcome head", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Mu }),
+	floatParam("nu", "[0, 10⁶]", "loss: weight of the residual terms", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Nu }),
+	floatParam("beta", "[0, 10⁶]", "loss: weight of L_norm", 0, inf, false, func(c *SamplerConfig) *float64 { return &c.Fit.Loss.Beta }),
 	boolParam("no_balance", "labels: no class balancing", func(c *SamplerConfig) *bool { return &c.Label.NoBalance }),
 	boolParam("no_residual", "adapter without the residual head", func(c *SamplerConfig) *bool { return &c.NoResidual }),
 	boolParam("score_feature", "feed the bi-encoder's score q·c", func(c *SamplerConfig) *bool { return &c.ScoreFeature }),

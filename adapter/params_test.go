@@ -87,3 +87,19 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("the zero config (every default): %v", err)
 	}
 }
+
+// TestParamUpperBounds checks the values that are finite and above a
+// parameter's lower bound but absurd (a billion folds or pool entries, an
+// exponent of 10³⁰⁰) are refused by name before any work: they used to be
+// accepted and then allocated or overflowed.
+func TestParamUpperBounds(t *testing.T) {
+	for _, s := range []string{"folds=1000000000", "k=1000000000", "k_lab=99999999", "random=100000", "epochs=1000000",
+		"gate_depth=1000000", "self_train_max=1000000", "gamma=1e300", "b=-1e300", "tau_hn=1e9", "lr=1e7", "beta=1e300"} {
+		cfg := DefaultSamplerConfig()
+		err := ParseParams(s, &cfg)
+		name, _, _ := strings.Cut(s, "=")
+		if err == nil || !strings.Contains(err.Error(), name+"=") || !strings.Contains(err.Error(), "out of its domain") {
+			t.Errorf("%s: err %v, want it refused as out of its domain", s, err)
+		}
+	}
+}

@@ -64,7 +64,7 @@ func DenseEvaluator(td *TrainData, queries []beir.Query, qrels beir.Qrels, measu
 		if err := ix.Add(td.DocIDs, dv); err != nil {
 			return nil, err
 		}
-		rep, err := metrics.Evaluate(metrics.Qrels(qrels), DenseSearch(ix, qids, qv, k), measures, metrics.Options{})
+		rep, err := metrics.Evaluate(metrics.Qrels(qrels), DenseSearch(ix, qids, qv, k), measures, metrics.Options{Complete: true})
 		if err != nil {
 			return nil, err
 		}

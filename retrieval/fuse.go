@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -11,8 +13,12 @@ import (
 // a document's fused score is Σ 1/(k + rank) over the runs that retrieved
 // it, with rank from 1 in each run's trec_eval order (score descending,
 // then document id descending). k = 60 is the usual choice. Each query
-// keeps its depth best fused documents.
-func FuseRRF(runs []metrics.Run, k float64, depth int) metrics.Run {
+// keeps its depth best fused documents. k must be finite and > 0 and
+// depth ≥ 0.
+func FuseRRF(runs []metrics.Run, k float64, depth int) (metrics.Run, error) {
+	if !(k > 0) || math.IsInf(k, 0) || depth < 0 {
+		return nil, fmt.Errorf("retrieval: reciprocal rank fusion with k=%g and depth %d: want k finite and > 0, depth ≥ 0", k, depth)
+	}
 	fused := make(map[string]map[string]float64)
 	for _, run := range runs {
 		for qid, rs := range run {
@@ -37,7 +43,7 @@ func FuseRRF(runs []metrics.Run, k float64, depth int) metrics.Run {
 		slices.SortFunc(rs, trecOrder)
 		out[qid] = rs[:min(len(rs), depth)]
 	}
-	return out
+	return out, nil
 }
 
 // trecOrder sorts results as trec_eval ranks them.

@@ -19,7 +19,10 @@ func res(id string, score float64) metrics.Result {
 func TestFuseRRF(t *testing.T) {
 	a := metrics.Run{"q": {res("d1", 3), res("d2", 2), res("d3", 1)}}
 	b := metrics.Run{"q": {res("d3", 0.9), res("d1", 0.5)}, "r": {res("x", 1)}}
-	got := FuseRRF([]metrics.Run{a, b}, 60, 10)
+	got, err := FuseRRF([]metrics.Run{a, b}, 60, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// d1: 1/61 + 1/62, d3: 1/63 + 1/61, d2: 1/62.
 	want := metrics.Run{
 		"q": {res("d1", 1.0/61+1.0/62), res("d3", 1.0/63+1.0/61), res("d2", 1.0/62)},
@@ -37,9 +40,65 @@ func TestFuseRRF(t *testing.T) {
 	}
 	// Ties in the fused score follow trec_eval's order (document id descending),
 	// and depth cuts.
-	got = FuseRRF([]metrics.Run{{"q": {res("a", 1), res("b", 1)}}}, 60, 1)
+	if got, err = FuseRRF([]metrics.Run{{"q": {res("a", 1), res("b", 1)}}}, 60, 1); err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(got["q"], []metrics.Result{res("b", 1.0/61)}) {
 		t.Errorf("tie and depth: %v", got["q"])
+	}
+}
+
+// TestFuseRRFDomain checks out-of-domain fusion constants and depths are
+// refused rather than turned into infinite or negative scores (k ≤ 0) or a
+// panic (a negative depth).
+func TestFuseRRFDomain(t *testing.T) {
+	runs := []metrics.Run{{"q": {res("a", 1), res("b", 0.5)}}}
+	for _, c := range []struct {
+		k     float64
+		depth int
+	}{{0, 10}, {-60, 10}, {math.NaN(), 10}, {math.Inf(1), 10}, {60, -1}} {
+		if _, err := FuseRRF(runs, c.k, c.depth); err == nil || !strings.Contains(err.Error(), "want k finite and > 0") {
+			t.Errorf("k=%g depth=%d: err %v", c.k, c.depth, err)
+		}
+	}
+}
+
+// TestTrainConfigValidate checks every numeric field of TrainConfig is
+// refused outside its domain, before any work.
+func TestTrainConfigValidate(t *testing.T) {
+	good := TrainConfig{Steps: 10, BatchQueries: 4, Negatives: 1, LR: 1e-3, WarmupSteps: 1, WeightDecay: 0.01, ClipNorm: 1}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("valid config refused: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(c *TrainConfig)
+		want string
+	}{
+		{"steps 0", func(c *TrainConfig) { c.Steps = 0 }, "steps 0"},
+		{"batch -1", func(c *TrainConfig) { c.BatchQueries = -1 }, "batch -1"},
+		{"batch huge", func(c *TrainConfig) { c.BatchQueries = 1 << 40 }, "batch 1099511627776"},
+		{"negatives -5", func(c *TrainConfig) { c.Negatives = -5 }, "negatives -5"},
+		{"warm-up past steps", func(c *TrainConfig) { c.WarmupSteps = 11 }, "warm-up steps 11"},
+		{"warm-up -1", func(c *TrainConfig) { c.WarmupSteps = -1 }, "warm-up steps -1"},
+		{"lr NaN", func(c *TrainConfig) { c.LR = math.NaN() }, "learning rate NaN"},
+		{"lr -1", func(c *TrainConfig) { c.LR = -1 }, "learning rate -1"},
+		{"weight decay Inf", func(c *TrainConfig) { c.WeightDecay = math.Inf(1) }, "weight decay +Inf"},
+		{"clip -1", func(c *TrainConfig) { c.ClipNorm = -1 }, "clip norm -1"},
+		{"refresh -1", func(c *TrainConfig) { c.RefreshEvery = -1 }, "refresh interval -1"},
+		{"checkpoint every -1", func(c *TrainConfig) { c.CheckpointEvery = -1 }, "checkpoint interval -1"},
+		{"eval every -1", func(c *TrainConfig) { c.EvalEvery = -1 }, "evaluation interval -1"},
+		{"log every -1", func(c *TrainConfig) { c.LogEvery = -1 }, "log interval -1"},
+		{"stop at -1", func(c *TrainConfig) { c.StopAt = -1 }, "stop step -1"},
+		{"crop max 2", func(c *TrainConfig) { c.CropMax = 2 }, "crop fraction (max) 2"},
+		{"crops reversed", func(c *TrainConfig) { c.CropMin, c.CropMax = 0.5, 0.2 }, "crop fractions 0.5–0.2"},
+		{"pool sparse", func(c *TrainConfig) { c.InitialPool = "sparse" }, `initial pool "sparse"`},
+	} {
+		cfg := good
+		c.edit(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
+		}
 	}
 }
 

@@ -107,6 +107,10 @@ type StateSaver interface {
 	UnmarshalState(b []byte) error
 }
 
+// MaxPoolK is the deepest pool a sampler may ask for: 10,000 candidates
+// per query (a pool of 10⁵ queries then holds 10⁹ entries).
+const MaxPoolK = 10000
+
 // SamplerNames lists the built-in samplers.
 var SamplerNames = []string{"random", "bm25", "topk-uniform", "simans", "positive-aware"}
 
@@ -114,18 +118,38 @@ var SamplerNames = []string{"random", "bm25", "topk-uniform", "simans", "positiv
 // overridden by params ("k=200,a=1"): random; bm25 (uniform over the BM25
 // top k, k=100); topk-uniform (ANCE: uniform over the model's top k, k=100);
 // simans (k=100, a=0.5, b=0); positive-aware (NV-Retriever's TopK-PercPos:
-// k=100, margin=0.05).
+// k=100, margin=0.05). Each parameter is checked against its domain: k a
+// whole number from 1 to MaxPoolK, a > 0, b finite, margin 0 to 1; a
+// parameter given twice or unknown to the sampler is refused.
 func NewSampler(name, params string) (Sampler, error) {
 	kv := map[string]float64{}
 	if params != "" {
 		for _, f := range strings.Split(params, ",") {
 			k, v, ok := strings.Cut(f, "=")
+			k = strings.TrimSpace(k)
 			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if !ok || err != nil {
+			switch {
+			case !ok || err != nil || k == "":
 				return nil, fmt.Errorf("retrieval: sampler parameter %q: want name=number", f)
+			case math.IsNaN(x) || math.IsInf(x, 0):
+				return nil, fmt.Errorf("retrieval: sampler parameter %s=%g: want a finite number", k, x)
 			}
-			kv[strings.TrimSpace(k)] = x
+			if _, dup := kv[k]; dup {
+				return nil, fmt.Errorf("retrieval: sampler parameter %s is given twice", k)
+			}
+			kv[k] = x
 		}
+	}
+	// Every parameter's domain: k a pool depth of 1 to MaxPoolK (a pool
+	// holds k candidates per query), a > 0, b and margin finite.
+	if k, ok := kv["k"]; ok && (k < 1 || k > MaxPoolK || k != math.Trunc(k)) {
+		return nil, fmt.Errorf("retrieval: sampler %s: k=%g: want a whole number from 1 to %d", name, k, MaxPoolK)
+	}
+	if a, ok := kv["a"]; ok && !(a > 0) {
+		return nil, fmt.Errorf("retrieval: sampler %s: a=%g: want a > 0", name, a)
+	}
+	if m, ok := kv["margin"]; ok && (m < 0 || m > 1) {
+		return nil, fmt.Errorf("retrieval: sampler %s: margin=%g: want 0 to 1", name, m)
 	}
 	get := func(k string, def float64) float64 {
 		if v, ok := kv[k]; ok {

@@ -164,6 +164,22 @@ func TestNewSampler(t *testing.T) {
 		{"simans", "k", "want name=number"},
 		{"rrra", "", "unknown sampler"},
 		{"topk-uniform", "k=0", "k=0"},
+		// Out of their domains: each used to be accepted (NaN weights
+		// made every sampling probability NaN; a huge k allocated a pool
+		// of k per query).
+		{"bm25", "k=-1", "k=-1: want a whole number"},
+		{"bm25", "k=99999999999999", "want a whole number from 1 to 10000"},
+		{"bm25", "k=2.5", "k=2.5"},
+		{"topk-uniform", "k=1,k=2", "k is given twice"},
+		{"simans", "a=NaN", "a=NaN: want a finite number"},
+		{"simans", "a=Inf", "a=+Inf: want a finite number"},
+		{"simans", "b=-Inf", "b=-Inf: want a finite number"},
+		{"simans", "a=-1", "a=-1: want a > 0"},
+		{"simans", "a=0", "a=0: want a > 0"},
+		{"simans", "=5", "want name=number"},
+		{"positive-aware", "margin=NaN", "margin=NaN: want a finite number"},
+		{"positive-aware", "margin=-0.1", "margin=-0.1: want 0 to 1"},
+		{"positive-aware", "margin=2", "margin=2: want 0 to 1"},
 	} {
 		if _, err := NewSampler(tc.name, tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %q: %v, want %q", tc.name, tc.params, err, tc.want)

@@ -1,6 +1,9 @@
 package retrieval
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +63,48 @@ type TrainConfig struct {
 	Recompute bool
 }
 
+// Validate checks every field of c against its domain: Steps 1 to 2³⁰,
+// BatchQueries 1 to 65536, Negatives 0 to 2²⁰, LR finite in [0, 10],
+// WarmupSteps 0 to Steps, WeightDecay finite in [0, 10], ClipNorm finite
+// in [0, 10⁶], RefreshEvery, CheckpointEvery, StopAt, EvalEvery and
+// LogEvery ≥ 0, CropMin and CropMax 0 (the default) or in (0, 1] with
+// CropMin ≤ CropMax, InitialPool empty, PoolBM25 or PoolDense. Run
+// calls it before any work.
+func (c TrainConfig) Validate() error {
+	fin := func(x, lo, hi float64) bool { return x >= lo && x <= hi } // false for NaN
+	for _, f := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"steps", c.Steps, 1, 1 << 30}, {"batch", c.BatchQueries, 1, 1 << 16}, {"negatives", c.Negatives, 0, 1 << 20},
+		{"warm-up steps", c.WarmupSteps, 0, max(c.Steps, 0)}, {"refresh interval", c.RefreshEvery, 0, 1 << 30},
+		{"checkpoint interval", c.CheckpointEvery, 0, 1 << 30}, {"stop step", c.StopAt, 0, 1 << 30},
+		{"evaluation interval", c.EvalEvery, 0, 1 << 30}, {"log interval", c.LogEvery, 0, 1 << 30},
+	} {
+		if f.v < f.lo || f.v > f.hi {
+			return fmt.Errorf("retrieval: train: %s %d: want %d to %d", f.name, f.v, f.lo, f.hi)
+		}
+	}
+	for _, f := range []struct {
+		name      string
+		v, lo, hi float64
+	}{{"learning rate", c.LR, 0, 10}, {"weight decay", c.WeightDecay, 0, 10}, {"clip norm", c.ClipNorm, 0, 1e6},
+		{"crop fraction (min)", c.CropMin, 0, 1}, {"crop fraction (max)", c.CropMax, 0, 1}} {
+		if !fin(f.v, f.lo, f.hi) {
+			return fmt.Errorf("retrieval: train: %s %g: want %g to %g", f.name, f.v, f.lo, f.hi)
+		}
+	}
+	if c.CropMin > 0 && c.CropMax > 0 && c.CropMin > c.CropMax {
+		return fmt.Errorf("retrieval: train: crop fractions %g–%g: the first must not exceed the second", c.CropMin, c.CropMax)
+	}
+	switch c.InitialPool {
+	case PoolNone, PoolBM25, PoolDense:
+	default:
+		return fmt.Errorf("retrieval: train: initial pool %q: want bm25 or dense", c.InitialPool)
+	}
+	return nil
+}
+
 // An Evaluator measures the model during training (on a dev split) and
 // returns named figures for the log, the first of which is the one to
 // watch.
@@ -106,14 +151,15 @@ type Trainer struct {
 	// Stats counts what the sampler kept and dropped.
 	Stats SampleStats
 
-	pool  *Pool
-	tape  *autograd.Tape
-	state nn.TrainState
-	sched nn.LinearSchedule
-	perm  []int
-	epoch int
-	qb    wordpiece.Batch
-	db    wordpiece.Batch
+	pool   *Pool
+	runKey runKey // what a checkpoint of this run belongs to (with Cfg.Checkpoint)
+	tape   *autograd.Tape
+	state  nn.TrainState
+	sched  nn.LinearSchedule
+	perm   []int
+	epoch  int
+	qb     wordpiece.Batch
+	db     wordpiece.Batch
 }
 
 // An AuxLoss is a further training term on a batch's pooled vectors.
@@ -149,8 +195,11 @@ func (t *Trainer) logf(format string, args ...any) {
 // nn.SaveBiEncoder writes truncates in sentence-transformers as here.
 func (t *Trainer) Run() ([]Figure, error) {
 	c := &t.Cfg
-	if c.Steps < 1 || c.BatchQueries < 1 || c.Negatives < 0 {
-		return nil, fmt.Errorf("retrieval: train: steps %d, batch %d, negatives %d", c.Steps, c.BatchQueries, c.Negatives)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := nn.CheckTemperature(t.Bi.Temperature); err != nil {
+		return nil, fmt.Errorf("retrieval: train: %w", err)
 	}
 	if c.InitialPool == "" {
 		c.InitialPool = "bm25"
@@ -195,6 +244,9 @@ func (t *Trainer) Run() ([]Figure, error) {
 		t.logf("indexed %d documents with BM25 for the initial pool\n", len(t.Data.Docs))
 	}
 
+	if c.Checkpoint != "" {
+		t.runKey = t.key()
+	}
 	t.tape = autograd.NewTape(c.Seed ^ 0x7261)
 	t.state = nn.TrainState{Opt: nn.NewAdamW(t.Params, nn.AdamWConfig{WeightDecay: c.WeightDecay}), RNG: t.tape.RNG()}
 	t.sched = nn.LinearSchedule{Peak: c.LR, Warmup: c.WarmupSteps, Total: c.Steps}
@@ -203,6 +255,9 @@ func (t *Trainer) Run() ([]Figure, error) {
 	if c.Checkpoint != "" {
 		if _, err := os.Stat(c.Checkpoint); err == nil {
 			if _, err := nn.LoadCheckpoint(c.Checkpoint, t.Params, &t.state); err != nil {
+				return nil, err
+			}
+			if err := t.checkRun(); err != nil {
 				return nil, err
 			}
 			start = t.state.Opt.StepCount()
@@ -299,8 +354,73 @@ func (t *Trainer) Run() ([]Figure, error) {
 	return final, nil
 }
 
+// runKey identifies what a checkpoint belongs to: the training data
+// (sha256 over every document, query and judgement, in order) and the
+// settings that shape the run. A checkpoint resumed against other data
+// would index documents that are not there, or others than it mined.
+type runKey struct {
+	Data   string `json:"data_sha256"`
+	Config string `json:"config"`
+}
+
+// key returns t's runKey.
+func (t *Trainer) key() runKey {
+	h := sha256.New()
+	str := func(s string) { fmt.Fprintf(h, "%d:%s", len(s), s) }
+	d := t.Data
+	fmt.Fprintf(h, "docs %d queries %d\n", len(d.Docs), len(d.Queries))
+	for i := range d.Docs {
+		str(d.DocIDs[i])
+		str(d.Docs[i])
+	}
+	for i := range d.Queries {
+		str(d.QueryIDs[i])
+		str(d.Queries[i])
+		fmt.Fprint(h, d.Positives[i])
+	}
+	c := t.Cfg
+	sampler := ""
+	if t.Sampler != nil {
+		sampler = t.Sampler.Name() + " " + t.Sampler.Params()
+	}
+	cfg := fmt.Sprintf("steps=%d batch=%d negatives=%d lr=%g warmup=%d weight_decay=%g clip=%g refresh=%d initial_pool=%s seed=%d crops=%v sampler=%s",
+		c.Steps, c.BatchQueries, c.Negatives, c.LR, c.WarmupSteps, c.WeightDecay, c.ClipNorm, c.RefreshEvery, c.InitialPool, c.Seed, c.Crops, sampler)
+	if c.Crops {
+		cfg += fmt.Sprintf(" crop=%g-%g", c.CropMin, c.CropMax)
+	}
+	return runKey{Data: hex.EncodeToString(h.Sum(nil)), Config: cfg}
+}
+
+// checkRun refuses a loaded checkpoint written for other training data or
+// other settings. Checkpoints written before the key was recorded pass.
+func (t *Trainer) checkRun() error {
+	b, ok := t.state.Extra["run"]
+	if !ok {
+		return nil
+	}
+	var saved runKey
+	if err := json.Unmarshal(b, &saved); err != nil {
+		return fmt.Errorf("retrieval: train: checkpoint %s: field extra.run: %v", t.Cfg.Checkpoint, err)
+	}
+	now := t.runKey
+	switch {
+	case saved.Data != now.Data:
+		return fmt.Errorf("retrieval: train: checkpoint %s was written for other training data (sha256 %.12s…; this run's is %.12s…): resuming it would train on documents it does not know; remove it or name another --checkpoint",
+			t.Cfg.Checkpoint, saved.Data, now.Data)
+	case saved.Config != now.Config:
+		return fmt.Errorf("retrieval: train: checkpoint %s was written with other settings (%s; this run: %s): remove it or name another --checkpoint",
+			t.Cfg.Checkpoint, saved.Config, now.Config)
+	}
+	return nil
+}
+
 func (t *Trainer) save() error {
 	t.state.Extra = map[string][]byte{}
+	key, err := json.Marshal(t.runKey)
+	if err != nil {
+		return err
+	}
+	t.state.Extra["run"] = key
 	if t.pool != nil {
 		b, err := t.pool.MarshalBinary()
 		if err != nil {

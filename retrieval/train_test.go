@@ -303,3 +303,57 @@ func TestNonFiniteGradientStops(t *testing.T) {
 		t.Fatalf("resuming after the failure: %v\n%s", err, log.String())
 	}
 }
+
+// TestResumeRefusesAnotherRun checks a checkpoint is resumed only by the
+// run that wrote it: training data with the same shapes but one document
+// changed, or different settings, are refused with an error naming the
+// checkpoint, before any step (a resumed pool would otherwise index
+// documents the checkpoint never saw).
+func TestResumeRefusesAnotherRun(t *testing.T) {
+	c := loadCranfield(t)
+	smp, _ := NewSampler("bm25", "k=20")
+	ckpt := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	cfg := TrainConfig{Steps: 4, BatchQueries: 2, Negatives: 1, LR: 1e-3, WarmupSteps: 1, Seed: 3, LogEvery: 100, Checkpoint: ckpt, StopAt: 1}
+	if _, err := c.newTrainer(t, cfg, smp).Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		name string
+		edit func(tr *Trainer)
+		want string
+	}{
+		{"one document's text changed", func(tr *Trainer) {
+			td := *tr.Data
+			td.Docs = append([]string(nil), td.Docs...)
+			td.Docs[7] += " changed"
+			tr.Data = &td
+		}, "was written for other training data"},
+		{"documents in another order", func(tr *Trainer) {
+			td := *tr.Data
+			td.DocIDs = append([]string(nil), td.DocIDs...)
+			td.DocIDs[0], td.DocIDs[1] = td.DocIDs[1], td.DocIDs[0]
+			tr.Data = &td
+		}, "was written for other training data"},
+		{"another learning rate", func(tr *Trainer) { tr.Cfg.LR = 2e-3 }, "was written with other settings"},
+		{"another step count", func(tr *Trainer) { tr.Cfg.Steps = 5 }, "was written with other settings"},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			tr := c.newTrainer(t, cfg, smp)
+			x.edit(tr)
+			tr.Cfg.StopAt = 0
+			_, err := tr.Run()
+			if err == nil || !strings.Contains(err.Error(), x.want) || !strings.Contains(err.Error(), ckpt) {
+				t.Fatalf("err %v; want %q naming %s", err, x.want, ckpt)
+			}
+			if tr.state.Opt != nil && tr.state.Opt.StepCount() != 1 {
+				t.Errorf("the refused run took steps: %d", tr.state.Opt.StepCount())
+			}
+		})
+	}
+	// The run that wrote it resumes.
+	tr := c.newTrainer(t, cfg, smp)
+	tr.Cfg.StopAt = 0
+	if _, err := tr.Run(); err != nil {
+		t.Fatalf("resuming the same run: %v", err)
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
 )
 
 // The bad-input catalogue: every reader rrra has, fed malformed input
@@ -88,6 +90,29 @@ func badCases() []badCase {
 		{name: "qrels oversized line", role: roleQrels, gen: func(t *testing.T, valid []byte) []byte {
 			return append(valid, "q1\td2\t"+strings.Repeat("1", 17<<20)+"\n"...)
 		}, line: 3, field: "line longer than"},
+		// Lines with no end (issue 18, class 4): each reader stops at its
+		// limit, naming the line, instead of growing a buffer until the
+		// runtime dies.
+		{name: "corpus line without end", role: roleCorpus, gen: func(t *testing.T, valid []byte) []byte {
+			return append(append([]byte(nil), valid...), strings.Repeat("x", beir.MaxLineBytes+1)...)
+		}, line: 4, field: "line longer than"},
+		{name: "queries line without end", role: roleQueries, gen: func(t *testing.T, valid []byte) []byte {
+			return append(append([]byte(nil), valid...), `{"_id": "q9", "text": "`+strings.Repeat("a ", beir.MaxLineBytes/2)...)
+		}, line: 3, field: "line longer than"},
+		{name: "train line without end", role: roleTrain, gen: func(t *testing.T, _ []byte) []byte {
+			return []byte(strings.Repeat("{", beir.MaxLineBytes+10))
+		}, line: 1, field: "line longer than"},
+		{name: "run line without end", role: roleRun, gen: func(t *testing.T, _ []byte) []byte {
+			return []byte("q1 Q0 d1 1 2.5 x\nq1 Q0 d2 2 1.5 " + strings.Repeat("x", metrics.MaxLineBytes+1))
+		}, line: 2, field: "line longer than"},
+		// Byte-order marks (class 6): a UTF-8 one is skipped (see
+		// TestByteOrderMark), a UTF-16 one refused by name.
+		{name: "corpus in UTF-16", role: roleCorpus, gen: func(t *testing.T, valid []byte) []byte {
+			return append([]byte{0xFF, 0xFE}, valid...)
+		}, line: 1, field: "UTF-16 (little-endian) byte-order mark"},
+		{name: "qrels in UTF-16", role: roleQrels, gen: func(t *testing.T, valid []byte) []byte {
+			return append([]byte{0xFE, 0xFF}, valid...)
+		}, line: 1, field: "UTF-16 (big-endian) byte-order mark"},
 		// Tevatron training JSONL.
 		{name: "train no positive", role: roleTrain, file: "train-no-positive.jsonl", line: 2, field: `field "positive_passages"`},
 		{name: "train query id a number", role: roleTrain, file: "train-id-number.jsonl", line: 1, field: `field "query_id"`},
@@ -107,6 +132,12 @@ func badCases() []badCase {
 		{name: "config hidden_size a string", role: roleConfig, file: "config-hidden-size-string.json", field: "field hidden_size"},
 		{name: "config pad token outside vocabulary", role: roleConfig, file: "config-pad-outside-vocab.json", field: "field pad_token_id"},
 		{name: "config unsupported activation", role: roleConfig, file: "config-relu.json", field: "field hidden_act"},
+		// Sizes checked before anything is allocated (class 4): a
+		// config.json whose sizes would allocate or loop for minutes is
+		// refused by its bound, then by the weights file's header.
+		{name: "config a million layers", role: roleConfig, gen: editConfig("num_hidden_layers", 1000000), field: "field num_hidden_layers is 1000000"},
+		{name: "config two billion positions", role: roleConfig, gen: editConfig("max_position_embeddings", 2000000000), field: "field max_position_embeddings is 2000000000"},
+		{name: "config vocabulary of 2^40", role: roleConfig, gen: editConfig("vocab_size", 1<<40), field: "field vocab_size"},
 		// vocab.txt.
 		{name: "vocab without [UNK]", role: roleVocab, file: "vocab-no-unk.txt", field: "no [UNK] token"},
 		{name: "vocab token repeated", role: roleVocab, file: "vocab-duplicate-token.txt", line: 7, field: `token "the" repeats line 5`},
@@ -163,6 +194,22 @@ func badCases() []badCase {
 		{name: "index of another corpus of the same size", role: roleIndex, gen: func(t *testing.T, valid []byte) []byte {
 			return indexFileOf(t, []string{"d1", "d3", "d2"}, 32)
 		}, field: `vector 1 is document "d3", but document 1`},
+	}
+}
+
+// editConfig returns a gen that sets field of a config.json to v.
+func editConfig(field string, v any) func(t *testing.T, valid []byte) []byte {
+	return func(t *testing.T, valid []byte) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(valid, &m); err != nil {
+			t.Fatal(err)
+		}
+		m[field] = v
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
 }
 
@@ -305,7 +352,11 @@ func (c badCase) setup(t *testing.T, dir string) (args []string, path, out strin
 	case roleRun, roleEvalQ:
 		qrels, run := filepath.Join(base, "qrels", "test.tsv"), filepath.Join(dir, "good.trec")
 		write(run, []byte("q1 Q0 d1 1 2.5 good\nq1 Q0 d2 2 1.5 good\n"))
-		path = filepath.Join(dir, filepath.Base(c.file))
+		base := filepath.Base(c.file)
+		if c.file == "" {
+			base = "generated.trec"
+		}
+		path = filepath.Join(dir, base)
 		write(path, input(""))
 		if c.role == roleRun {
 			run = path

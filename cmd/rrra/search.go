@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -120,6 +121,9 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		}
 		qids, texts = retrieval.QueryTexts(queries)
 	}
+	if err := checkRunIDs(d, qids, queriesFrom, *df.data); err != nil {
+		return err
+	}
 	var runs []metrics.Run
 	began := time.Now()
 	if !dense || *method == "hybrid" {
@@ -137,6 +141,17 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err := df.mem.Dense(enc, d.Corpus.Len(), *indexPath == ""); err != nil {
 			return err
 		}
+		// The adapters load, and are checked against the model, before
+		// the corpus is encoded: a reranking that cannot run fails first.
+		var rr *adapter.Reranker
+		if *rerank != 0 {
+			if rr, err = adapter.LoadReranker(*modelDir, enc, retrieval.NewCorpusData(d), adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau}); err != nil {
+				return fmt.Errorf("--rerank needs the adapters that rrra train --sampler rrra saves: %w", err)
+			}
+			if rr.Folds().Config().Token {
+				fmt.Fprintf(stderr, "adapter B: encoded the corpus's token states\n")
+			}
+		}
 		ix, err := openIndex(*indexPath, enc, d, stderr)
 		if err != nil {
 			return err
@@ -147,14 +162,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if *rerank != 0 {
-			rr, err := adapter.LoadReranker(*modelDir, enc, retrieval.NewCorpusData(d), adapter.RerankConfig{K: *rerankK, Lambda: *rerank, TauB: *rerankTau})
-			if err != nil {
-				return fmt.Errorf("--rerank needs the adapters that rrra train --sampler rrra saves: %w", err)
-			}
-			if rr.Folds().Config().Token {
-				fmt.Fprintf(stderr, "adapter B: encoded the corpus's token states\n")
-			}
+		if rr != nil {
 			run, err := rr.Search(ix, qids, texts, qv)
 			if err != nil {
 				return err
@@ -169,7 +177,10 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	}
 	run := runs[0]
 	if len(runs) > 1 {
-		run = retrieval.FuseRRF(runs, *rrfK, *k)
+		var err error
+		if run, err = retrieval.FuseRRF(runs, *rrfK, *k); err != nil {
+			return err
+		}
 	}
 	if *tag == "" {
 		*tag = *method
@@ -194,12 +205,23 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		summary["queries_from"] = queriesFrom
 	}
 	if len(qrels) > 0 {
-		rep, err := metrics.Evaluate(metrics.Qrels(qrels), run, []string{"ndcg_cut_10", "recall_100"}, metrics.Options{})
+		// Every judged query counts, one the run has no result for as 0
+		// (trec_eval -c): leaving it out would flatter a run that finds
+		// nothing for the hardest queries.
+		rep, err := metrics.Evaluate(metrics.Qrels(qrels), run, []string{"ndcg_cut_10", "recall_100"}, metrics.Options{Complete: true})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s %s: nDCG@10 %.4f  recall@100 %.4f over %d queries\n", *method, *split, rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries)
+		empty := 0
+		for q := range rep.PerQuery {
+			if len(run[q]) == 0 {
+				empty++
+			}
+		}
+		fmt.Fprintf(stderr, "%s %s: nDCG@10 %.4f  recall@100 %.4f over %d judged queries, %d of them without results (scored 0, as trec_eval -c does)\n",
+			*method, *split, rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries, empty)
 		summary["ndcg_cut_10"], summary["recall_100"], summary["judged_queries"] = rep.Mean["ndcg_cut_10"], rep.Mean["recall_100"], rep.NumQueries
+		summary["queries_without_results"], summary["convention"] = empty, "trec_eval -c: every judged query counts, 0 without results"
 	}
 	if *asJSON {
 		e := json.NewEncoder(stdout)
@@ -288,16 +310,22 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// The .npy and the index change together or not at all.
+	var g atomicfile.Group
+	defer g.Abort()
 	if *npyOut != "" {
 		t, err := tensor.FromData(tensor.S(ix.Len(), ix.Dim()), ix.Vectors())
 		if err != nil {
 			return err
 		}
-		if err := tensor.WriteNpyFile(*npyOut, t); err != nil {
+		if err := g.Add(*npyOut, func(w io.Writer) error { return tensor.EncodeNpy(w, t) }); err != nil {
 			return err
 		}
 	}
-	if err := ix.Save(*out); err != nil {
+	if err := g.Add(*out, func(w io.Writer) error { _, err := ix.WriteTo(w); return err }); err != nil {
+		return err
+	}
+	if err := g.Commit(); err != nil {
 		return err
 	}
 	st, err := os.Stat(*out)
@@ -365,4 +393,26 @@ func readTopics(path string) (qids, texts []string, err error) {
 	}
 	qids, texts = retrieval.QueryTexts(q)
 	return qids, texts, nil
+}
+
+// checkRunIDs refuses, before any work, ids a TREC run cannot hold (white
+// space would split them into other fields): the corpus's document ids
+// and the query ids, which come from the folder's queries.jsonl or from
+// queriesFrom (--query, --topics).
+func checkRunIDs(d *beir.Dataset, qids []string, queriesFrom, data string) error {
+	for i := range d.Corpus.Docs {
+		if id := d.Corpus.Docs[i].ID; !metrics.IsRunID(id) {
+			return fmt.Errorf("%s: document %d has the id %q, whose white space a TREC run cannot hold", filepath.Join(data, "corpus.jsonl"), i+1, id)
+		}
+	}
+	src := queriesFrom
+	if src == "" {
+		src = filepath.Join(data, "queries.jsonl")
+	}
+	for i, id := range qids {
+		if !metrics.IsRunID(id) {
+			return fmt.Errorf("%s: query %d has the id %q, whose white space a TREC run cannot hold", src, i+1, id)
+		}
+	}
+	return nil
 }

@@ -140,3 +140,8 @@ func writeOrder(qid string, results []Result) ([]Result, error) {
 	slices.SortFunc(rs, rankOrder)
 	return rs, nil
 }
+
+// IsRunID reports whether id can stand as a query or document id in a
+// TREC run (WriteRun): non-empty and free of white space. Commands that
+// write runs check their collection's ids with it before any work.
+func IsRunID(id string) bool { return id != "" && !hasSpace(id) }
