@@ -62,8 +62,20 @@ func (r *firstRead) Read(p []byte) (int, error) {
 // search to be answered 200 with results: a request holds a slot only
 // for its encode and search, never while its body arrives.
 func TestSlowBodiesTakeNoSlot(t *testing.T) {
+	// A small limit, and serve's documented default (--max-inflight 64)
+	// against more slow bodies than it has slots.
+	for _, c := range []struct{ inflight, slow int }{{2, 6}, {64, 72}} {
+		t.Run(fmt.Sprintf("%d slots, %d slow bodies", c.inflight, c.slow), func(t *testing.T) {
+			slowBodies(t, c.inflight, c.slow)
+		})
+	}
+}
+
+// slowBodies opens slow POSTs that send their headers and a few body
+// bytes, more than the server's in-flight slots, and checks a normal
+// search still answers while they are open.
+func slowBodies(t *testing.T, inflight, slow int) {
 	checkNoLeak(t)
-	const inflight, slow = 2, 6
 	s := newBatchServer(t, Options{MaxInflight: inflight})
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
