@@ -13,31 +13,6 @@ import (
 	"github.com/rrra/rrra/internal/testenv"
 )
 
-// folderTree returns the files under dir by slash-separated relative path
-// with their contents; directories end in "/".
-func folderTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	got := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
-		if err != nil || path == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		if e.IsDir() {
-			got[rel+"/"] = ""
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		got[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
-
 // saveTestModels returns the tiny test model and three bi-encoders on
 // it that save to different folders: a (mean pooling, normalised), b
 // (other weights, CLS pooling) and c (a config.json of its own, so that
@@ -72,7 +47,7 @@ func refTree(t *testing.T, b *BiEncoder, m *Model) map[string]string {
 	if err := SaveBiEncoder(dir, b, m); err != nil {
 		t.Fatal(err)
 	}
-	return folderTree(t, dir)
+	return testenv.Tree(t, dir)
 }
 
 // mustLoad checks that dir loads as a bi-encoder.
@@ -108,7 +83,7 @@ func TestSaveConcurrentWriters(t *testing.T) {
 			t.Errorf("second writer: %v; want atomicdir.ErrBusy naming %s", err, dir)
 		}
 		mustLoad(t, dir)
-		if !mapsof.Equal(folderTree(t, dir), refs[a]) {
+		if !mapsof.Equal(testenv.Tree(t, dir), refs[a]) {
 			t.Error("while the first writer writes, the folder is not the old one")
 		}
 		close(release)
@@ -116,7 +91,7 @@ func TestSaveConcurrentWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustLoad(t, dir)
-		if !mapsof.Equal(folderTree(t, dir), refs[b]) {
+		if !mapsof.Equal(testenv.Tree(t, dir), refs[b]) {
 			t.Error("the folder is not the first writer's")
 		}
 	})
@@ -147,7 +122,7 @@ func TestSaveConcurrentWriters(t *testing.T) {
 				t.Fatalf("round %d: every writer was refused", round)
 			}
 			mustLoad(t, dir)
-			got := folderTree(t, dir)
+			got := testenv.Tree(t, dir)
 			if !(won[a] && mapsof.Equal(got, refs[a]) || won[b] && mapsof.Equal(got, refs[b])) {
 				t.Fatalf("round %d: the folder is not one successful writer's whole output (files %v)", round, slices.Sorted(mapsof.Keys(got)))
 			}
@@ -169,7 +144,7 @@ func TestSaveDiskFull(t *testing.T) {
 	if err := SaveBiEncoder(dir, a, m); err != nil {
 		t.Fatal(err)
 	}
-	good := folderTree(t, dir)
+	good := testenv.Tree(t, dir)
 	weights := int64(len(good[WeightsFile]))
 	free := testenv.FillDisk(t, mnt, weights/4)
 	if free >= weights/2 {
@@ -179,7 +154,7 @@ func TestSaveDiskFull(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no space left") {
 		t.Fatalf("save on a full disk: %v, want an error saying no space is left", err)
 	}
-	if !mapsof.Equal(folderTree(t, dir), good) {
+	if !mapsof.Equal(testenv.Tree(t, dir), good) {
 		t.Error("the failed save changed the folder")
 	}
 	mustLoad(t, dir)
@@ -197,7 +172,7 @@ func TestSaveDiskFull(t *testing.T) {
 	if err := SaveBiEncoder(dir, c, m); err != nil {
 		t.Fatalf("with room again: %v", err)
 	}
-	if !mapsof.Equal(folderTree(t, dir), refTree(t, c, m)) {
+	if !mapsof.Equal(testenv.Tree(t, dir), refTree(t, c, m)) {
 		t.Error("with room again, the folder is not the new model")
 	}
 }
@@ -221,7 +196,7 @@ func TestSaveReplacesWhole(t *testing.T) {
 	if err := SaveBiEncoder(dir, b, m); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := folderTree(t, dir), refTree(t, b, m); !mapsof.Equal(got, want) {
+	if got, want := testenv.Tree(t, dir), refTree(t, b, m); !mapsof.Equal(got, want) {
 		t.Errorf("after the save: %v\nwant exactly %v", slices.Sorted(mapsof.Keys(got)), slices.Sorted(mapsof.Keys(want)))
 	}
 	mustLoad(t, dir)
@@ -234,14 +209,14 @@ func TestSaveReplacesWhole(t *testing.T) {
 	}
 	want := refTree(t, a, m)
 	want["rrra_adapter.safetensors"] = "new adapters"
-	if got := folderTree(t, dir); !mapsof.Equal(got, want) {
+	if got := testenv.Tree(t, dir); !mapsof.Equal(got, want) {
 		t.Errorf("with an extra file: %v", slices.Sorted(mapsof.Keys(got)))
 	}
 	boom := errors.New("boom")
 	if err := SaveBiEncoderWith(dir, b, m, func(string) error { return boom }); !errors.Is(err, boom) {
 		t.Errorf("a failing extra: %v", err)
 	}
-	if got := folderTree(t, dir); !mapsof.Equal(got, want) {
+	if got := testenv.Tree(t, dir); !mapsof.Equal(got, want) {
 		t.Errorf("after a failing extra the folder changed: %v", slices.Sorted(mapsof.Keys(got)))
 	}
 }
@@ -298,7 +273,7 @@ func TestSaveRefuses(t *testing.T) {
 					if b, err := os.ReadFile(dir); string(b) != "a file" {
 						t.Errorf("the file changed: %q %v", b, err)
 					}
-				} else if got := folderTree(t, dir); len(got) != len(c.files)+1 || got["README.md"] != "mine" || got["photos/cat.jpg"] != "meow" {
+				} else if got := testenv.Tree(t, dir); len(got) != len(c.files)+1 || got["README.md"] != "mine" || got["photos/cat.jpg"] != "meow" {
 					t.Errorf("the folder changed: %v", got)
 				}
 			}

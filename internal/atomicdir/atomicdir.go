@@ -260,14 +260,14 @@ func oldPrefix(name string) string  { return "." + name + ".old-" }
 // writer.
 func cleanStale(parent, name string) {
 	target := filepath.Join(parent, name)
-	olds, _ := filepath.Glob(filepath.Join(parent, escapeGlob(oldPrefix(name))+"*"))
+	olds := withPrefix(parent, oldPrefix(name))
 	if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
 		if len(olds) == 1 {
 			os.Rename(olds[0], target)
 		}
 		olds = nil // put back, or kept: they may be all there is
 	}
-	temps, _ := filepath.Glob(filepath.Join(parent, escapeGlob(tempPrefix(name))+"*"))
+	temps := withPrefix(parent, tempPrefix(name))
 	for _, d := range append(temps, olds...) {
 		if st, err := os.Lstat(d); err == nil && st.IsDir() {
 			os.RemoveAll(d)
@@ -333,14 +333,15 @@ func syncDir(dir string) {
 	}
 }
 
-// escapeGlob quotes the characters filepath.Match treats as special.
-func escapeGlob(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
+// withPrefix returns the paths of the entries of dir whose names start
+// with prefix (compared as strings: no pattern syntax to escape).
+func withPrefix(dir, prefix string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, filepath.Join(dir, e.Name()))
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	return out
 }

@@ -8,32 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// tree returns the files under dir, by slash-separated relative path,
-// with their contents; directories end in "/".
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	got := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
-		if err != nil || path == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		if e.IsDir() {
-			got[rel+"/"] = ""
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		got[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
+	"github.com/rrra/rrra/internal/testenv"
+)
 
 // put writes files (relative path → content; a path ending in "/" is a
 // directory) under dir.
@@ -155,7 +132,7 @@ func TestWrite(t *testing.T) {
 						t.Errorf("the file was changed: %q %v", b, err)
 					}
 				default:
-					if got := tree(t, dir); !maps.Equal(got, c.old) {
+					if got := testenv.Tree(t, dir); !maps.Equal(got, c.old) {
 						t.Errorf("the directory changed: %v, was %v", got, c.old)
 					}
 				}
@@ -163,7 +140,7 @@ func TestWrite(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := tree(t, dir); !maps.Equal(got, newFiles) {
+				if got := testenv.Tree(t, dir); !maps.Equal(got, newFiles) {
 					t.Errorf("contents %v, want exactly %v", got, newFiles)
 				}
 				if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != c.wantPerm {
@@ -222,14 +199,14 @@ func TestBusy(t *testing.T) {
 	if err := Check(dir, opts); err != nil {
 		t.Errorf("Check while another writes: %v", err)
 	}
-	if got := tree(t, dir); got["config.json"] != "0" {
+	if got := testenv.Tree(t, dir); got["config.json"] != "0" {
 		t.Errorf("during the first write: %v", got)
 	}
 	close(release)
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	if got := tree(t, dir); got["config.json"] != "1" {
+	if got := testenv.Tree(t, dir); got["config.json"] != "1" {
 		t.Errorf("after the first write: %v", got)
 	}
 	if err := Write(dir, opts, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "config.json"), []byte("3"), 0o644) }); err != nil {
@@ -273,7 +250,7 @@ func TestCleansStale(t *testing.T) {
 			if (err != nil) != c.fail {
 				t.Fatalf("error %v", err)
 			}
-			if got := tree(t, dir); !maps.Equal(got, c.want) {
+			if got := testenv.Tree(t, dir); !maps.Equal(got, c.want) {
 				t.Errorf("contents %v, want %v", got, c.want)
 			}
 			for _, p := range c.gone {
@@ -301,16 +278,16 @@ func TestSwapAside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tree(t, target); got["config.json"] != "new" {
+	if got := testenv.Tree(t, target); got["config.json"] != "new" {
 		t.Errorf("target holds %v", got)
 	}
-	if got := tree(t, aside); got["config.json"] != "old" || !strings.HasPrefix(filepath.Base(aside), oldPrefix("model")) {
+	if got := testenv.Tree(t, aside); got["config.json"] != "old" || !strings.HasPrefix(filepath.Base(aside), oldPrefix("model")) {
 		t.Errorf("%s holds %v", aside, got)
 	}
 	if _, err := swapAside(filepath.Join(parent, ".model.tmp-absent"), target); err == nil {
 		t.Fatal("no error for a missing new directory")
 	}
-	if got := tree(t, target); got["config.json"] != "new" {
+	if got := testenv.Tree(t, target); got["config.json"] != "new" {
 		t.Errorf("after a failed swap the target holds %v", got)
 	}
 	if left := leftovers(t, parent, "model"); len(left) != 1 || left[0] != filepath.Base(aside) {
@@ -335,7 +312,7 @@ func TestSymlinkFollowed(t *testing.T) {
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the link is no longer a link: %v %v", st.Mode(), err)
 	}
-	if got := tree(t, filepath.Join(parent, "real")); got["config.json"] != "new" {
+	if got := testenv.Tree(t, filepath.Join(parent, "real")); got["config.json"] != "new" {
 		t.Errorf("real holds %v", got)
 	}
 }
@@ -350,7 +327,7 @@ func TestWorkingDirectoryRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "working directory") {
 		t.Fatalf("error %v", err)
 	}
-	if got := tree(t, dir); got["config.json"] != "old" {
+	if got := testenv.Tree(t, dir); got["config.json"] != "old" {
 		t.Errorf("contents %v", got)
 	}
 }

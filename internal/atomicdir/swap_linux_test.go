@@ -3,6 +3,8 @@ package atomicdir
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/rrra/rrra/internal/testenv"
 )
 
 // TestSwapExchanges checks that on Linux the swap is the one-step
@@ -16,10 +18,10 @@ func TestSwapExchanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tree(t, target); got["config.json"] != "new" {
+	if got := testenv.Tree(t, target); got["config.json"] != "new" {
 		t.Errorf("target holds %v", got)
 	}
-	if got := tree(t, old); got["config.json"] != "old" {
+	if got := testenv.Tree(t, old); got["config.json"] != "old" {
 		t.Errorf("%s holds %v", old, got)
 	}
 	if old != tmp {

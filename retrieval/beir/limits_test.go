@@ -1,68 +1,14 @@
 package beir
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/rrra/rrra/internal/testenv"
 )
-
-// A lineStream serves head, then n bytes of fill (n < 0: without end),
-// then tail, counting what it serves. Past limit bytes it fails with
-// errServedTooMuch, so that a reader that does not stop at its line limit
-// fails the test instead of exhausting memory.
-type lineStream struct {
-	head, tail string
-	fill       byte
-	n          int64
-	limit      int64
-	served     int64
-	at         int64 // position in the whole stream
-}
-
-var errServedTooMuch = errors.New("the reader read far past its line limit")
-
-func (s *lineStream) Read(p []byte) (int, error) {
-	if s.served > s.limit {
-		return 0, errServedTooMuch
-	}
-	h, n := int64(len(s.head)), s.n
-	k := 0
-	for k < len(p) {
-		switch {
-		case s.at < h:
-			c := copy(p[k:], s.head[s.at:])
-			k += c
-			s.at += int64(c)
-		case n < 0 || s.at < h+n:
-			end := len(p)
-			if n >= 0 {
-				end = k + int(min(int64(len(p)-k), h+n-s.at))
-			}
-			for i := k; i < end; i++ {
-				p[i] = s.fill
-			}
-			s.at += int64(end - k)
-			k = end
-		default:
-			off := s.at - h - n
-			if off >= int64(len(s.tail)) {
-				s.served += int64(k)
-				if k == 0 {
-					return 0, io.EOF
-				}
-				return k, nil
-			}
-			c := copy(p[k:], s.tail[off:])
-			k += c
-			s.at += int64(c)
-		}
-	}
-	s.served += int64(k)
-	return k, nil
-}
 
 // readWith runs one reader over r, named name.
 type limitReader struct {
@@ -114,11 +60,11 @@ func trainLine(qid string) string {
 func TestLineWithoutEnd(t *testing.T) {
 	for _, rd := range limitReaders() {
 		for _, p := range parsers(t) {
-			s := &lineStream{head: rd.head, fill: 'x', n: -1, limit: MaxLineBytes + 4<<20}
+			s := &testenv.LineStream{Head: rd.head, Fill: 'x', N: -1, Limit: MaxLineBytes + 4<<20}
 			var err error
 			alloc := allocated(func() { _, _, err = rd.read(s, rd.name, Options{Parser: p}) })
-			if s.served > MaxLineBytes+3<<20 {
-				t.Errorf("%s/%v: read %d bytes of a line without end", rd.name, p, s.served)
+			if s.Served > MaxLineBytes+3<<20 {
+				t.Errorf("%s/%v: read %d bytes of a line without end", rd.name, p, s.Served)
 			}
 			if alloc > 3*MaxLineBytes+8<<20 {
 				t.Errorf("%s/%v: allocated %d MiB reading a line without end", rd.name, p, alloc>>20)
@@ -155,7 +101,7 @@ func TestLongLineThatEnds(t *testing.T) {
 					continue
 				}
 				n := MaxLineBytes - open - int64(len(close)) + c.extra
-				s := &lineStream{head: rd.head, fill: 'x', n: n, tail: close + "\n" + rd.good + "\n", limit: 3 * MaxLineBytes}
+				s := &testenv.LineStream{Head: rd.head, Fill: 'x', N: n, Tail: close + "\n" + rd.good + "\n", Limit: 3 * MaxLineBytes}
 				var (
 					kept int
 					st   *Stats

@@ -6,57 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/rrra/rrra/internal/testenv"
 )
-
-// A lineStream serves head, then n bytes of fill (n < 0: without end),
-// then tail, counting what it serves; past limit bytes it fails, so that a
-// reader that does not stop at its line limit fails the test instead of
-// exhausting memory.
-type lineStream struct {
-	head, tail string
-	fill       byte
-	n, limit   int64
-	served     int64
-}
-
-var errServedTooMuch = errors.New("the reader read far past its line limit")
-
-func (s *lineStream) Read(p []byte) (int, error) {
-	if s.served > s.limit {
-		return 0, errServedTooMuch
-	}
-	k := 0
-	for k < len(p) {
-		switch {
-		case s.head != "":
-			c := copy(p[k:], s.head)
-			s.head = s.head[c:]
-			k += c
-		case s.n != 0:
-			c := len(p) - k
-			if s.n > 0 {
-				c = int(min(int64(c), s.n))
-				s.n -= int64(c)
-			}
-			for i := k; i < k+c; i++ {
-				p[i] = s.fill
-			}
-			k += c
-		case s.tail != "":
-			c := copy(p[k:], s.tail)
-			s.tail = s.tail[c:]
-			k += c
-		default:
-			s.served += int64(k)
-			if k == 0 {
-				return 0, io.EOF
-			}
-			return k, nil
-		}
-	}
-	s.served += int64(k)
-	return k, nil
-}
 
 // TestLongLines feeds a run and a TREC qrels file a good line and then a
 // long one: a line without end fails with "FILE:2: line longer than",
@@ -86,7 +38,7 @@ func TestLongLines(t *testing.T) {
 			n    int64
 			ok   bool
 		}{{"without end", -1, false}, {"one byte over", body + 1, false}, {"at the limit", body, true}} {
-			s := &lineStream{head: rd.head, fill: 'x', n: c.n, tail: rd.tail, limit: MaxLineBytes + 4<<20}
+			s := &testenv.LineStream{Head: rd.head, Fill: 'x', N: c.n, Tail: rd.tail, Limit: MaxLineBytes + 4<<20}
 			var (
 				kept int
 				err  error
@@ -98,8 +50,8 @@ func TestLongLines(t *testing.T) {
 				}
 				continue
 			}
-			if s.served > MaxLineBytes+1<<20 {
-				t.Errorf("%s, a line %s: read %d bytes", rd.name, c.what, s.served)
+			if s.Served > MaxLineBytes+1<<20 {
+				t.Errorf("%s, a line %s: read %d bytes", rd.name, c.what, s.Served)
 			}
 			if alloc > 3*MaxLineBytes {
 				t.Errorf("%s, a line %s: allocated %d MiB", rd.name, c.what, alloc>>20)
