@@ -2,8 +2,11 @@ package adapter
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/rrra/rrra/autograd"
@@ -388,4 +391,46 @@ func tfidfCos(ix *bm25.Index, a, b string) float64 {
 		s += w * vb[t]
 	}
 	return s
+}
+
+// TestLoadRefusesBadSizes checks an adapter file whose metadata states
+// sizes out of their domain, or larger than its weights can hold, is
+// refused by field before any adapter is allocated (a dimension of 10⁹
+// used to allocate first), and a NaN or out-of-range dropout is refused.
+func TestLoadRefusesBadSizes(t *testing.T) {
+	a, _ := New(Config{Dim: 6, Hidden: 5, Dropout: 0.1}, 1)
+	good := t.TempDir() + "/good.safetensors"
+	if err := Save(good, []*Adapter{a}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := tensor.ReadSafetensorsFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ field, value, want string }{
+		{"folds", "0", "field folds is 0"},
+		{"folds", "1000", "field folds is 1000"},
+		{"dim", "1000000000", "field dim is 1000000000"},
+		{"hidden", "-1", "field hidden is -1"},
+		{"dropout", "NaN", "field dropout is NaN"},
+		{"dropout", "1", "field dropout is 1"},
+		{"dim", "65536", "need at least"},
+	} {
+		meta := maps.Clone(f.Metadata)
+		meta[c.field] = c.value
+		path := t.TempDir() + "/bad.safetensors"
+		if err := tensor.WriteSafetensorsFile(path, tensor.SortedNamed(f.Tensors), meta); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Load(path)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s=%s: err %v, want %q naming the file", c.field, c.value, err, c.want)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+			t.Errorf("%s=%s: allocated %d MiB before refusing", c.field, c.value, got>>20)
+		}
+	}
 }

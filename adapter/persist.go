@@ -12,6 +12,12 @@ const File = "rrra_adapter.safetensors"
 
 const fileFormat = "rrra-adapter-1"
 
+// Bounds on an adapter file's sizes, checked before anything is allocated.
+const (
+	maxFolds       = 100     // as the folds parameter allows
+	maxAdapterSize = 1 << 16 // dimension and hidden width
+)
+
 // Save writes adapters (one per cross-fitting fold) to path as safetensors
 // ("fold<i>.<parameter>"), with their shape in the metadata, atomically.
 func Save(path string, adapters []*Adapter) error {
@@ -83,6 +89,25 @@ func Load(path string) ([]*Adapter, error) {
 	cfg.Dropout = float32(dr)
 	if cfg.Features, err = readFeatures(f.Metadata); err != nil {
 		return fail("%v", err)
+	}
+	// The sizes are checked before any adapter is allocated: a header
+	// naming a dimension of 10⁹ must not allocate 10⁹·hidden floats.
+	switch {
+	case folds < 1 || folds > maxFolds:
+		return fail("field folds is %d; want 1 to %d", folds, maxFolds)
+	case cfg.Dim < 1 || cfg.Dim > maxAdapterSize:
+		return fail("field dim is %d; want 1 to %d", cfg.Dim, maxAdapterSize)
+	case cfg.Hidden < 1 || cfg.Hidden > maxAdapterSize:
+		return fail("field hidden is %d; want 1 to %d", cfg.Hidden, maxAdapterSize)
+	case !(dr >= 0 && dr < 1):
+		return fail("field dropout is %g; want 0 or more, below 1", dr)
+	}
+	stored := 0
+	for _, t := range f.Tensors {
+		stored += t.Shape.Numel()
+	}
+	if need := folds * cfg.Dim * cfg.Hidden; need > stored {
+		return fail("fields folds %d, dim %d and hidden %d need at least %d weights; the file holds %d", folds, cfg.Dim, cfg.Hidden, need, stored)
 	}
 	var out []*Adapter
 	used := 0

@@ -15,7 +15,7 @@ import (
 // TestConfigBounds checks every size field of config.json at its bound
 // (accepted) and one over it (refused, naming the file and the field).
 func TestConfigBounds(t *testing.T) {
-	base := map[string]int{"vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+	base := map[string]int64{"vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
 		"intermediate_size": 64, "max_position_embeddings": 512, "type_vocab_size": 2}
 	for _, c := range []struct {
 		field string
@@ -23,7 +23,7 @@ func TestConfigBounds(t *testing.T) {
 	}{{"vocab_size", MaxVocabSize}, {"hidden_size", MaxHiddenSize}, {"num_hidden_layers", MaxLayers},
 		{"num_attention_heads", MaxAttentionHeads}, {"intermediate_size", MaxIntermediateSize},
 		{"max_position_embeddings", MaxPositions}, {"type_vocab_size", MaxTypeVocabSize}} {
-		for _, v := range []int{c.max, c.max + 1, 1 << 40} {
+		for _, v := range []int64{int64(c.max), int64(c.max) + 1, 1 << 40} {
 			m := copyInts(base)
 			m[c.field] = v
 			if c.field == "num_attention_heads" {
@@ -32,17 +32,17 @@ func TestConfigBounds(t *testing.T) {
 			data, _ := json.Marshal(m)
 			_, err := ParseConfig(data, "config.json")
 			switch {
-			case v == c.max && err != nil:
+			case v == int64(c.max) && err != nil:
 				t.Errorf("%s %d (the bound): %v", c.field, v, err)
-			case v > c.max && (err == nil || !strings.Contains(err.Error(), fmt.Sprintf("nn: config.json: field %s is %d; rrra reads at most %d", c.field, v, c.max))):
+			case v > int64(c.max) && (err == nil || !strings.Contains(err.Error(), fmt.Sprintf("nn: config.json: field %s is %d; rrra reads at most %d", c.field, v, c.max))):
 				t.Errorf("%s %d: error %v, want one naming config.json, the field and its bound", c.field, v, err)
 			}
 		}
 	}
 }
 
-func copyInts(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
+func copyInts(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
