@@ -271,3 +271,27 @@ func TestSearchBatchMatchesSerial(t *testing.T) {
 		t.Errorf("SearchBatch(nil) = %v", got)
 	}
 }
+
+// TestOverlap checks the distinct query terms a document holds against the
+// hand-analysed toy documents: repeats count once, stop words and terms
+// the index does not know count in neither or only in the total.
+func TestOverlap(t *testing.T) {
+	ix := toyIndex(t, DefaultParams())
+	for _, c := range []struct {
+		query          string
+		doc            int
+		matched, terms int
+	}{
+		{"cat dog", 1, 2, 2},
+		{"cat dog", 0, 1, 2},
+		{"Dogs dogs DOG", 2, 1, 1},
+		{"the cat and the zebra", 0, 1, 2}, // zebra: unknown to the index
+		{"the of and", 0, 0, 0},
+		{"bird", 4, 0, 1},
+	} {
+		m, n := ix.Overlap(c.query, c.doc)
+		if m != c.matched || n != c.terms {
+			t.Errorf("Overlap(%q, %d) = %d of %d, want %d of %d", c.query, c.doc, m, n, c.matched, c.terms)
+		}
+	}
+}

@@ -63,6 +63,26 @@ func (ix *Index) Score(query string, doc int) float32 {
 	return float32(sum)
 }
 
+// Overlap returns the number of distinct terms of query (as Search reads
+// them: analysed, stop words dropped) and how many of them document
+// doc contains, in O(q log P) time as Score. It panics if doc is out of
+// range.
+func (ix *Index) Overlap(query string, doc int) (matched, terms int) {
+	_ = ix.ids[doc]
+	s := ix.getSearcher()
+	defer ix.searchers.Put(s)
+	s.prepare(query)
+	distinct := slices.Clone(s.toks)
+	slices.Sort(distinct)
+	terms = len(slices.Compact(distinct))
+	for _, c := range s.cursors {
+		if _, ok := slices.BinarySearch(c.docs, int32(doc)); ok {
+			matched++
+		}
+	}
+	return matched, terms
+}
+
 // window is the number of documents whose scores Search accumulates at
 // once.
 const window = 2048

@@ -1,0 +1,274 @@
+package adapter
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval/bm25"
+	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
+)
+
+// A HybridRanker ranks a query's candidates, the union of the dense
+// index's top K and BM25's top K, by a learned Fusion of their features,
+// or, without one, by reciprocal rank fusion. Every candidate gets both
+// scores exactly (the dense score of a BM25-only candidate is its inner
+// product with the query vector; the BM25 score of a dense-only one is
+// BM25.Score), so a candidate's features do not depend on which list
+// found it beyond its ranks.
+type HybridRanker struct {
+	Index  *index.Flat
+	BM25   *bm25.Index // over the same documents, numbered as Index
+	K      int         // candidates from each list (0: 100)
+	Scale  float32     // the dense scores' logit scale, 1/τ (0: 1)
+	Fusion *Fusion     // nil: reciprocal rank fusion
+	RRFK   float64     // the reciprocal rank fusion constant (0: 60)
+}
+
+// A HybridCandidate is one document of a query's candidate set.
+type HybridCandidate struct {
+	Doc         int
+	Dense, BM25 float32 // the two scores
+	// DenseRank and BM25Rank are its ranks (from 1) in the two top-K
+	// lists, 0 when it is not in one.
+	DenseRank, BM25Rank int
+	Feats               []float32 // FusionFeatureNames, in order
+	Score               float32   // the fused score (Rank fills it)
+}
+
+func (h *HybridRanker) k() int {
+	if h.K == 0 {
+		return 100
+	}
+	return h.K
+}
+
+func (h *HybridRanker) rrfK() float64 {
+	if h.RRFK == 0 {
+		return 60
+	}
+	return h.RRFK
+}
+
+// check reports a ranker that cannot work.
+func (h *HybridRanker) check() error {
+	switch {
+	case h.Index == nil || h.BM25 == nil:
+		return fmt.Errorf("adapter: hybrid: needs the dense index and the BM25 index")
+	case h.Index.Len() != h.BM25.Len():
+		return fmt.Errorf("adapter: hybrid: the dense index holds %d documents and the BM25 index %d", h.Index.Len(), h.BM25.Len())
+	case h.K < 0 || h.K > 10000:
+		return fmt.Errorf("adapter: hybrid: depth %d: want 1 to 10000 (0: 100)", h.K)
+	case !(h.Scale >= 0) || math.IsInf(float64(h.Scale), 0):
+		return fmt.Errorf("adapter: hybrid: logit scale %v: want finite and ≥ 0 (0: 1)", h.Scale)
+	case !(h.RRFK >= 0) || math.IsInf(h.RRFK, 0):
+		return fmt.Errorf("adapter: hybrid: fusion constant %g: want finite and > 0 (0: 60)", h.RRFK)
+	}
+	return nil
+}
+
+// Candidates returns the candidates of one query (its text, for BM25, and
+// its vector, for the index) with their features, in document order.
+func (h *HybridRanker) Candidates(query string, qv []float32) ([]HybridCandidate, error) {
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	if len(qv) != h.Index.Dim() {
+		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
+	}
+	return h.candidates(query, qv, h.Index.SearchOne(qv, h.k())), nil
+}
+
+// candidates builds the candidate set from the dense hits already found.
+func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit) []HybridCandidate {
+	lex := h.BM25.Search(query, h.k())
+	at := map[int]int{}
+	var cs []HybridCandidate
+	add := func(doc int) *HybridCandidate {
+		i, ok := at[doc]
+		if !ok {
+			i = len(cs)
+			at[doc] = i
+			cs = append(cs, HybridCandidate{Doc: doc, Dense: float32(math.NaN()), BM25: float32(math.NaN())})
+		}
+		return &cs[i]
+	}
+	for r, hit := range dense {
+		c := add(hit.Doc)
+		c.DenseRank, c.Dense = r+1, hit.Score
+	}
+	for r, hit := range lex {
+		c := add(hit.Doc)
+		c.BM25Rank, c.BM25 = r+1, hit.Score
+	}
+	bestDense := float32(math.Inf(-1))
+	if len(dense) > 0 {
+		bestDense = dense[0].Score
+	}
+	bestBM25 := float32(0)
+	if len(lex) > 0 {
+		bestBM25 = lex[0].Score
+	}
+	scale := h.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	rrfK := h.rrfK()
+	for i := range cs {
+		c := &cs[i]
+		if c.DenseRank == 0 {
+			c.Dense = kernels.Dot(qv, h.Index.Vector(c.Doc))
+		}
+		if c.BM25Rank == 0 {
+			c.BM25 = h.BM25.Score(query, c.Doc)
+		}
+		matched, terms := h.BM25.Overlap(query, c.Doc)
+		x := make([]float32, numFusionFeatures)
+		x[0] = max((c.Dense-bestDense)*scale, -30)
+		x[1] = c.Dense
+		if bestBM25 > 0 {
+			x[2] = c.BM25 / bestBM25
+		}
+		x[3] = float32(math.Log1p(float64(c.BM25)))
+		x[4], x[5] = rankDiscount(c.DenseRank), rankDiscount(c.BM25Rank)
+		if terms > 0 {
+			x[6] = float32(matched) / float32(terms)
+		}
+		x[7] = float32(math.Log1p(float64(terms)))
+		rrf := 0.0
+		for _, r := range []int{c.DenseRank, c.BM25Rank} {
+			if r > 0 {
+				rrf += 1 / (rrfK + float64(r))
+			}
+		}
+		x[8] = float32(rrf * (rrfK + 1) / 2)
+		c.Feats = x
+	}
+	slices.SortFunc(cs, func(a, b HybridCandidate) int { return a.Doc - b.Doc })
+	return cs
+}
+
+// rankDiscount is 1/log2(1 + rank), 0 for no rank.
+func rankDiscount(r int) float32 {
+	if r == 0 {
+		return 0
+	}
+	return float32(1 / math.Log2(1+float64(r)))
+}
+
+// Rank returns one query's candidates fused and sorted, best first (ties:
+// lower document number first), cut to k.
+func (h *HybridRanker) Rank(query string, qv []float32, k int) ([]HybridCandidate, error) {
+	cs, err := h.Candidates(query, qv)
+	if err != nil {
+		return nil, err
+	}
+	return h.rank(cs, k), nil
+}
+
+// rank scores cs by the fusion (or reciprocal rank fusion) and sorts them.
+func (h *HybridRanker) rank(cs []HybridCandidate, k int) []HybridCandidate {
+	for i := range cs {
+		if h.Fusion != nil {
+			cs[i].Score = h.Fusion.Score(cs[i].Feats)
+		} else {
+			cs[i].Score = cs[i].Feats[8] * 2 / float32(h.rrfK()+1) // the RRF sum itself
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b HybridCandidate) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return a.Doc - b.Doc
+	})
+	return cs[:min(k, len(cs))]
+}
+
+// Search ranks every query (texts, and their vectors qv, len(texts)·dim
+// values) and returns the run, k per query, with document ids from the
+// dense index.
+func (h *HybridRanker) Search(qids, texts []string, qv []float32, k int) (metrics.Run, error) {
+	all, err := h.AllCandidates(texts, qv)
+	if err != nil {
+		return nil, err
+	}
+	run := make(metrics.Run, len(qids))
+	for q, cs := range all {
+		rs := make([]metrics.Result, 0, k)
+		for _, c := range h.rank(cs, k) {
+			rs = append(rs, metrics.Result{DocID: h.Index.ID(c.Doc), Score: float64(c.Score)})
+		}
+		run[qids[q]] = rs
+	}
+	return run, nil
+}
+
+// AllCandidates returns the candidates of every query, the dense top K
+// found in one batched search.
+func (h *HybridRanker) AllCandidates(texts []string, qv []float32) ([][]HybridCandidate, error) {
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	d := h.Index.Dim()
+	if len(qv) != len(texts)*d {
+		return nil, fmt.Errorf("adapter: hybrid: %d query vector values for %d queries of dimension %d", len(qv), len(texts), d)
+	}
+	dense := h.Index.Search(qv, len(texts), h.k())
+	out := make([][]HybridCandidate, len(texts))
+	for q := range texts {
+		out[q] = h.candidates(texts[q], qv[q*d:(q+1)*d], dense[q])
+	}
+	return out, nil
+}
+
+// LinearFusionScores scores candidates by α·dense + (1 − α)·BM25, each
+// min-max normalised over the query's candidates: the linear fusion
+// baseline with its one weight.
+func LinearFusionScores(cs []HybridCandidate, alpha float64) []float32 {
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, c := range cs {
+		for i, s := range [2]float32{c.Dense, c.BM25} {
+			lo[i], hi[i] = min(lo[i], float64(s)), max(hi[i], float64(s))
+		}
+	}
+	out := make([]float32, len(cs))
+	for j, c := range cs {
+		v := 0.0
+		for i, s := range [2]float32{c.Dense, c.BM25} {
+			w := alpha
+			if i == 1 {
+				w = 1 - alpha
+			}
+			if hi[i] > lo[i] {
+				v += w * (float64(s) - lo[i]) / (hi[i] - lo[i])
+			}
+		}
+		out[j] = float32(v)
+	}
+	return out
+}
+
+// FusionQueryOf makes the training (or evaluation) form of one query's
+// candidates: their features, their gains under judged (document →
+// relevance, as a qrels row), and the gains of every judged document.
+func FusionQueryOf(cs []HybridCandidate, judged map[int]float32) FusionQuery {
+	q := FusionQuery{Feats: make([][]float32, len(cs)), Gain: make([]float32, len(cs))}
+	for i, c := range cs {
+		q.Feats[i] = c.Feats
+		if g := judged[c.Doc]; g > 0 {
+			q.Gain[i] = g
+		}
+	}
+	for _, g := range judged {
+		if g > 0 {
+			q.Ideal = append(q.Ideal, g)
+		}
+	}
+	return q
+}
