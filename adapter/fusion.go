@@ -16,19 +16,21 @@ import (
 // candidate by, in order (see HybridRanker.Candidates for each one's
 // definition). They exist at query time: no feature reads a judgement.
 var FusionFeatureNames = []string{
-	"dense_gap",   // (s − s_best)·scale: the dense logit below the query's best
-	"dense_score", // s, the raw dense score
-	"bm25_rel",    // BM25 / the query's best BM25 (0 to 1)
-	"bm25_log",    // log(1 + BM25)
-	"dense_rank",  // 1/log2(1 + rank) in the dense top K, 0 outside
-	"bm25_rank",   // 1/log2(1 + rank) in the BM25 top K, 0 outside
-	"overlap",     // share of the query's distinct terms the document holds
-	"query_terms", // log(1 + distinct query terms)
-	"rrf",         // reciprocal rank fusion (k = 60), scaled to at most 1
+	"dense_gap",    // (s − s_best)·scale: the dense logit below the query's best
+	"dense_score",  // s, the raw dense score
+	"bm25_rel",     // BM25 / the query's best BM25 (0 to 1)
+	"bm25_log",     // log(1 + BM25)
+	"dense_rank",   // 1/log2(1 + rank) in the dense top K, 0 outside
+	"bm25_rank",    // 1/log2(1 + rank) in the BM25 top K, 0 outside
+	"overlap",      // share of the query's distinct terms the document holds
+	"query_terms",  // log(1 + distinct query terms)
+	"rrf",          // reciprocal rank fusion (k = 60), scaled to at most 1
+	"dense_minmax", // the dense score min-max normalised over the query's candidates
+	"bm25_minmax",  // BM25 min-max normalised over the query's candidates
 }
 
 // numFusionFeatures is len(FusionFeatureNames).
-const numFusionFeatures = 9
+const numFusionFeatures = 11
 
 // A Fusion scores hybrid candidates from their features: a linear term
 // plus, when Hidden > 0, a one-hidden-layer perceptron (tanh), over the

@@ -172,9 +172,9 @@ func TestTrainFusionRefuses(t *testing.T) {
 		{FusionConfig{Epochs: -5}, qs, "epochs -5"},
 		{FusionConfig{LR: math.NaN()}, qs, "learning rate NaN"},
 		{FusionConfig{L2: -1}, qs, "weight decay -1"},
-		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{{1}}, Gain: []float32{1}}}, "1 features, want 9"},
-		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{make([]float32, 9)}, Gain: []float32{1, 2}}}, "1 feature rows and 2 gains"},
-		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{make([]float32, 9)}, Gain: []float32{0}}}, "no query has a relevant candidate"},
+		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{{1}}, Gain: []float32{1}}}, "1 features, want 11"},
+		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{make([]float32, numFusionFeatures)}, Gain: []float32{1, 2}}}, "1 feature rows and 2 gains"},
+		{FusionConfig{}, []FusionQuery{{Feats: [][]float32{make([]float32, numFusionFeatures)}, Gain: []float32{0}}}, "no query has a relevant candidate"},
 	} {
 		if _, err := TrainFusion(c.qs, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: err %v, want %q", c.cfg, err, c.want)

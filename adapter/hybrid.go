@@ -146,6 +146,13 @@ func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit)
 		x[8] = float32(rrf * (rrfK + 1) / 2)
 		c.Feats = x
 	}
+	// Both scores min-max normalised over the candidates: with them a
+	// linear fusion can weigh the two lists as LinearFusionScores does.
+	lin := LinearFusionScores(cs, 1)
+	lex01 := LinearFusionScores(cs, 0)
+	for i := range cs {
+		cs[i].Feats[9], cs[i].Feats[10] = lin[i], lex01[i]
+	}
 	slices.SortFunc(cs, func(a, b HybridCandidate) int { return a.Doc - b.Doc })
 	return cs
 }

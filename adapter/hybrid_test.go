@@ -101,7 +101,8 @@ func TestHybridCandidates(t *testing.T) {
 			return 1 / math.Log2(1+float64(r))
 		}
 		wantX := []float64{math.Max(float64(c.Dense-dense[0].Score)*20, -30), float64(c.Dense), float64(c.BM25 / lex[0].Score),
-			math.Log1p(float64(c.BM25)), disc(dr), disc(br), float64(m) / float64(n), math.Log1p(float64(n)), rrf * 61 / 2}
+			math.Log1p(float64(c.BM25)), disc(dr), disc(br), float64(m) / float64(n), math.Log1p(float64(n)), rrf * 61 / 2,
+			minmax(cs, c, func(x HybridCandidate) float32 { return x.Dense }), minmax(cs, c, func(x HybridCandidate) float32 { return x.BM25 })}
 		for j, w := range wantX {
 			if math.Abs(float64(c.Feats[j])-w) > 1e-5*math.Max(1, math.Abs(w)) {
 				t.Errorf("doc %d: feature %s %v, want %v", c.Doc, FusionFeatureNames[j], c.Feats[j], w)
@@ -185,4 +186,13 @@ func TestLinearFusionScores(t *testing.T) {
 			}
 		}
 	}
+}
+
+// minmax is c's score, by key, min-max normalised over cs.
+func minmax(cs []HybridCandidate, c HybridCandidate, key func(HybridCandidate) float32) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range cs {
+		lo, hi = math.Min(lo, float64(key(x))), math.Max(hi, float64(key(x)))
+	}
+	return (float64(key(c)) - lo) / (hi - lo)
 }
