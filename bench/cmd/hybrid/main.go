@@ -265,8 +265,11 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 	}
 	fmt.Printf("%s, model %s, %d test queries, fitted on %d training queries (dev-frac %g, crossfit %q), candidates: top %d of each list; %s\n",
 		data, model, len(test.qids), len(train.qids), devFrac, crossfit, k, time.Since(began).Round(time.Second))
-	fmt.Printf("linear fusion: α %.2f (train nDCG@10 %.4f); learned: cross-fitted train nDCG@10 %.4f (linear), %.4f (hidden 8), %.4f (hidden 16)\n\n",
-		bestAlpha, bestTrain, means[0], means[1], means[2])
+	fmt.Printf("linear fusion: α %.2f (train nDCG@10 %.4f); learned: cross-fitted train nDCG@10", bestAlpha, bestTrain)
+	for i, c := range configs {
+		fmt.Printf(" %.4f (hidden %d)", means[i], c.Hidden)
+	}
+	fmt.Printf("\n\n")
 	fmt.Println("| method | nDCG@10 | MRR@10 | R@100 | p vs bm25 | p vs rrf |")
 	fmt.Println("|---|--:|--:|--:|--:|--:|")
 	for i, r := range runs {
