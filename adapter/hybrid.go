@@ -116,16 +116,25 @@ func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit)
 		scale = 1
 	}
 	rrfK := h.rrfK()
+	// Every candidate's BM25 score and term overlap, the query analysed
+	// once.
+	docs := make([]int, len(cs))
+	for i := range cs {
+		docs[i] = cs[i].Doc
+	}
+	lexScores, overlap := make([]float32, len(cs)), make([]int, len(cs))
+	terms := h.BM25.ScoreDocs(query, docs, lexScores, overlap)
+	feats := make([]float32, len(cs)*numFusionFeatures)
 	for i := range cs {
 		c := &cs[i]
 		if c.DenseRank == 0 {
 			c.Dense = kernels.Dot(qv, h.Index.Vector(c.Doc))
 		}
 		if c.BM25Rank == 0 {
-			c.BM25 = h.BM25.Score(query, c.Doc)
+			c.BM25 = lexScores[i]
 		}
-		matched, terms := h.BM25.Overlap(query, c.Doc)
-		x := make([]float32, numFusionFeatures)
+		matched := overlap[i]
+		x := feats[i*numFusionFeatures : (i+1)*numFusionFeatures : (i+1)*numFusionFeatures]
 		x[0] = max((c.Dense-bestDense)*scale, -30)
 		x[1] = c.Dense
 		if bestBM25 > 0 {

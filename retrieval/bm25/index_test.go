@@ -295,3 +295,20 @@ func TestOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreDocs checks the batched form against Score and Overlap one
+// document at a time.
+func TestScoreDocs(t *testing.T) {
+	ix := toyIndex(t, DefaultParams())
+	docs := []int{0, 1, 2, 3, 4, 5, 1}
+	for _, q := range []string{"cat dog", "the cat and the zebra", "fish fish cat", "the of and"} {
+		scores, matched := make([]float32, len(docs)), make([]int, len(docs))
+		terms := ix.ScoreDocs(q, docs, scores, matched)
+		for i, d := range docs {
+			m, n := ix.Overlap(q, d)
+			if scores[i] != ix.Score(q, d) || matched[i] != m || terms != n {
+				t.Errorf("%q, doc %d: %v %d of %d, want %v %d of %d", q, d, scores[i], matched[i], terms, ix.Score(q, d), m, n)
+			}
+		}
+	}
+}

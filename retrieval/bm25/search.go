@@ -83,6 +83,32 @@ func (ix *Index) Overlap(query string, doc int) (matched, terms int) {
 	return matched, terms
 }
 
+// ScoreDocs gives, for query and each document of docs, what Score and
+// Overlap give, with the query analysed once: scores[i] and matched[i]
+// (the distinct query terms docs[i] holds) for docs[i], and the number of
+// distinct query terms. scores and matched must have len(docs) elements.
+// It panics if a document is out of range.
+func (ix *Index) ScoreDocs(query string, docs []int, scores []float32, matched []int) (terms int) {
+	s := ix.getSearcher()
+	defer ix.searchers.Put(s)
+	s.prepare(query)
+	distinct := slices.Clone(s.toks)
+	slices.Sort(distinct)
+	terms = len(slices.Compact(distinct))
+	for i, doc := range docs {
+		_ = ix.ids[doc]
+		sum, m := 0.0, 0
+		for _, c := range s.cursors {
+			if j, ok := slices.BinarySearch(c.docs, int32(doc)); ok {
+				sum += float64(termScore(c.w, c.tfs[j], ix.normInv[doc]))
+				m++
+			}
+		}
+		scores[i], matched[i] = float32(sum), m
+	}
+	return terms
+}
+
 // window is the number of documents whose scores Search accumulates at
 // once.
 const window = 2048

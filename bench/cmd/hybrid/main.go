@@ -11,7 +11,9 @@
 // It prints nDCG@10, MRR@10 and R@100 per method and the paired
 // randomization test (10,000 trials) of per-query nDCG@10 of the fused
 // methods against BM25 and against reciprocal rank fusion; --save writes
-// the learned fusion (adapter.FusionFile) to a folder.
+// the learned fusion (adapter.FusionFile) to a folder. It also times one
+// query at a time: the dense search, BM25, and the whole hybrid ranking
+// (HYBRID_CPUPROFILE=FILE writes a CPU profile of the latter).
 package main
 
 import (
@@ -21,13 +23,16 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/metrics"
@@ -270,6 +275,46 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 		fmt.Printf(" %.4f (hidden %d)", means[i], c.Hidden)
 	}
 	fmt.Printf("\n\n")
+	// Latency per query, one query at a time: the dense search alone
+	// (its vector given), BM25 alone, and the whole hybrid ranking (both
+	// searches, the candidates' features, the learned fusion); medians
+	// over the test queries of the best of 5 repetitions each.
+	lat := func(fn func(q int)) time.Duration {
+		var ds []time.Duration
+		for q := range test.qids {
+			best := time.Duration(math.MaxInt64)
+			for range 5 {
+				t0 := time.Now()
+				fn(q)
+				best = min(best, time.Since(t0))
+			}
+			ds = append(ds, best)
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	dim := ix.Dim()
+	hf := *h
+	hf.Fusion = fusion
+	tDense := lat(func(q int) { ix.SearchOne(test.qv[q*dim:(q+1)*dim], k) })
+	tBM25 := lat(func(q int) { h.BM25.Search(test.texts[q], k) })
+	if prof := os.Getenv("HYBRID_CPUPROFILE"); prof != "" { // where the hybrid ranking's time goes
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		for range 20 {
+			for q := range test.qids {
+				hf.Rank(test.texts[q], test.qv[q*dim:(q+1)*dim], k)
+			}
+		}
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+	tHybrid := lat(func(q int) { hf.Rank(test.texts[q], test.qv[q*dim:(q+1)*dim], k) })
+	fmt.Printf("latency per query (median, %d threads): dense search %v, BM25 %v, hybrid with the learned fusion %v (fusion's own share: %v, %.0f%% of the dense search)\n\n",
+		kernels.Threads(), tDense, tBM25, tHybrid, tHybrid-tDense-tBM25, 100*float64(tHybrid-tDense-tBM25)/float64(tDense))
 	fmt.Println("| method | nDCG@10 | MRR@10 | R@100 | p vs bm25 | p vs rrf |")
 	fmt.Println("|---|--:|--:|--:|--:|--:|")
 	for i, r := range runs {
