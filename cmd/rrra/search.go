@@ -18,6 +18,7 @@ import (
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/bm25"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
 	"github.com/rrra/rrra/tensor"
@@ -32,8 +33,11 @@ the --data corpus, and writes a TREC run (to stdout with --out -, the
 default for ad-hoc queries). bm25 is Lucene's BM25 (k1 0.9, b 0.4,
 English stop words, Porter stemming); dense scores with a bi-encoder
 (--model), exactly, over the corpus encoded now or read from --index
-(written by rrra index with the same model); hybrid fuses the two by
-reciprocal rank (1/(60 + rank)). When the split has qrels, the run's
+(written by rrra index with the same model); hybrid fuses the two: with
+the model folder's learned fusion (rrra_fusion.safetensors, which
+go run ./bench/cmd/hybrid --save writes for now) over the union of both
+top max(k, 100), else by reciprocal rank (1/(60 + rank)); the log says
+which. When the split has qrels, the run's
 nDCG@10 and recall@100 are printed on stderr (ad-hoc queries have none).
 
 Examples:
@@ -106,6 +110,24 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
+	// A hybrid search fuses with the model folder's learned fusion when
+	// it has one (loaded now, before any work), by reciprocal rank
+	// otherwise.
+	var fusion *adapter.Fusion
+	if *method == "hybrid" {
+		path := filepath.Join(*modelDir, adapter.FusionFile)
+		if _, err := os.Stat(path); err == nil {
+			if fusion, err = adapter.LoadFusion(path); err != nil {
+				return err
+			}
+			if *rerank != 0 {
+				return fmt.Errorf("--rerank with the learned fusion of %s: the fusion ranks the candidates itself; drop --rerank", path)
+			}
+			fmt.Fprintf(stderr, "hybrid: the learned fusion of %s over the union of both top %d\n", path, max(*k, 100))
+		} else {
+			fmt.Fprintf(stderr, "hybrid: reciprocal rank fusion (k %g): %s has no %s\n", *rrfK, *modelDir, adapter.FusionFile)
+		}
+	}
 	d, _, err := df.load(stderr)
 	if err != nil {
 		return err
@@ -125,12 +147,16 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var runs []metrics.Run
+	var bm *bm25.Index
 	began := time.Now()
 	if !dense || *method == "hybrid" {
 		if err := df.mem.BM25(); err != nil {
 			return err
 		}
-		runs = append(runs, retrieval.BM25Search(retrieval.BuildBM25(retrieval.NewCorpusData(d)), qids, texts, *k))
+		bm = retrieval.BuildBM25(retrieval.NewCorpusData(d))
+		if fusion == nil {
+			runs = append(runs, retrieval.BM25Search(bm, qids, texts, *k))
+		}
 		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
 	}
 	if dense {
@@ -162,7 +188,14 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if rr != nil {
+		if fusion != nil {
+			hr := &adapter.HybridRanker{Index: ix, BM25: bm, K: max(*k, 100), Scale: enc.LogitScale(), Fusion: fusion}
+			run, err := hr.Search(qids, texts, qv, *k)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, run)
+		} else if rr != nil {
 			run, err := rr.Search(ix, qids, texts, qv)
 			if err != nil {
 				return err
