@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/bm25"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
@@ -287,4 +289,48 @@ func FusionQueryOf(cs []HybridCandidate, judged map[int]float32) FusionQuery {
 		}
 	}
 	return q
+}
+
+// FusionQueries encodes queries with enc, finds their candidates over
+// corpus (encoded into a fresh index by enc) and bm, and returns them in
+// the form TrainFusion fits: features, and gains from qrels (the judged
+// relevance of each candidate, by document id). k is the depth of each
+// list (0: 100).
+func FusionQueries(enc *retrieval.Encoder, corpus *retrieval.TrainData, bm *bm25.Index, queries []beir.Query, qrels beir.Qrels, k int) ([]FusionQuery, error) {
+	ix, err := retrieval.IndexCorpus(enc, corpus, nil)
+	if err != nil {
+		return nil, err
+	}
+	h := &HybridRanker{Index: ix, BM25: bm, K: k, Scale: enc.LogitScale()}
+	qids, texts := retrieval.QueryTexts(queries)
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.AllCandidates(texts, qv)
+	if err != nil {
+		return nil, err
+	}
+	docOf := make(map[string]int, len(corpus.DocIDs))
+	for i, id := range corpus.DocIDs {
+		docOf[id] = i
+	}
+	out := make([]FusionQuery, len(all))
+	for q, cs := range all {
+		judged := map[int]float32{}
+		for id, g := range qrels[qids[q]] {
+			if doc, ok := docOf[id]; ok {
+				judged[doc] = float32(g)
+			}
+		}
+		out[q] = FusionQueryOf(cs, judged)
+	}
+	return out, nil
+}
+
+// DefaultFusionConfigs returns the configurations rrra chooses among with
+// SelectFusion: a linear model and one tanh layer of 8 or 16 units (with
+// a little weight decay).
+func DefaultFusionConfigs() []FusionConfig {
+	return []FusionConfig{{Hidden: 0, Seed: 1}, {Hidden: 8, Seed: 1, L2: 1e-3}, {Hidden: 16, Seed: 1, L2: 1e-3}}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rrra/rrra/adapter"
+	"github.com/rrra/rrra/internal/testenv"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/metrics"
@@ -111,5 +112,41 @@ func TestSearchHybridLearnedFusion(t *testing.T) {
 	code, _, stderr = runCatching(append(search, "--out", filepath.Join(e.dir, "y.trec")))
 	if code != 1 || !strings.Contains(stderr, fpath) || strings.Contains(stderr, "rows kept") {
 		t.Errorf("a malformed fusion file: exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestTrainFusion trains with --fusion (two more models on the halves of
+// the training queries, then the fusion) and checks the folder holds a
+// fusion that loads, written in the same swap as the model, and that
+// search --method hybrid then ranks with it.
+func TestTrainFusion(t *testing.T) {
+	testenv.RequireE2E(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "model")
+	code, _, stderr := runCatching([]string{"train", "--data", "cranfield", "--model", tinyModel, "--steps", "2", "--batch", "4",
+		"--doc-len", "32", "--query-len", "16", "--sampler", "random", "--fusion", "--out", out})
+	if code != 0 || !strings.Contains(stderr, "fusion: chose hidden") || !strings.Contains(stderr, "fusion: trained on half 2") {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if _, err := adapter.LoadFusion(filepath.Join(out, adapter.FusionFile)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCatching([]string{"search", "--data", "cranfield", "--method", "hybrid", "--model", out, "--doc-len", "32",
+		"--query-len", "16", "--out", filepath.Join(dir, "run.trec")})
+	if code != 0 || !strings.Contains(stderr, "hybrid: the learned fusion of") {
+		t.Fatalf("search: exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestTrainFusionRefused checks --fusion is refused, before any work,
+// where it cannot fit: without labelled queries, with a training file's
+// fixed negatives, or with the RRRA sampler, whose state it would share.
+func TestTrainFusionRefused(t *testing.T) {
+	for _, extra := range [][]string{{"--crops"}, {"--train-file", "x.jsonl"}, {"--sampler", "rrra"}} {
+		args := append([]string{"train", "--data", "/nonexistent", "--fusion", "--out", filepath.Join(t.TempDir(), "m")}, extra...)
+		code, _, stderr := runCatching(append(args, "--quiet"))
+		if code != 1 || !strings.Contains(stderr, "--fusion fits on labelled training queries") {
+			t.Errorf("rrra %s: exit %d:\n%s", strings.Join(args, " "), code, stderr)
+		}
 	}
 }

@@ -80,6 +80,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations (0: only at the end)")
 	logEvery := fs.Int("log-every", 50, "steps between progress lines")
 	history := fs.String("history", "", "write the training curve (loss, lr, dev figures per logged step) as JSON")
+	fusionFit := fs.Bool("fusion", false, "also fit a learned fusion of BM25 and this model for search --method hybrid (rrra_fusion.safetensors in --out): trains two more models the same way, each on half of the training queries, so that the fusion learns from dense scores out of sample (three times the training)")
 	plotPath := fs.String("plot", "", "draw the training loss as a PNG, and the dev figures (with --eval-every) in NAME-dev.png beside it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -97,6 +98,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *ckpt != "" && inside(*ckpt, *out) {
 		return fmt.Errorf("--checkpoint %s is inside --out %s, which the trained model replaces whole: put it elsewhere", *ckpt, *out)
+	}
+	if *fusionFit && (*crops || *trainFile != "" || *sampler == "rrra") {
+		return fmt.Errorf("--fusion fits on labelled training queries with a sampler that keeps no state: not with --crops, --train-file or --sampler rrra (yet)")
 	}
 	if p := retrieval.PoolSource(*initialPool); p != retrieval.PoolNone && p != retrieval.PoolBM25 && p != retrieval.PoolDense {
 		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
@@ -209,13 +213,38 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The adapters go into the folder in the same swap as the model, so
-	// that it never holds one without the other, nor an earlier run's.
-	var adapters func(tmp string) error
-	if rrraSampler != nil && rrraSampler.Fits > 0 {
-		adapters = func(tmp string) error { return adapter.Save(filepath.Join(tmp, adapter.File), rrraSampler.Adapters) }
+	// The fusion, fitted on models that did not see the queries it
+	// learns from.
+	var fusion *adapter.Fusion
+	if *fusionFit {
+		// The same model, made again from the same start for each half.
+		makeModel := func(half *retrieval.TrainData) (*retrieval.Encoder, error) {
+			e, _, err := trainingModel(*modelDir, *config, *vocabPath, *vocabSize, *seed, *qLen, *dLen, half, io.Discard)
+			if err != nil {
+				return nil, err
+			}
+			e.Bi.Pooling, e.Bi.Normalize, e.Bi.Temperature = bi.Pooling, bi.Normalize, bi.Temperature
+			return e, nil
+		}
+		if fusion, err = fitFusion(d, trainQrels, devQrels, tr.Cfg, smp, makeModel, *df.skipBad, stderr); err != nil {
+			return err
+		}
 	}
-	if err := nn.SaveBiEncoderWith(*out, bi, model, adapters); err != nil {
+	// The adapters and the fusion go into the folder in the same swap as
+	// the model, so that it never holds one without the other, nor an
+	// earlier run's.
+	extra := func(tmp string) error {
+		if rrraSampler != nil && rrraSampler.Fits > 0 {
+			if err := adapter.Save(filepath.Join(tmp, adapter.File), rrraSampler.Adapters); err != nil {
+				return err
+			}
+		}
+		if fusion != nil {
+			return fusion.Save(filepath.Join(tmp, adapter.FusionFile))
+		}
+		return nil
+	}
+	if err := nn.SaveBiEncoderWith(*out, bi, model, extra); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s", *out)
@@ -331,4 +360,59 @@ func trainVocab(path string, size int, td *retrieval.TrainData, stderr io.Writer
 	}
 	fmt.Fprintf(stderr, "learned a WordPiece vocabulary of %d tokens from the corpus in %.1fs\n", v.Len(), time.Since(began).Seconds())
 	return v, nil
+}
+
+// fitFusion fits a learned fusion of BM25 and the dense model for hybrid
+// search on out-of-sample features: the training queries are halved
+// (retrieval.SplitDev at 0.5), a model is trained on each half as the
+// main one was (cfg, without a checkpoint; makeModel makes it from the
+// same start), each half's candidates and features come from the model
+// trained on the other, and adapter.SelectFusion chooses among
+// adapter.DefaultFusionConfigs by cross-fitted nDCG@10 over them all.
+func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.TrainConfig, smp retrieval.Sampler,
+	makeModel func(*retrieval.TrainData) (*retrieval.Encoder, error), skipBad bool, stderr io.Writer) (*adapter.Fusion, error) {
+	a, b := retrieval.SplitDev(trainQrels, 0.5)
+	if len(a) < 2 || len(b) < 2 {
+		return nil, fmt.Errorf("--fusion: %d training queries; it needs at least 4, two per half", len(trainQrels))
+	}
+	corpus := retrieval.NewCorpusData(d)
+	bm := retrieval.BuildBM25(corpus)
+	cfg.Checkpoint, cfg.StopAt, cfg.EvalEvery = "", 0, 0
+	var queries []adapter.FusionQuery
+	for i, half := range []beir.Qrels{a, b} {
+		other := b
+		if i == 1 {
+			other = a
+		}
+		td, _, err := trainingData(d, half, devQrels, "", skipBad, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		enc, err := makeModel(td)
+		if err != nil {
+			return nil, err
+		}
+		began := time.Now()
+		tr := &retrieval.Trainer{Cfg: cfg, Data: td, Bi: enc.Bi, Params: enc.Bi.Query.Params, Enc: enc, Sampler: smp, Log: io.Discard}
+		if _, err := tr.Run(); err != nil {
+			return nil, fmt.Errorf("--fusion: training on half %d of the queries: %w", i+1, err)
+		}
+		q, err := adapter.FusionQueries(enc, corpus, bm, d.SplitQueries(other), other, 100)
+		if err != nil {
+			return nil, err
+		}
+		queries = append(queries, q...)
+		fmt.Fprintf(stderr, "fusion: trained on half %d of the training queries (%d) in %.0fs; features of the other %d\n", i+1, len(half), time.Since(began).Seconds(), len(other))
+	}
+	configs := adapter.DefaultFusionConfigs()
+	f, chosen, means, err := adapter.SelectFusion(queries, configs, min(5, len(queries)))
+	if err != nil {
+		return nil, fmt.Errorf("--fusion: %w", err)
+	}
+	fmt.Fprintf(stderr, "fusion: chose hidden %d by cross-fitted nDCG@10 over %d queries:", chosen.Hidden, len(queries))
+	for i, c := range configs {
+		fmt.Fprintf(stderr, " %.4f (hidden %d)", means[i], c.Hidden)
+	}
+	fmt.Fprintln(stderr)
+	return f, nil
 }
