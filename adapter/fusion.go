@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -319,29 +320,13 @@ func (q FusionQuery) NDCG10(scores []float32) float64 {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case scores[a] > scores[b]:
-			return -1
-		case scores[a] < scores[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
 	dcg := 0.0
 	for r, i := range order[:min(10, len(order))] {
 		dcg += float64(q.Gain[i]) / math.Log2(float64(r)+2)
 	}
 	ideal := slices.Clone(q.Ideal)
-	slices.SortFunc(ideal, func(a, b float32) int {
-		switch {
-		case a > b:
-			return -1
-		case a < b:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ideal, func(a, b float32) int { return cmp.Compare(b, a) })
 	idcg := 0.0
 	for r, g := range ideal[:min(10, len(ideal))] {
 		idcg += float64(g) / math.Log2(float64(r)+2)

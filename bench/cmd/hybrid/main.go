@@ -63,11 +63,7 @@ func main() {
 
 func run(data, model string, k, folds int, devFrac float64, crossfit, save string) error {
 	began := time.Now()
-	fsys, name, err := beir.Open(data)
-	if err != nil {
-		return err
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := open(data)
 	if err != nil {
 		return err
 	}
@@ -337,11 +333,7 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 // as its train qrels, the training queries SplitDev(0.5) carves off: what
 // the model trained with rrra train --dev-frac 0.5 did not see.
 func writeDevHalf(data, dir string) error {
-	fsys, name, err := beir.Open(data)
-	if err != nil {
-		return err
-	}
-	d, err := beir.Load(fsys, name, beir.Options{})
+	d, err := open(data)
 	if err != nil {
 		return err
 	}
@@ -384,4 +376,13 @@ func writeDevHalf(data, dir string) error {
 	}
 	fmt.Printf("wrote %s: %d of %d training queries\n", dir, len(dev), len(trainQ))
 	return nil
+}
+
+// open loads a BEIR folder or embedded collection.
+func open(data string) (*beir.Dataset, error) {
+	fsys, name, err := beir.Open(data)
+	if err != nil {
+		return nil, err
+	}
+	return beir.Load(fsys, name, beir.Options{})
 }
