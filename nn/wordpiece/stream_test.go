@@ -205,7 +205,7 @@ func TestStreamingMatchesReference(t *testing.T) {
 	v := loadVocab(t)
 	texts := goldenTexts(t)
 	r := rand.New(rand.NewPCG(1, 2))
-	for range 2000 {
+	for range shortScale(2000, 300) {
 		texts = append(texts, randomText(r))
 	}
 	for _, lower := range []bool{true, false} {
@@ -251,13 +251,13 @@ func cuts(r *rand.Rand, top int) []int {
 // TestEncodePrefixed checks that EncodePrefixed(prefix, text) is
 // Encode(prefix+text) for random prefixes and texts, cased and uncased,
 // for every length (prefixes ending inside a word, in a capital sigma, in
-// an incomplete UTF-8 character...), and that a prompt before a 50 MB
+// an incomplete UTF-8 character...), and that a prompt before a 50 MB (8 MB under -short)
 // document costs no copy of the document.
 func TestEncodePrefixed(t *testing.T) {
 	v := loadVocab(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	prefixes := []string{"", "query: ", "passage:", "Σ", "aΣ", "una", "中", "\xe2\x82", "x\xff", "\u0301"}
-	for range 300 {
+	for range shortScale(300, 50) {
 		prefixes = append(prefixes, randomText(r))
 	}
 	for _, lower := range []bool{true, false} {
@@ -278,13 +278,13 @@ func TestEncodePrefixed(t *testing.T) {
 		}
 	}
 	tok := New(v, true)
-	doc := strings.Repeat("long document text ", 50<<20/19)
+	doc := strings.Repeat("long document text ", longDocBytes()/19)
 	var ids []int32
 	if n := allocated(func() { ids = tok.EncodePrefixed(nil, "query: ", doc, 512) }); n > 1<<20 {
-		t.Errorf("EncodePrefixed(50 MB, 512) allocated %d bytes", n)
+		t.Errorf("EncodePrefixed(%d MB, 512) allocated %d bytes", longDocBytes()>>20, n)
 	}
 	if want := tok.Encode(nil, "query: "+doc[:1<<20], 512); !slices.Equal(ids, want) {
-		t.Errorf("EncodePrefixed(50 MB, 512) differs from Encode of the concatenation")
+		t.Errorf("EncodePrefixed(%d MB, 512) differs from Encode of the concatenation", longDocBytes()>>20)
 	}
 }
 
@@ -333,38 +333,38 @@ func allocated(f func()) uint64 {
 	return b.TotalAlloc - a.TotalAlloc
 }
 
-// TestEncodeLongDocument checks that encoding a 50 MB document cut to 512
+// TestEncodeLongDocument checks that encoding a 50 MB document (8 MB under -short) cut to 512
 // tokens allocates in proportion to the 512 tokens, not to the document
 // (the tokenizer used to hold the whole document as runes, twice: 1 GB for
 // three such documents), also for a document that is one 50 MB word and
-// one of 50 MB of ideographs; and, on a 1 MB document, that the result is
+// one of 50 MB of ideographs; and, on its first 1 MB (64 KB under -short), that the result is
 // the reference's: tokenise it all and truncate.
 func TestEncodeLongDocument(t *testing.T) {
 	v := loadVocab(t)
 	texts := goldenTexts(t)
 	docs := map[string]string{
-		"prose":       longDoc(texts, 50<<20, 0),
-		"one word":    strings.Repeat("x", 50<<20),
-		"ideographs":  strings.Repeat("中文字符", 50<<20/12),
-		"punctuation": strings.Repeat("…!", 50<<20/4),
+		"prose":       longDoc(texts, longDocBytes(), 0),
+		"one word":    strings.Repeat("x", longDocBytes()),
+		"ideographs":  strings.Repeat("中文字符", longDocBytes()/12),
+		"punctuation": strings.Repeat("…!", longDocBytes()/4),
 	}
 	for _, lower := range []bool{true, false} {
 		for name, doc := range docs {
 			tok := New(v, lower)
 			ref := &refTokenizer{Tokenizer: New(v, lower)}
-			small := doc[:1<<20]
+			small := doc[:shortScale(1<<20, 64<<10)]
 			for _, maxLen := range []int{512, 3, 2, 1} {
 				var ids []int32
 				if n := allocated(func() { ids = tok.Encode(nil, doc, maxLen) }); n > 1<<20 {
-					t.Errorf("lower %v, %s: Encode(50 MB, %d) allocated %d bytes", lower, name, maxLen, n)
+					t.Errorf("lower %v, %s: Encode(%d MB, %d) allocated %d bytes", lower, name, longDocBytes()>>20, maxLen, n)
 				}
-				// The first 512 tokens lie well inside the first MB.
+				// The first 512 tokens lie well inside the first 64 KB.
 				if want := ref.encode(nil, small, maxLen); !slices.Equal(ids, want) {
-					t.Errorf("lower %v, %s: Encode(50 MB, %d) = %v, want %v", lower, name, maxLen, ids[:min(len(ids), 20)], want[:min(len(want), 20)])
+					t.Errorf("lower %v, %s: Encode(%d MB, %d) = %v, want %v", lower, name, longDocBytes()>>20, maxLen, ids[:min(len(ids), 20)], want[:min(len(want), 20)])
 				}
 			}
 			if got, want := tok.Encode(nil, small, 0), ref.encode(nil, small, 0); !slices.Equal(got, want) {
-				t.Errorf("lower %v, %s: Encode(1 MB, 0): %d ids, want %d", lower, name, len(got), len(want))
+				t.Errorf("lower %v, %s: Encode(%d KB, 0): %d ids, want %d", lower, name, len(small)>>10, len(got), len(want))
 			}
 		}
 	}
@@ -396,3 +396,16 @@ func BenchmarkEncodeLongDocs(b *testing.B) {
 	b.ReportMetric(float64(bytes)*float64(b.N)/b.Elapsed().Seconds()/1e6, "docMB/s")
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N), "alloc-B/op")
 }
+
+// shortScale is full, or short under -short (the arm64 leg of CI runs the
+// suite under qemu, where these tests took two minutes at full size).
+func shortScale(full, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return full
+}
+
+// longDocBytes is the size of the long documents: 50 MB, or 8 MB under
+// -short, still eight times the 1 MiB the allocation checks allow.
+func longDocBytes() int { return shortScale(50<<20, 8<<20) }
