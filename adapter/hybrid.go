@@ -2,8 +2,10 @@ package adapter
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
@@ -333,4 +335,54 @@ func FusionQueries(enc *retrieval.Encoder, corpus *retrieval.TrainData, bm *bm25
 // a little weight decay).
 func DefaultFusionConfigs() []FusionConfig {
 	return []FusionConfig{{Hidden: 0, Seed: 1}, {Hidden: 8, Seed: 1, L2: 1e-3}, {Hidden: 16, Seed: 1, L2: 1e-3}}
+}
+
+// FitFusion fits a Fusion for hybrid search over d on features out of
+// sample for the dense model: the training queries (trainQrels) are
+// halved (retrieval.SplitDev at 0.5), train makes a model trained on each
+// half only, each half's candidates and features come from the model
+// trained on the other, and SelectFusion chooses among
+// DefaultFusionConfigs by cross-fitted nDCG@10 over them all. (Fitted on
+// the scores of a model trained on the same queries, a fusion learns to
+// trust the dense list, which does not hold on new queries.) log, when not
+// nil, receives a line per half and the choice.
+func FitFusion(d *beir.Dataset, trainQrels beir.Qrels, train func(half beir.Qrels) (*retrieval.Encoder, error), log io.Writer) (*Fusion, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	a, b := retrieval.SplitDev(trainQrels, 0.5)
+	if len(a) < 2 || len(b) < 2 {
+		return nil, fmt.Errorf("adapter: fusion: %d training queries; it needs at least 4, two per half", len(trainQrels))
+	}
+	corpus := retrieval.NewCorpusData(d)
+	bm := retrieval.BuildBM25(corpus)
+	var queries []FusionQuery
+	for i, half := range []beir.Qrels{a, b} {
+		other := b
+		if i == 1 {
+			other = a
+		}
+		began := time.Now()
+		enc, err := train(half)
+		if err != nil {
+			return nil, fmt.Errorf("adapter: fusion: training on half %d of the queries: %w", i+1, err)
+		}
+		q, err := FusionQueries(enc, corpus, bm, d.SplitQueries(other), other, 100)
+		if err != nil {
+			return nil, err
+		}
+		queries = append(queries, q...)
+		fmt.Fprintf(log, "fusion: trained on half %d of the training queries (%d) in %.0fs; features of the other %d\n", i+1, len(half), time.Since(began).Seconds(), len(other))
+	}
+	configs := DefaultFusionConfigs()
+	f, chosen, means, err := SelectFusion(queries, configs, min(5, len(queries)))
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "fusion: chose hidden %d by cross-fitted nDCG@10 over %d queries:", chosen.Hidden, len(queries))
+	for i, c := range configs {
+		fmt.Fprintf(log, " %.4f (hidden %d)", means[i], c.Hidden)
+	}
+	fmt.Fprintln(log)
+	return f, nil
 }

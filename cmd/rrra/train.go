@@ -362,28 +362,13 @@ func trainVocab(path string, size int, td *retrieval.TrainData, stderr io.Writer
 	return v, nil
 }
 
-// fitFusion fits a learned fusion of BM25 and the dense model for hybrid
-// search on out-of-sample features: the training queries are halved
-// (retrieval.SplitDev at 0.5), a model is trained on each half as the
-// main one was (cfg, without a checkpoint; makeModel makes it from the
-// same start), each half's candidates and features come from the model
-// trained on the other, and adapter.SelectFusion chooses among
-// adapter.DefaultFusionConfigs by cross-fitted nDCG@10 over them all.
+// fitFusion fits the learned fusion for hybrid search (adapter.FitFusion):
+// a model is trained on each half of the training queries as the main one
+// was (cfg, without a checkpoint; makeModel makes it from the same start).
 func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.TrainConfig, smp retrieval.Sampler,
 	makeModel func(*retrieval.TrainData) (*retrieval.Encoder, error), skipBad bool, stderr io.Writer) (*adapter.Fusion, error) {
-	a, b := retrieval.SplitDev(trainQrels, 0.5)
-	if len(a) < 2 || len(b) < 2 {
-		return nil, fmt.Errorf("--fusion: %d training queries; it needs at least 4, two per half", len(trainQrels))
-	}
-	corpus := retrieval.NewCorpusData(d)
-	bm := retrieval.BuildBM25(corpus)
 	cfg.Checkpoint, cfg.StopAt, cfg.EvalEvery = "", 0, 0
-	var queries []adapter.FusionQuery
-	for i, half := range []beir.Qrels{a, b} {
-		other := b
-		if i == 1 {
-			other = a
-		}
+	train := func(half beir.Qrels) (*retrieval.Encoder, error) {
 		td, _, err := trainingData(d, half, devQrels, "", skipBad, io.Discard)
 		if err != nil {
 			return nil, err
@@ -392,27 +377,13 @@ func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.T
 		if err != nil {
 			return nil, err
 		}
-		began := time.Now()
 		tr := &retrieval.Trainer{Cfg: cfg, Data: td, Bi: enc.Bi, Params: enc.Bi.Query.Params, Enc: enc, Sampler: smp, Log: io.Discard}
-		if _, err := tr.Run(); err != nil {
-			return nil, fmt.Errorf("--fusion: training on half %d of the queries: %w", i+1, err)
-		}
-		q, err := adapter.FusionQueries(enc, corpus, bm, d.SplitQueries(other), other, 100)
-		if err != nil {
-			return nil, err
-		}
-		queries = append(queries, q...)
-		fmt.Fprintf(stderr, "fusion: trained on half %d of the training queries (%d) in %.0fs; features of the other %d\n", i+1, len(half), time.Since(began).Seconds(), len(other))
+		_, err = tr.Run()
+		return enc, err
 	}
-	configs := adapter.DefaultFusionConfigs()
-	f, chosen, means, err := adapter.SelectFusion(queries, configs, min(5, len(queries)))
+	f, err := adapter.FitFusion(d, trainQrels, train, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("--fusion: %w", err)
 	}
-	fmt.Fprintf(stderr, "fusion: chose hidden %d by cross-fitted nDCG@10 over %d queries:", chosen.Hidden, len(queries))
-	for i, c := range configs {
-		fmt.Fprintf(stderr, " %.4f (hidden %d)", means[i], c.Hidden)
-	}
-	fmt.Fprintln(stderr)
 	return f, nil
 }

@@ -48,6 +48,10 @@ func main() {
 	writeHalf := flag.String("write-dev-half", "", "write a BEIR folder here whose train qrels are the half of the training queries SplitDev(0.5) carves off (for training the second --crossfit model), and stop")
 	devFrac := flag.Float64("dev-frac", 0, "fit the fusion and tune the linear weight on the training queries rrra train --dev-frac carved off (and so did not train on), not on all of them (0: all)")
 	flag.Parse()
+	if err := checkFlags(*k, *folds, *devFrac, *crossfit); err != nil {
+		fmt.Fprintln(os.Stderr, "hybrid:", err)
+		os.Exit(2)
+	}
 	if *writeHalf != "" {
 		if err := writeDevHalf(*data, *writeHalf); err != nil {
 			fmt.Fprintln(os.Stderr, "hybrid:", err)
@@ -179,7 +183,7 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 			bestAlpha, bestTrain = alpha, m
 		}
 	}
-	configs := []adapter.FusionConfig{{Hidden: 0, Seed: 1}, {Hidden: 8, Seed: 1, L2: 1e-3}, {Hidden: 16, Seed: 1, L2: 1e-3}}
+	configs := adapter.DefaultFusionConfigs()
 	fusion, chosen, means, err := adapter.SelectFusion(train.fq, configs, folds)
 	if err != nil {
 		return err
@@ -385,4 +389,19 @@ func open(data string) (*beir.Dataset, error) {
 		return nil, err
 	}
 	return beir.Load(fsys, name, beir.Options{})
+}
+
+// checkFlags checks each flag against its domain, before any work.
+func checkFlags(k, folds int, devFrac float64, crossfit string) error {
+	switch {
+	case k < 1 || k > 10000:
+		return fmt.Errorf("--k %d: want 1 to 10000", k)
+	case folds < 2 || folds > 100:
+		return fmt.Errorf("--folds %d: want 2 to 100", folds)
+	case !(devFrac >= 0 && devFrac < 1):
+		return fmt.Errorf("--dev-frac %g: want 0 or more, below 1", devFrac)
+	case devFrac > 0 && crossfit != "":
+		return fmt.Errorf("--dev-frac and --crossfit exclude each other")
+	}
+	return nil
 }
