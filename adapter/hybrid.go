@@ -338,15 +338,47 @@ func DefaultFusionConfigs() []FusionConfig {
 }
 
 // FitFusion fits a Fusion for hybrid search over d on features out of
-// sample for the dense model: the training queries (trainQrels) are
-// halved (retrieval.SplitDev at 0.5), train makes a model trained on each
-// half only, each half's candidates and features come from the model
-// trained on the other, and SelectFusion chooses among
-// DefaultFusionConfigs by cross-fitted nDCG@10 over them all. (Fitted on
-// the scores of a model trained on the same queries, a fusion learns to
-// trust the dense list, which does not hold on new queries.) log, when not
-// nil, receives a line per half and the choice.
+// sample for the dense model (FusionTrainingSet), choosing among
+// DefaultFusionConfigs by cross-fitted nDCG@10 over them all (SelectFusion,
+// 5 folds). (Fitted on the scores of a model trained on the same queries,
+// a fusion learns to trust the dense list, which does not hold on new
+// queries.) log, when not nil, receives a line per half and the choice.
 func FitFusion(d *beir.Dataset, trainQrels beir.Qrels, train func(half beir.Qrels) (*retrieval.Encoder, error), log io.Writer) (*Fusion, error) {
+	queries, err := FusionTrainingSet(d, trainQrels, train, log)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := SelectFusionLogged(queries, log)
+	return f, err
+}
+
+// SelectFusionLogged runs SelectFusion over DefaultFusionConfigs with 5
+// folds (fewer with fewer queries) and writes its choice to log (nil:
+// nowhere).
+func SelectFusionLogged(queries []FusionQuery, log io.Writer) (*Fusion, FusionConfig, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	configs := DefaultFusionConfigs()
+	f, chosen, means, err := SelectFusion(queries, configs, min(5, len(queries)))
+	if err != nil {
+		return nil, FusionConfig{}, err
+	}
+	fmt.Fprintf(log, "fusion: chose hidden %d by cross-fitted nDCG@10 over %d queries:", chosen.Hidden, len(queries))
+	for i, c := range configs {
+		fmt.Fprintf(log, " %.4f (hidden %d)", means[i], c.Hidden)
+	}
+	fmt.Fprintln(log)
+	return f, chosen, nil
+}
+
+// FusionTrainingSet returns the training queries (trainQrels) in the form
+// TrainFusion fits, with features out of sample for the dense model: the
+// queries are halved (retrieval.SplitDev at 0.5), train makes a model
+// trained on each half only, and each half's candidates and features come
+// from the model trained on the other. The second half's queries follow
+// the first's. log, when not nil, receives a line per half.
+func FusionTrainingSet(d *beir.Dataset, trainQrels beir.Qrels, train func(half beir.Qrels) (*retrieval.Encoder, error), log io.Writer) ([]FusionQuery, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -374,15 +406,37 @@ func FitFusion(d *beir.Dataset, trainQrels beir.Qrels, train func(half beir.Qrel
 		queries = append(queries, q...)
 		fmt.Fprintf(log, "fusion: trained on half %d of the training queries (%d) in %.0fs; features of the other %d\n", i+1, len(half), time.Since(began).Seconds(), len(other))
 	}
-	configs := DefaultFusionConfigs()
-	f, chosen, means, err := SelectFusion(queries, configs, min(5, len(queries)))
-	if err != nil {
-		return nil, err
+	return queries, nil
+}
+
+// LinearFusion returns the linear fusion baseline as a Fusion: α times the
+// dense score plus 1 − α times BM25's, each min-max normalised over the
+// query's candidates (LinearFusionScores, the features dense_minmax and
+// bm25_minmax), so that a HybridRanker, search and serve can rank with it.
+func LinearFusion(alpha float64) *Fusion {
+	f := &Fusion{Mean: make([]float32, numFusionFeatures), Std: make([]float32, numFusionFeatures), U: make([]float32, numFusionFeatures)}
+	for j := range f.Std {
+		f.Std[j] = 1
 	}
-	fmt.Fprintf(log, "fusion: chose hidden %d by cross-fitted nDCG@10 over %d queries:", chosen.Hidden, len(queries))
-	for i, c := range configs {
-		fmt.Fprintf(log, " %.4f (hidden %d)", means[i], c.Hidden)
+	f.U[9], f.U[10] = float32(alpha), float32(1-alpha)
+	return f
+}
+
+// TuneLinearFusion chooses the linear fusion's weight α from 0, 0.05, …,
+// 1 by mean nDCG@10 over queries (ties: the smaller α) and returns it
+// with that mean.
+func TuneLinearFusion(queries []FusionQuery) (alpha, ndcg float64) {
+	ndcg = -1
+	for i := 0; i <= 20; i++ {
+		a := float64(i) / 20
+		f := LinearFusion(a)
+		sum := 0.0
+		for _, q := range queries {
+			sum += q.NDCG10(f.ScoreAll(q.Feats))
+		}
+		if m := sum / float64(max(1, len(queries))); m > ndcg {
+			alpha, ndcg = a, m
+		}
 	}
-	fmt.Fprintln(log)
-	return f, nil
+	return alpha, ndcg
 }

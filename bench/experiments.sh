@@ -12,7 +12,7 @@
 # SciFact planted study 27 min, self-train 7-8 min per θ, gate-top 6-9 min
 # per j, pa-base 8-9 min per γ, cranfield-tuned 19, scifact-tuned 22.
 #
-# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|pa-base|cranfield-tuned|scifact-tuned ...]
+# Usage: bash bench/experiments.sh [cranfield|scifact|planted|planted-features|ablation|stage3|pos|planted-poslex|planted-poslex-tuned|scifact-planted|self-train|gate-top|pa-base|cranfield-tuned|scifact-tuned|cranfield-hybrid|scifact-hybrid ...]
 # Set THREADS=1 to run two at once on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -122,6 +122,17 @@ for w in $which; do
 		run cranfield-planted-poslex-gate --data cranfield --seeds 3 --hide-positives 0.3 \
 			--rrra-params "base=softmax,tau_hn=0.5,theta_fn=0.6,$features,pos_lex_feature=1" --methods rrra-resample
 		wait
+		;;
+	cranfield-hybrid | scifact-hybrid)
+		# Issue 19: hybrid ranking with BM25 (reciprocal rank fusion, the
+		# tuned linear fusion and the learned fusion) over the models of
+		# topk-uniform, SimANS and RRRA's resampling (the best
+		# false-negative finder driving it, as in the tuned runs): does an
+		# RRRA-trained bi-encoder make a better hybrid? Per method and
+		# seed, two more models are trained on the halves of the training
+		# queries for the fusions' out-of-sample features.
+		run "$w" --data "${w%-hybrid}" --seeds 3 --rrra-params "base=softmax,gamma=2,$features,pos_lex_feature=1" \
+			--methods bm25,topk-uniform,simans,rrra-resample --hybrid topk-uniform,simans,rrra-resample
 		;;
 	pos)
 		# Relevance feedback: the candidate's similarity to the query's

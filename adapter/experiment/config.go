@@ -55,8 +55,35 @@ func (m Method) sampler() string {
 // reranks reports whether the method reranks with adapters.
 func (m Method) reranks() bool { return m == RRRARerank || m == RRRA }
 
-// isRRRA reports whether the method is one of RRRA's rows.
-func (m Method) isRRRA() bool { return strings.HasPrefix(string(m), "rrra") }
+// isRRRA reports whether the method is one of RRRA's rows (a hybrid row
+// is not: it is tested against BM25 and reciprocal rank fusion instead).
+func (m Method) isRRRA() bool { return strings.HasPrefix(string(m), "rrra") && !m.isHybrid() }
+
+// The fusions of a hybrid row, each over the union of BM25's and the
+// trained model's top 100 (adapter.HybridRanker): reciprocal rank fusion,
+// the linear fusion with its weight tuned on the training queries, and
+// the learned fusion (adapter.SelectFusionLogged). A method's hybrid row
+// is named METHOD+FUSION, e.g. topk-uniform+learned.
+const (
+	FusionRRF     = "rrf"
+	FusionLinear  = "linear"
+	FusionLearned = "learned"
+)
+
+// Fusions lists the fusions in table order.
+var Fusions = []string{FusionRRF, FusionLinear, FusionLearned}
+
+// HybridRow returns the name of base's hybrid row with a fusion.
+func HybridRow(base Method, fusion string) Method { return Method(string(base) + "+" + fusion) }
+
+// isHybrid reports whether the method is a hybrid row.
+func (m Method) isHybrid() bool { return strings.Contains(string(m), "+") }
+
+// hybridParts splits a hybrid row's name into its base method and fusion.
+func (m Method) hybridParts() (Method, string) {
+	b, f, _ := strings.Cut(string(m), "+")
+	return Method(b), f
+}
 
 // ParseMethods reads a comma-separated list of methods.
 func ParseMethods(s string) ([]Method, error) {
@@ -149,6 +176,16 @@ type Config struct {
 	// Variants are fitted on each trained method's final model.
 	Variants []Variant
 
+	// Hybrid lists trained methods (each also in Methods) whose models
+	// also rank hybrid: a row per fusion (Fusions, HybridRow) after the
+	// method's own. The fusions are fitted on the training queries with
+	// features out of sample for the dense model: two more models are
+	// trained per seed the method's way from the same start, each on one
+	// half of the training queries (adapter.FusionTrainingSet). The saved
+	// model (SaveModel), when its method is here, carries its learned
+	// fusion.
+	Hybrid []Method
+
 	RerankLambda float64 // λ_RR for the rerank methods (≥ 0)
 	// RerankGrid, when not empty, chooses λ_RR per seed from these values
 	// (0 joins them) by cross-fitted nDCG@10 on the training queries
@@ -187,6 +224,13 @@ func DefaultConfig() Config {
 func (c *Config) Validate() error {
 	if len(c.Methods) == 0 {
 		return fmt.Errorf("experiment: no methods")
+	}
+	for _, list := range [][]Method{c.Methods, c.Hybrid} {
+		for i, m := range list {
+			if slices.Contains(list[:i], m) {
+				return fmt.Errorf("experiment: method %q listed twice", m)
+			}
+		}
 	}
 	for _, m := range c.Methods {
 		if !slices.Contains(Methods, m) {
@@ -227,6 +271,14 @@ func (c *Config) Validate() error {
 	for _, v := range c.Variants {
 		if _, err := c.samplerConfig(v.Params, 1); err != nil {
 			return fmt.Errorf("experiment: variant %s: %w", v.Name, err)
+		}
+	}
+	for _, m := range c.Hybrid {
+		switch {
+		case !slices.Contains(c.Methods, m):
+			return fmt.Errorf("experiment: hybrid method %q is not among the methods run", m)
+		case m.sampler() == "":
+			return fmt.Errorf("experiment: hybrid method %q trains no model; want a fine-tuned method", m)
 		}
 	}
 	for _, m := range c.Methods {

@@ -7,11 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rrra/rrra/adapter"
 	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
+	"github.com/rrra/rrra/retrieval/metrics"
 )
 
 func loadCranfield(t *testing.T) *beir.Dataset {
@@ -159,6 +163,10 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown param", func(c *Config) { c.RRRAParams = "gama=1" }, "no parameter \"gama\""},
 		{"method", func(c *Config) { c.Methods = []Method{"rrra-magic"} }, "unknown method"},
 		{"variant", func(c *Config) { c.Variants = []Variant{{Name: "x", Params: "rho=2"}} }, "variant x"},
+		{"hybrid not run", func(c *Config) { c.Hybrid = []Method{Random} }, "not among the methods run"},
+		{"hybrid untrained", func(c *Config) { c.Hybrid = []Method{BM25} }, "trains no model"},
+		{"hybrid twice", func(c *Config) { c.Hybrid = []Method{SimANS, SimANS} }, "listed twice"},
+		{"method twice", func(c *Config) { c.Methods = []Method{BM25, SimANS, BM25} }, "listed twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
@@ -173,6 +181,106 @@ func TestConfigValidate(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
+}
+
+// TestHybridRows runs a tiny experiment with hybrid rows and checks their
+// place, their tests and choices, and that the learned row is what the
+// saved model's fusion ranks: the fusion loaded back from the folder,
+// over the saved model, reproduces the row's every per-query figure.
+func TestHybridRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four models (about 20 s): skipped under -short")
+	}
+	defer kernels.SetThreads(kernels.SetThreads(1))
+	c := DefaultConfig()
+	c.Methods, c.Hybrid = []Method{BM25, TopKUniform, RRRA}, []Method{RRRA}
+	c.Seeds, c.VocabSize, c.WarmSteps, c.Steps, c.Refresh, c.DocLen = 1, 800, 10, 10, 5, 32
+	c.RRRAParams, c.SaveModel = "base=uniform,epochs=2", filepath.Join(t.TempDir(), "model")
+	d := loadCranfield(t)
+	res, err := Run(context.Background(), d, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []Method
+	for _, m := range res.Methods {
+		names = append(names, m.Method)
+	}
+	want := []Method{BM25, TopKUniform, RRRA, "rrra+rrf", "rrra+linear", "rrra+learned"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("rows %v, want %v", names, want)
+	}
+	for _, m := range res.Methods[3:] {
+		if m.PVsBM25 == nil || (m.Method != "rrra+rrf") != (m.PVsRRF != nil) || m.PVsBest != nil {
+			t.Errorf("%s: p vs BM25 %v, vs RRF %v, vs best %v", m.Method, m.PVsBM25, m.PVsRRF, m.PVsBest)
+		}
+		if len(m.PerQuery) != 90 {
+			t.Errorf("%s: %d test queries scored, want 90", m.Method, len(m.PerQuery))
+		}
+	}
+	if a := res.Methods[4].FusionChoice; len(a) != 1 || a[0] < 0 || a[0] > 1 {
+		t.Errorf("linear row's α %v: want one value in [0, 1]", a)
+	}
+	if h := res.Methods[5].FusionChoice; len(h) != 1 || !slices.Contains([]float64{0, 8, 16}, h[0]) {
+		t.Errorf("learned row's hidden units %v: want one of 0, 8, 16", h)
+	}
+	got := learnedFromFolder(t, d, c.SaveModel, c.QueryLen, c.DocLen)
+	for q, v := range res.Methods[5].PerQuery {
+		if got[q] != v {
+			t.Errorf("query %s: the saved fusion gives nDCG@10 %v, the learned row %v", q, got[q], v)
+		}
+	}
+	var table bytes.Buffer
+	if err := res.WriteMarkdown(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"| p vs BM25 | p vs RRF |", "rrra+learned: the learned fusion's hidden units chosen per seed"} {
+		if !strings.Contains(table.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, table.String())
+		}
+	}
+}
+
+// learnedFromFolder ranks d's test queries hybrid with the model folder
+// dir (queries and documents cut to qLen and dLen tokens, as in training)
+// and its saved fusion, as search does, and returns each query's nDCG@10.
+func learnedFromFolder(t *testing.T, d *beir.Dataset, dir string, qLen, dLen int) map[string]float64 {
+	t.Helper()
+	enc, err := retrieval.LoadEncoder(dir, retrieval.EncoderOptions{QueryLen: qLen, DocLen: dLen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := adapter.LoadFusion(filepath.Join(dir, adapter.FusionFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := retrieval.NewCorpusData(d)
+	ix, err := retrieval.IndexCorpus(enc, corpus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, _, err := d.Qrels("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qids, texts := retrieval.QueryTexts(d.SplitQueries(test))
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &adapter.HybridRanker{Index: ix, BM25: retrieval.BuildBM25(corpus), K: 100, Scale: enc.LogitScale(), Fusion: f}
+	run, err := h.Search(qids, texts, qv, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := metrics.Evaluate(metrics.Qrels(test), run, []string{"ndcg_cut_10"}, metrics.Options{Complete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for q, v := range rep.PerQuery {
+		out[q] = v["ndcg_cut_10"]
+	}
+	return out
 }
 
 func TestParseMethodsAndVariants(t *testing.T) {

@@ -50,9 +50,21 @@ func (r *Results) WriteMarkdown(out io.Writer) error {
 	if r.Best != "" {
 		fmt.Fprintf(w, " p: paired randomization test (10,000 trials) of per-query nDCG@10, averaged over seeds, against the best baseline, %s.", r.Best)
 	}
+	hybrid := r.hasHybrid()
+	if hybrid {
+		fmt.Fprintf(w, " Hybrid rows (METHOD+FUSION) rank the union of BM25's and METHOD's model's top 100 by reciprocal rank fusion (k 60), "+
+			"by a linear fusion of both scores min-max normalised per query (its weight α on the dense score tuned on the training queries), "+
+			"or by the learned fusion (a linear or one-hidden-layer model over 11 query-time features, chosen and fitted on the training queries); "+
+			"both fitted on features out of sample for the dense model, from two more models trained METHOD's way on one half of the training queries each. "+
+			"p vs BM25 and p vs RRF: the same test against BM25 and against METHOD+rrf.")
+	}
 	fmt.Fprintf(w, "\n\n")
 	head := "| method | nDCG@10 | MRR@10 | R@10 | R@100 | p |"
 	sep := "|---|--:|--:|--:|--:|--:|"
+	if hybrid {
+		head += " p vs BM25 | p vs RRF |"
+		sep += "--:|--:|"
+	}
 	if planted {
 		head += " planted share of negatives | hardness | from pool | planted in pools | AUC s_FN | AUC score | AUC SimANS | AUC BM25 | R-prec s_FN | R-prec score | R-prec SimANS | R-prec BM25 | top-20 AUC s_FN | top-20 AUC score | top-20 AUC SimANS |"
 		sep += "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
@@ -67,6 +79,9 @@ func (r *Results) WriteMarkdown(out io.Writer) error {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", m.Method, FormatMeanStd(m.PerSeed["ndcg_cut_10"], 4), FormatMeanStd(m.PerSeed["mrr_cut_10"], 4),
 			FormatMeanStd(m.PerSeed["recall_10"], 4), FormatMeanStd(m.PerSeed["recall_100"], 4), p)
+		if hybrid {
+			fmt.Fprintf(w, " %s | %s |", formatP(m.PVsBM25), formatP(m.PVsRRF))
+		}
 		if planted {
 			a := m.AUC
 			fmt.Fprintf(w, " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", FormatMeanStd(m.Planted, 4), FormatMeanStd(m.Hardness, 3), FormatMeanStd(m.FromPool, 2), FormatMeanStd(a["in_pool"], 0),
@@ -86,11 +101,33 @@ func (r *Results) WriteMarkdown(out io.Writer) error {
 			fmt.Fprintf(w, "%s: λ_RR chosen per seed: %s.\n", m.Method, strings.Join(ls, ", "))
 		}
 	}
+	for _, m := range r.Methods {
+		if len(m.FusionChoice) == 0 {
+			continue
+		}
+		var cs []string
+		for _, x := range m.FusionChoice {
+			cs = append(cs, strconv.FormatFloat(x, 'g', -1, 64))
+		}
+		what := "linear fusion's α"
+		if _, f := m.Method.hybridParts(); f == FusionLearned {
+			what = "learned fusion's hidden units"
+		}
+		fmt.Fprintf(w, "%s: the %s chosen per seed: %s.\n", m.Method, what, strings.Join(cs, ", "))
+	}
 	r.writeSelfTraining(w, planted)
 	if len(s.Variants) > 0 {
 		r.writeVariants(w, planted)
 	}
 	return w.Flush()
+}
+
+// formatP writes a p-value, "—" for none.
+func formatP(p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.3g", *p)
 }
 
 // lambdaText describes the rerank methods' λ_RR for the table's header.

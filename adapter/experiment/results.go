@@ -86,6 +86,15 @@ type MethodResult struct {
 	// PVsBest is the paired randomization test's p-value (10,000 trials)
 	// of PerQuery against the best baseline's, for RRRA's rows.
 	PVsBest *float64 `json:"p_vs_best,omitempty"`
+	// For hybrid rows (Config.Hybrid): the same test against BM25's row
+	// (when the experiment has one) and against the base method's
+	// reciprocal rank fusion row.
+	PVsBM25 *float64 `json:"p_vs_bm25,omitempty"`
+	PVsRRF  *float64 `json:"p_vs_rrf,omitempty"`
+	// FusionChoice holds, per seed, the linear fusion's weight α for a
+	// METHOD+linear row, and the learned fusion's hidden units for a
+	// METHOD+learned row (chosen on the training queries).
+	FusionChoice []float64 `json:"fusion_choice,omitempty"`
 
 	// With planted false negatives, per seed: the share of sampled
 	// negatives that were planted ones, the mean cosine of the sampled
@@ -177,6 +186,7 @@ func (r *Results) finish(planted bool) {
 			}
 		}
 	}
+	r.hybridTests()
 	if best == nil {
 		return
 	}
@@ -189,6 +199,41 @@ func (r *Results) finish(planted bool) {
 			}
 		}
 	}
+}
+
+// hybridTests computes the hybrid rows' p-values against BM25 and against
+// their base method's reciprocal rank fusion.
+func (r *Results) hybridTests() {
+	test := func(m *MethodResult, against Method) *float64 {
+		o := r.Method(against)
+		if o == nil || o == m {
+			return nil
+		}
+		p, err := metrics.RandomizationTest(m.PerQuery, o.PerQuery, 10000, 1)
+		if err != nil {
+			return nil
+		}
+		return &p
+	}
+	for i := range r.Methods {
+		m := &r.Methods[i]
+		if !m.Method.isHybrid() {
+			continue
+		}
+		base, _ := m.Method.hybridParts()
+		m.PVsBM25 = test(m, BM25)
+		m.PVsRRF = test(m, HybridRow(base, FusionRRF))
+	}
+}
+
+// hasHybrid reports whether r has hybrid rows.
+func (r *Results) hasHybrid() bool {
+	for _, m := range r.Methods {
+		if m.Method.isHybrid() {
+			return true
+		}
+	}
+	return false
 }
 
 // MeanStd returns the mean and sample standard deviation of the values of

@@ -28,6 +28,7 @@ type env struct {
 	grid   []float64
 	d      *beir.Dataset
 	td     *retrieval.TrainData // training queries, hidden positives removed
+	trainQ beir.Qrels           // their qrels
 	hidden map[int]map[int32]bool
 	testQ  []beir.Query
 	test   beir.Qrels
@@ -70,7 +71,7 @@ func Run(ctx context.Context, d *beir.Dataset, cfg Config) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{cfg: &cfg, grid: cfg.grid(), d: d, td: td, test: test, testQ: d.SplitQueries(test), log: log, hidden: map[int]map[int32]bool{}}
+	e := &env{cfg: &cfg, grid: cfg.grid(), d: d, td: td, trainQ: train, test: test, testQ: d.SplitQueries(test), log: log, hidden: map[int]map[int32]bool{}}
 	for q, qid := range td.QueryIDs {
 		for _, did := range hiddenIDs[qid] {
 			i, _ := d.Corpus.Index(did)
@@ -88,8 +89,16 @@ func Run(ctx context.Context, d *beir.Dataset, cfg Config) (*Results, error) {
 	e.lex = adapter.NewLexical(e.bm)
 	res := &Results{Data: d.Name, Seeds: cfg.Seeds, Args: cfg.Args, Date: started.Format(time.RFC3339)}
 	for _, m := range cfg.Methods {
-		res.Methods = append(res.Methods, MethodResult{Method: m, PerSeed: map[string][]float64{}, perQuerySum: map[string]float64{},
-			AUC: map[string][]float64{}, Variants: map[string]map[string][]float64{}})
+		rows := []Method{m}
+		if slices.Contains(cfg.Hybrid, m) {
+			for _, f := range Fusions {
+				rows = append(rows, HybridRow(m, f))
+			}
+		}
+		for _, row := range rows {
+			res.Methods = append(res.Methods, MethodResult{Method: row, PerSeed: map[string][]float64{}, perQuerySum: map[string]float64{},
+				AUC: map[string][]float64{}, Variants: map[string]map[string][]float64{}})
+		}
 	}
 	for seed := 1; seed <= cfg.Seeds; seed++ {
 		if err := e.runSeed(ctx, uint64(seed), res.Methods); err != nil {
@@ -126,8 +135,13 @@ func (e *env) runSeed(ctx context.Context, seed uint64, results []MethodResult) 
 			return err
 		}
 		r := &results[i]
+		if r.Method.isHybrid() {
+			continue // ranked with its base method's model, below
+		}
 		began := time.Now()
 		var run metrics.Run
+		var folds adapter.Folds
+		var start []float32 // the weights the method fine-tuned from
 		planted := math.NaN()
 		switch r.Method {
 		case BM25:
@@ -135,54 +149,155 @@ func (e *env) runSeed(ctx context.Context, seed uint64, results []MethodResult) 
 			run = retrieval.BM25Search(e.bm, qids, texts, 100)
 		default:
 			if r.Method == NoWarmup {
-				copy(m.Params.Data(), init)
+				start = init
 			} else {
 				if warm == nil {
 					copy(m.Params.Data(), init)
-					if _, err := e.train(bi, enc, m, "random", seed, true, nil); err != nil {
+					if _, err := e.train(e.td, bi, enc, m, "random", seed, true, nil, ""); err != nil {
 						return err
 					}
 					warm = slices.Clone(m.Params.Data())
 				}
-				copy(m.Params.Data(), warm)
+				start = warm
 			}
+			copy(m.Params.Data(), start)
 			if r.Method != Crops {
 				if planted, err = e.fineTune(r, bi, enc, m, seed); err != nil {
 					return err
 				}
 			}
-			if run, err = e.evaluateModel(r, bi, enc, m, seed); err != nil {
+			if run, folds, err = e.evaluateModel(r, bi, enc, m, seed); err != nil {
 				return err
 			}
 		}
-		rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, Measures, metrics.Options{Complete: true})
-		if err != nil {
+		if err := e.record(r, seed, run, planted, began); err != nil {
 			return err
 		}
-		for _, k := range Measures {
-			r.PerSeed[k] = append(r.PerSeed[k], rep.Mean[k])
-		}
-		for q, v := range rep.PerQuery {
-			r.perQuerySum[q] += v["ndcg_cut_10"]
-		}
-		r.Planted = append(r.Planted, planted)
-		r.Seconds = append(r.Seconds, time.Since(began).Seconds())
-		fmt.Fprintf(e.log, "seed %d  %-16s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f", seed, r.Method,
-			rep.Mean["ndcg_cut_10"], rep.Mean["mrr_cut_10"], rep.Mean["recall_100"])
-		if !math.IsNaN(planted) && len(e.hidden) > 0 {
-			fmt.Fprintf(e.log, "  planted share %.4f", planted)
-			if len(r.Hardness) == int(seed) {
-				fmt.Fprintf(e.log, "  hardness %.3f", r.Hardness[seed-1])
+		var fusion *adapter.Fusion
+		if slices.Contains(c.Hybrid, r.Method) {
+			if fusion, err = e.hybrid(results[i+1:i+1+len(Fusions)], r.Method, bi, enc, m, start, seed); err != nil {
+				return err
 			}
 		}
-		for _, k := range []string{"s_fn", "score", "simans", "bm25"} {
-			if v := r.AUC[k]; len(v) == int(seed) {
-				fmt.Fprintf(e.log, "  AUC %s %.3f", k, v[len(v)-1])
+		if seed == 1 && r.Method.reranks() && c.SaveModel != "" && (r.Method == RRRA || !slices.Contains(c.Methods, RRRA)) {
+			// The model, its adapters and its learned fusion, in one swap
+			// of the folder.
+			save := func(tmp string) error {
+				if err := folds.Save(filepath.Join(tmp, adapter.File)); err != nil {
+					return err
+				}
+				if fusion != nil {
+					return fusion.Save(filepath.Join(tmp, adapter.FusionFile))
+				}
+				return nil
 			}
+			if err := nn.SaveBiEncoderWith(c.SaveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}, save); err != nil {
+				return err
+			}
+			what := "its adapters"
+			if fusion != nil {
+				what += " and its learned fusion"
+			}
+			fmt.Fprintf(e.log, "saved the %s model, %s to %s\n", r.Method, what, c.SaveModel)
 		}
-		fmt.Fprintf(e.log, "  (%.0fs)\n", time.Since(began).Seconds())
 	}
 	return nil
+}
+
+// record evaluates one method's run of one seed on the test queries,
+// adds it to r and logs it.
+func (e *env) record(r *MethodResult, seed uint64, run metrics.Run, planted float64, began time.Time) error {
+	rep, err := metrics.Evaluate(metrics.Qrels(e.test), run, Measures, metrics.Options{Complete: true})
+	if err != nil {
+		return err
+	}
+	for _, k := range Measures {
+		r.PerSeed[k] = append(r.PerSeed[k], rep.Mean[k])
+	}
+	for q, v := range rep.PerQuery {
+		r.perQuerySum[q] += v["ndcg_cut_10"]
+	}
+	r.Planted = append(r.Planted, planted)
+	r.Seconds = append(r.Seconds, time.Since(began).Seconds())
+	fmt.Fprintf(e.log, "seed %d  %-16s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f", seed, r.Method,
+		rep.Mean["ndcg_cut_10"], rep.Mean["mrr_cut_10"], rep.Mean["recall_100"])
+	if !math.IsNaN(planted) && len(e.hidden) > 0 {
+		fmt.Fprintf(e.log, "  planted share %.4f", planted)
+		if len(r.Hardness) == int(seed) {
+			fmt.Fprintf(e.log, "  hardness %.3f", r.Hardness[seed-1])
+		}
+	}
+	for _, k := range []string{"s_fn", "score", "simans", "bm25"} {
+		if v := r.AUC[k]; len(v) == int(seed) {
+			fmt.Fprintf(e.log, "  AUC %s %.3f", k, v[len(v)-1])
+		}
+	}
+	fmt.Fprintf(e.log, "  (%.0fs)\n", time.Since(began).Seconds())
+	return nil
+}
+
+// hybrid fits the fusions of one seed's model of a method and records its
+// hybrid rows (rows, in Fusions order). m holds the trained weights,
+// start the weights the method fine-tuned from: two more models are
+// trained the method's way from start, one on each half of the training
+// queries, for the fusions' out-of-sample features (FusionTrainingSet);
+// m's weights are restored after. It returns the learned fusion.
+func (e *env) hybrid(rows []MethodResult, base Method, bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, start []float32, seed uint64) (*adapter.Fusion, error) {
+	began := time.Now()
+	trained := slices.Clone(m.Params.Data())
+	half := 0
+	train := func(q beir.Qrels) (*retrieval.Encoder, error) {
+		half++
+		td, _, err := retrieval.NewTrainData(e.d, q)
+		if err != nil {
+			return nil, err
+		}
+		copy(m.Params.Data(), start)
+		if _, err := e.train(td, bi, enc, m, base.sampler(), seed, false, nil, fmt.Sprintf(" (half %d, for the fusion)", half)); err != nil {
+			return nil, err
+		}
+		return enc, nil
+	}
+	fq, err := adapter.FusionTrainingSet(e.d, e.trainQ, train, e.log)
+	copy(m.Params.Data(), trained)
+	if err != nil {
+		return nil, err
+	}
+	alpha, linTrain := adapter.TuneLinearFusion(fq)
+	fmt.Fprintf(e.log, "seed %d  %-16s linear fusion: α %g (nDCG@10 %.4f on the training queries)\n", seed, base, alpha, linTrain)
+	learned, chosen, err := adapter.SelectFusionLogged(fq, e.log)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := retrieval.IndexCorpus(enc, e.td, nil)
+	if err != nil {
+		return nil, err
+	}
+	qids, texts := retrieval.QueryTexts(e.testQ)
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return nil, err
+	}
+	for j, f := range Fusions {
+		h := &adapter.HybridRanker{Index: ix, BM25: e.bm, K: 100, Scale: enc.LogitScale()}
+		r := &rows[j]
+		switch f {
+		case FusionLinear:
+			h.Fusion = adapter.LinearFusion(alpha)
+			r.FusionChoice = append(r.FusionChoice, alpha)
+		case FusionLearned:
+			h.Fusion = learned
+			r.FusionChoice = append(r.FusionChoice, float64(chosen.Hidden))
+		}
+		run, err := h.Search(qids, texts, qv, 100)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.record(r, seed, run, math.NaN(), began); err != nil {
+			return nil, err
+		}
+	}
+	return learned, nil
 }
 
 // fineTune trains the shared model with r's sampler from its current
@@ -204,7 +319,7 @@ func (e *env) fineTune(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.Encoder
 			}
 		}
 	}
-	tr, err := e.train(bi, enc, m, r.Method.sampler(), seed, false, watch)
+	tr, err := e.train(e.td, bi, enc, m, r.Method.sampler(), seed, false, watch, "")
 	if err != nil {
 		return 0, err
 	}
@@ -228,21 +343,21 @@ func (e *env) fineTune(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.Encoder
 }
 
 // evaluateModel searches the test queries with the trained model (and
-// its adapters, for the rerank methods), saves it when asked, and runs
-// the planted study and the adapter variants on it.
-func (e *env) evaluateModel(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, seed uint64) (metrics.Run, error) {
+// its adapters, for the rerank methods, which it returns), and runs the
+// planted study and the adapter variants on it.
+func (e *env) evaluateModel(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, seed uint64) (metrics.Run, adapter.Folds, error) {
 	c := e.cfg
 	dv, err := enc.Docs(e.td.Docs, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	qv, err := enc.Queries(e.td.Queries, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fm, err := e.newFinalModel(enc, dv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rerank := r.Method.reranks()
 	var folds adapter.Folds
@@ -250,34 +365,26 @@ func (e *env) evaluateModel(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.En
 	toks := &modelTokens{enc: enc, docs: e.td.Docs}
 	if rerank || len(e.hidden) > 0 {
 		if ts, err = toks.forParams(c.RRRAParams); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if folds, err = e.fitAdapters(qv, dv, ts, enc.Dim(), seed, c.RRRAParams); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	lambda := c.RerankLambda
 	if rerank && len(e.grid) > 0 {
 		if lambda, err = e.tuneLambda(r, seed, fm.ix, qv, ts, folds); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	run, err := e.denseRun(fm, ts, folds, rerank, lambda)
 	if err != nil {
-		return nil, err
-	}
-	if seed == 1 && rerank && c.SaveModel != "" && (r.Method == RRRA || !slices.Contains(c.Methods, RRRA)) {
-		// The model and its adapters, in one swap of the folder.
-		saveFolds := func(tmp string) error { return folds.Save(filepath.Join(tmp, adapter.File)) }
-		if err := nn.SaveBiEncoderWith(c.SaveModel, bi, &nn.Model{Bert: m, Vocab: e.vocab, Lower: true}, saveFolds); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(e.log, "saved the %s model and its adapters to %s\n", r.Method, c.SaveModel)
+		return nil, nil, err
 	}
 	if len(e.hidden) > 0 {
 		auc, sfn, planted, err := e.plantedAUC(qv, dv, ts, enc.Dim(), folds, bi.Temperature)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range auc {
 			r.AUC[k] = append(r.AUC[k], v)
@@ -290,28 +397,29 @@ func (e *env) evaluateModel(r *MethodResult, bi *nn.BiEncoder, enc *retrieval.En
 	}
 	if r.Method != Crops {
 		if err := e.runVariants(r, enc, fm, toks, qv, dv, seed, bi.Temperature); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return run, nil
+	return run, folds, nil
 }
 
-// train runs one training phase on the shared model.
-func (e *env) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpName string, seed uint64, crops bool,
-	watch func(int, []int32, []retrieval.Candidate)) (*retrieval.Trainer, error) {
+// train runs one training phase on the shared model with td's queries;
+// note is added to its progress bar's name.
+func (e *env) train(td *retrieval.TrainData, bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpName string, seed uint64, crops bool,
+	watch func(int, []int32, []retrieval.Candidate), note string) (*retrieval.Trainer, error) {
 	c := e.cfg
 	tc := retrieval.TrainConfig{Steps: c.Steps, BatchQueries: c.Batch, Negatives: c.Negatives, LR: c.LR,
 		WarmupSteps: c.Steps / 10, WeightDecay: 0.01, ClipNorm: 1, RefreshEvery: c.Refresh, InitialPool: "bm25", Seed: seed, LogEvery: max(1, c.Steps/3)}
 	if crops {
 		tc.Crops, tc.Steps, tc.BatchQueries, tc.LR, tc.WarmupSteps = true, c.WarmSteps, c.WarmBatch, c.WarmLR, c.WarmSteps/10
 	}
-	tr := &retrieval.Trainer{Cfg: tc, Data: e.td, Bi: bi, Params: m.Params, Enc: enc, BM25: e.bm, OnNegatives: watch, Log: c.TrainLog}
+	tr := &retrieval.Trainer{Cfg: tc, Data: td, Bi: bi, Params: m.Params, Enc: enc, BM25: e.bm, OnNegatives: watch, Log: c.TrainLog}
 	if smpName == "rrra" {
 		sc, err := c.samplerConfig(c.RRRAParams, seed)
 		if err != nil {
 			return nil, err
 		}
-		ts, err := adapter.NewTrainingSampler(sc, enc, e.td, e.bm, seed)
+		ts, err := adapter.NewTrainingSampler(sc, enc, td, e.bm, seed)
 		if err != nil {
 			return nil, err
 		}
@@ -325,7 +433,7 @@ func (e *env) train(bi *nn.BiEncoder, enc *retrieval.Encoder, m *nn.Bert, smpNam
 		tr.Sampler = smp
 	}
 	if c.OnTrain != nil {
-		what := fmt.Sprintf("seed %d %s", seed, smpName)
+		what := fmt.Sprintf("seed %d %s%s", seed, smpName, note)
 		if crops {
 			what = fmt.Sprintf("seed %d crops", seed)
 		}

@@ -48,6 +48,15 @@ each the test nDCG@10 of reranking with it and, with planted false
 negatives, the ROC AUC and R-precision of its s_FN: an ablation on
 identical models and pools.
 
+--hybrid LIST also ranks each listed method's models hybrid, over the
+union of BM25's and the model's top 100: rows METHOD+rrf (reciprocal rank
+fusion), METHOD+linear (one weight, tuned on the training queries) and
+METHOD+learned (the learned fusion search --method hybrid uses), each
+with paired randomization tests against BM25 and against METHOD+rrf. The
+fusions are fitted on features out of sample for the dense model: per
+method and seed, two more models are trained its way, each on one half of
+the training queries (three times that method's training).
+
 --out DIR writes results.json, table.md and PNG plots: nDCG@10 per method,
 the first seed's loss curves and, with planted false negatives, histograms
 and calibration of s_FN. --hide-positives F plants false negatives: a share F of each training
@@ -62,7 +71,8 @@ score, of SimANS's closeness to s⁺ and of BM25.
 Examples:
 
 	rrra experiment --data cranfield --seeds 3 --out exp-cranfield
-	rrra experiment --data cranfield --methods topk-uniform,simans,rrra --hide-positives 0.3 --out planted`
+	rrra experiment --data cranfield --methods topk-uniform,simans,rrra --hide-positives 0.3 --out planted
+	rrra experiment --data scifact --methods bm25,topk-uniform,rrra-resample --hybrid topk-uniform,rrra-resample`
 
 func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("experiment", experimentSynopsis, stderr)
@@ -96,6 +106,7 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.RerankLambda, "rerank-lambda", c.RerankLambda, "λ_RR for the rerank methods")
 	rerankGrid := fs.String("rerank-grid", "", "choose λ_RR for the rerank methods from this comma-separated grid (0 always joins it) by cross-fitted nDCG@10 on the training queries, per seed, instead of --rerank-lambda")
 	fs.StringVar(&c.SaveModel, "save-model", "", "write the first seed's rrra (or else rrra-rerank) model, bi-encoder and adapters, to this directory")
+	hybrid := fs.String("hybrid", "", "comma-separated trained methods (among --methods) whose models also rank hybrid with BM25: rows METHOD+rrf, METHOD+linear, METHOD+learned (two more models trained per method and seed, for the fusions' out-of-sample features)")
 	variants := fs.String("variants", "", "adapter variants 'NAME:PARAMS;...' fitted on each trained model for the ablation")
 	fs.IntVar(&c.RerankK, "rerank-k", c.RerankK, "reranking depth K_rr")
 	fs.IntVar(&c.PoolK, "pool-k", c.PoolK, "depth of the mined pools scored in the planted study")
@@ -114,6 +125,12 @@ func runExperiment(args []string, stdout, stderr io.Writer) error {
 	if c.Methods, err = experiment.ParseMethods(*methods); err != nil {
 		fmt.Fprintf(stderr, "rrra experiment: %v\n", err)
 		return errUsage
+	}
+	if *hybrid != "" {
+		if c.Hybrid, err = experiment.ParseMethods(*hybrid); err != nil {
+			fmt.Fprintf(stderr, "rrra experiment: --hybrid: %v\n", err)
+			return errUsage
+		}
 	}
 	if *rerankGrid != "" {
 		for _, f := range strings.Split(*rerankGrid, ",") {
