@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rrra/rrra/kernels"
@@ -20,8 +21,10 @@ import (
 // or, without one, by reciprocal rank fusion. Every candidate gets both
 // scores exactly (the dense score of a BM25-only candidate is its inner
 // product with the query vector; the BM25 score of a dense-only one is
-// BM25.Score), so a candidate's features do not depend on which list
-// found it beyond its ranks.
+// BM25.Score's, recorded by the BM25 search itself), so a candidate's
+// features do not depend on which list found it beyond its ranks. Its
+// methods may be called from several goroutines at once; a HybridRanker
+// must not be copied after first use.
 type HybridRanker struct {
 	Index  *index.Flat
 	BM25   *bm25.Index // over the same documents, numbered as Index
@@ -29,6 +32,18 @@ type HybridRanker struct {
 	Scale  float32     // the dense scores' logit scale, 1/τ (0: 1)
 	Fusion *Fusion     // nil: reciprocal rank fusion
 	RRFK   float64     // the reciprocal rank fusion constant (0: 60)
+
+	scratch sync.Pool // of *hybridScratch
+}
+
+// hybridScratch is one ranking's reusable memory: every document's BM25
+// score and matched terms from the BM25 search, and which candidate
+// holds each document.
+type hybridScratch struct {
+	ds    bm25.DocScores
+	slot  []int32  // per document: its candidate, when stamp is current
+	stamp []uint32 // per document
+	gen   uint32
 }
 
 // A HybridCandidate is one document of a query's candidate set.
@@ -87,17 +102,27 @@ func (h *HybridRanker) Candidates(query string, qv []float32) ([]HybridCandidate
 
 // candidates builds the candidate set from the dense hits already found.
 func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit) []HybridCandidate {
-	lex := h.BM25.Search(query, h.k())
-	at := map[int]int{}
-	var cs []HybridCandidate
+	sc, _ := h.scratch.Get().(*hybridScratch)
+	if sc == nil {
+		sc = &hybridScratch{}
+	}
+	defer h.scratch.Put(sc)
+	lex := h.BM25.SearchScored(query, h.k(), &sc.ds)
+	if n := h.Index.Len(); len(sc.slot) != n {
+		sc.slot, sc.stamp, sc.gen = make([]int32, n), make([]uint32, n), 0
+	}
+	if sc.gen++; sc.gen == 0 {
+		clear(sc.stamp)
+		sc.gen = 1
+	}
+	cs := make([]HybridCandidate, 0, len(dense)+len(lex))
 	add := func(doc int) *HybridCandidate {
-		i, ok := at[doc]
-		if !ok {
-			i = len(cs)
-			at[doc] = i
-			cs = append(cs, HybridCandidate{Doc: doc, Dense: float32(math.NaN()), BM25: float32(math.NaN())})
+		if sc.stamp[doc] == sc.gen {
+			return &cs[sc.slot[doc]]
 		}
-		return &cs[i]
+		sc.stamp[doc], sc.slot[doc] = sc.gen, int32(len(cs))
+		cs = append(cs, HybridCandidate{Doc: doc, Dense: float32(math.NaN()), BM25: float32(math.NaN())})
+		return &cs[len(cs)-1]
 	}
 	for r, hit := range dense {
 		c := add(hit.Doc)
@@ -120,24 +145,19 @@ func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit)
 		scale = 1
 	}
 	rrfK := h.rrfK()
-	// Every candidate's BM25 score and term overlap, the query analysed
-	// once.
-	docs := make([]int, len(cs))
-	for i := range cs {
-		docs[i] = cs[i].Doc
-	}
-	lexScores, overlap := make([]float32, len(cs)), make([]int, len(cs))
-	terms := h.BM25.ScoreDocs(query, docs, lexScores, overlap)
+	// Every candidate's BM25 score and term overlap, as the BM25 search
+	// recorded them.
+	terms := sc.ds.Terms()
 	feats := make([]float32, len(cs)*numFusionFeatures)
 	for i := range cs {
 		c := &cs[i]
 		if c.DenseRank == 0 {
 			c.Dense = kernels.Dot(qv, h.Index.Vector(c.Doc))
 		}
+		lexScore, matched := sc.ds.Get(c.Doc)
 		if c.BM25Rank == 0 {
-			c.BM25 = lexScores[i]
+			c.BM25 = lexScore
 		}
-		matched := overlap[i]
 		x := feats[i*numFusionFeatures : (i+1)*numFusionFeatures : (i+1)*numFusionFeatures]
 		x[0] = max((c.Dense-bestDense)*scale, -30)
 		x[1] = c.Dense
@@ -168,6 +188,27 @@ func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit)
 	}
 	slices.SortFunc(cs, func(a, b HybridCandidate) int { return a.Doc - b.Doc })
 	return cs
+}
+
+// Depth is how many candidates the ranker takes from each list: K, or
+// 100 when K is 0.
+func (h *HybridRanker) Depth() int { return h.k() }
+
+// RankHits ranks one query's candidates as Rank does, from the dense
+// index's hits for qv already found: dense must be the index's top Depth()
+// for qv, in its order (as Index.Search gives them), so that a caller
+// that searches many queries at once ranks each exactly as Rank would.
+func (h *HybridRanker) RankHits(query string, qv []float32, dense []index.Hit, k int) ([]HybridCandidate, error) {
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	if len(qv) != h.Index.Dim() {
+		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
+	}
+	if want := min(h.k(), h.Index.Len()); len(dense) != want {
+		return nil, fmt.Errorf("adapter: hybrid: %d dense hits; want the index's top %d", len(dense), want)
+	}
+	return h.rank(h.candidates(query, qv, dense), k), nil
 }
 
 // rankDiscount is 1/log2(1 + rank), 0 for no rank.

@@ -312,3 +312,35 @@ func TestScoreDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchScored checks SearchScored against Search (its hits), against
+// ScoreDocs (every document's score and matched terms, bit for bit) and
+// its reuse: one DocScores across queries of different terms, across
+// window boundaries, with k 0 and with queries of no indexed term.
+func TestSearchScored(t *testing.T) {
+	ix, queries := randomCorpus(5000)
+	queries = append(queries, "", "the of", "zebra apple", "kiwi kiwi lemon")
+	docs := make([]int, ix.Len())
+	for d := range docs {
+		docs[d] = d
+	}
+	scores, matched := make([]float32, len(docs)), make([]int, len(docs))
+	var ds DocScores
+	for _, q := range queries {
+		for _, k := range []int{0, 10, 10000} {
+			hits := ix.SearchScored(q, k, &ds)
+			if want := ix.Search(q, k); !slices.Equal(hits, want) {
+				t.Fatalf("SearchScored(%q, %d): %d hits, Search %d", q, k, len(hits), len(want))
+			}
+			terms := ix.ScoreDocs(q, docs, scores, matched)
+			if ds.Terms() != terms {
+				t.Errorf("%q: %d distinct terms, ScoreDocs %d", q, ds.Terms(), terms)
+			}
+			for d := range docs {
+				if s, m := ds.Get(d); s != scores[d] || m != matched[d] {
+					t.Fatalf("%q, k %d, doc %d: score %v, %d matched; ScoreDocs %v, %d", q, k, d, s, m, scores[d], matched[d])
+				}
+			}
+		}
+	}
+}

@@ -109,6 +109,66 @@ func (ix *Index) ScoreDocs(query string, docs []int, scores []float32, matched [
 	return terms
 }
 
+// DocScores receives, from SearchScored, the BM25 score of every
+// document a query matched and how many of the query's distinct terms it
+// holds: what ScoreDocs gives, for every document, at the cost of the
+// search itself (O(1) per document afterwards, where ScoreDocs searches
+// each term's postings). Its zero value is ready; it takes 12 bytes per
+// document of the index, allocated at its first search, and is reused
+// across searches (one search's scores at a time). It is not safe for
+// concurrent use.
+type DocScores struct {
+	stamp   []uint32 // per document: the search that scored it
+	score   []float32
+	matched []int32
+	gen     uint32
+	terms   int
+}
+
+// Get returns doc's score and matched terms for the last search (0, 0 for
+// a document it did not match). It panics if doc is out of range.
+func (d *DocScores) Get(doc int) (score float32, matched int) {
+	if d.stamp[doc] != d.gen {
+		return 0, 0
+	}
+	return d.score[doc], int(d.matched[doc])
+}
+
+// Terms returns the number of distinct terms of the last search's query
+// (as Overlap counts them).
+func (d *DocScores) Terms() int { return d.terms }
+
+// next readies d for a search of an index of n documents.
+func (d *DocScores) next(n int) {
+	if len(d.stamp) != n {
+		d.stamp, d.score, d.matched, d.gen = make([]uint32, n), make([]float32, n), make([]int32, n), 0
+	}
+	d.gen++
+	if d.gen == 0 { // wrapped: stamps of 4 billion searches ago would read as current
+		clear(d.stamp)
+		d.gen = 1
+	}
+}
+
+// SearchScored is Search, and also records in ds every matched
+// document's score (bit for bit Search's and Score's) and matched terms
+// (Overlap's), and the query's number of distinct terms.
+func (ix *Index) SearchScored(query string, k int, ds *DocScores) []Hit {
+	s := ix.getSearcher()
+	defer ix.searchers.Put(s)
+	ds.next(len(ix.ids))
+	s.ds = ds
+	defer func() { s.ds = nil }()
+	hits := s.search(query, max(k, 0))
+	distinct := slices.Clone(s.toks)
+	slices.Sort(distinct)
+	ds.terms = len(slices.Compact(distinct))
+	if k <= 0 {
+		return nil
+	}
+	return hits
+}
+
 // window is the number of documents whose scores Search accumulates at
 // once.
 const window = 2048
@@ -123,6 +183,9 @@ type searcher struct {
 	acc     [window]float64
 	seen    [window / 64]uint64
 	top     topK
+
+	ds  *DocScores    // SearchScored's, nil otherwise
+	cnt [window]int32 // with ds: matched terms per document of the window
 }
 
 // A cursor walks the postings of one query term.
@@ -168,11 +231,16 @@ func (s *searcher) prepare(query string) {
 	}
 }
 
-// search runs the query and returns its top k hits.
+// search runs the query and returns its top k hits (k 0: none, with ds
+// still filled).
 func (s *searcher) search(query string, k int) []Hit {
 	s.prepare(query)
 	if len(s.cursors) == 0 {
 		return nil
+	}
+	if s.ds != nil {
+		s.searchScored(k)
+		return s.top.sorted()
 	}
 	normInv := s.ix.normInv
 	s.top.reset(k)
@@ -215,4 +283,53 @@ func (s *searcher) search(query string, k int) []Hit {
 		}
 	}
 	return s.top.sorted()
+}
+
+// searchScored is search's loop (the query prepared) that also counts
+// each document's matched terms and records every matched document in
+// s.ds; a separate loop, so that Search pays nothing for it.
+func (s *searcher) searchScored(k int) {
+	normInv, ds := s.ix.normInv, s.ds
+	s.top.reset(k)
+	for {
+		base := int32(math.MaxInt32)
+		for i := range s.cursors {
+			if c := &s.cursors[i]; len(c.docs) > 0 && c.docs[0] < base {
+				base = c.docs[0]
+			}
+		}
+		if base == math.MaxInt32 {
+			break
+		}
+		end := int64(base) + window
+		for i := range s.cursors {
+			c := &s.cursors[i]
+			j := 0
+			for ; j < len(c.docs) && int64(c.docs[j]) < end; j++ {
+				d := c.docs[j]
+				o := d - base
+				s.acc[o] += float64(termScore(c.w, c.tfs[j], normInv[d]))
+				s.cnt[o]++
+				s.seen[o>>6] |= 1 << (o & 63)
+			}
+			c.docs, c.tfs = c.docs[j:], c.tfs[j:]
+		}
+		for w, m := range s.seen {
+			if m == 0 {
+				continue
+			}
+			s.seen[w] = 0
+			for ; m != 0; m &= m - 1 {
+				o := w<<6 | bits.TrailingZeros64(m)
+				score := float32(s.acc[o])
+				doc := int(base) + o
+				ds.stamp[doc], ds.score[doc], ds.matched[doc] = ds.gen, score, s.cnt[o]
+				s.acc[o], s.cnt[o] = 0, 0
+				if k == 0 || (s.top.full() && score < s.top.worst()) {
+					continue
+				}
+				s.top.offer(doc, score)
+			}
+		}
+	}
 }

@@ -294,8 +294,7 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 		return ds[len(ds)/2]
 	}
 	dim := ix.Dim()
-	hf := *h
-	hf.Fusion = fusion
+	hf := &adapter.HybridRanker{Index: h.Index, BM25: h.BM25, K: h.K, Scale: h.Scale, Fusion: fusion}
 	tDense := lat(func(q int) { ix.SearchOne(test.qv[q*dim:(q+1)*dim], k) })
 	tBM25 := lat(func(q int) { h.BM25.Search(test.texts[q], k) })
 	if prof := os.Getenv("HYBRID_CPUPROFILE"); prof != "" { // where the hybrid ranking's time goes
