@@ -137,7 +137,7 @@ func TestBatchEqualsOneAtATime(t *testing.T) {
 	const k = 20
 	want := make([]Result, len(queries))
 	for i, q := range queries {
-		r, err := one.Search(context.Background(), []string{q}, k, false)
+		r, err := one.Search(context.Background(), []string{q}, k, Dense)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestBatchEqualsOneAtATime(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r, err := batched.Search(context.Background(), []string{q}, k, false)
+			r, err := batched.Search(context.Background(), []string{q}, k, Dense)
 			if err != nil {
 				errs <- err
 				return
@@ -167,7 +167,7 @@ func TestBatchEqualsOneAtATime(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := batched.Search(context.Background(), queries[b*8:(b+1)*8], k, false)
+			r, err := batched.Search(context.Background(), queries[b*8:(b+1)*8], k, Dense)
 			if err != nil {
 				errs <- err
 				return
@@ -256,7 +256,7 @@ func TestBatchQueueFull(t *testing.T) {
 	errs := make(chan error, 3)
 	search := func() {
 		defer wg.Done()
-		_, err := s.Search(context.Background(), []string{"boundary layer"}, 5, false)
+		_, err := s.Search(context.Background(), []string{"boundary layer"}, 5, Dense)
 		errs <- err
 	}
 	wg.Add(1)
@@ -300,7 +300,7 @@ func TestBatchTimeout(t *testing.T) {
 	defer ts.Close()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Search(context.Background(), []string{"heat transfer"}, 5, false)
+		_, err := s.Search(context.Background(), []string{"heat transfer"}, 5, Dense)
 		done <- err
 	}()
 	<-entered
@@ -317,7 +317,7 @@ func TestBatchTimeout(t *testing.T) {
 		t.Errorf("the held request: %v, want a timeout", err)
 	}
 	release()
-	if r, err := s.Search(context.Background(), []string{"flow"}, 3, false); err != nil || len(r[0].Hits) != 3 {
+	if r, err := s.Search(context.Background(), []string{"flow"}, 3, Dense); err != nil || len(r[0].Hits) != 3 {
 		t.Fatalf("after the timeouts: %v %+v", err, r)
 	}
 }
@@ -331,12 +331,12 @@ func TestBatchClose(t *testing.T) {
 	entered, release := holdBatcher(s)
 	first, second := make(chan error, 1), make(chan error, 1)
 	go func() {
-		_, err := s.Search(context.Background(), []string{"flow"}, 3, false)
+		_, err := s.Search(context.Background(), []string{"flow"}, 3, Dense)
 		first <- err
 	}()
 	<-entered
 	go func() {
-		_, err := s.Search(context.Background(), []string{"heat"}, 3, false)
+		_, err := s.Search(context.Background(), []string{"heat"}, 3, Dense)
 		second <- err
 	}()
 	for len(s.queue) < 1 {
@@ -356,7 +356,7 @@ func TestBatchClose(t *testing.T) {
 	if err := <-second; !errors.Is(err, ErrClosed) {
 		t.Errorf("the request queued at Close: %v, want ErrClosed", err)
 	}
-	if _, err := s.Search(context.Background(), []string{"flow"}, 3, false); !errors.Is(err, ErrClosed) {
+	if _, err := s.Search(context.Background(), []string{"flow"}, 3, Dense); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
@@ -371,7 +371,7 @@ func TestBatchMetrics(t *testing.T) {
 	checkNoLeak(t)
 	s := newBatchServer(t, Options{BatchQueries: 8})
 	for _, qs := range [][]string{{"a flow"}, {"b", "c", "d"}} {
-		if _, err := s.Search(context.Background(), qs, 2, false); err != nil {
+		if _, err := s.Search(context.Background(), qs, 2, Dense); err != nil {
 			t.Fatal(err)
 		}
 	}

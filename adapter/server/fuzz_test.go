@@ -35,16 +35,18 @@ func FuzzServeParams(f *testing.F) {
 		}
 		// Query() drops malformed pairs and keeps the rest, as here.
 		v, _ := url.ParseQuery(raw)
-		k, rerank, err := s.params(v.Get("k"), v.Get("rerank"))
+		k, mode, err := s.params(v.Get("k"), v.Get("rerank"), v.Get("hybrid"))
 		switch {
 		case err != nil:
-			if msg := err.Error(); !strings.HasPrefix(msg, "k=") && !strings.HasPrefix(msg, "rerank=") {
+			if msg := err.Error(); !strings.HasPrefix(msg, "k=") && !strings.HasPrefix(msg, "rerank") && !strings.HasPrefix(msg, "hybrid=") {
 				t.Fatalf("%q: error %q names no parameter", raw, msg)
 			}
 		case k < 1 || k > s.o.MaxK || v.Get("k") == "" && k != 10:
 			t.Fatalf("%q: accepted k=%d", raw, k)
-		case rerank && !withAdapters:
+		case mode == Rerank && !withAdapters:
 			t.Fatalf("%q: reranks without adapters", raw)
+		case mode == Hybrid:
+			t.Fatalf("%q: hybrid without a hybrid ranker", raw)
 		}
 		q := v.Get("q")
 		if err := s.checkQuery(q); err != nil {

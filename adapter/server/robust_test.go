@@ -189,7 +189,7 @@ func TestFailingQueryFailsAlone(t *testing.T) {
 	queries := []string{"heat transfer", longQuery, "shock waves", "boundary layer"}
 	answers := make(chan answer, len(queries))
 	search := func(q string) {
-		r, err := s.Search(ctx, []string{q}, 5, false)
+		r, err := s.Search(ctx, []string{q}, 5, Dense)
 		answers <- answer{q, r, err}
 	}
 	go search(queries[0])
@@ -221,7 +221,7 @@ func TestFailingQueryFailsAlone(t *testing.T) {
 			t.Errorf("%q, batched with the failing query: %v %+v, want 5 hits", a.q, a.err, a.res)
 			continue
 		}
-		alone, err := s.Search(ctx, []string{a.q}, 5, false)
+		alone, err := s.Search(ctx, []string{a.q}, 5, Dense)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 // Package server is rrra's HTTP search service: a bi-encoder's exact
 // search over one corpus, reranked by RRRA adapters when the model has
-// them, as a JSON API (GET and POST /search, /healthz, Prometheus
+// them, or ranked hybrid with BM25 by a learned fusion when it has one
+// (Options.Hybrid), as a JSON API (GET and POST /search, /healthz, Prometheus
 // /metrics) and a search page. `rrra serve` runs it; a Go program can
 // mount its Handler on a mux of its own.
 //
@@ -68,6 +69,16 @@ func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Re
 	if ix.Dim() != enc.Dim() || ix.Len() != d.Corpus.Len() {
 		return nil, fmt.Errorf("server: an index of %d vectors of dimension %d for a corpus of %d documents and a model of dimension %d",
 			ix.Len(), ix.Dim(), d.Corpus.Len(), enc.Dim())
+	}
+	if h := o.Hybrid; h != nil {
+		switch {
+		case h.Index != ix:
+			return nil, fmt.Errorf("server: the hybrid ranker searches another index than the server's")
+		case h.BM25 == nil || h.BM25.Len() != d.Corpus.Len():
+			return nil, fmt.Errorf("server: the hybrid ranker needs a BM25 index of the corpus's %d documents", d.Corpus.Len())
+		case h.Depth() < o.MaxK:
+			return nil, fmt.Errorf("server: the hybrid ranker's depth %d is below the most results a request asks, %d", h.Depth(), o.MaxK)
+		}
 	}
 	if rr != nil {
 		if err := rr.Check(ix); err != nil {
@@ -158,6 +169,12 @@ type Options struct {
 	BatchWait    time.Duration
 	QueueLen     int
 
+	// Hybrid, when set, ranks hybrid with BM25 (Mode Hybrid), and
+	// requests do so unless they ask otherwise: its Index must be the
+	// server's, its BM25 index over the same corpus, its Depth at least
+	// MaxK. Its Fusion nil, it fuses by reciprocal rank fusion.
+	Hybrid *adapter.HybridRanker
+
 	// ErrorLog receives the failures the API answers 500: a batch's
 	// error, a panic with its stack (nil: the log package's standard
 	// logger).
@@ -198,7 +215,7 @@ type job struct {
 	ctx      context.Context
 	queries  []string
 	k        int
-	rerank   bool
+	mode     Mode
 	enqueued time.Time
 	probe    bool           // Probe's: not counted as queries answered
 	done     chan jobResult // buffered: the batcher never blocks on it
@@ -221,21 +238,40 @@ type serveMetrics struct {
 	batchSize, queueWait *histogram
 }
 
+// A Mode is how a search ranks.
+type Mode string
+
+// The modes: the bi-encoder alone, reranked by the adapters, or hybrid
+// with BM25 (Options.Hybrid).
+const (
+	Dense  Mode = "dense"
+	Rerank Mode = "reranked"
+	Hybrid Mode = "hybrid"
+)
+
 // A Hit is one result of a search.
 type Hit struct {
-	Rank       int      `json:"rank"`
-	RankBefore int      `json:"rank_before"` // rank by the bi-encoder alone
+	Rank int `json:"rank"`
+	// RankBefore is its rank by the bi-encoder alone (hybrid: 0 when it
+	// is not in the bi-encoder's top Options.Hybrid.Depth()).
+	RankBefore int      `json:"rank_before"`
 	ID         string   `json:"id"`
 	Title      string   `json:"title"`
 	Text       string   `json:"text"`
 	Score      float32  `json:"score"`           // the bi-encoder's score
 	PRel       *float32 `json:"p_rel,omitempty"` // the adapters' p_rel, when reranked
+	// Hybrid: BM25's score, its rank in BM25's top Depth() (0: outside
+	// it), and the fused score the hits are ranked by.
+	BM25     *float32 `json:"bm25,omitempty"`
+	BM25Rank *int     `json:"bm25_rank,omitempty"`
+	Fused    *float32 `json:"fused,omitempty"`
 }
 
 // A Result is the answer to one query.
 type Result struct {
 	Query    string  `json:"query"`
-	Reranked bool    `json:"reranked"`
+	Mode     Mode    `json:"mode"`
+	Reranked bool    `json:"reranked"` // Mode == Rerank
 	Millis   float64 `json:"ms"`
 	Hits     []Hit   `json:"hits"`
 }
@@ -342,13 +378,13 @@ func httpError(w http.ResponseWriter, code int, format string, args ...any) {
 // answer is written after the slot is given back) and answers 503 when
 // every slot is taken or the search was refused or timed out, 500 when
 // it failed. ok is false when it has answered.
-func (s *Server) search(w http.ResponseWriter, r *http.Request, queries []string, k int, rerank bool) (res []Result, ok bool) {
+func (s *Server) search(w http.ResponseWriter, r *http.Request, queries []string, k int, mode Mode) (res []Result, ok bool) {
 	release, ok := s.Reserve()
 	if !ok {
 		httpError(w, http.StatusServiceUnavailable, "too many requests in flight (%d)", s.o.MaxInflight)
 		return nil, false
 	}
-	res, err := s.Search(r.Context(), queries, k, rerank)
+	res, err := s.Search(r.Context(), queries, k, mode)
 	release()
 	if err != nil {
 		httpError(w, searchStatus(err), "%v", err)
@@ -373,24 +409,52 @@ func (s *Server) release() {
 	<-s.slots
 }
 
-// params checks k and rerank from a request.
-func (s *Server) params(kStr, rerankStr string) (int, bool, error) {
+// params checks k, rerank and hybrid from a request and returns k and
+// the mode: by default hybrid when the server has a hybrid ranker, else
+// reranked when it has adapters, else dense; rerank=1 or hybrid=0 asks
+// for the adapters' reranking (dense without adapters), rerank=0 and
+// hybrid=0 for the bi-encoder alone. Asking for both is refused.
+func (s *Server) params(kStr, rerankStr, hybridStr string) (int, Mode, error) {
 	k := 10
 	if kStr != "" {
 		var err error
 		if k, err = strconv.Atoi(kStr); err != nil || k < 1 || k > s.o.MaxK {
-			return 0, false, fmt.Errorf("k=%q: want an integer from 1 to %d", kStr, s.o.MaxK)
+			return 0, "", fmt.Errorf("k=%q: want an integer from 1 to %d", kStr, s.o.MaxK)
 		}
 	}
-	rerank := s.NumAdapters() > 0
-	if rerankStr != "" {
-		b, err := strconv.ParseBool(rerankStr)
+	flag := func(name, v string) (set, on bool, err error) {
+		if v == "" {
+			return false, false, nil
+		}
+		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return 0, false, fmt.Errorf("rerank=%q: want true or false (1 or 0)", rerankStr)
+			return false, false, fmt.Errorf("%s=%q: want true or false (1 or 0)", name, v)
 		}
-		rerank = b && s.NumAdapters() > 0
+		return true, b, nil
 	}
-	return k, rerank, nil
+	rSet, rOn, err := flag("rerank", rerankStr)
+	if err != nil {
+		return 0, "", err
+	}
+	hSet, hOn, err := flag("hybrid", hybridStr)
+	if err != nil {
+		return 0, "", err
+	}
+	if rOn && hOn {
+		return 0, "", errors.New("rerank and hybrid: ask for one of them")
+	}
+	switch {
+	case hOn || (!hSet && !rSet && s.o.Hybrid != nil):
+		if s.o.Hybrid != nil {
+			return k, Hybrid, nil
+		}
+		return k, Dense, nil
+	case rOn || (!rSet && s.rr != nil):
+		if s.rr != nil {
+			return k, Rerank, nil
+		}
+	}
+	return k, Dense, nil
 }
 
 func (s *Server) checkQuery(q string) error {
@@ -405,7 +469,7 @@ func (s *Server) checkQuery(q string) error {
 
 func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	k, rerank, err := s.params(q.Get("k"), q.Get("rerank"))
+	k, mode, err := s.params(q.Get("k"), q.Get("rerank"), q.Get("hybrid"))
 	if err == nil {
 		err = s.checkQuery(q.Get("q"))
 	}
@@ -413,7 +477,7 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	if res, ok := s.search(w, r, []string{q.Get("q")}, k, rerank); ok {
+	if res, ok := s.search(w, r, []string{q.Get("q")}, k, mode); ok {
 		writeJSON(w, http.StatusOK, res[0])
 	}
 }
@@ -431,6 +495,7 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		Queries []string `json:"queries"`
 		K       *int     `json:"k"`
 		Rerank  *bool    `json:"rerank"`
+		Hybrid  *bool    `json:"hybrid"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -438,14 +503,17 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "body: %v", err)
 		return
 	}
-	kStr, rStr := "", ""
+	kStr, rStr, hStr := "", "", ""
 	if req.K != nil {
 		kStr = strconv.Itoa(*req.K)
 	}
 	if req.Rerank != nil {
 		rStr = strconv.FormatBool(*req.Rerank)
 	}
-	k, rerank, err := s.params(kStr, rStr)
+	if req.Hybrid != nil {
+		hStr = strconv.FormatBool(*req.Hybrid)
+	}
+	k, mode, err := s.params(kStr, rStr, hStr)
 	if err == nil && (len(req.Queries) == 0 || len(req.Queries) > s.o.MaxBatch) {
 		err = fmt.Errorf("%d queries: want 1 to %d", len(req.Queries), s.o.MaxBatch)
 	}
@@ -458,7 +526,7 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	if res, ok := s.search(w, r, req.Queries, k, rerank); ok {
+	if res, ok := s.search(w, r, req.Queries, k, mode); ok {
 		writeJSON(w, http.StatusOK, map[string]any{"results": res})
 	}
 }
@@ -471,7 +539,7 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 // not mark the server down and a recovered one comes back up without
 // traffic.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	status := map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters()}
+	status := map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters(), "hybrid": s.hybridName()}
 	if last := s.last.Load(); last == nil || last.err != nil {
 		release, ok := s.Reserve()
 		if !ok {
@@ -491,8 +559,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // Search answers queries through the batcher, giving up when ctx is
-// done or Options.Timeout has passed: the top k of each (k ≥ 1),
-// reranked when rerank is true and the server has adapters. The results
+// done or Options.Timeout has passed: the top k of each (k ≥ 1), ranked
+// as mode says (Rerank without adapters and Hybrid without a hybrid
+// ranker give Dense; Result.Mode says which ran). Hybrid results are
+// those of the hybrid ranker's Rank. The results
 // are those of searching each query alone: batching changes when the
 // work is done, not its answer (a query's vector may differ from its
 // unbatched one in the last bits of float32 rounding; see
@@ -500,24 +570,53 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // the queue to the batch's end. It fails with ErrQueueFull when
 // Options.QueueLen requests are already waiting and with ErrClosed after
 // Close.
-func (s *Server) Search(ctx context.Context, queries []string, k int, rerank bool) ([]Result, error) {
+func (s *Server) Search(ctx context.Context, queries []string, k int, mode Mode) ([]Result, error) {
 	if len(queries) == 0 {
 		return []Result{}, nil
 	}
 	if k < 1 {
 		return nil, fmt.Errorf("k=%d: want ≥ 1", k)
 	}
-	return s.submit(ctx, &job{queries: queries, k: k, rerank: rerank && s.rr != nil})
+	return s.submit(ctx, &job{queries: queries, k: k, mode: s.can(mode)})
+}
+
+// can returns mode, or Dense when the server cannot rank that way.
+func (s *Server) can(mode Mode) Mode {
+	switch {
+	case mode == Rerank && s.rr != nil, mode == Hybrid && s.o.Hybrid != nil:
+		return mode
+	}
+	return Dense
+}
+
+// DefaultMode is how a request that does not say ranks: Hybrid with a
+// hybrid ranker, else Rerank with adapters, else Dense.
+func (s *Server) DefaultMode() Mode {
+	_, m, _ := s.params("", "", "")
+	return m
+}
+
+// hybridName says how the server ranks hybrid, for /healthz: "learned
+// fusion", "reciprocal rank fusion" or "" (not at all).
+func (s *Server) hybridName() string {
+	switch {
+	case s.o.Hybrid == nil:
+		return ""
+	case s.o.Hybrid.Fusion == nil:
+		return "reciprocal rank fusion"
+	}
+	return "learned fusion"
 }
 
 // Probe searches for ProbeQuery through the batcher, as a request does
 // (k 1, reranked when the server has adapters), and returns the error
 // that search ends with, if any: whether searches work now. It does not
-// count as a query answered. rrra serve probes once before it accepts
+// count as a query answered; it ranks as a request that does not say
+// does (DefaultMode). rrra serve probes once before it accepts
 // requests, and /healthz probes when no search has run yet or the most
 // recent one failed.
 func (s *Server) Probe(ctx context.Context) error {
-	_, err := s.submit(ctx, &job{queries: []string{ProbeQuery}, k: 1, rerank: s.rr != nil, probe: true})
+	_, err := s.submit(ctx, &job{queries: []string{ProbeQuery}, k: 1, mode: s.DefaultMode(), probe: true})
 	return err
 }
 
@@ -693,7 +792,7 @@ func (s *Server) answer(jobs []*job, began time.Time) error {
 	depth := 0
 	for _, j := range jobs {
 		texts = append(texts, j.queries...)
-		depth = max(depth, s.depth(j.k, j.rerank))
+		depth = max(depth, s.depth(j.k, j.mode))
 	}
 	results, err := s.searchBatch(texts, jobs, depth)
 	s.last.Store(&outcome{err: err})
@@ -720,11 +819,14 @@ func (s *Server) answer(jobs []*job, began time.Time) error {
 	return nil
 }
 
-// depth is how deep the bi-encoder's list for a query must be: k, or the
-// reranking depth when it is reranked.
-func (s *Server) depth(k int, rerank bool) int {
-	if rerank {
+// depth is how deep the bi-encoder's list for a query must be: k, the
+// reranking depth when it is reranked, the hybrid ranker's when hybrid.
+func (s *Server) depth(k int, mode Mode) int {
+	switch mode {
+	case Rerank:
 		return max(k, s.o.RerankK)
+	case Hybrid:
+		return s.o.Hybrid.Depth()
 	}
 	return k
 }
@@ -755,36 +857,57 @@ func (s *Server) searchBatch(texts []string, jobs []*job, depth int) (out []Resu
 			// The top d of the top depth ≥ d is the top d: the index's
 			// order is total (score, then document), so cutting here gives
 			// what a search at the query's own depth gives.
-			h := hits[i][:min(s.depth(j.k, j.rerank), len(hits[i]))]
-			out = append(out, s.result(q, qv[i*dim:(i+1)*dim], h, j.k, j.rerank))
+			h := hits[i][:min(s.depth(j.k, j.mode), len(hits[i]))]
+			r, err := s.result(q, qv[i*dim:(i+1)*dim], h, j.k, j.mode)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
 // result makes one query's answer from its vector qv and the
-// bi-encoder's hits (max(k, RerankK) deep when reranked): reranked by
-// the adapters when asked, cut to k.
-func (s *Server) result(q string, qv []float32, hits []index.Hit, k int, rerank bool) Result {
+// bi-encoder's hits (as deep as depth says for mode): reranked by the
+// adapters or ranked hybrid when asked, cut to k.
+func (s *Server) result(q string, qv []float32, hits []index.Hit, k int, mode Mode) (Result, error) {
+	res := Result{Query: q, Mode: mode, Reranked: mode == Rerank}
+	hit := func(rank, doc int) Hit {
+		d := &s.d.Corpus.Docs[doc]
+		return Hit{Rank: rank, ID: d.ID, Title: d.Title, Text: beir.Snippet(d.Text, 400)}
+	}
+	if mode == Hybrid {
+		cs, err := s.o.Hybrid.RankHits(q, qv, hits, k)
+		if err != nil {
+			return Result{}, err
+		}
+		for i := range cs {
+			c := &cs[i]
+			h := hit(i+1, c.Doc)
+			h.RankBefore, h.Score, h.BM25, h.BM25Rank, h.Fused = c.DenseRank, c.Dense, &c.BM25, &c.BM25Rank, &c.Score
+			res.Hits = append(res.Hits, h)
+		}
+		return res, nil
+	}
 	before := make(map[int]int, len(hits))
 	score := make(map[int]float32, len(hits))
 	for i, h := range hits {
 		before[h.Doc], score[h.Doc] = i+1, h.Score
 	}
 	var prel []float32 // aligned with the reranked hits
-	if rerank {
+	if mode == Rerank {
 		hits, prel = s.rr.Rerank(s.ix, q, qv, hits)
 	}
-	res := Result{Query: q, Reranked: rerank}
 	for i, h := range hits[:min(k, len(hits))] {
-		doc := &s.d.Corpus.Docs[h.Doc]
-		hj := Hit{Rank: i + 1, RankBefore: before[h.Doc], ID: doc.ID, Title: doc.Title, Text: beir.Snippet(doc.Text, 400), Score: score[h.Doc]}
+		hj := hit(i+1, h.Doc)
+		hj.RankBefore, hj.Score = before[h.Doc], score[h.Doc]
 		if prel != nil {
 			hj.PRel = &prel[i]
 		}
 		res.Hits = append(res.Hits, hj)
 	}
-	return res
+	return res, nil
 }
 
 // metrics writes the counters in Prometheus's text format.

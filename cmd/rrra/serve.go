@@ -25,15 +25,19 @@ const serveSynopsis = `serve [--model DIR] [--data DIR] [--index FILE] [--addr 1
 Serves a bi-encoder (and its RRRA adapters, when the model directory has
 them) over HTTP, with a web page at / to type a query and see the ranked
 documents with the bi-encoder's score, the adapter's p_rel and the rank
-change that reranking made. Without --model it serves the model that
+change that reranking made. When the model directory has a learned
+fusion (rrra_fusion.safetensors, from rrra demo or rrra train --fusion),
+requests rank hybrid by default: the union of BM25's and the
+bi-encoder's top 100 ranked by the fusion, as rrra search --method
+hybrid ranks them, each result with both component scores and ranks. Without --model it serves the model that
 rrra demo left in rrra-demo/model, running the demo first if there is
 none. Without --data it serves the embedded Cranfield collection; without
 --index it encodes the corpus at start.
 
 API (JSON):
 
-	GET  /search?q=TEXT&k=10&rerank=1   one query
-	POST /search {"queries": ["..."], "k": 10, "rerank": true}   a batch
+	GET  /search?q=TEXT&k=10&rerank=1   one query (hybrid=1|0 with a fusion)
+	POST /search {"queries": ["..."], "k": 10, "rerank": true, "hybrid": false}   a batch
 	GET  /healthz                          liveness and what is loaded
 	GET  /metrics                          Prometheus text format
 
@@ -118,7 +122,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: readTimeout + o.timeout + 5*time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 1 << 16,
 		ErrorLog: o.errorLog}
-	fmt.Fprintf(stderr, "rrra serve: %d documents, %d adapters; listening on http://%s/\n", s.d.Corpus.Len(), s.NumAdapters(), ln.Addr())
+	fmt.Fprintf(stderr, "rrra serve: %d documents, %d adapters, ranking %s by default; listening on http://%s/\n", s.d.Corpus.Len(), s.NumAdapters(), s.DefaultMode(), ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -166,6 +170,8 @@ type server struct {
 	enc *retrieval.Encoder
 	ix  *index.Flat
 	rr  *adapter.Reranker // nil without adapters
+	// modelDir is the model folder it serves.
+	modelDir string
 }
 
 // handler returns the server's HTTP handler.
@@ -184,6 +190,12 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err != nil {
 		return nil, err
 	}
+	var fusion *adapter.Fusion
+	if path := filepath.Join(modelDir, adapter.FusionFile); fileExists(path) {
+		if fusion, err = adapter.LoadFusion(path); err != nil {
+			return nil, err
+		}
+	}
 	d, _, err := df.load(stderr)
 	if err != nil {
 		return nil, err
@@ -191,9 +203,20 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err := df.mem.Dense(enc, d.Corpus.Len(), indexPath == ""); err != nil {
 		return nil, err
 	}
-	s := &server{d: d, enc: enc}
+	s := &server{d: d, enc: enc, modelDir: modelDir}
 	if s.ix, err = openIndex(indexPath, enc, d, stderr); err != nil {
 		return nil, err
+	}
+	var hybrid *adapter.HybridRanker
+	if fusion != nil {
+		// As rrra search --method hybrid ranks: each list's top
+		// max(k, 100), here for the largest k a request may ask.
+		if err := df.mem.BM25(); err != nil {
+			s.ix.Close()
+			return nil, err
+		}
+		hybrid = &adapter.HybridRanker{Index: s.ix, BM25: retrieval.BuildBM25(retrieval.NewCorpusData(d)), K: max(o.maxK, 100),
+			Scale: enc.LogitScale(), Fusion: fusion}
 	}
 	if hasAdapters {
 		// A request reranks the top max(k, --rerank-k): the reranker
@@ -205,7 +228,7 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 		}
 	}
 	lo := libserver.Options{MaxK: o.maxK, MaxQuery: o.maxQuery, MaxBatch: o.maxBatch, MaxInflight: o.maxInflight, Timeout: o.timeout, RerankK: o.rerankK,
-		BatchQueries: o.batchQueries, BatchWait: o.batchWait, QueueLen: o.queueLen, ErrorLog: o.errorLog}
+		BatchQueries: o.batchQueries, BatchWait: o.batchWait, QueueLen: o.queueLen, ErrorLog: o.errorLog, Hybrid: hybrid}
 	if s.Server, err = libserver.New(d, enc, s.ix, s.rr, lo); err != nil {
 		s.ix.Close()
 		return nil, err

@@ -23,6 +23,7 @@ import (
 	"github.com/rrra/rrra/adapter"
 	libserver "github.com/rrra/rrra/adapter/server"
 	"github.com/rrra/rrra/bench/load"
+	"github.com/rrra/rrra/retrieval"
 )
 
 // testServer trains the quick demo model and serves Cranfield with it.
@@ -78,8 +79,14 @@ func TestServe(t *testing.T) {
 			t.Fatalf("plain hit %d: %+v", i, h)
 		}
 	}
-	if code := getJSON(t, ts.URL+"/search?k=10&q="+strings.ReplaceAll(query, " ", "+"), &rer); code != 200 || !rer.Reranked || len(rer.Hits) != 10 {
+	if code := getJSON(t, ts.URL+"/search?k=10&rerank=1&q="+strings.ReplaceAll(query, " ", "+"), &rer); code != 200 || !rer.Reranked || rer.Mode != libserver.Rerank || len(rer.Hits) != 10 {
 		t.Fatalf("reranked search: %d %+v", code, rer)
+	}
+	// The demo's model has a learned fusion: a request that does not say
+	// ranks hybrid, each hit with both scores, as the library ranks.
+	var hy libserver.Result
+	if code := getJSON(t, ts.URL+"/search?k=10&q="+strings.ReplaceAll(query, " ", "+"), &hy); code != 200 || hy.Mode != libserver.Hybrid || hy.Reranked || len(hy.Hits) != 10 {
+		t.Fatalf("default (hybrid) search: %d %+v", code, hy)
 	}
 	// The same through the library.
 	qv, err := s.enc.Queries([]string{query}, nil)
@@ -101,6 +108,22 @@ func TestServe(t *testing.T) {
 		moved = moved || h.RankBefore != h.Rank
 	}
 	t.Logf("reranking moved a document in the top 10: %v", moved)
+	f, err := adapter.LoadFusion(filepath.Join(s.modelDir, adapter.FusionFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := &adapter.HybridRanker{Index: s.ix, BM25: retrieval.BuildBM25(retrieval.NewCorpusData(s.d)), K: 100, Scale: s.enc.LogitScale(), Fusion: f}
+	wantHy, err := hr.Rank(query, qv, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hy.Hits {
+		c := wantHy[i]
+		if h.ID != s.ix.ID(c.Doc) || h.Fused == nil || *h.Fused != c.Score || h.BM25 == nil || *h.BM25 != c.BM25 || h.Score != c.Dense ||
+			h.RankBefore != c.DenseRank || h.BM25Rank == nil || *h.BM25Rank != c.BM25Rank || h.PRel != nil {
+			t.Fatalf("hybrid hit %d: %+v (fused %v, bm25 %v), want %+v", i, h, h.Fused, h.BM25, c)
+		}
+	}
 
 	// A batch.
 	body := `{"queries": ["heat transfer", "shock waves"], "k": 3, "rerank": false}`
@@ -125,6 +148,8 @@ func TestServe(t *testing.T) {
 		{"k too large", "GET", "/search?q=flow&k=51", "", 400},
 		{"k not a number", "GET", "/search?q=flow&k=ten", "", 400},
 		{"bad rerank", "GET", "/search?q=flow&rerank=maybe", "", 400},
+		{"bad hybrid", "GET", "/search?q=flow&hybrid=2", "", 400},
+		{"rerank and hybrid", "GET", "/search?q=flow&rerank=1&hybrid=1", "", 400},
 		{"query too long", "GET", "/search?q=" + strings.Repeat("a", 201), "", 400},
 		{"unknown field", "POST", "/search", `{"queries":["a"],"kk":3}`, 400},
 		{"not JSON", "POST", "/search", `{"queries":`, 400},
@@ -257,14 +282,20 @@ func TestServePageInChromium(t *testing.T) {
 	o := serveOptions{maxK: 50, maxQuery: 200, maxBatch: 4, maxInflight: 8, timeout: 10 * time.Second, lambda: 0.25, rerankK: 100}
 	_, ts := testServer(t, o)
 	const q = "boundary+layer+transition+on+a+flat+plate"
-	for _, rerank := range []string{"1", "0"} {
+	// The demo's model has a learned fusion: a link without rerank or
+	// hybrid ranks hybrid, as the API does by default.
+	for _, mode := range []struct{ params, status string }{
+		{"", "hybrid: BM25 and the bi-encoder, learned fusion"},
+		{"&rerank=1", "reranked by the adapter"},
+		{"&rerank=0", "bi-encoder order"},
+	} {
 		var api libserver.Result
-		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+q, &api); code != 200 {
+		if code := getJSON(t, ts.URL+"/search?k=5"+mode.params+"&q="+q, &api); code != 200 {
 			t.Fatalf("API: %d", code)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a hung browser, not a speed limit
 		cmd := exec.CommandContext(ctx, browser, chromiumFlags(t, "--virtual-time-budget=20000", "--dump-dom",
-			ts.URL+"/?k=5&rerank="+rerank+"&q="+q)...)
+			ts.URL+"/?k=5"+mode.params+"&q="+q)...)
 		dom, err := cmd.Output()
 		cancel()
 		if err != nil {
@@ -272,20 +303,19 @@ func TestServePageInChromium(t *testing.T) {
 		}
 		page := string(dom)
 		if n := strings.Count(page, `<tr class="hit">`); n != 5 {
-			t.Fatalf("rerank=%s: the page shows %d results, want 5:\n%s", rerank, n, page)
+			t.Fatalf("%q: the page shows %d results, want 5:\n%s", mode.params, n, page)
 		}
 		// Rows in the API's order, each showing its document id.
 		at := 0
 		for _, h := range api.Hits {
 			i := strings.Index(page[at:], "["+h.ID+"] ")
 			if i < 0 {
-				t.Fatalf("rerank=%s: document %s missing or out of order on the page", rerank, h.ID)
+				t.Fatalf("%q: document %s missing or out of order on the page", mode.params, h.ID)
 			}
 			at += i
 		}
-		want := map[string]string{"1": "reranked by the adapter", "0": "bi-encoder order"}[rerank]
-		if !strings.Contains(page, want) {
-			t.Errorf("rerank=%s: the status line lacks %q", rerank, want)
+		if !strings.Contains(page, mode.status) {
+			t.Errorf("%q: the status line lacks %q", mode.params, mode.status)
 		}
 	}
 }
@@ -293,8 +323,10 @@ func TestServePageInChromium(t *testing.T) {
 // TestServePageTyped drives the search page the way a person does, over
 // the DevTools protocol: it clicks into the query box, types the query key
 // by key, presses Enter, and checks the rendered rows (document, rank
-// change, score, p_rel) against the API; then it clicks the rerank box off
-// and searches again. RRRA_SCREENSHOT=FILE also saves a PNG of the page.
+// change, dense score, BM25, fused score, p_rel) against the API, ranked
+// hybrid (the default with the demo's fusion); then it ticks the rerank
+// box (which unticks hybrid) and searches again, and unticks it for the
+// bi-encoder alone. RRRA_SCREENSHOT=FILE also saves a PNG of the page.
 func TestServePageTyped(t *testing.T) {
 	requireE2E(t)
 	browser := chromium(t)
@@ -333,7 +365,7 @@ func TestServePageTyped(t *testing.T) {
 	if session == "" {
 		t.Fatal("the browser never opened the page")
 	}
-	d.waitFor(t, session, `document.readyState === "complete" && !!document.getElementById("q")`, 300)
+	d.waitFor(t, session, `document.readyState === "complete" && document.body.dataset.ready === "1"`, 300)
 
 	const query = "boundary layer transition on a flat plate"
 	if err := d.eval(session, `document.getElementById("k").value = "5"`, nil); err != nil {
@@ -354,9 +386,15 @@ func TestServePageTyped(t *testing.T) {
 	if typed != query {
 		t.Fatalf("the query box holds %q after typing %q", typed, query)
 	}
-	for _, rerank := range []string{"1", "0"} {
-		if rerank == "0" {
-			// Untick "rerank with the adapter", back to the query box.
+	for i, mode := range []struct{ params, status string }{
+		{"hybrid=1&rerank=0", "hybrid: BM25 and the bi-encoder, learned fusion"},
+		{"hybrid=0&rerank=1", "reranked by the adapter"},
+		{"hybrid=0&rerank=0", "bi-encoder order"},
+	} {
+		rerank := mode.params
+		if i > 0 {
+			// Tick "rerank with the adapter" (hybrid goes off), then untick
+			// it; back to the query box.
 			if err := d.click(session, "#rerank"); err != nil {
 				t.Fatal(err)
 			}
@@ -367,23 +405,23 @@ func TestServePageTyped(t *testing.T) {
 		if err := d.key(session, "Enter"); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"1": "reranked by the adapter", "0": "bi-encoder order"}[rerank]
+		want := mode.status
 		d.waitFor(t, session, fmt.Sprintf(`document.getElementById("status").textContent.endsWith(%q)`, want), 300)
 		var rows [][]string
 		if err := d.eval(session, `[...document.querySelectorAll("tr.hit")].map(tr => [...tr.querySelectorAll("td")].map(td => td.textContent))`, &rows); err != nil {
 			t.Fatal(err)
 		}
 		var api libserver.Result
-		if code := getJSON(t, ts.URL+"/search?k=5&rerank="+rerank+"&q="+url.QueryEscape(query), &api); code != 200 {
+		if code := getJSON(t, ts.URL+"/search?k=5&"+mode.params+"&q="+url.QueryEscape(query), &api); code != 200 {
 			t.Fatalf("API: %d", code)
 		}
 		if len(rows) != len(api.Hits) || len(rows) != 5 {
-			t.Fatalf("rerank=%s: the page shows %d rows, the API %d, want 5", rerank, len(rows), len(api.Hits))
+			t.Fatalf("%s: the page shows %d rows, the API %d, want 5", rerank, len(rows), len(api.Hits))
 		}
 		for i, h := range api.Hits {
-			row := rows[i] // rank, change, document, score, p_rel
-			if len(row) != 5 || row[0] != strconv.Itoa(h.Rank) || !strings.Contains(row[2], "["+h.ID+"] ") {
-				t.Fatalf("rerank=%s row %d = %q, want rank %d, document %s", rerank, i, row, h.Rank, h.ID)
+			row := rows[i] // rank, change, document, dense, BM25, fused, p_rel
+			if len(row) != 7 || row[0] != strconv.Itoa(h.Rank) || !strings.Contains(row[2], "["+h.ID+"] ") {
+				t.Fatalf("%s row %d = %q, want rank %d, document %s", rerank, i, row, h.Rank, h.ID)
 			}
 			moved := h.RankBefore - h.Rank
 			change := map[bool]string{true: "–"}[moved == 0]
@@ -392,21 +430,38 @@ func TestServePageTyped(t *testing.T) {
 			} else if moved < 0 {
 				change = "▼" + strconv.Itoa(-moved)
 			}
+			if h.RankBefore == 0 {
+				change = "new"
+			}
 			if row[1] != change {
-				t.Errorf("rerank=%s row %d: rank change %q, want %q", rerank, i, row[1], change)
+				t.Errorf("%s row %d: rank change %q, want %q", rerank, i, row[1], change)
 			}
 			near := func(text string, v float32) bool {
 				f, err := strconv.ParseFloat(text, 64)
 				return err == nil && math.Abs(f-float64(v)) <= 0.0005+1e-6
 			}
-			if !near(row[3], h.Score) {
-				t.Errorf("rerank=%s row %d: score %q, API %g", rerank, i, row[3], h.Score)
+			parse := func(text string) float64 {
+				f, err := strconv.ParseFloat(text, 64)
+				if err != nil {
+					return math.NaN()
+				}
+				return f
 			}
-			if (h.PRel == nil) != (row[4] == "—") || (h.PRel != nil && !near(row[4], *h.PRel)) {
-				t.Errorf("rerank=%s row %d: p_rel %q, API %v", rerank, i, row[4], h.PRel)
+			if !near(row[3], h.Score) {
+				t.Errorf("%s row %d: score %q, API %g", rerank, i, row[3], h.Score)
+			}
+			if (h.PRel == nil) != (row[6] == "—") || (h.PRel != nil && !near(row[6], *h.PRel)) {
+				t.Errorf("%s row %d: p_rel %q, API %v", rerank, i, row[6], h.PRel)
+			}
+			if (h.Fused == nil) != (row[5] == "—") || (h.Fused != nil && !near(row[5], *h.Fused)) {
+				t.Errorf("%s row %d: fused %q, API %v", rerank, i, row[5], h.Fused)
+			}
+			bm, _, _ := strings.Cut(row[4], " (")
+			if (h.BM25 == nil) != (row[4] == "—") || (h.BM25 != nil && !(math.Abs(parse(bm)-float64(*h.BM25)) <= 0.005+1e-6)) {
+				t.Errorf("%s row %d: BM25 %q, API %v", rerank, i, row[4], h.BM25)
 			}
 		}
-		if path := os.Getenv("RRRA_SCREENSHOT"); path != "" && rerank == "1" {
+		if path := os.Getenv("RRRA_SCREENSHOT"); path != "" && i == 0 {
 			var shot struct{ Data []byte }
 			if err := d.call(session, "Page.captureScreenshot", map[string]any{"format": "png"}, &shot); err != nil {
 				t.Fatal(err)
