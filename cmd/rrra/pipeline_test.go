@@ -2,19 +2,26 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rrra/rrra/adapter/experiment"
+	libserver "github.com/rrra/rrra/adapter/server"
 	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
+	"github.com/rrra/rrra/retrieval/metrics"
 )
 
 // rrra runs the CLI in-process and fails the test on a non-zero exit.
@@ -353,6 +360,11 @@ func TestExperiment(t *testing.T) {
 // TestDemo runs rrra demo on its quick budget and checks the table, the
 // plots and the saved model, then searches with that model, reranking as
 // the demo did, and checks the run scores exactly what the table says.
+// Then the product's default, the learned hybrid: rrra search --method
+// hybrid with the saved model must reproduce the demo's rrra+learned row
+// to the last bit of every measure, and rrra serve (its library server,
+// loaded as the command loads it) must return each test query's top 10 as
+// search does.
 func TestDemo(t *testing.T) {
 	requireE2E(t)
 	if testing.Short() {
@@ -360,12 +372,12 @@ func TestDemo(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out, errs := rrra(t, "demo", "--quick", "--out", dir)
-	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |"} {
+	for _, want := range []string{"| bm25 | 0.3306 |", "| topk-uniform |", "| rrra |", "| rrra+rrf |", "| rrra+linear |", "| rrra+learned |"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("demo table lacks %q:\n%s\n%s", want, out, errs)
 		}
 	}
-	for _, f := range []string{"table.md", "results.json", "ndcg_cut_10.png", "loss.png", "model/rrra_biencoder.json", "model/rrra_adapter.safetensors"} {
+	for _, f := range []string{"table.md", "results.json", "ndcg_cut_10.png", "loss.png", "model/rrra_biencoder.json", "model/rrra_adapter.safetensors", "model/rrra_fusion.safetensors"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
@@ -381,6 +393,88 @@ func TestDemo(t *testing.T) {
 		"--doc-len", "32", "--rerank", "0.25", "--k", "100", "--out", filepath.Join(dir, "run.trec"))
 	if !strings.Contains(errs, "nDCG@10 "+ndcg) {
 		t.Errorf("search with the demo's model: want nDCG@10 %s as in the table\n%s", ndcg, errs)
+	}
+
+	// The learned hybrid, through search.
+	hybridRun := filepath.Join(dir, "hybrid.trec")
+	_, errs = rrra(t, "search", "--data", "cranfield", "--method", "hybrid", "--model", filepath.Join(dir, "model"),
+		"--doc-len", "32", "--k", "100", "--out", hybridRun)
+	if !strings.Contains(errs, "the learned fusion of") {
+		t.Errorf("search --method hybrid does not say it uses the learned fusion:\n%s", errs)
+	}
+	f, err := os.Open(hybridRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := metrics.ReadRun(f, hybridRun)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := beir.Read("cranfield", beir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, _, err := d.Qrels("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := metrics.Evaluate(metrics.Qrels(test), run, experiment.Measures, metrics.Options{Complete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jf, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := experiment.ReadResults(jf)
+	jf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned := res.Method("rrra+learned")
+	if learned == nil {
+		t.Fatal("results.json has no rrra+learned row")
+	}
+	for _, m := range experiment.Measures {
+		if got, want := rep.Mean[m], learned.PerSeed[m][0]; got != want {
+			t.Errorf("search --method hybrid: %s %v, the demo's rrra+learned row %v", m, got, want)
+		}
+	}
+
+	// The same ranking through serve.
+	fs := newFlags("serve", "", io.Discard)
+	df := addDataFlags(fs, "cranfield")
+	o := serveOptions{maxK: 100, maxQuery: 2000, maxBatch: 64, maxInflight: 8, timeout: time.Minute, lambda: 0.25, rerankK: 100}
+	s, err := newServer(df, filepath.Join(dir, "model"), "", 32, 32, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m := s.DefaultMode(); m != libserver.Hybrid {
+		t.Fatalf("serve ranks %s by default, want hybrid", m)
+	}
+	qids, texts := retrieval.QueryTexts(d.SplitQueries(test))
+	for i, q := range texts {
+		r, err := s.Search(context.Background(), []string{q}, 10, libserver.Hybrid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := run[qids[i]]
+		if len(r[0].Hits) != min(10, len(want)) {
+			t.Fatalf("query %s: serve gives %d hits, search %d", qids[i], len(r[0].Hits), len(want))
+		}
+		// The same documents at the same scores, rank by rank (documents
+		// of equal score may come in either order: search writes ties in
+		// trec_eval's order).
+		for j, h := range r[0].Hits {
+			// (The run file holds each score as the shortest decimal that
+			// reads back as the same float32.)
+			tied := slices.ContainsFunc(want, func(w metrics.Result) bool { return w.DocID == h.ID && w.Score == want[j].Score })
+			if h.Fused == nil || *h.Fused != float32(want[j].Score) || !tied {
+				t.Errorf("query %s rank %d: serve gives %s (fused %v), search %s (%v)", qids[i], j+1, h.ID, h.Fused, want[j].DocID, want[j].Score)
+			}
+		}
 	}
 }
 
