@@ -97,11 +97,13 @@ func (h *HybridRanker) Candidates(query string, qv []float32) ([]HybridCandidate
 	if len(qv) != h.Index.Dim() {
 		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
 	}
-	return h.candidates(query, qv, h.Index.SearchOne(qv, h.k())), nil
+	return h.candidates(query, qv, h.Index.SearchOne(qv, h.k()), true), nil
 }
 
-// candidates builds the candidate set from the dense hits already found.
-func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit) []HybridCandidate {
+// candidates builds the candidate set from the dense hits already found,
+// in document order when sorted is true (the order changes no candidate's
+// features; rank imposes its own total order).
+func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit, sorted bool) []HybridCandidate {
 	sc, _ := h.scratch.Get().(*hybridScratch)
 	if sc == nil {
 		sc = &hybridScratch{}
@@ -186,7 +188,9 @@ func (h *HybridRanker) candidates(query string, qv []float32, dense []index.Hit)
 	for i := range cs {
 		cs[i].Feats[9], cs[i].Feats[10] = lin[i], lex01[i]
 	}
-	slices.SortFunc(cs, func(a, b HybridCandidate) int { return a.Doc - b.Doc })
+	if sorted {
+		slices.SortFunc(cs, func(a, b HybridCandidate) int { return a.Doc - b.Doc })
+	}
 	return cs
 }
 
@@ -208,25 +212,36 @@ func (h *HybridRanker) RankHits(query string, qv []float32, dense []index.Hit, k
 	if want := min(h.k(), h.Index.Len()); len(dense) != want {
 		return nil, fmt.Errorf("adapter: hybrid: %d dense hits; want the index's top %d", len(dense), want)
 	}
-	return h.rank(h.candidates(query, qv, dense), k), nil
+	return h.rank(h.candidates(query, qv, dense, false), k), nil
 }
 
 // rankDiscount is 1/log2(1 + rank), 0 for no rank.
 func rankDiscount(r int) float32 {
-	if r == 0 {
-		return 0
+	if r < len(rankDiscounts) {
+		return rankDiscounts[r]
 	}
 	return float32(1 / math.Log2(1+float64(r)))
 }
 
+// rankDiscounts holds rankDiscount's values for ranks below 1024, computed
+// once (read only).
+var rankDiscounts = func() (t [1024]float32) {
+	for r := 1; r < len(t); r++ {
+		t[r] = float32(1 / math.Log2(1+float64(r)))
+	}
+	return t
+}()
+
 // Rank returns one query's candidates fused and sorted, best first (ties:
 // lower document number first), cut to k.
 func (h *HybridRanker) Rank(query string, qv []float32, k int) ([]HybridCandidate, error) {
-	cs, err := h.Candidates(query, qv)
-	if err != nil {
+	if err := h.check(); err != nil {
 		return nil, err
 	}
-	return h.rank(cs, k), nil
+	if len(qv) != h.Index.Dim() {
+		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
+	}
+	return h.rank(h.candidates(query, qv, h.Index.SearchOne(qv, h.k()), false), k), nil
 }
 
 // rank scores cs by the fusion (or reciprocal rank fusion) and sorts them.
@@ -238,28 +253,56 @@ func (h *HybridRanker) rank(cs []HybridCandidate, k int) []HybridCandidate {
 			cs[i].Score = cs[i].Feats[8] * 2 / float32(h.rrfK()+1) // the RRF sum itself
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b HybridCandidate) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
+	// Best first, ties to the lower document: one integer sort of
+	// (score, candidate) keys, each run of equal scores then put in
+	// document order, and the candidates placed in that order.
+	keys := make([]uint64, len(cs))
+	for i := range cs {
+		keys[i] = uint64(^orderedBits(cs[i].Score))<<32 | uint64(i)
+	}
+	slices.Sort(keys)
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi]>>32 == keys[lo]>>32 {
+			hi++
 		}
-		return a.Doc - b.Doc
-	})
-	return cs[:min(k, len(cs))]
+		if hi-lo > 1 {
+			slices.SortFunc(keys[lo:hi], func(a, b uint64) int { return cs[uint32(a)].Doc - cs[uint32(b)].Doc })
+		}
+		lo = hi
+	}
+	out := make([]HybridCandidate, min(k, len(cs)))
+	for i := range out {
+		out[i] = cs[uint32(keys[i])]
+	}
+	return out
+}
+
+// orderedBits maps a float32 to a uint32 of the same order (−0 as +0;
+// NaN above +Inf), so that candidates sort on integers.
+func orderedBits(x float32) uint32 {
+	b := math.Float32bits(x + 0) // −0 + 0 = +0
+	if b>>31 != 0 {
+		return ^b
+	}
+	return b | 1<<31
 }
 
 // Search ranks every query (texts, and their vectors qv, len(texts)·dim
 // values) and returns the run, k per query, with document ids from the
 // dense index.
 func (h *HybridRanker) Search(qids, texts []string, qv []float32, k int) (metrics.Run, error) {
-	all, err := h.AllCandidates(texts, qv)
-	if err != nil {
+	if err := h.check(); err != nil {
 		return nil, err
 	}
+	d := h.Index.Dim()
+	if len(qv) != len(texts)*d || len(qids) != len(texts) {
+		return nil, fmt.Errorf("adapter: hybrid: %d query ids, %d texts and %d vector values of dimension %d", len(qids), len(texts), len(qv), d)
+	}
+	dense := h.Index.Search(qv, len(texts), h.k())
 	run := make(metrics.Run, len(qids))
-	for q, cs := range all {
+	for q := range texts {
+		cs := h.candidates(texts[q], qv[q*d:(q+1)*d], dense[q], false)
 		rs := make([]metrics.Result, 0, k)
 		for _, c := range h.rank(cs, k) {
 			rs = append(rs, metrics.Result{DocID: h.Index.ID(c.Doc), Score: float64(c.Score)})
@@ -282,7 +325,7 @@ func (h *HybridRanker) AllCandidates(texts []string, qv []float32) ([][]HybridCa
 	dense := h.Index.Search(qv, len(texts), h.k())
 	out := make([][]HybridCandidate, len(texts))
 	for q := range texts {
-		out[q] = h.candidates(texts[q], qv[q*d:(q+1)*d], dense[q])
+		out[q] = h.candidates(texts[q], qv[q*d:(q+1)*d], dense[q], true)
 	}
 	return out, nil
 }

@@ -219,3 +219,49 @@ func minmax(cs []HybridCandidate, c HybridCandidate, key func(HybridCandidate) f
 	}
 	return (float64(key(c)) - lo) / (hi - lo)
 }
+
+// TestRankOrder checks rank's integer-key sort against a plain sort by
+// (score descending, document ascending), with many tied scores, ±0 and
+// infinities, cut at several k.
+func TestRankOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2.5, float32(math.Inf(1)), float32(math.Inf(-1)), 1e-30, -1e-30}
+	for trial := range 200 {
+		n := 1 + r.IntN(300)
+		cs := make([]HybridCandidate, n)
+		perm := r.Perm(10 * n)
+		for i := range cs {
+			cs[i] = HybridCandidate{Doc: perm[i], Feats: make([]float32, numFusionFeatures)}
+			// the RRF feature, which rank turns into the score
+			if r.IntN(2) == 0 {
+				cs[i].Feats[8] = vals[r.IntN(len(vals))]
+			} else {
+				cs[i].Feats[8] = float32(r.NormFloat64())
+			}
+		}
+		want := slices.Clone(cs)
+		h := &HybridRanker{}
+		for i := range want {
+			want[i].Score = want[i].Feats[8] * 2 / float32(h.rrfK()+1)
+		}
+		slices.SortFunc(want, func(a, b HybridCandidate) int {
+			switch {
+			case a.Score > b.Score:
+				return -1
+			case a.Score < b.Score:
+				return 1
+			}
+			return a.Doc - b.Doc
+		})
+		k := []int{1, 10, n, n + 5}[trial%4]
+		got := h.rank(slices.Clone(cs), k)
+		if len(got) != min(k, n) {
+			t.Fatalf("trial %d: %d ranked, want %d", trial, len(got), min(k, n))
+		}
+		for i := range got {
+			if got[i].Doc != want[i].Doc || got[i].Score != want[i].Score {
+				t.Fatalf("trial %d, rank %d: doc %d (%v), want %d (%v)", trial, i+1, got[i].Doc, got[i].Score, want[i].Doc, want[i].Score)
+			}
+		}
+	}
+}
