@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -101,5 +102,20 @@ func TestParamUpperBounds(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name+"=") || !strings.Contains(err.Error(), "out of its domain") {
 			t.Errorf("%s: err %v, want it refused as out of its domain", s, err)
 		}
+	}
+}
+
+// TestRecommendedParams checks that the parameter list the commands use
+// by default parses to RecommendedSamplerConfig and is valid.
+func TestRecommendedParams(t *testing.T) {
+	c := DefaultSamplerConfig()
+	if err := ParseParams(RecommendedParams, &c); err != nil {
+		t.Fatal(err)
+	}
+	if want := RecommendedSamplerConfig(); !reflect.DeepEqual(c, want) {
+		t.Errorf("RecommendedParams parse to %+v,\nRecommendedSamplerConfig is %+v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
 	}
 }

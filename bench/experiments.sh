@@ -22,7 +22,11 @@ run() { # name args...
 	local name=$1
 	shift
 	echo "== $name: rrra experiment $*" >&2
-	"$bin" experiment "$@" --threads "${THREADS:-0}" --out "docs/experiments/$name"
+	# The tables before issue 19 ran with rrra experiment's default RRRA
+	# parameters of the time, base=uniform (adapter A); RecommendedParams
+	# is the default now. Passed first, so that a case's own
+	# --rrra-params wins.
+	"$bin" experiment --rrra-params base=uniform "$@" --threads "${THREADS:-0}" --out "docs/experiments/$name"
 }
 # The features-only adapter (score, s − s⁺ and its flag, lexical match; no
 # vectors, no outcome loss): the variant that found planted false

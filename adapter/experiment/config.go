@@ -216,7 +216,7 @@ func DefaultConfig() Config {
 		Seeds:   3, Model: "mini", VocabSize: 4000, DocLen: 128, QueryLen: 32,
 		WarmSteps: 300, WarmBatch: 32, WarmLR: 2e-3,
 		Steps: 300, Batch: 16, Negatives: 3, LR: 1e-3, Refresh: 100,
-		Temperature: 0.05, RRRAParams: "base=uniform", RerankLambda: 0.25, RerankK: 100, PoolK: 100,
+		Temperature: 0.05, RRRAParams: adapter.RecommendedParams, RerankLambda: 0.25, RerankK: 100, PoolK: 100,
 	}
 }
 

@@ -55,7 +55,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "also write a self-contained HTML report")
 	top := fs.Int("top", 50, "suspects listed in the HTML report and on stdout")
 	asJSON := fs.Bool("json", false, "print the top suspects on stdout as a JSON array (the --out rows) instead of a table")
-	params := fs.String("rrra-params", "", "adapter parameters name=value,... (rrra train -h lists them)")
+	params := fs.String("rrra-params", adapter.RecommendedParams, "adapter parameters name=value,... on top of rrra train -h's defaults (default: the best false-negative finder measured, chosen on Cranfield, confirmed on SciFact)")
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	seed := fs.Uint64("seed", 1, "adapter seed")

@@ -30,7 +30,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "train and compare BM25, a bi-encoder and RRRA on the embedded Cranfield collection", runDemo},
+		{"demo", "train and compare BM25, a bi-encoder, RRRA and their hybrid on the embedded Cranfield collection", runDemo},
 		{"info", "print the CPU, its features and caches, and the kernel tier in use", runInfo},
 		{"version", "print the version, the git revision and the Go version of this build", runVersion},
 		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
@@ -41,7 +41,7 @@ func commands() []command {
 		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
 		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},
 		{"audit", "list the labelled negatives most likely to be false negatives", runAudit},
-		{"serve", "serve a bi-encoder and its adapters over HTTP, with a search page", runServe},
+		{"serve", "serve a bi-encoder, hybrid with BM25 or reranked by its adapters, over HTTP with a search page", runServe},
 		{"experiment", "train and compare negative samplers and RRRA under one budget and seeds", runExperiment},
 	}
 }

@@ -60,7 +60,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	pooling := fs.String("pooling", "", "pooling: mean or cls (default: the model folder's; mean from scratch)")
 	temp := fs.Float64("temperature", 0.05, "softmax temperature on cosine scores")
 	sampler := fs.String("sampler", "bm25", "negative sampler: "+strings.Join(retrieval.SamplerNames, ", ")+", rrra")
-	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra, "+rrraParamsHelp())
+	samplerParams := fs.String("sampler-params", "", "sampler parameters, as k=100,a=0.5; for rrra, when not given, "+adapter.RecommendedParams+
+		" (the best false-negative finder measured: chosen on Cranfield, confirmed on SciFact; docs/quality.md), and when given, these on top of the defaults listed: "+rrraParamsHelp())
 	negatives := fs.Int("negatives", 1, "hard negatives per query")
 	batch := fs.Int("batch", 32, "queries per step")
 	steps := fs.Int("steps", 1000, "optimizer steps")
@@ -114,7 +115,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var rrraCfg adapter.SamplerConfig
 	if *sampler == "rrra" {
 		rrraCfg = adapter.DefaultSamplerConfig()
-		if err = adapter.ParseParams(*samplerParams, &rrraCfg); err != nil {
+		params := *samplerParams
+		if !isSet(fs, "sampler-params") {
+			params = adapter.RecommendedParams
+		}
+		if err = adapter.ParseParams(params, &rrraCfg); err != nil {
 			return err
 		}
 		if err = rrraCfg.Validate(); err != nil {
