@@ -29,7 +29,8 @@ change that reranking made. When the model directory has a learned
 fusion (rrra_fusion.safetensors, from rrra demo or rrra train --fusion),
 requests rank hybrid by default: the union of BM25's and the
 bi-encoder's top 100 ranked by the fusion, as rrra search --method
-hybrid ranks them, each result with both component scores and ranks. Without --model it serves the model that
+hybrid ranks them, each result with both component scores and ranks
+(a --max-k above 100 widens both lists to it, as search's --k does). Without --model it serves the model that
 rrra demo left in rrra-demo/model, running the demo first if there is
 none. Without --data it serves the embedded Cranfield collection; without
 --index it encodes the corpus at start.
