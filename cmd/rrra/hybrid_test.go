@@ -121,28 +121,37 @@ func TestSearchHybridLearnedFusion(t *testing.T) {
 // search --method hybrid then ranks with it.
 func TestTrainFusion(t *testing.T) {
 	testenv.RequireE2E(t)
-	dir := t.TempDir()
-	out := filepath.Join(dir, "model")
-	code, _, stderr := runCatching([]string{"train", "--data", "cranfield", "--model", tinyModel, "--steps", "2", "--batch", "4",
-		"--doc-len", "32", "--query-len", "16", "--sampler", "random", "--fusion", "--out", out})
-	if code != 0 || !strings.Contains(stderr, "fusion: chose hidden") || !strings.Contains(stderr, "fusion: trained on half 2") {
-		t.Fatalf("exit %d:\n%s", code, stderr)
-	}
-	if _, err := adapter.LoadFusion(filepath.Join(out, adapter.FusionFile)); err != nil {
-		t.Fatal(err)
-	}
-	code, _, stderr = runCatching([]string{"search", "--data", "cranfield", "--method", "hybrid", "--model", out, "--doc-len", "32",
-		"--query-len", "16", "--out", filepath.Join(dir, "run.trec")})
-	if code != 0 || !strings.Contains(stderr, "hybrid: the learned fusion of") {
-		t.Fatalf("search: exit %d:\n%s", code, stderr)
+	// A stateless sampler, and the RRRA sampler (the commands' default
+	// parameters), which each half trains with an instance of its own:
+	// the folder then holds the main run's adapters and the fusion.
+	for _, smp := range [][]string{{"--sampler", "random"}, {"--sampler", "rrra", "--refresh", "1"}} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "model")
+		args := append([]string{"train", "--data", "cranfield", "--model", tinyModel, "--steps", "2", "--batch", "4",
+			"--doc-len", "32", "--query-len", "16", "--fusion", "--out", out}, smp...)
+		code, _, stderr := runCatching(args)
+		if code != 0 || !strings.Contains(stderr, "fusion: chose hidden") || !strings.Contains(stderr, "fusion: trained on half 2") {
+			t.Fatalf("%v: exit %d:\n%s", smp, code, stderr)
+		}
+		if _, err := adapter.LoadFusion(filepath.Join(out, adapter.FusionFile)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, adapter.File)); (err == nil) != (smp[1] == "rrra") {
+			t.Errorf("%v: adapters in the folder: %v", smp, err)
+		}
+		code, _, stderr = runCatching([]string{"search", "--data", "cranfield", "--method", "hybrid", "--model", out, "--doc-len", "32",
+			"--query-len", "16", "--out", filepath.Join(dir, "run.trec")})
+		if code != 0 || !strings.Contains(stderr, "hybrid: the learned fusion of") {
+			t.Fatalf("%v: search: exit %d:\n%s", smp, code, stderr)
+		}
 	}
 }
 
 // TestTrainFusionRefused checks --fusion is refused, before any work,
-// where it cannot fit: without labelled queries, with a training file's
-// fixed negatives, or with the RRRA sampler, whose state it would share.
+// where it cannot fit: without labelled queries, or with a training
+// file's fixed negatives.
 func TestTrainFusionRefused(t *testing.T) {
-	for _, extra := range [][]string{{"--crops"}, {"--train-file", "x.jsonl"}, {"--sampler", "rrra"}} {
+	for _, extra := range [][]string{{"--crops"}, {"--train-file", "x.jsonl"}} {
 		args := append([]string{"train", "--data", "/nonexistent", "--fusion", "--out", filepath.Join(t.TempDir(), "m")}, extra...)
 		code, _, stderr := runCatching(append(args, "--quiet"))
 		if code != 1 || !strings.Contains(stderr, "--fusion fits on labelled training queries") {

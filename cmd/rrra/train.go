@@ -81,7 +81,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 0, "steps between dev evaluations (0: only at the end)")
 	logEvery := fs.Int("log-every", 50, "steps between progress lines")
 	history := fs.String("history", "", "write the training curve (loss, lr, dev figures per logged step) as JSON")
-	fusionFit := fs.Bool("fusion", false, "also fit a learned fusion of BM25 and this model for search --method hybrid (rrra_fusion.safetensors in --out): trains two more models the same way, each on half of the training queries, so that the fusion learns from dense scores out of sample (three times the training)")
+	fusionFit := fs.Bool("fusion", false, "also fit a learned fusion of BM25 and this model for search --method hybrid and serve (rrra_fusion.safetensors in --out): trains two more models the same way (any --sampler, rrra included), each on half of the training queries, so that the fusion learns from dense scores out of sample (three times the training)")
 	plotPath := fs.String("plot", "", "draw the training loss as a PNG, and the dev figures (with --eval-every) in NAME-dev.png beside it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -100,8 +100,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *ckpt != "" && inside(*ckpt, *out) {
 		return fmt.Errorf("--checkpoint %s is inside --out %s, which the trained model replaces whole: put it elsewhere", *ckpt, *out)
 	}
-	if *fusionFit && (*crops || *trainFile != "" || *sampler == "rrra") {
-		return fmt.Errorf("--fusion fits on labelled training queries with a sampler that keeps no state: not with --crops, --train-file or --sampler rrra (yet)")
+	if *fusionFit && (*crops || *trainFile != "") {
+		return fmt.Errorf("--fusion fits on labelled training queries, trained again on each half: not with --crops or --train-file")
 	}
 	if p := retrieval.PoolSource(*initialPool); p != retrieval.PoolNone && p != retrieval.PoolBM25 && p != retrieval.PoolDense {
 		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
@@ -231,7 +231,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			e.Bi.Pooling, e.Bi.Normalize, e.Bi.Temperature = bi.Pooling, bi.Normalize, bi.Temperature
 			return e, nil
 		}
-		if fusion, err = fitFusion(d, trainQrels, devQrels, tr.Cfg, smp, makeModel, *df.skipBad, stderr); err != nil {
+		// Each half trains with a sampler of its own: the RRRA sampler
+		// keeps its adapters and pools, and fits them on its half's
+		// queries only.
+		setSampler := func(t *retrieval.Trainer) error {
+			if *sampler != "rrra" {
+				t.Sampler = smp
+				return nil
+			}
+			ts, err := adapter.NewTrainingSampler(rrraCfg, t.Enc, t.Data, nil, *seed)
+			if err != nil {
+				return err
+			}
+			ts.Log = io.Discard
+			ts.Prepare(t)
+			return nil
+		}
+		if fusion, err = fitFusion(d, trainQrels, devQrels, tr.Cfg, setSampler, makeModel, *df.skipBad, stderr); err != nil {
 			return err
 		}
 	}
@@ -369,8 +385,9 @@ func trainVocab(path string, size int, td *retrieval.TrainData, stderr io.Writer
 
 // fitFusion fits the learned fusion for hybrid search (adapter.FitFusion):
 // a model is trained on each half of the training queries as the main one
-// was (cfg, without a checkpoint; makeModel makes it from the same start).
-func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.TrainConfig, smp retrieval.Sampler,
+// was (cfg, without a checkpoint; makeModel makes it from the same start;
+// setSampler gives its trainer its sampler).
+func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.TrainConfig, setSampler func(*retrieval.Trainer) error,
 	makeModel func(*retrieval.TrainData) (*retrieval.Encoder, error), skipBad bool, stderr io.Writer) (*adapter.Fusion, error) {
 	cfg.Checkpoint, cfg.StopAt, cfg.EvalEvery = "", 0, 0
 	train := func(half beir.Qrels) (*retrieval.Encoder, error) {
@@ -382,7 +399,10 @@ func fitFusion(d *beir.Dataset, trainQrels, devQrels beir.Qrels, cfg retrieval.T
 		if err != nil {
 			return nil, err
 		}
-		tr := &retrieval.Trainer{Cfg: cfg, Data: td, Bi: enc.Bi, Params: enc.Bi.Query.Params, Enc: enc, Sampler: smp, Log: io.Discard}
+		tr := &retrieval.Trainer{Cfg: cfg, Data: td, Bi: enc.Bi, Params: enc.Bi.Query.Params, Enc: enc, Log: io.Discard}
+		if err := setSampler(tr); err != nil {
+			return nil, err
+		}
 		_, err = tr.Run()
 		return enc, err
 	}
