@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -407,6 +410,19 @@ func (f *Fusion) Save(path string) error {
 	}
 	meta := map[string]string{"format": fusionFormat, "features": strings.Join(FusionFeatureNames, ","), "hidden": strconv.Itoa(f.Hidden)}
 	return tensor.WriteSafetensorsFile(path, named, meta)
+}
+
+// LoadFolderFusion reads the Fusion a model folder holds (FusionFile in
+// dir), and returns nil and no error when it holds none; any other
+// failure to read it is an error naming the file.
+func LoadFolderFusion(dir string) (*Fusion, error) {
+	path := filepath.Join(dir, FusionFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("adapter: %w", err)
+	}
+	return LoadFusion(path)
 }
 
 // LoadFusion reads a Fusion written by Save, refusing another format,

@@ -88,14 +88,23 @@ func (h *HybridRanker) check() error {
 	return nil
 }
 
+// checkQuery reports a ranker that cannot work or a query vector of
+// another dimension than the index's.
+func (h *HybridRanker) checkQuery(qv []float32) error {
+	if err := h.check(); err != nil {
+		return err
+	}
+	if len(qv) != h.Index.Dim() {
+		return fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
+	}
+	return nil
+}
+
 // Candidates returns the candidates of one query (its text, for BM25, and
 // its vector, for the index) with their features, in document order.
 func (h *HybridRanker) Candidates(query string, qv []float32) ([]HybridCandidate, error) {
-	if err := h.check(); err != nil {
+	if err := h.checkQuery(qv); err != nil {
 		return nil, err
-	}
-	if len(qv) != h.Index.Dim() {
-		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
 	}
 	return h.candidates(query, qv, h.Index.SearchOne(qv, h.k()), true), nil
 }
@@ -203,11 +212,8 @@ func (h *HybridRanker) Depth() int { return h.k() }
 // for qv, in its order (as Index.Search gives them), so that a caller
 // that searches many queries at once ranks each exactly as Rank would.
 func (h *HybridRanker) RankHits(query string, qv []float32, dense []index.Hit, k int) ([]HybridCandidate, error) {
-	if err := h.check(); err != nil {
+	if err := h.checkQuery(qv); err != nil {
 		return nil, err
-	}
-	if len(qv) != h.Index.Dim() {
-		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
 	}
 	if want := min(h.k(), h.Index.Len()); len(dense) != want {
 		return nil, fmt.Errorf("adapter: hybrid: %d dense hits; want the index's top %d", len(dense), want)
@@ -235,11 +241,8 @@ var rankDiscounts = func() (t [1024]float32) {
 // Rank returns one query's candidates fused and sorted, best first (ties:
 // lower document number first), cut to k.
 func (h *HybridRanker) Rank(query string, qv []float32, k int) ([]HybridCandidate, error) {
-	if err := h.check(); err != nil {
+	if err := h.checkQuery(qv); err != nil {
 		return nil, err
-	}
-	if len(qv) != h.Index.Dim() {
-		return nil, fmt.Errorf("adapter: hybrid: a query vector of %d values for an index of dimension %d", len(qv), h.Index.Dim())
 	}
 	return h.rank(h.candidates(query, qv, h.Index.SearchOne(qv, h.k()), false), k), nil
 }

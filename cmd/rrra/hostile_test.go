@@ -71,6 +71,12 @@ func TestHostileFlagValues(t *testing.T) {
 		{[]string{"experiment", "--negatives", "-1"}, "negatives -1"},
 		{[]string{"experiment", "--methods", "bm25,magic"}, `unknown method "magic"`},
 		{[]string{"experiment", "--variants", "x:rho=2"}, "variant x"},
+		{[]string{"experiment", "--hybrid", "magic"}, `unknown method "magic"`},
+		{[]string{"experiment", "--methods", "bm25,simans", "--hybrid", "bm25"}, "trains no model"},
+		{[]string{"experiment", "--methods", "bm25,simans", "--hybrid", "topk-uniform"}, "not among the methods run"},
+		{[]string{"experiment", "--methods", "bm25,simans", "--hybrid", "simans,simans"}, "listed twice"},
+		{[]string{"experiment", "--rrra-params", "gamma=-1"}, "gamma"},
+		{[]string{"train", "--out", "m", "--fusion", "--crops"}, "--fusion fits on labelled training queries"},
 		{[]string{"experiment", "--threads", "-1"}, "--threads -1"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

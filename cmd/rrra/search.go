@@ -116,10 +116,11 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	var fusion *adapter.Fusion
 	if *method == "hybrid" {
 		path := filepath.Join(*modelDir, adapter.FusionFile)
-		if _, err := os.Stat(path); err == nil {
-			if fusion, err = adapter.LoadFusion(path); err != nil {
-				return err
-			}
+		var err error
+		if fusion, err = adapter.LoadFolderFusion(*modelDir); err != nil {
+			return err
+		}
+		if fusion != nil {
 			if *rerank != 0 {
 				return fmt.Errorf("--rerank with the learned fusion of %s: the fusion ranks the candidates itself; drop --rerank", path)
 			}

@@ -191,11 +191,9 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 	if err != nil {
 		return nil, err
 	}
-	var fusion *adapter.Fusion
-	if path := filepath.Join(modelDir, adapter.FusionFile); fileExists(path) {
-		if fusion, err = adapter.LoadFusion(path); err != nil {
-			return nil, err
-		}
+	fusion, err := adapter.LoadFolderFusion(modelDir)
+	if err != nil {
+		return nil, err
 	}
 	d, _, err := df.load(stderr)
 	if err != nil {

@@ -172,17 +172,7 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 	}
 
 	// The linear fusion's weight, tuned on the training queries.
-	bestAlpha, bestTrain := 0.0, -1.0
-	for i := 0; i <= 20; i++ {
-		alpha := float64(i) / 20
-		sum := 0.0
-		for j, cs := range train.cands {
-			sum += train.fq[j].NDCG10(adapter.LinearFusionScores(cs, alpha))
-		}
-		if m := sum / float64(len(train.cands)); m > bestTrain {
-			bestAlpha, bestTrain = alpha, m
-		}
-	}
+	bestAlpha, bestTrain := adapter.TuneLinearFusion(train.fq)
 	configs := adapter.DefaultFusionConfigs()
 	fusion, chosen, means, err := adapter.SelectFusion(train.fq, configs, folds)
 	if err != nil {
@@ -249,8 +239,8 @@ func run(data, model string, k, folds int, devFrac float64, crossfit, save strin
 			}
 			return out
 		})},
-		{fmt.Sprintf("linear α=%.2f", bestAlpha), runOf(func(_ int, cs []adapter.HybridCandidate) []float32 {
-			return adapter.LinearFusionScores(cs, bestAlpha)
+		{fmt.Sprintf("linear α=%.2f", bestAlpha), runOf(func(q int, _ []adapter.HybridCandidate) []float32 {
+			return adapter.LinearFusion(bestAlpha).ScoreAll(test.fq[q].Feats)
 		})},
 		{fmt.Sprintf("learned (hidden %d)", chosen.Hidden), runOf(func(_ int, cs []adapter.HybridCandidate) []float32 {
 			out := make([]float32, len(cs))
