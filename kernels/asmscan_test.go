@@ -16,14 +16,21 @@ const (
 	featAVX2    = "AVX2"
 	featFMA3    = "FMA3"
 	featAVX512F = "AVX512F"
+	// The integer-product tiers' features (int8_amd64.go).
+	featAVX512VL   = "AVX512VL"
+	featAVX512VNNI = "AVX512VNNI"
+	featAVXVNNI    = "AVXVNNI"
 )
 
 // tierFeatures is what each tier's guard in Go checks before the tier can
-// be selected (avx2Tier, avx512Tier). An instruction in a tier's .s file
-// that needs anything else could raise SIGILL on a CPU that passed the guard.
+// be selected (avx2Tier, avx512Tier, and asmInt8Tiers for avx2's integer
+// tier, avxvnni and avx512vnni). An instruction in a tier's .s file that
+// needs anything else could raise SIGILL on a CPU that passed the guard.
 var tierFeatures = map[string][]string{
-	"avx2":   {featAVX, featAVX2, featFMA3},
-	"avx512": {featAVX, featAVX2, featFMA3, featAVX512F},
+	"avx2":       {featAVX, featAVX2, featFMA3},
+	"avx512":     {featAVX, featAVX2, featFMA3, featAVX512F},
+	"avxvnni":    {featAVX, featAVX2, featFMA3, featAVXVNNI},
+	"avx512vnni": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512VNNI},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -36,10 +43,21 @@ var avxBase = map[string]bool{
 	"VMAXPS": true, "VMAXSS": true, "VMOVAPS": true, "VMOVMSKPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
 	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true, "VSUBPS": true,
 	"VSQRTSS": true, "VDIVSS": true, "VMOVD": true, "VCVTSI2SSQ": true,
+	"VMOVDQU": true, "VCVTDQ2PS": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
-var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true}
+// avx2Only lists AVX2 instructions whose names the rules above do not
+// classify (not VP-prefixed).
+var avx2Only = map[string]bool{"VEXTRACTI128": true, "VINSERTI128": true, "VPERM2I128": true}
+
+var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true}
+
+// vnniOps are the VNNI dot-product instructions. Go's assembler encodes them
+// as EVEX (AVX512-VNNI, and AVX512VL on XMM or YMM); the VEX form (AVX-VNNI)
+// is written as BYTE lines whose comment names the instruction with the
+// suffix "(VEX)" (see checkByteLine).
+var vnniOps = map[string]bool{"VPDPBUSD": true, "VPDPBUSDS": true, "VPDPWSSD": true, "VPDPWSSDS": true}
 
 // scalarOK lists the general-purpose instructions every amd64 CPU has.
 var scalarOK = map[string]bool{
@@ -66,6 +84,13 @@ func instrFeatures(mnemonic, operands string) ([]string, error) {
 	}
 	switch {
 	case scalarOK[mnemonic]:
+	case avx2Only[mnemonic]:
+		feats = append(feats, featAVX2)
+	case vnniOps[mnemonic]:
+		feats = append(feats, featAVX512VNNI)
+		if !zmmReg.MatchString(operands) {
+			feats = append(feats, featAVX512VL)
+		}
 	case strings.HasPrefix(mnemonic, "VFMADD"), strings.HasPrefix(mnemonic, "VFMSUB"),
 		strings.HasPrefix(mnemonic, "VFNMADD"), strings.HasPrefix(mnemonic, "VFNMSUB"):
 		feats = append(feats, featFMA3)
@@ -121,6 +146,18 @@ func scanAsm(name, src string, allowed []string) []string {
 		}
 		fields := strings.Fields(code)
 		mnemonic := fields[0]
+		if mnemonic == "BYTE" {
+			feats, err := checkByteLine(line)
+			if err != nil {
+				bad = append(bad, fmt.Sprintf("%s:%d: %v", name, i+1, err))
+			}
+			for _, f := range feats {
+				if !ok[f] {
+					bad = append(bad, fmt.Sprintf("%s:%d: %s needs %s, which its tier's guard does not check (%v)", name, i+1, strings.TrimSpace(line), f, allowed))
+				}
+			}
+			continue
+		}
 		operands := strings.TrimSpace(strings.TrimPrefix(code, mnemonic))
 		if name, _, _ := strings.Cut(mnemonic, "("); macros[name] {
 			continue // a macro invocation such as RANK1(0, 0): its body is checked where defined
@@ -137,6 +174,62 @@ func scanAsm(name, src string, allowed []string) []string {
 		}
 	}
 	return bad
+}
+
+var (
+	byteVal    = regexp.MustCompile(`^BYTE\s+\$(0x[0-9a-fA-F]+|[0-9]+)$`)
+	vexComment = regexp.MustCompile(`^(VPDPBUSD|VPDPBUSDS|VPDPWSSD|VPDPWSSDS)\s+Y(\d+),\s*Y(\d+),\s*Y(\d+)\s+\(VEX\)$`)
+)
+
+// vexVNNIOpcode gives the opcode byte of each VEX VNNI instruction
+// (VEX.256.66.0F38.W0 op /r).
+var vexVNNIOpcode = map[string]byte{"VPDPBUSD": 0x50, "VPDPBUSDS": 0x51, "VPDPWSSD": 0x52, "VPDPWSSDS": 0x53}
+
+// checkByteLine checks an instruction written as BYTE values: the line must
+// name the instruction in its comment, in Go's operand order with "(VEX)"
+// after it (only the VEX VNNI instructions on YMM registers are known), and
+// the bytes must be that instruction's encoding, re-derived here:
+// C4 [R̄ 1 B̄ 00010] [0 v̄v̄v̄v̄ 1 01] op [11 dst src2], with src2 in ModRM.rm,
+// src1 in VEX.vvvv and dst in ModRM.reg. It returns the features needed.
+func checkByteLine(line string) ([]string, error) {
+	code, comment, found := strings.Cut(line, "//")
+	if !found {
+		return nil, fmt.Errorf("BYTE line without a comment naming its instruction")
+	}
+	m := vexComment.FindStringSubmatch(strings.TrimSpace(comment))
+	if m == nil {
+		return nil, fmt.Errorf("BYTE line's comment %q does not name a known VEX instruction (want e.g. \"VPDPBUSD Y12, Y14, Y0 (VEX)\")", strings.TrimSpace(comment))
+	}
+	var got []byte
+	for _, part := range strings.Split(code, ";") {
+		v := byteVal.FindStringSubmatch(strings.TrimSpace(part))
+		if v == nil {
+			return nil, fmt.Errorf("BYTE line has %q, not BYTE $value", strings.TrimSpace(part))
+		}
+		var x uint64
+		if _, err := fmt.Sscan(v[1], &x); err != nil || x > 255 {
+			return nil, fmt.Errorf("BYTE value %s is not a byte", v[1])
+		}
+		got = append(got, byte(x))
+	}
+	var src2, src1, dst int
+	fmt.Sscan(m[2], &src2)
+	fmt.Sscan(m[3], &src1)
+	fmt.Sscan(m[4], &dst)
+	if src2 > 15 || src1 > 15 || dst > 15 {
+		return nil, fmt.Errorf("VEX cannot encode %s (registers above Y15)", m[0])
+	}
+	want := []byte{
+		0xC4,
+		byte((^dst>>3)&1)<<7 | 1<<6 | byte((^src2>>3)&1)<<5 | 0b00010,
+		byte(^src1&15)<<3 | 1<<2 | 0b01,
+		vexVNNIOpcode[m[1]],
+		0xC0 | byte(dst&7)<<3 | byte(src2&7),
+	}
+	if string(got) != string(want) {
+		return nil, fmt.Errorf("bytes % x are not %s, which encodes as % x", got, m[0], want)
+	}
+	return []string{featAVX, featAVXVNNI}, nil
 }
 
 // tierOfFile maps an assembly file name such as sgemm_avx2_amd64.s to its
@@ -201,6 +294,11 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"register broadcast in an AVX-only tier", "\tVBROADCASTSS X0, Y1\n", []string{featAVX}},
 		{"YMM integer op in an AVX-only tier", "\tVPADDD Y1, Y2, Y3\n", []string{featAVX}},
 		{"unclassified instruction", "\tVGATHERDPS Y1, (SI)(Y2*4), Y3\n", tierFeatures["avx512"]},
+		{"EVEX VNNI in the avxvnni tier", "\tVPDPBUSD Y1, Y2, Y3\n", tierFeatures["avxvnni"]},
+		{"ZMM VNNI in the avx512 tier", "\tVPDPBUSD Z1, Z2, Z3\n", tierFeatures["avx512"]},
+		{"VEX VNNI in the avx2 tier", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avx2"]},
+		{"VEX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc5 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avxvnni"]},
+		{"BYTE line without a comment", "\tBYTE $0xc4; BYTE $0xc2\n", tierFeatures["avxvnni"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
 	}
 	for _, c := range cases {
@@ -210,5 +308,9 @@ func TestAsmScannerCatches(t *testing.T) {
 	}
 	if got := scanAsm("clean", "\tVFMADD231PS Y1, Y2, Y3\n\tVBROADCASTSS 4(SI), Y1\n", tierFeatures["avx2"]); len(got) != 0 {
 		t.Errorf("clean avx2 snippet flagged: %v", got)
+	}
+	// Registers 8..15 set the inverted R̄ and B̄ bits; a clean line with them.
+	if got := scanAsm("clean", "\tBYTE $0xc4; BYTE $0x42; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y8 (VEX)\n", tierFeatures["avxvnni"]); len(got) != 0 {
+		t.Errorf("clean avxvnni snippet flagged: %v", got)
 	}
 }

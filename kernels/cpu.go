@@ -24,7 +24,8 @@ var kernelFeatures = []struct {
 	{"AVX2", cpuid.AVX2}, {"FMA3", cpuid.FMA3}, {"F16C", cpuid.F16C},
 	{"AVX512F", cpuid.AVX512F}, {"AVX512DQ", cpuid.AVX512DQ},
 	{"AVX512BW", cpuid.AVX512BW}, {"AVX512VL", cpuid.AVX512VL},
-	{"ASIMD", cpuid.ASIMD}, {"SVE", cpuid.SVE},
+	{"AVX512VNNI", cpuid.AVX512VNNI}, {"AVX512BF16", cpuid.AVX512BF16}, {"AVXVNNI", cpuid.AVXVNNI},
+	{"ASIMD", cpuid.ASIMD}, {"ASIMDDP", cpuid.ASIMDDP}, {"BF16", cpuid.BF16}, {"SVE", cpuid.SVE},
 }
 
 // CPU returns what cpuid detected about this processor.

@@ -21,6 +21,16 @@
 // The tiers' sums round differently, so results are reproducible bit for
 // bit only on one tier.
 //
+// Int8 inference has tiers of its own, chosen the same way but separately
+// (SelectedInt8, RRRA_KERNELS_INT8, UseInt8): avx512vnni (VPDPBUSD on ZMM),
+// avxvnni (the VEX VPDPBUSD on YMM, for CPUs with AVX-VNNI and no
+// AVX-512), avx2 (VPMADDUBSW and VPMADDWD) and generic. Their products are
+// integer sums, exact, and their epilogue is written to round identically,
+// so Int8Linear and GemmU8S8 give the same results bit for bit on every
+// integer tier and thread count: a model quantized on one machine embeds
+// text identically on any other. int8.go describes the quantization scheme
+// and why weights take 7 bits.
+//
 // Building with the "purego" tag compiles every assembly file out and leaves
 // only the generic tier.
 //

@@ -17,6 +17,9 @@ type infoReport struct {
 	Tiers      []tierStatus    `json:"tiers"`
 	Selected   string          `json:"selected_tier"`
 	EnvTier    string          `json:"env_var"`
+	Int8Tiers  []tierStatus    `json:"int8_tiers"`
+	Int8       string          `json:"selected_int8_tier"`
+	EnvInt8    string          `json:"int8_env_var"`
 	GOMAXPROCS int             `json:"gomaxprocs"`
 	Threads    int             `json:"kernel_threads"`
 	GoVersion  string          `json:"go_version"`
@@ -34,8 +37,10 @@ const infoSynopsis = `info [--json]
 
 Prints the build (the line rrra version prints), the CPU, its features
 and caches, the kernel tiers it can run and the one chosen
-(RRRA_KERNELS=avx512|avx2|generic forces one), the thread counts and the
-Go version: the machine line every figure in the docs carries.
+(RRRA_KERNELS=avx512|avx2|generic forces one), the same for the integer
+products of int8 inference (RRRA_KERNELS_INT8=avx512vnni|avxvnni|avx2|generic),
+the thread counts and the Go version: the machine line every figure in the
+docs carries.
 
 Examples:
 
@@ -53,6 +58,8 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		CPU:        kernels.CPU(),
 		Selected:   kernels.Selected(),
 		EnvTier:    kernels.EnvTier,
+		Int8:       kernels.SelectedInt8(),
+		EnvInt8:    kernels.EnvInt8Tier,
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Threads:    kernels.Threads(),
 		GoVersion:  runtime.Version(),
@@ -62,6 +69,10 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	for _, name := range kernels.Tiers() {
 		ok, reason := kernels.Supported(name)
 		r.Tiers = append(r.Tiers, tierStatus{name, ok, reason})
+	}
+	for _, name := range kernels.Int8Tiers() {
+		ok, reason := kernels.Int8Supported(name)
+		r.Int8Tiers = append(r.Int8Tiers, tierStatus{name, ok, reason})
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -79,19 +90,25 @@ func writeInfo(w io.Writer, r infoReport) error {
 	fmt.Fprintf(&b, "cores:      %d physical, %d logical\n", c.PhysicalCores, c.LogicalCores)
 	fmt.Fprintf(&b, "caches:     L1d %s, L2 %s, L3 %s\n", size(c.L1D), size(c.L2), size(c.L3))
 	fmt.Fprintf(&b, "features:   %s\n", strings.Join(c.Features, " "))
-	fmt.Fprintf(&b, "tiers:     ")
-	for _, t := range r.Tiers {
-		if t.Supported {
-			fmt.Fprintf(&b, " %s", t.Name)
-		} else {
-			fmt.Fprintf(&b, " %s (no: %s)", t.Name, t.Reason)
-		}
-	}
+	writeTiers(&b, "tiers:     ", r.Tiers)
 	fmt.Fprintf(&b, "\nselected:   %s (force one with %s=<tier>)\n", r.Selected, r.EnvTier)
+	writeTiers(&b, "int8 tiers:", r.Int8Tiers)
+	fmt.Fprintf(&b, "\nint8:       %s (force one with %s=<tier>)\n", r.Int8, r.EnvInt8)
 	fmt.Fprintf(&b, "threads:    GOMAXPROCS %d, kernel threads %d\n", r.GOMAXPROCS, r.Threads)
 	fmt.Fprintf(&b, "go:         %s %s/%s\n", r.GoVersion, r.GOOS, r.GOARCH)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func writeTiers(b *strings.Builder, label string, tiers []tierStatus) {
+	b.WriteString(label)
+	for _, t := range tiers {
+		if t.Supported {
+			fmt.Fprintf(b, " %s", t.Name)
+		} else {
+			fmt.Fprintf(b, " %s (no: %s)", t.Name, t.Reason)
+		}
+	}
 }
 
 func orUnknown(s string) string {

@@ -1,0 +1,114 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// asmInt8Tiers returns the integer-product tiers in assembly, best first:
+// avx512vnni (a 12×32 tile on ZMM registers with VPDPBUSD: 64 multiply-adds
+// per instruction), avxvnni (6×16 on YMM with the VEX VPDPBUSD: 32),
+// avx2 (4×16 with VPMADDUBSW, VPMADDWD and VPADDD: 32 per three
+// instructions). The first this CPU supports is chosen; every tier gives
+// the same results bit for bit, so the choice changes only speed.
+func asmInt8Tiers() []*int8Tier {
+	avx512vnni := &int8Tier{name: "avx512vnni", mr: 12, nr: 32, micro: microInt8AVX512VNNI}
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI):
+		avx512vnni.reason = "CPU lacks AVX512F or AVX512-VNNI"
+	case !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
+		avx512vnni.reason = "CPU lacks AVX2 or FMA3"
+	default:
+		avx512vnni.supported = true
+	}
+	avxvnni := &int8Tier{name: "avxvnni", mr: 6, nr: 16, micro: microInt8AVXVNNI}
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AVXVNNI):
+		avxvnni.reason = "CPU lacks AVX-VNNI"
+	case !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
+		avxvnni.reason = "CPU lacks AVX2 or FMA3"
+	default:
+		avxvnni.supported = true
+	}
+	avx2 := &int8Tier{name: "avx2", mr: 4, nr: 16, micro: microInt8AVX2}
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		avx2.supported = true
+	} else {
+		avx2.reason = "CPU lacks AVX2 or FMA3"
+	}
+	for _, t := range []*int8Tier{avx512vnni, avxvnni, avx2} {
+		t.minMax, t.quant = minMaxAVX2Slice, quantAVX2Slice
+	}
+	return []*int8Tier{avx512vnni, avxvnni, avx2}
+}
+
+//go:noescape
+func minMaxAVX2(x *float32, n8 int) (lo, hi float32)
+
+//go:noescape
+func quantAVX2(x *float32, n8 int, inv float32, zero int32, dst *uint8, stride int)
+
+// minMaxAVX2Slice is minMaxGo with the whole groups of 8 in assembly.
+func minMaxAVX2Slice(x []float32) (lo, hi float32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		lo, hi = minMaxAVX2(&x[0], n8)
+	}
+	tl, th := minMaxGo(x[n8:])
+	return min(lo, tl), max(hi, th)
+}
+
+// quantAVX2Slice is quantGo with the whole groups of 8 in assembly.
+func quantAVX2Slice(dst []uint8, stride int, x []float32, inv float32, zero int32) {
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		_ = dst[((n8-1)/4)*stride+3]
+		quantAVX2(&x[0], n8, inv, zero, &dst[0], stride)
+	}
+	if n8 < len(x) {
+		quantGo(dst[(n8/4)*stride:], stride, x[n8:], inv, zero)
+	}
+}
+
+//go:noescape
+func int8MicroAVX512VNNI(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
+
+//go:noescape
+func int8MicroAVXVNNI(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
+
+//go:noescape
+func int8MicroAVX2(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
+
+type int8Asm func(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
+
+// callInt8 checks every slice the assembly will touch for an mr×nr tile
+// (the assembly trusts its pointers) and calls it.
+func callInt8(f int8Asm, mr, nr, kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
+	_ = a[kg*mr*4-1]
+	_ = b[(nr/16-1)*bstride+kg*64-1]
+	last := (mr-1)*ep.ldc + nr - 1
+	if ep.sa == nil {
+		_ = ep.ci[last]
+		f(kg, &a[0], &b[0], bstride, unsafe.Pointer(&ep.ci[0]), ep.ldc, nil, nil, nil, nil, nil)
+		return
+	}
+	_ = ep.cf[last]
+	_, _ = ep.za[mr-1], ep.sa[mr-1]
+	_, _, _ = ep.colSum[nr-1], ep.sw[nr-1], ep.bias[nr-1]
+	f(kg, &a[0], &b[0], bstride, unsafe.Pointer(&ep.cf[0]), ep.ldc, &ep.za[0], &ep.sa[0], &ep.colSum[0], &ep.sw[0], &ep.bias[0])
+}
+
+func microInt8AVX512VNNI(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
+	callInt8(int8MicroAVX512VNNI, 12, 32, kg, a, b, bstride, ep)
+}
+
+func microInt8AVXVNNI(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
+	callInt8(int8MicroAVXVNNI, 6, 16, kg, a, b, bstride, ep)
+}
+
+func microInt8AVX2(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
+	callInt8(int8MicroAVX2, 4, 16, kg, a, b, bstride, ep)
+}
