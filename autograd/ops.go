@@ -40,6 +40,8 @@ const (
 	opCLSPoolPacked
 	opCheckpoint
 	opFeedForward
+	opLinearInt8
+	opFeedForwardInt8
 	numOps
 )
 
@@ -55,6 +57,7 @@ var opNames = [numOps]string{
 	opMultiHeadAttention: "MultiHeadAttention", opAttentionVarLen: "MultiHeadAttentionVarLen",
 	opMeanPoolPacked: "MeanPoolPacked", opCLSPoolPacked: "CLSPoolPacked",
 	opCheckpoint: "Checkpoint", opFeedForward: "FeedForward",
+	opLinearInt8: "LinearInt8", opFeedForwardInt8: "FeedForwardInt8",
 }
 
 // backwardFns[k] adds the gradients of op k's inputs from its output's.
@@ -79,6 +82,7 @@ var runFns = [numOps]func(o *op, lo, hi int){
 	opGELU: geluRun, opSoftmax: softmaxRun, opLogSoftmax: softmaxRun,
 	opLayerNorm: layerNormRun, opAttention: attentionRun, opMultiHeadAttention: attentionRun,
 	opAttentionVarLen: attentionVarLenRun, opFeedForward: feedForwardRun,
+	opFeedForwardInt8: feedForwardRun,
 }
 
 // Run computes rows [lo, hi) of o's current phase (it makes *op a

@@ -30,6 +30,11 @@ type Bert struct {
 	embLN          [2]*autograd.Var
 	layers         []bertLayer
 
+	// int8 holds the quantized Linear weights (nil: not quantized), prec
+	// the forward pass's precision (quant.go).
+	int8 []int8Layer
+	prec Precision
+
 	// per-batch scratch, grown as needed and reused (the tape copies what
 	// it keeps), so batches of varying shapes allocate nothing once seen
 	posIDs, typeIDs []int32
@@ -38,6 +43,7 @@ type Bert struct {
 }
 
 type bertLayer struct {
+	index          int              // the layer's position
 	ao, inter, out [2]*autograd.Var // weight, bias
 	aln, oln       [2]*autograd.Var // LayerNorm weight, bias
 	// qkv views the query, key and value weights (stored back to back) as
@@ -91,7 +97,7 @@ func newBert(c BertConfig, seed uint64, init bool) (*Bert, error) {
 	qkvIdx := make([][2]int, c.NumHiddenLayers) // first query weight and bias, per layer
 	for l := 0; l < c.NumHiddenLayers; l++ {
 		pre := fmt.Sprintf("encoder.layer.%d.", l)
-		var lw bertLayer
+		lw := bertLayer{index: l}
 		// The query, key and value weights back to back, then their biases,
 		// so that each triple is one contiguous matrix or vector.
 		qkvIdx[l][0] = m.Params.Len()
@@ -282,15 +288,33 @@ func (m *Bert) layer(tp *autograd.Tape, l *bertLayer, x *autograd.Var,
 	attend func(tp *autograd.Tape, qkv *autograd.Var, scale, dropout float32) *autograd.Var,
 	keep func(*autograd.Var) *autograd.Var) *autograd.Var {
 	c := m.Config
+	if m.int8 != nil && tp.Recording() {
+		return tp.Fail(fmt.Errorf("nn: %w", ErrQuantizedTrain))
+	}
 	scale := float32(1 / math.Sqrt(float64(c.HiddenSize/c.NumAttentionHeads)))
 	eps, drop := float32(c.LayerNormEps), float32(c.HiddenDropoutProb)
-	ctx := attend(tp, tp.Linear(x, l.qkv[0], l.qkv[1]), scale, float32(c.AttentionProbsDropoutProb))
-	a := tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
+	var q *int8Layer
+	if m.prec == Int8 {
+		q = &m.int8[l.index]
+	}
+	var ctx, a *autograd.Var
+	if q != nil {
+		ctx = attend(tp, tp.LinearInt8(x, q.qkv), scale, float32(c.AttentionProbsDropoutProb))
+		a = tp.Dropout(tp.LinearInt8(ctx, q.ao), drop)
+	} else {
+		ctx = attend(tp, tp.Linear(x, l.qkv[0], l.qkv[1]), scale, float32(c.AttentionProbsDropoutProb))
+		a = tp.Dropout(tp.Linear(ctx, l.ao[0], l.ao[1]), drop)
+	}
 	x = tp.LayerNorm(tp.Add(x, a), l.aln[0], l.aln[1], eps)
 	if keep != nil {
 		x = keep(x)
 	}
-	f := tp.Dropout(tp.FeedForward(x, l.inter[0], l.inter[1], l.out[0], l.out[1]), drop)
+	var f *autograd.Var
+	if q != nil {
+		f = tp.Dropout(tp.FeedForwardInt8(x, q.inter, q.out), drop)
+	} else {
+		f = tp.Dropout(tp.FeedForward(x, l.inter[0], l.inter[1], l.out[0], l.out[1]), drop)
+	}
 	x = tp.LayerNorm(tp.Add(x, f), l.oln[0], l.oln[1], eps)
 	if keep != nil {
 		x = keep(x)

@@ -88,16 +88,26 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 	}
 	// Older checkpoints store the position ids 0..511 as an int64 buffer;
 	// positions here are implicit, so it is skipped.
-	f, err := tensor.ReadSafetensorsFileSkipping(wpath, skipPositionIDs)
+	f, err := tensor.ReadSafetensorsFileWith(wpath, tensor.DecodeOptions{Skip: skipPositionIDs, Int8: true})
 	if err != nil {
 		return nil, nil, err
+	}
+	scheme, quantized := f.Metadata[QuantizationKey]
+	if quantized && scheme != QuantizationScheme {
+		return nil, nil, fmt.Errorf("nn: %s: field __metadata__.%s is %q; this rrra reads %q", wpath, QuantizationKey, scheme, QuantizationScheme)
 	}
 	// Again on what was decoded, in case the header check left the header
 	// to the decoder: the parameters allocated below then never exceed the
 	// decoded tensors.
 	decoded := make([]storedTensor, 0, len(f.Names))
 	for _, n := range f.Names {
-		decoded = append(decoded, storedTensor{name: n, dtype: f.DTypes[n], shape: f.Tensors[n].Shape.Dims()})
+		var shape []int
+		if t := f.Int8[n]; t != nil {
+			shape = t.Shape.Dims()
+		} else {
+			shape = f.Tensors[n].Shape.Dims()
+		}
+		decoded = append(decoded, storedTensor{name: n, dtype: f.DTypes[n], shape: shape})
 	}
 	if err := matchShapes(cfg, want, decoded, wpath); err != nil {
 		return nil, nil, err
@@ -113,10 +123,23 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 	ignored := map[string]int{}
 	names := append([]string(nil), f.Names...)
 	sort.Strings(names)
+	qvals := map[string][]int8{}     // quantized weights by parameter name
+	qscale := map[string][]float32{} // their scales
 	for _, stored := range names {
 		name := strings.TrimPrefix(stored, "bert.")
 		if prefix := ignoredPrefix(name); prefix != "" {
 			ignored[prefix]++
+			continue
+		}
+		if base, ok := strings.CutSuffix(name, scaleSuffix); ok && quantized && isQuantizable(base) {
+			t := f.Tensors[stored]
+			if t == nil {
+				return nil, nil, fmt.Errorf("nn: %s: tensor %q is %s; scales are F32", wpath, stored, f.DTypes[stored])
+			}
+			if _, dup := qscale[base]; dup {
+				return nil, nil, fmt.Errorf("nn: %s: tensor %q is stored twice (with and without the bert. prefix)", wpath, name)
+			}
+			qscale[base] = t.Data
 			continue
 		}
 		v, ok := bert.Params.Lookup(name)
@@ -125,6 +148,22 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 		}
 		if loaded[name] {
 			return nil, nil, fmt.Errorf("nn: %s: tensor %q is stored twice (with and without the bert. prefix)", wpath, name)
+		}
+		if q := f.Int8[stored]; q != nil {
+			switch {
+			case !quantized:
+				return nil, nil, fmt.Errorf("nn: %s: tensor %q is I8, but the file's metadata has no %s entry (not a quantized model)", wpath, stored, QuantizationKey)
+			case !isQuantizable(name):
+				return nil, nil, fmt.Errorf("nn: %s: tensor %q is I8; only the attention and feed-forward weights are quantized", wpath, stored)
+			case q.Shape != v.Shape():
+				return nil, nil, fmt.Errorf("nn: %s: tensor %q has shape %v; config.json implies %v", wpath, stored, q.Shape, v.Shape())
+			}
+			qvals[name] = q.Data
+			loaded[name] = true
+			continue
+		}
+		if quantized && isQuantizable(name) {
+			return nil, nil, fmt.Errorf("nn: %s: tensor %q is %s; a quantized model stores it as I8", wpath, stored, f.DTypes[stored])
 		}
 		t := f.Tensors[stored]
 		if t.Shape != v.Shape() {
@@ -139,6 +178,11 @@ func LoadModel(dir string) (m *Model, notices []string, err error) {
 	for i := 0; i < bert.Params.Len(); i++ {
 		if n := bert.Params.Name(i); !loaded[n] {
 			return nil, nil, fmt.Errorf("nn: %s: tensor %q is missing", wpath, n)
+		}
+	}
+	if quantized {
+		if err := bert.loadInt8(qvals, qscale, wpath); err != nil {
+			return nil, nil, err
 		}
 	}
 	for _, p := range ignoredPrefixes {
@@ -192,6 +236,9 @@ func matchShapes(cfg BertConfig, want []paramShape, stored []storedTensor, wpath
 		}
 		if ignoredPrefix(name) != "" || skipPositionIDs(st.name, st.dtype) {
 			continue
+		}
+		if base, ok := strings.CutSuffix(name, scaleSuffix); ok && isQuantizable(base) {
+			continue // a quantized weight's scales, checked when loaded
 		}
 		p, ok := byName[name]
 		switch {
@@ -269,7 +316,7 @@ func readWeightsHeader(path string) (stored []storedTensor, ok bool, err error) 
 		if err := json.Unmarshal(raw, &e); err != nil || e.Shape == nil || len(e.Offsets) != 2 {
 			return nil, false, nil
 		}
-		size := map[string]int64{"F32": 4, "F16": 2, "BF16": 2}[e.DType]
+		size := map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "I8": 1}[e.DType]
 		if skipPositionIDs(name, e.DType) {
 			size = map[string]int64{"I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "F64": 8}[e.DType]
 		}
@@ -410,8 +457,13 @@ func (m *Model) write(dir string) error {
 		v := p.Var(i)
 		named[i] = tensor.Named{Name: p.Name(i), Tensor: &v.Value}
 	}
+	meta := map[string]string{"format": "pt"}
+	if m.Bert.int8 != nil {
+		named = m.Bert.quantizedNamed(named)
+		meta[QuantizationKey] = QuantizationScheme
+	}
 	sort.Slice(named, func(i, j int) bool { return named[i].Name < named[j].Name })
-	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, WeightsFile), named, map[string]string{"format": "pt"}); err != nil {
+	if err := tensor.WriteSafetensorsFile(filepath.Join(dir, WeightsFile), named, meta); err != nil {
 		return err
 	}
 	var vb bytes.Buffer

@@ -20,7 +20,8 @@ import (
 // length N, N bytes of JSON, then the tensors' bytes. The JSON maps each
 // tensor name to {"dtype", "shape", "data_offsets": [begin, end]}, offsets
 // relative to the start of the data; an optional "__metadata__" maps strings
-// to strings. Readers here accept F32, and F16 and BF16 converted to F32.
+// to strings. Readers here accept F32, and F16 and BF16 converted to F32;
+// DecodeSafetensorsWith also accepts I8 when asked (quantized models).
 
 // MaxSafetensorsHeader caps the JSON header's length, as the reference
 // implementation does (100 MB), so a corrupt length cannot ask for gigabytes.
@@ -31,11 +32,12 @@ var ErrSafetensors = errors.New("malformed safetensors")
 
 // SafeFile is a decoded safetensors file.
 type SafeFile struct {
-	Names    []string           // tensor names in the order of their data
-	Tensors  map[string]*Tensor // decoded to float32
-	DTypes   map[string]string  // each tensor's dtype as stored
-	Metadata map[string]string  // the __metadata__ entries, if any
-	Skipped  []string           // tensors left undecoded (DecodeSafetensorsSkipping)
+	Names    []string               // tensor names in the order of their data
+	Tensors  map[string]*Tensor     // decoded to float32
+	Int8     map[string]*Int8Tensor // I8 tensors, when DecodeOptions.Int8 allowed them
+	DTypes   map[string]string      // each tensor's dtype as stored
+	Metadata map[string]string      // the __metadata__ entries, if any
+	Skipped  []string               // tensors left undecoded (DecodeSafetensorsSkipping)
 }
 
 // dtypeSize lists the dtypes of the format with their sizes in bytes; the
@@ -43,6 +45,22 @@ type SafeFile struct {
 var dtypeSize = map[string]int{
 	"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
 	"U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+}
+
+// Int8Tensor is a tensor of signed bytes, as quantized weights are stored.
+type Int8Tensor struct {
+	Shape Shape
+	Data  []int8
+}
+
+// DecodeOptions are DecodeSafetensorsWith's choices beyond the default.
+type DecodeOptions struct {
+	// Skip, if not nil, selects tensors that are checked but not decoded
+	// (see DecodeSafetensorsSkipping).
+	Skip func(tensor, dtype string) bool
+	// Int8 accepts I8 tensors, decoded into SafeFile.Int8 rather than
+	// Tensors; without it they are refused as unsupported.
+	Int8 bool
 }
 
 type headerEntry struct {
@@ -58,11 +76,16 @@ func ReadSafetensorsFile(path string) (*SafeFile, error) {
 
 // ReadSafetensorsFileSkipping reads path with DecodeSafetensorsSkipping.
 func ReadSafetensorsFileSkipping(path string, skip func(tensor, dtype string) bool) (*SafeFile, error) {
+	return ReadSafetensorsFileWith(path, DecodeOptions{Skip: skip})
+}
+
+// ReadSafetensorsFileWith reads path with DecodeSafetensorsWith.
+func ReadSafetensorsFileWith(path string, opt DecodeOptions) (*SafeFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tensor: %w", err)
 	}
-	return DecodeSafetensorsSkipping(data, path, skip)
+	return DecodeSafetensorsWith(data, path, opt)
 }
 
 // DecodeSafetensors decodes a whole safetensors file held in data; name is
@@ -79,6 +102,13 @@ func DecodeSafetensors(data []byte, name string) (*SafeFile, error) {
 // result's Skipped. Loaders use it for buffers they do not need, such as the
 // int64 position_ids of older BERT checkpoints.
 func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype string) bool) (*SafeFile, error) {
+	return DecodeSafetensorsWith(data, name, DecodeOptions{Skip: skip})
+}
+
+// DecodeSafetensorsWith is DecodeSafetensors with options: tensors to skip,
+// and whether I8 tensors are accepted (into the result's Int8 map).
+func DecodeSafetensorsWith(data []byte, name string, opt DecodeOptions) (*SafeFile, error) {
+	skip := opt.Skip
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("tensor: %s: %w: %s", name, ErrSafetensors, fmt.Sprintf(format, args...))
 	}
@@ -105,7 +135,8 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 		skipped    bool
 	}
 	spans := make([]span, 0, len(entries))
-	f := &SafeFile{Tensors: make(map[string]*Tensor, len(entries)), DTypes: make(map[string]string, len(entries)), Metadata: meta}
+	f := &SafeFile{Tensors: make(map[string]*Tensor, len(entries)), Int8: map[string]*Int8Tensor{},
+		DTypes: make(map[string]string, len(entries)), Metadata: meta}
 	for _, tn := range order {
 		e := entries[tn]
 		size, known := dtypeSize[e.DType]
@@ -115,8 +146,10 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 			return nil, fail("tensor %q: field dtype is missing", tn)
 		case !known:
 			return nil, fail("tensor %q: field dtype: unknown dtype %q", tn, e.DType)
+		case !skipped && e.DType == "I8" && opt.Int8:
 		case !skipped && e.DType != "F32" && e.DType != "F16" && e.DType != "BF16":
-			return nil, fail("tensor %q: field dtype: %s is not supported (rrra reads F32, F16 and BF16)", tn, e.DType)
+			return nil, fail("tensor %q: field dtype: %s is not supported (rrra reads F32, F16 and BF16%s)", tn, e.DType,
+				map[bool]string{true: ", and I8 in quantized models"}[opt.Int8 || e.DType == "I8"])
 		}
 		if e.Shape == nil {
 			return nil, fail("tensor %q: field shape is missing", tn)
@@ -177,7 +210,16 @@ func DecodeSafetensorsSkipping(data []byte, name string, skip func(tensor, dtype
 	// Decoded only now that the ranges tile the data exactly: a header
 	// that lists one range many times cannot multiply the memory.
 	for _, s := range spans {
-		if !s.skipped {
+		switch {
+		case s.skipped:
+		case s.dtype == "I8":
+			f.DTypes[s.name] = s.dtype
+			q := make([]int8, s.shape.Numel())
+			for i, b := range body[s.begin:s.end] {
+				q[i] = int8(b)
+			}
+			f.Int8[s.name] = &Int8Tensor{Shape: s.shape, Data: q}
+		default:
 			f.DTypes[s.name] = s.dtype
 			f.Tensors[s.name] = &Tensor{Shape: s.shape, Data: decodeValues(body[s.begin:s.end], s.dtype, s.shape.Numel())}
 		}
@@ -269,13 +311,64 @@ func decodeValues(b []byte, dtype string, n int) []float32 {
 	return out
 }
 
-// Named pairs a tensor with its name, for writing.
+// Named pairs a tensor with its name, for writing: Tensor is written as F32,
+// or, when Int8 is set, Int8 as I8 (and Tensor is ignored).
 type Named struct {
 	Name   string
 	Tensor *Tensor
+	Int8   *Int8Tensor
 }
 
-// EncodeSafetensors writes tensors as F32 in the given order, with the
+// dtype, dims and size are what a Named tensor is written as.
+func (t Named) dtype() string {
+	if t.Int8 != nil {
+		return "I8"
+	}
+	return "F32"
+}
+
+func (t Named) dims() []int {
+	if t.Int8 != nil {
+		return t.Int8.Shape.Dims()
+	}
+	return t.Tensor.Shape.Dims()
+}
+
+func (t Named) size() int64 {
+	if t.Int8 != nil {
+		return int64(len(t.Int8.Data))
+	}
+	return 4 * int64(len(t.Tensor.Data))
+}
+
+// appendData calls flush with the tensor's bytes in pieces of at most
+// cap(buf) bytes, reusing buf.
+func (t Named) appendData(buf []byte, flush func([]byte) error) ([]byte, error) {
+	if t.Int8 != nil {
+		for _, v := range t.Int8.Data {
+			buf = append(buf, byte(v))
+			if len(buf) == cap(buf) {
+				if err := flush(buf); err != nil {
+					return buf, err
+				}
+				buf = buf[:0]
+			}
+		}
+		return buf, nil
+	}
+	for _, v := range t.Tensor.Data {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			if err := flush(buf); err != nil {
+				return buf, err
+			}
+			buf = buf[:0]
+		}
+	}
+	return buf, nil
+}
+
+// EncodeSafetensors writes tensors as F32 (I8 where Named.Int8 is set) in the given order, with the
 // given metadata plus the data's checksum under ChecksumKey, padding the header to a multiple of 8 bytes as the reference
 // writer does. Names must be unique, non-empty and not "__metadata__".
 func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string) error {
@@ -305,9 +398,9 @@ func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string)
 			hdr.WriteByte(',')
 		}
 		name, _ := json.Marshal(t.Name)
-		shape, _ := json.Marshal(t.Tensor.Shape.Dims())
-		end := off + 4*int64(len(t.Tensor.Data))
-		fmt.Fprintf(&hdr, `%s:{"dtype":"F32","shape":%s,"data_offsets":[%d,%d]}`, name, shape, off, end)
+		shape, _ := json.Marshal(t.dims())
+		end := off + t.size()
+		fmt.Fprintf(&hdr, `%s:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, name, t.dtype(), shape, off, end)
 		off = end
 	}
 	hdr.WriteByte('}')
@@ -323,15 +416,14 @@ func EncodeSafetensors(w io.Writer, tensors []Named, metadata map[string]string)
 		return fmt.Errorf("tensor: writing safetensors: %w", err)
 	}
 	buf := make([]byte, 0, 1<<16)
+	write := func(b []byte) error {
+		_, err := w.Write(b)
+		return err
+	}
 	for _, t := range tensors {
-		for _, v := range t.Tensor.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			if len(buf) == cap(buf) {
-				if _, err := w.Write(buf); err != nil {
-					return fmt.Errorf("tensor: writing safetensors: %w", err)
-				}
-				buf = buf[:0]
-			}
+		var err error
+		if buf, err = t.appendData(buf, write); err != nil {
+			return fmt.Errorf("tensor: writing safetensors: %w", err)
 		}
 	}
 	if _, err := w.Write(buf); err != nil {
@@ -349,18 +441,17 @@ const ChecksumKey = "rrra_crc32c"
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // dataCRC is the CRC-32C of the data section EncodeSafetensors writes for
-// tensors: their values as little-endian float32, in order.
+// tensors: their values as little-endian float32 (or bytes, for I8), in
+// order.
 func dataCRC(tensors []Named) uint32 {
 	var sum uint32
 	buf := make([]byte, 0, 1<<16)
+	update := func(b []byte) error {
+		sum = crc32.Update(sum, castagnoli, b)
+		return nil
+	}
 	for _, t := range tensors {
-		for _, v := range t.Tensor.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			if len(buf) == cap(buf) {
-				sum = crc32.Update(sum, castagnoli, buf)
-				buf = buf[:0]
-			}
-		}
+		buf, _ = t.appendData(buf, update)
 	}
 	return crc32.Update(sum, castagnoli, buf)
 }
@@ -386,7 +477,7 @@ func SortedNamed(m map[string]*Tensor) []Named {
 	slices.Sort(names)
 	out := make([]Named, len(names))
 	for i, n := range names {
-		out[i] = Named{n, m[n]}
+		out[i] = Named{Name: n, Tensor: m[n]}
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,7 +51,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 	s.Data[0] = float32(math.Inf(-1))
 	empty := New(S(0, 7))
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	in := []Named{{"w.a", a}, {"w.b", b}, {"scalar", s}, {"empty", empty}}
+	in := []Named{{Name: "w.a", Tensor: a}, {Name: "w.b", Tensor: b}, {Name: "scalar", Tensor: s}, {Name: "empty", Tensor: empty}}
 	if err := WriteSafetensorsFile(path, in, map[string]string{"format": "pt"}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if err := EncodeSafetensors(&bytes.Buffer{}, []Named{{"x", a}, {"x", b}}, nil); err == nil {
+	if err := EncodeSafetensors(&bytes.Buffer{}, []Named{{Name: "x", Tensor: a}, {Name: "x", Tensor: b}}, nil); err == nil {
 		t.Error("repeated name accepted")
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
@@ -182,7 +183,7 @@ func FuzzDecodeSafetensors(f *testing.F) {
 		}
 		var named []Named
 		for _, n := range sf.Names {
-			named = append(named, Named{n, sf.Tensors[n]})
+			named = append(named, Named{Name: n, Tensor: sf.Tensors[n]})
 		}
 		var buf bytes.Buffer
 		if err := EncodeSafetensors(&buf, named, sf.Metadata); err != nil {
@@ -233,7 +234,7 @@ func TestSafetensorsChecksum(t *testing.T) {
 	sh, _ := NewShape(2, 3)
 	a, _ := FromData(sh, []float32{1, 2, 3, 4, 5, 6})
 	var buf bytes.Buffer
-	if err := EncodeSafetensors(&buf, []Named{{"a", a}}, map[string]string{"format": "pt", ChecksumKey: "stale"}); err != nil {
+	if err := EncodeSafetensors(&buf, []Named{{Name: "a", Tensor: a}}, map[string]string{"format": "pt", ChecksumKey: "stale"}); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
@@ -260,5 +261,37 @@ func TestSafetensorsChecksum(t *testing.T) {
 	noSum := bytes.Replace(good, []byte(`"`+ChecksumKey+`":"`+sum+`"`), []byte(`"zzzz_crc32c":"`+sum+`"`), 1)
 	if _, err := DecodeSafetensors(noSum, "x"); err != nil {
 		t.Fatalf("a file without the checksum entry: %v", err)
+	}
+}
+
+// TestSafetensorsInt8 round-trips I8 tensors beside F32 ones, checks that
+// the checksum covers them, and that readers not asking for I8 refuse it.
+func TestSafetensorsInt8(t *testing.T) {
+	q := &Int8Tensor{Shape: S(2, 3), Data: []int8{-128, -64, 0, 1, 64, 127}}
+	f := New(S(2))
+	f.Data[0], f.Data[1] = 1.5, -2
+	var buf bytes.Buffer
+	if err := EncodeSafetensors(&buf, []Named{{Name: "w", Int8: q}, {Name: "w_scale", Tensor: f}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	sf, err := DecodeSafetensorsWith(data, "q.safetensors", DecodeOptions{Int8: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sf.Int8["w"]
+	if got == nil || got.Shape != q.Shape || !slices.Equal(got.Data, q.Data) || sf.DTypes["w"] != "I8" {
+		t.Fatalf("I8 tensor came back as %+v (dtype %s)", got, sf.DTypes["w"])
+	}
+	if sf.Tensors["w_scale"].Data[1] != -2 || sf.Tensors["w"] != nil {
+		t.Fatalf("F32 tensor or maps wrong: %+v", sf.Tensors)
+	}
+	if _, err := DecodeSafetensors(data, "q.safetensors"); err == nil || !strings.Contains(err.Error(), `tensor "w": field dtype: I8 is not supported`) {
+		t.Errorf("a reader not asking for I8 got %v", err)
+	}
+	bad := bytes.Clone(data)
+	bad[len(bad)-9] ^= 1 // a byte of the I8 data (the 8 F32 bytes come last)
+	if _, err := DecodeSafetensorsWith(bad, "q.safetensors", DecodeOptions{Int8: true}); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("a flipped I8 byte gave %v, want a checksum error", err)
 	}
 }

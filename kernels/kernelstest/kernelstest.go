@@ -28,3 +28,20 @@ func ForEachTier(t *testing.T, f func(t *testing.T)) {
 		})
 	}
 }
+
+// ForEachInt8Tier is ForEachTier for the integer-product tiers
+// (kernels.Int8Tiers).
+func ForEachInt8Tier(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, tier := range kernels.Int8Tiers() {
+		t.Run(tier, func(t *testing.T) {
+			restore, ok := kernels.UseInt8(tier)
+			if !ok {
+				_, why := kernels.Int8Supported(tier)
+				t.Skipf("tier %s not run: %s", tier, why)
+			}
+			defer restore()
+			f(t)
+		})
+	}
+}
