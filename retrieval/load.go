@@ -32,6 +32,11 @@ type EncoderOptions struct {
 	PromptName string
 	// NoPrompts leaves texts as they are, whatever the folder names.
 	NoPrompts bool
+	// Precision, when set, is the arithmetic of the towers' Linear layers:
+	// "fp32" or "int8" (nn.ParsePrecision). Empty means the folder's: int8
+	// for a quantized folder (rrra quantize), fp32 otherwise. int8 on a
+	// float32 folder quantizes it as it loads.
+	Precision string
 }
 
 // LoadEncoder reads a model directory (a bi-encoder directory that rrra
@@ -59,9 +64,23 @@ func LoadEncoder(dir string, opts EncoderOptions) (*Encoder, error) {
 	if _, _, err := opts.lengths(MaxTokens, MaxTokens, 0); err != nil {
 		return nil, fmt.Errorf("retrieval: %s: %w", dir, err) // before reading the folder
 	}
+	var prec nn.Precision
+	if opts.Precision != "" {
+		var err error
+		if prec, err = nn.ParsePrecision(opts.Precision); err != nil {
+			return nil, fmt.Errorf("retrieval: %w", err)
+		}
+	}
 	bi, model, notices, err := nn.LoadBiEncoder(dir)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Precision != "" {
+		for _, t := range []*nn.Bert{bi.Query, bi.Doc} {
+			if err := t.SetPrecision(prec); err != nil {
+				return nil, fmt.Errorf("retrieval: %s: %w", dir, err)
+			}
+		}
 	}
 	if opts.Notices != nil {
 		for _, n := range notices {

@@ -29,6 +29,9 @@ const (
 	// MetaVectors names the .npy the vectors came from, for an index of
 	// vectors made elsewhere (IndexVectors).
 	MetaVectors = "vectors"
+	// MetaPrecision is the precision the document tower encoded at
+	// (nn.Precision's name; absent in indexes from before int8).
+	MetaPrecision = "precision"
 )
 
 // fingerprintProbe is tokenised into the fingerprint, which so covers the
@@ -39,9 +42,11 @@ const fingerprintProbe = "Ünïcode CASE straße 東京 don't-stop"
 // Fingerprint returns the hex SHA-256 of everything that decides the
 // vectors e gives a text: both towers' architecture and weights, the
 // vocabulary and the tokenizer's normalisation, pooling, normalisation of
-// the vectors and the prompts. Two encoders with the same fingerprint give
-// the same vectors (the maximum lengths aside). It reads every weight:
-// about a second for a BERT-base model.
+// the vectors, the prompts and the precision of the Linear layers (named
+// only when it is not fp32, so float32 fingerprints are what they were
+// before int8). Two encoders with the same fingerprint give the same
+// vectors (the maximum lengths aside). It reads every weight: about a
+// second for a BERT-base model.
 func (e *Encoder) Fingerprint() string {
 	h := sha256.New()
 	towers := []*nn.Bert{e.Bi.Query}
@@ -51,6 +56,9 @@ func (e *Encoder) Fingerprint() string {
 	for _, b := range towers {
 		fmt.Fprintf(h, "tower %+v\n", b.Config)
 		hashFloats(h, b.Params.Data())
+		if p := b.Precision(); p != nn.FP32 {
+			fmt.Fprintf(h, "precision %v\n", p)
+		}
 	}
 	fmt.Fprintf(h, "pooling %v normalize %v\n", e.Bi.Pooling, e.Bi.Normalize)
 	writeString(h, e.QueryPrompt)
@@ -105,7 +113,8 @@ func hashFloats(h hash.Hash, v []float32) {
 
 // indexMeta returns the metadata IndexCorpus records.
 func indexMeta(enc *Encoder, td *TrainData) map[string]string {
-	return map[string]string{MetaModel: enc.Fingerprint(), MetaCorpus: td.CorpusFingerprint(), MetaDocLen: strconv.Itoa(enc.DocMaxLen)}
+	return map[string]string{MetaModel: enc.Fingerprint(), MetaCorpus: td.CorpusFingerprint(), MetaDocLen: strconv.Itoa(enc.DocMaxLen),
+		MetaPrecision: enc.Bi.Doc.Precision().String()}
 }
 
 // checkMeta refuses an index whose metadata names another model or other
@@ -113,6 +122,11 @@ func indexMeta(enc *Encoder, td *TrainData) map[string]string {
 // an earlier build) passes.
 func checkMeta(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) error {
 	meta := ix.Meta()
+	if p := meta[MetaPrecision]; p != "" && enc != nil {
+		if now := enc.Bi.Doc.Precision().String(); p != now {
+			return fmt.Errorf("%s: the index was encoded at %s precision and this model runs at %s: its vectors and the query vectors would not match; search with --precision %s, or rebuild the index", name, p, now, p)
+		}
+	}
 	if m := meta[MetaModel]; m != "" && enc != nil {
 		if now := enc.Fingerprint(); m != now {
 			return fmt.Errorf("%s: the index was encoded by another model (model sha256 %.12s…; this model's is %.12s…): its vectors and this model's query vectors do not belong together; rebuild it with rrra index --model", name, m, now)

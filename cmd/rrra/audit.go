@@ -84,7 +84,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+	enc, err := loadEncoder(*modelDir, *qLen, *dLen, "", stderr)
 	if err != nil {
 		return err
 	}

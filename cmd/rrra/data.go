@@ -1,11 +1,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
 
+	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
 )
@@ -89,10 +91,30 @@ func qrelsOf(d *beir.Dataset, split string, stderr io.Writer) (beir.Qrels, error
 }
 
 // loadEncoder reads a model directory (retrieval.LoadEncoder) with
-// queries of up to qLen and documents of up to dLen tokens, reporting its
-// notices on stderr.
-func loadEncoder(dir string, qLen, dLen int, stderr io.Writer) (*retrieval.Encoder, error) {
-	return retrieval.LoadEncoder(dir, retrieval.EncoderOptions{QueryLen: qLen, DocLen: dLen, Notices: stderr})
+// queries of up to qLen and documents of up to dLen tokens, at precision
+// ("": the folder's), reporting its notices on stderr.
+func loadEncoder(dir string, qLen, dLen int, precision string, stderr io.Writer) (*retrieval.Encoder, error) {
+	return retrieval.LoadEncoder(dir, retrieval.EncoderOptions{QueryLen: qLen, DocLen: dLen, Notices: stderr, Precision: precision})
+}
+
+// precisionUsage is the --precision flag's help, the same on every command
+// that encodes.
+const precisionUsage = "arithmetic of the model's Linear layers: fp32 or int8 (default: the folder's: int8 for a folder from rrra quantize, else fp32)"
+
+// addPrecisionFlag declares --precision on fs.
+func addPrecisionFlag(fs *flag.FlagSet) *string { return fs.String("precision", "", precisionUsage) }
+
+// checkPrecision refuses a --precision value that names no precision,
+// before any work.
+func checkPrecision(cmd, p string, stderr io.Writer) error {
+	if p == "" {
+		return nil
+	}
+	if _, err := nn.ParsePrecision(p); err != nil {
+		fmt.Fprintf(stderr, "rrra %s: --%v\n", cmd, err)
+		return errUsage
+	}
+	return nil
 }
 
 // loadTrainData reads the BEIR folder and the queries of split that have a

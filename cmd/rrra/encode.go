@@ -44,7 +44,11 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	maxLen := fs.Int("max-len", 0, "longest token sequence, [CLS] and [SEP] included (0: the folder's max_seq_length, else 128 or the model's limit if smaller)")
 	prompt := fs.String("prompt", "", "name of a prompt of the folder (config_sentence_transformers.json) to put before every row")
 	batch := fs.Int("batch", 64, "rows encoded together")
+	precision := addPrecisionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkPrecision("encode", *precision, stderr); err != nil {
 		return err
 	}
 	given := map[string]bool{}
@@ -59,7 +63,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	enc, err := retrieval.LoadEncoder(*modelDir, retrieval.EncoderOptions{DocLen: *maxLen, Notices: stderr,
-		PromptName: *prompt, NoPrompts: *prompt == ""})
+		PromptName: *prompt, NoPrompts: *prompt == "", Precision: *precision})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func commands() []command {
 		{"version", "print the version, the git revision and the Go version of this build", runVersion},
 		{"vocab", "learn a WordPiece vocabulary from a JSONL corpus", runVocab},
 		{"encode", "encode a JSONL file with a BERT model directory into a .npy array", runEncode},
+		{"quantize", "write an int8 copy of a bi-encoder folder for faster inference", runQuantize},
 		{"train", "train a bi-encoder on a BEIR folder with mined hard negatives", runTrain},
 		{"mine", "mine hard negatives for a training split into Tevatron JSONL", runMine},
 		{"index", "encode a corpus into an exact inner-product index", runIndex},

@@ -44,10 +44,14 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	precision := addPrecisionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkCommon("mine", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
+	if err := checkPrecision("mine", *precision, stderr); err != nil {
 		return err
 	}
 	if *df.data == "" || *out == "" || *negatives < 1 || *threads < 0 {
@@ -77,7 +81,7 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		}
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
 	case "dense":
-		enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, *qLen, *dLen, *precision, stderr)
 		if err != nil {
 			return err
 		}

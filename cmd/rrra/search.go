@@ -69,10 +69,14 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	rerankK := fs.Int("rerank-k", 100, "dense: reranking depth K_rr (the run is cut to it)")
 	rerankTau := fs.Float64("rerank-tau", 0, "dense: τ_b, temperature on the bi-encoder's scores in reranking (0: the model's training temperature, so s/τ_b are its logits)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	precision := addPrecisionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkCommon("search", *qLen, *dLen, *threads, stderr); err != nil {
+		return err
+	}
+	if err := checkPrecision("search", *precision, stderr); err != nil {
 		return err
 	}
 	if *rerank != 0 && (!(*rerank > 0) || math.IsInf(*rerank, 0) || *rerankK < 1 || !(*rerankTau >= 0) || math.IsInf(*rerankTau, 0)) {
@@ -161,7 +165,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "bm25: %d queries over %d documents in %.1fs\n", len(qids), d.Corpus.Len(), time.Since(began).Seconds())
 	}
 	if dense {
-		enc, err := loadEncoder(*modelDir, *qLen, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, *qLen, *dLen, *precision, stderr)
 		if err != nil {
 			return err
 		}
@@ -305,11 +309,19 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "index file to write")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	precision := addPrecisionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkCommon("index", 0, *dLen, *threads, stderr); err != nil {
 		return err
+	}
+	if err := checkPrecision("index", *precision, stderr); err != nil {
+		return err
+	}
+	if *precision != "" && *vectors != "" {
+		fmt.Fprintln(stderr, "rrra index: --precision sets how --model encodes; it means nothing with --vectors")
+		return errUsage
 	}
 	if *df.data == "" || (*modelDir == "") == (*vectors == "") || *out == "" {
 		fmt.Fprintln(stderr, "rrra index: --data, --out and one of --model or --vectors are required")
@@ -332,7 +344,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		enc, err := loadEncoder(*modelDir, 32, *dLen, stderr)
+		enc, err := loadEncoder(*modelDir, 32, *dLen, *precision, stderr)
 		if err != nil {
 			return err
 		}

@@ -87,7 +87,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.queueLen, "queue-len", 0, "most requests waiting for the batcher, 503 beyond (0: --max-inflight)")
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
+	fs.StringVar(&o.precision, "precision", "", precisionUsage)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkPrecision("serve", o.precision, stderr); err != nil {
 		return err
 	}
 	// parseFlags has checked every numeric flag against its domain
@@ -153,6 +157,7 @@ type serveOptions struct {
 	maxK, maxQuery, maxBatch, maxInflight int
 	timeout                               time.Duration
 	lambda                                float64
+	precision                             string // --precision ("": the folder's)
 	rerankK                               int
 	// The batcher (libserver.Options.BatchQueries, BatchWait, QueueLen).
 	batchQueries int
@@ -183,7 +188,7 @@ func (s *server) handler() http.Handler { return s.Handler() }
 // encodes the corpus), makes the server and runs a probe search through
 // it: a server it returns has answered a search.
 func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serveOptions, stderr io.Writer) (*server, error) {
-	enc, err := loadServeEncoder(modelDir, qLen, dLen, stderr)
+	enc, err := loadServeEncoder(modelDir, qLen, dLen, o.precision, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -245,9 +250,9 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 // set length beyond the model's max_position_embeddings with an error
 // naming its flag. A set length is loaded as 3, which every model reads,
 // and put in place once checked here.
-func loadServeEncoder(dir string, qLen, dLen int, stderr io.Writer) (*retrieval.Encoder, error) {
+func loadServeEncoder(dir string, qLen, dLen int, precision string, stderr io.Writer) (*retrieval.Encoder, error) {
 	least := func(n int) int { return min(n, 3) } // 0 stays the default; checkCommon refused 1 and 2
-	enc, err := loadEncoder(dir, least(qLen), least(dLen), stderr)
+	enc, err := loadEncoder(dir, least(qLen), least(dLen), precision, stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -342,7 +342,10 @@ func trainingData(d *beir.Dataset, trainQrels, dev beir.Qrels, trainFile string,
 // learning rate that suits it (3e-5 to fine-tune, 5e-4 from scratch).
 func trainingModel(dir, config, vocabPath string, vocabSize int, seed uint64, qLen, dLen int, td *retrieval.TrainData, stderr io.Writer) (*retrieval.Encoder, float64, error) {
 	if dir != "" {
-		enc, err := loadEncoder(dir, qLen, dLen, stderr)
+		enc, err := loadEncoder(dir, qLen, dLen, "", stderr)
+		if err == nil && (enc.Bi.Query.Quantized() || enc.Bi.Doc.Quantized()) {
+			return nil, 0, fmt.Errorf("--model %s: %w", dir, nn.ErrQuantizedTrain)
+		}
 		return enc, 3e-5, err
 	}
 	vocab, err := trainVocab(vocabPath, vocabSize, td, stderr)
