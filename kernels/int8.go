@@ -363,10 +363,22 @@ func GemmU8S8(m int, a []uint8, lda int, w *Int8Weights, c []int32, ldc int) {
 	if m == 0 {
 		return
 	}
-	t := int8Current.Load()
-	run := &int8Run{t: t, m: m, w: w, ci: c, ldc: ldc}
-	run.a = packU8(t, m, w.k, w.kp, func(i int, row []uint8) { copy(row, a[i*lda:i*lda+w.k]) })
+	run := newInt8Run(int8Current.Load(), m, w)
+	defer run.release()
+	run.ci, run.ldc, run.sa = c, ldc, nil
+	t := run.t
+	for i := range m {
+		packRow(run.a[(i/t.mr)*t.mr*w.kp+(i%t.mr)*4:], 4*t.mr, a[i*lda:i*lda+w.k])
+	}
 	run.do()
+}
+
+// packRow writes a row of bytes into a packed A panel: groups of 4 at
+// stride apart.
+func packRow(dst []uint8, stride int, row []uint8) {
+	for g := 0; g < len(row); g += 4 {
+		copy(dst[(g/4)*stride:(g/4)*stride+4], row[g:min(g+4, len(row))])
+	}
 }
 
 // Int8Linear computes y = x·wᵀ + bias with x quantized per row (QuantizeRow)
@@ -382,11 +394,10 @@ func Int8Linear(m int, x []float32, ldx int, w *Int8Weights, y []float32, ldy in
 	if m == 0 {
 		return
 	}
-	t := int8Current.Load()
-	mp := (m + t.mr - 1) / t.mr * t.mr
-	run := &int8Run{t: t, m: m, w: w, cf: y, ldc: ldy,
-		za: make([]int32, mp), sa: make([]float32, mp)}
-	run.a = make([]uint8, mp*w.kp)
+	run := newInt8Run(int8Current.Load(), m, w)
+	defer run.release()
+	run.cf, run.ldc = y, ldy
+	t := run.t
 	for i := range m {
 		xi := x[i*ldx : i*ldx+w.k]
 		var inv float32
@@ -409,37 +420,51 @@ func checkInt8(m, la, lda int, w *Int8Weights, lc, ldc int) {
 	}
 }
 
-// packU8 lays out m rows of k unsigned bytes, which fill writes one at a
-// time, for tier t: row blocks of mr rows, each of kp/4 groups of mr·4
-// bytes, a[block·mr·kp + g·mr·4 + i·4 + q] = row(block·mr+i)[4g+q],
-// zero-padded.
-func packU8(t *int8Tier, m, k, kp int, fill func(i int, row []uint8)) []uint8 {
-	mr := t.mr
-	mp := (m + mr - 1) / mr * mr
-	a := make([]uint8, mp*kp)
-	row := make([]uint8, kp)
-	for i := range m {
-		fill(i, row[:k])
-		blk := a[(i/mr)*mr*kp+(i%mr)*4:]
-		for g := 0; g < kp; g += 4 {
-			copy(blk[g*mr:g*mr+4], row[g:g+4])
-		}
-	}
-	return a
-}
-
 // int8Run is one product: packed activations times packed weights, split
 // into units of one row block by one column chunk.
 type int8Run struct {
 	t   *int8Tier
 	m   int
 	w   *Int8Weights
-	a   []uint8
+	a   []uint8 // packed A: (m rounded up to mr)·kp bytes
 	ci  []int32
 	cf  []float32
 	ldc int
-	za  []int32
-	sa  []float32
+	za  []int32   // row zero points (Int8Linear), m rounded up to mr
+	sa  []float32 // row scales (Int8Linear; nil for GemmU8S8)
+
+	buf *int8Buffers
+}
+
+// int8Buffers are an int8Run's buffers, kept for reuse (int8Scratch), so a
+// stream of products allocates nothing once the largest has been seen.
+// They are never cleared: rows past m and depth past k are multiplied by
+// zero-padded weights or land in discarded scratch tiles.
+type int8Buffers struct {
+	a  []uint8
+	za []int32
+	sa []float32
+}
+
+var int8Scratch freeList[int8Buffers]
+
+// newInt8Run returns a run of tier t for m rows of w with its buffers; the
+// caller sets the output and releases the run when done.
+func newInt8Run(t *int8Tier, m int, w *Int8Weights) *int8Run {
+	mp := (m + t.mr - 1) / t.mr * t.mr
+	b := int8Scratch.get()
+	if cap(b.a) < mp*w.kp {
+		b.a = make([]uint8, mp*w.kp)
+	}
+	if cap(b.za) < mp {
+		b.za, b.sa = make([]int32, mp), make([]float32, mp)
+	}
+	return &int8Run{t: t, m: m, w: w, a: b.a[:mp*w.kp], za: b.za[:mp], sa: b.sa[:mp], buf: b}
+}
+
+func (r *int8Run) release() {
+	int8Scratch.put(r.buf)
+	r.buf = nil
 }
 
 // int8ChunkCols is how many columns one unit of work covers: its packed
@@ -466,6 +491,10 @@ func (t int8Task) Run(lo, hi int) {
 	kg := kp / 4
 	var tile []float32
 	var tileI []int32
+	// One epilogue per call, reused for every tile: passed to the tier's
+	// micro-kernel through a function value it escapes to the heap, and
+	// one per tile was an allocation per 12×32 outputs.
+	ep := new(int8Epilogue)
 	for u := lo; u < hi; u++ {
 		rb, cc := u/t.ncc, u%t.ncc
 		i0 := rb * mr
@@ -473,7 +502,7 @@ func (t int8Task) Run(lo, hi int) {
 		ap := r.a[i0*kp : (i0+mr)*kp]
 		for j0 := cc * int8ChunkCols; j0 < min((cc+1)*int8ChunkCols, r.w.n); j0 += nr {
 			cols := min(nr, r.w.n-j0)
-			ep := int8Epilogue{ldc: r.ldc}
+			*ep = int8Epilogue{ldc: r.ldc}
 			// j0+nr <= np: np is a multiple of 32 and nr of 16 dividing it.
 			bstride := 16 * kp
 			b := r.w.data[(j0/16)*16*kp : (j0/16)*16*kp+(nr/16)*16*kp]
@@ -499,7 +528,7 @@ func (t int8Task) Run(lo, hi int) {
 					ep.cf, ep.ldc = tile, nr
 				}
 			}
-			tr.micro(kg, ap, b, bstride, &ep)
+			tr.micro(kg, ap, b, bstride, ep)
 			if !full {
 				for i := range rows {
 					if r.sa == nil {

@@ -8,10 +8,13 @@
 //
 //	lo = min(0, x[0..n8)), hi = max(0, x[0..n8)) for n8 a positive multiple
 //	of 8; NaN inputs give unspecified results (as in the Go version).
-//	Register plan: SI x, CX elements left; Y0 running minima, Y1 running
-//	maxima (both start at 0); Y2 the load.
-//	Loop structure: loop8 (one load, one min, one max) → reduce Y0 and Y1
-//	to scalars (halves, then pairs, then neighbours).
+//	Register plan: SI x, CX elements left; Y0, Y3 running minima, Y1, Y4
+//	running maxima (all start at 0); Y2, Y5 the loads.
+//	Loop structure: loop16 (two loads into two independent min/max
+//	chains: one chain waits on VMINPS's latency every step) → one more 8
+//	if left → fold Y3 into Y0 and Y4 into Y1 → reduce Y0 and Y1 to scalars
+//	(halves, then pairs, then neighbours). min and max are exact, so the
+//	order does not change the result.
 //
 // func quantAVX2(x *float32, n8 int, inv float32, zero int32, dst *uint8, stride int)
 //
@@ -33,15 +36,32 @@ TEXT ·minMaxAVX2(SB), NOSPLIT, $0-24
 	MOVQ   n8+8(FP), CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
 
-loop8:
+loop16:
+	CMPQ    CX, $16
+	JLT     tail8
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y5
+	VMINPS  Y2, Y0, Y0
+	VMAXPS  Y2, Y1, Y1
+	VMINPS  Y5, Y3, Y3
+	VMAXPS  Y5, Y4, Y4
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     loop16
+
+tail8:
+	TESTQ   CX, CX
+	JZ      reduce
 	VMOVUPS (SI), Y2
 	VMINPS  Y2, Y0, Y0
 	VMAXPS  Y2, Y1, Y1
-	ADDQ    $32, SI
-	SUBQ    $8, CX
-	JNZ     loop8
 
+reduce:
+	VMINPS       Y3, Y0, Y0
+	VMAXPS       Y4, Y1, Y1
 	VEXTRACTF128 $1, Y0, X2
 	VMINPS       X2, X0, X0
 	VMOVHLPS     X0, X2, X2

@@ -13,7 +13,12 @@
 // Usage:
 //
 //	go run ./bench/cmd/encspeed [-shape minilm|bge-small|bert-base] [-n 256]
-//	    [-len 256] [-batch 32] [-threads 1] [-path packed|padded] [-write-ids FILE]
+//	    [-len 256] [-batch 32] [-threads 1] [-path packed|padded] [-precision fp32|int8]
+//	    [-write-ids FILE]
+//
+// -precision int8 quantizes the random weights (nn.Bert.SetPrecision) and
+// encodes with the integer products of the tier RRRA_KERNELS_INT8 or the
+// CPU chooses; the JSON line names it.
 package main
 
 import (
@@ -66,7 +71,12 @@ func run() error {
 	path := flag.String("path", "packed", "packed (no padding) or padded (batches padded to their longest)")
 	writeIDs := flag.String("write-ids", "", "write the ordered token ids here (for bench/encode_torch.py) and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed encoding here")
+	precision := flag.String("precision", "fp32", "fp32 or int8")
 	flag.Parse()
+	prec, err := nn.ParsePrecision(*precision)
+	if err != nil {
+		return fmt.Errorf("-precision: %w", err)
+	}
 	s, ok := shapes[*shape]
 	switch {
 	case !ok:
@@ -104,6 +114,9 @@ func run() error {
 		TypeVocabSize: 2, LayerNormEps: 1e-12, InitializerRange: 0.02, ModelType: "bert"}
 	m, err := nn.NewBert(c, 1)
 	if err != nil {
+		return err
+	}
+	if err := m.SetPrecision(prec); err != nil {
 		return err
 	}
 	tp := autograd.NewTape(0)
@@ -163,6 +176,7 @@ func run() error {
 		"who": "rrra", "path": *path, "shape": *shape, "threads": *threads, "docs": len(seqs),
 		"docs_per_s": float64(len(seqs)) / secs, "seconds": secs, "tokens": tokens, "padded_tokens": padded,
 		"peak_rss_mib": peakRSS() / 1024, "kernels": kernels.Selected(), "checksum": sum,
+		"precision": prec.String(), "int8_kernels": kernels.SelectedInt8(),
 	})
 }
 
