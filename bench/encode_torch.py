@@ -37,6 +37,9 @@ ap.add_argument("--ids", required=True)
 ap.add_argument("--shape", default="minilm", choices=SHAPES)
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--batch", type=int, default=32)
+ap.add_argument("--precision", default="fp32", choices=["fp32", "int8"],
+                help="int8: torch.ao.quantization.quantize_dynamic on every Linear (qint8 weights, activations quantized per batch at run time)")
+ap.add_argument("--engine", default="onednn", help="quantized engine for --precision int8 (torch.backends.quantized.supported_engines)")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
@@ -116,6 +119,11 @@ def batch(seqs):
 seqs = read_ids(args.ids)
 batches = [batch(seqs[i : i + args.batch]) for i in range(0, len(seqs), args.batch)]
 model = Bert().eval()
+if args.precision == "int8":
+    if args.engine not in torch.backends.quantized.supported_engines:
+        raise SystemExit(f"engine {args.engine} not in {torch.backends.quantized.supported_engines}")
+    torch.backends.quantized.engine = args.engine
+    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 with torch.no_grad():
     model(*batches[0])  # warm-up
     start = time.perf_counter()
@@ -126,4 +134,5 @@ print(json.dumps({
     "who": "torch", "shape": args.shape, "threads": args.threads, "docs": len(seqs),
     "docs_per_s": len(seqs) / secs, "seconds": secs, "tokens": sum(len(s) for s in seqs),
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__, "blas": blas(),
+    "precision": args.precision, "engine": args.engine if args.precision == "int8" else "",
 }))
