@@ -5,14 +5,17 @@
 //
 //   - the cosine between each document's int8 and float32 vectors (mean,
 //     1st percentile, minimum) and the same over the queries;
+//
 //   - nDCG@10 and recall@100 of exact dense search at both precisions, with
 //     the paired randomization test (10,000 trials) of per-query nDCG@10;
+//
 //   - how much of the float32 top 10 the int8 top 10 keeps;
+//
 //   - the recall@10 of an int8 vector index (scalar quantization of the
 //     float32 document vectors, index.Quantized) against exact float32
 //     search, with and without the float32 re-scoring of its candidates.
 //
-//	go run ./bench/cmd/quantquality --data cranfield --model rrra-demo/model
+//     go run ./bench/cmd/quantquality --data cranfield --model rrra-demo/model
 //
 // It prints one JSON line and a markdown table row (bench/quant.sh
 // collects them).
