@@ -20,6 +20,7 @@ const (
 	featAVX512VL   = "AVX512VL"
 	featAVX512VNNI = "AVX512VNNI"
 	featAVXVNNI    = "AVXVNNI"
+	featAVX512BF16 = "AVX512BF16"
 )
 
 // tierFeatures is what each tier's guard in Go checks before the tier can
@@ -31,6 +32,7 @@ var tierFeatures = map[string][]string{
 	"avx512":     {featAVX, featAVX2, featFMA3, featAVX512F},
 	"avxvnni":    {featAVX, featAVX2, featFMA3, featAVXVNNI},
 	"avx512vnni": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512VNNI},
+	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BF16},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -177,8 +179,9 @@ func scanAsm(name, src string, allowed []string) []string {
 }
 
 var (
-	byteVal    = regexp.MustCompile(`^BYTE\s+\$(0x[0-9a-fA-F]+|[0-9]+)$`)
-	vexComment = regexp.MustCompile(`^(VPDPBUSD|VPDPBUSDS|VPDPWSSD|VPDPWSSDS)\s+Y(\d+),\s*Y(\d+),\s*Y(\d+)\s+\(VEX\)$`)
+	byteVal     = regexp.MustCompile(`^BYTE\s+\$(0x[0-9a-fA-F]+|[0-9]+)$`)
+	vexComment  = regexp.MustCompile(`^(VPDPBUSD|VPDPBUSDS|VPDPWSSD|VPDPWSSDS)\s+Y(\d+),\s*Y(\d+),\s*Y(\d+)\s+\(VEX\)$`)
+	evexComment = regexp.MustCompile(`^(VDPBF16PS)\s+Z(\d+),\s*Z(\d+),\s*Z(\d+)\s+\(EVEX\)$`)
 )
 
 // vexVNNIOpcode gives the opcode byte of each VEX VNNI instruction
@@ -196,10 +199,7 @@ func checkByteLine(line string) ([]string, error) {
 	if !found {
 		return nil, fmt.Errorf("BYTE line without a comment naming its instruction")
 	}
-	m := vexComment.FindStringSubmatch(strings.TrimSpace(comment))
-	if m == nil {
-		return nil, fmt.Errorf("BYTE line's comment %q does not name a known VEX instruction (want e.g. \"VPDPBUSD Y12, Y14, Y0 (VEX)\")", strings.TrimSpace(comment))
-	}
+	comment = strings.TrimSpace(comment)
 	var got []byte
 	for _, part := range strings.Split(code, ";") {
 		v := byteVal.FindStringSubmatch(strings.TrimSpace(part))
@@ -212,24 +212,57 @@ func checkByteLine(line string) ([]string, error) {
 		}
 		got = append(got, byte(x))
 	}
-	var src2, src1, dst int
-	fmt.Sscan(m[2], &src2)
-	fmt.Sscan(m[3], &src1)
-	fmt.Sscan(m[4], &dst)
-	if src2 > 15 || src1 > 15 || dst > 15 {
-		return nil, fmt.Errorf("VEX cannot encode %s (registers above Y15)", m[0])
+	var m []string
+	var want []byte
+	var feats []string
+	regs := func(max int) (src2, src1, dst int, err error) {
+		fmt.Sscan(m[2], &src2)
+		fmt.Sscan(m[3], &src1)
+		fmt.Sscan(m[4], &dst)
+		if src2 > max || src1 > max || dst > max {
+			err = fmt.Errorf("%s: register above %d", m[0], max)
+		}
+		return
 	}
-	want := []byte{
-		0xC4,
-		byte((^dst>>3)&1)<<7 | 1<<6 | byte((^src2>>3)&1)<<5 | 0b00010,
-		byte(^src1&15)<<3 | 1<<2 | 0b01,
-		vexVNNIOpcode[m[1]],
-		0xC0 | byte(dst&7)<<3 | byte(src2&7),
+	switch {
+	case vexComment.MatchString(comment):
+		m = vexComment.FindStringSubmatch(comment)
+		src2, src1, dst, err := regs(15)
+		if err != nil {
+			return nil, err
+		}
+		want = []byte{
+			0xC4,
+			byte((^dst>>3)&1)<<7 | 1<<6 | byte((^src2>>3)&1)<<5 | 0b00010,
+			byte(^src1&15)<<3 | 1<<2 | 0b01,
+			vexVNNIOpcode[m[1]],
+			0xC0 | byte(dst&7)<<3 | byte(src2&7),
+		}
+		feats = []string{featAVX, featAVXVNNI}
+	case evexComment.MatchString(comment):
+		// EVEX.512.F3.0F38.W0 52 /r: 62 [R̄ X̄ B̄ R̄' 0010] [0 v̄v̄v̄v̄ 1 10]
+		// [0 10 0 V̄' 000] 52 [11 dst src2].
+		m = evexComment.FindStringSubmatch(comment)
+		src2, src1, dst, err := regs(31)
+		if err != nil {
+			return nil, err
+		}
+		want = []byte{
+			0x62,
+			byte((^dst>>3)&1)<<7 | byte((^src2>>4)&1)<<6 | byte((^src2>>3)&1)<<5 | byte((^dst>>4)&1)<<4 | 0b0010,
+			byte(^src1&15)<<3 | 1<<2 | 0b10,
+			0b10<<5 | byte((^src1>>4)&1)<<3,
+			0x52,
+			0xC0 | byte(dst&7)<<3 | byte(src2&7),
+		}
+		feats = []string{featAVX512F, featAVX512BF16}
+	default:
+		return nil, fmt.Errorf("BYTE line's comment %q does not name a known instruction (want e.g. \"VPDPBUSD Y12, Y14, Y0 (VEX)\" or \"VDPBF16PS Z24, Z26, Z0 (EVEX)\")", comment)
 	}
 	if string(got) != string(want) {
 		return nil, fmt.Errorf("bytes % x are not %s, which encodes as % x", got, m[0], want)
 	}
-	return []string{featAVX, featAVXVNNI}, nil
+	return feats, nil
 }
 
 // tierOfFile maps an assembly file name such as sgemm_avx2_amd64.s to its
@@ -299,6 +332,8 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"VEX VNNI in the avx2 tier", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avx2"]},
 		{"VEX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc5 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avxvnni"]},
 		{"BYTE line without a comment", "\tBYTE $0xc4; BYTE $0xc2\n", tierFeatures["avxvnni"]},
+		{"VDPBF16PS in the avx512 tier", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc0 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512"]},
+		{"EVEX bytes that are not their comment", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512bf16"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
 	}
 	for _, c := range cases {
@@ -308,6 +343,10 @@ func TestAsmScannerCatches(t *testing.T) {
 	}
 	if got := scanAsm("clean", "\tVFMADD231PS Y1, Y2, Y3\n\tVBROADCASTSS 4(SI), Y1\n", tierFeatures["avx2"]); len(got) != 0 {
 		t.Errorf("clean avx2 snippet flagged: %v", got)
+	}
+	// GNU as encodes vdpbf16ps %zmm24,%zmm27,%zmm23 as 62 82 26 40 52 f8.
+	if got := scanAsm("clean", "\tBYTE $0x62; BYTE $0x82; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xf8 // VDPBF16PS Z24, Z27, Z23 (EVEX)\n", tierFeatures["avx512bf16"]); len(got) != 0 {
+		t.Errorf("clean avx512bf16 snippet flagged: %v", got)
 	}
 	// Registers 8..15 set the inverted R̄ and B̄ bits; a clean line with them.
 	if got := scanAsm("clean", "\tBYTE $0xc4; BYTE $0x42; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y8 (VEX)\n", tierFeatures["avxvnni"]); len(got) != 0 {

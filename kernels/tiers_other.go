@@ -7,3 +7,6 @@ func asmTiers() []*tier { return nil }
 
 // asmInt8Tiers returns no integer tiers where no assembly is compiled in.
 func asmInt8Tiers() []*int8Tier { return nil }
+
+// asmBF16Tiers returns no bfloat16 tiers where no assembly is compiled in.
+func asmBF16Tiers() []*bf16Tier { return nil }

@@ -1,0 +1,257 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// bfloat16 products with float32 accumulation.
+//
+// A bfloat16 is the upper half of a float32: the sign, the 8-bit exponent
+// and 7 bits of mantissa, so it has float32's range and a unit roundoff of
+// 2⁻⁸. SgemmBF16 rounds its float32 operands to bfloat16 to nearest even as
+// it packs them, multiplies the pairs exactly (two 8-bit mantissas fit a
+// float32's 24) and sums them in float32: each operand is off by at most
+// 2⁻⁸ of itself, each product by 2⁻⁷, so the error against the exact
+// product is at most about (2⁻⁷ + k·2⁻²⁴)·Σ|a||b|. The avx512bf16 tier does each pair of
+// depth steps with one VDPBF16PS (32 products per instruction, twice
+// float32's FMA); its sums round differently from the generic tier's (and
+// it flushes subnormal values to zero), so the tiers agree within the
+// bound, not bit for bit.
+
+// EnvBF16Tier is the environment variable that forces the bfloat16 tier at
+// start-up (RRRA_KERNELS_BF16=generic). When it is unset and
+// RRRA_KERNELS=generic, the bfloat16 products use the generic tier too.
+const EnvBF16Tier = "RRRA_KERNELS_BF16"
+
+// bf16Tier is one implementation of the bfloat16 products.
+type bf16Tier struct {
+	name      string
+	supported bool
+	reason    string
+	mr, nr    int // register block: mr rows, nr columns (a multiple of 16)
+	// micro computes, for the mr×nr tile at c (row stride ldc),
+	//	c[i][j] = alpha·Σ_p a·b + beta·c[i][j]   (c not read when beta == 0)
+	// from a packed A panel (kp/2 pairs of mr rows × 2 values) and nr/16
+	// packed B panels of 16 columns (kp/2 pairs of 16 columns × 2 values),
+	// bstride values apart.
+	micro func(kp2 int, a, b []uint16, bstride int, c []float32, ldc int, alpha, beta float32)
+}
+
+var (
+	bf16Tiers   []*bf16Tier
+	bf16Current atomic.Pointer[bf16Tier]
+)
+
+func init() {
+	bf16Tiers = append(asmBF16Tiers(), &bf16Tier{name: "generic", supported: true, mr: 4, nr: 16, micro: bf16MicroGeneric})
+	choice := bf16Tiers[0]
+	for _, t := range bf16Tiers {
+		if t.supported {
+			choice = t
+			break
+		}
+	}
+	name := os.Getenv(EnvBF16Tier)
+	if name == "" && os.Getenv(EnvTier) == "generic" {
+		name = "generic"
+	}
+	if name != "" {
+		if t := lookupBF16(name); t == nil {
+			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q names no bfloat16 tier (have %s); using %s\n",
+				EnvBF16Tier, name, strings.Join(BF16Tiers(), ", "), choice.name)
+		} else if !t.supported {
+			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q: %s; using %s\n", EnvBF16Tier, name, t.reason, choice.name)
+		} else {
+			choice = t
+		}
+	}
+	bf16Current.Store(choice)
+}
+
+func lookupBF16(name string) *bf16Tier {
+	for _, t := range bf16Tiers {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// BF16Tiers returns the names of the bfloat16 tiers compiled into this
+// binary, best first, whether or not this CPU supports them.
+func BF16Tiers() []string {
+	names := make([]string, len(bf16Tiers))
+	for i, t := range bf16Tiers {
+		names[i] = t.name
+	}
+	return names
+}
+
+// BF16Supported reports whether this CPU can run the named bfloat16 tier,
+// and if not, why.
+func BF16Supported(name string) (ok bool, reason string) {
+	t := lookupBF16(name)
+	if t == nil {
+		return false, fmt.Sprintf("bfloat16 tier %q is not compiled into this binary", name)
+	}
+	return t.supported, t.reason
+}
+
+// SelectedBF16 returns the name of the bfloat16 tier in use.
+func SelectedBF16() string { return bf16Current.Load().name }
+
+// UseBF16 switches the bfloat16 products to the named tier and returns a
+// function that restores the previous one; ok is false, and nothing
+// changes, when the tier does not exist or this CPU cannot run it.
+func UseBF16(name string) (restore func(), ok bool) {
+	t := lookupBF16(name)
+	if t == nil || !t.supported {
+		return func() {}, false
+	}
+	prev := bf16Current.Swap(t)
+	return func() { bf16Current.Store(prev) }, true
+}
+
+// ToBF16 rounds a float32 to bfloat16, to nearest even; NaN stays NaN
+// (quiet), infinities stay infinite, and a finite value beyond bfloat16's
+// largest rounds to infinity, as VCVTNEPS2BF16 does.
+func ToBF16(x float32) uint16 {
+	b := math.Float32bits(x)
+	if b&0x7fffffff > 0x7f800000 { // NaN
+		return uint16(b>>16) | 0x40
+	}
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
+
+// FromBF16 widens a bfloat16 to float32 (exactly).
+func FromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// SgemmBF16 is Sgemm with the operands rounded to bfloat16 (ToBF16) and
+// the products summed in float32 (see this file's comment for the error):
+// C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ, C not read
+// when beta is 0. It panics as Sgemm does on bad dimensions or short
+// slices. The result is the same for every thread count.
+func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	t := bf16Current.Load()
+	kp := (k + 1) &^ 1
+	np := (n + 31) &^ 31
+	mp := (m + t.mr - 1) / t.mr * t.mr
+	// op(B) packed whole: panels of 16 columns, pairs of depth steps.
+	bp := make([]uint16, np*kp)
+	for j := range n {
+		panel := bp[(j/16)*16*kp:]
+		for p := range k {
+			var v float32
+			if transB {
+				v = b[j*ldb+p]
+			} else {
+				v = b[p*ldb+j]
+			}
+			panel[(p/2)*32+(j%16)*2+p%2] = ToBF16(v)
+		}
+	}
+	// op(A) packed whole: blocks of mr rows, pairs of depth steps.
+	ap := make([]uint16, mp*kp)
+	for i := range m {
+		blk := ap[(i/t.mr)*t.mr*kp:]
+		ii := i % t.mr
+		for p := range k {
+			var v float32
+			if transA {
+				v = a[p*lda+i]
+			} else {
+				v = a[i*lda+p]
+			}
+			blk[(p/2)*t.mr*2+ii*2+p%2] = ToBF16(v)
+		}
+	}
+	job := &bf16Job{t: t, m: m, n: n, kp: kp, ap: ap, bp: bp, c: c, ldc: ldc, alpha: alpha, beta: beta}
+	nrb := (m + t.mr - 1) / t.mr
+	job.ncc = (n + int8ChunkCols - 1) / int8ChunkCols
+	Parallel(nrb*job.ncc, 2, job)
+}
+
+// bf16Job is one SgemmBF16 product, split into units of one row block by
+// one column chunk (as the int8 products are).
+type bf16Job struct {
+	t           *bf16Tier
+	m, n, kp    int
+	ap, bp      []uint16
+	c           []float32
+	ldc, ncc    int
+	alpha, beta float32
+}
+
+func (r *bf16Job) Run(lo, hi int) {
+	t := r.t
+	mr, nr, kp := t.mr, t.nr, r.kp
+	var tile []float32
+	for u := lo; u < hi; u++ {
+		rb, cc := u/r.ncc, u%r.ncc
+		i0 := rb * mr
+		rows := min(mr, r.m-i0)
+		a := r.ap[i0*kp : (i0+mr)*kp]
+		for j0 := cc * int8ChunkCols; j0 < min((cc+1)*int8ChunkCols, r.n); j0 += nr {
+			cols := min(nr, r.n-j0)
+			b := r.bp[(j0/16)*16*kp : (j0/16+nr/16)*16*kp]
+			if rows == mr && cols == nr {
+				t.micro(kp/2, a, b, 16*kp, r.c[i0*r.ldc+j0:], r.ldc, r.alpha, r.beta)
+				continue
+			}
+			if tile == nil {
+				tile = make([]float32, mr*nr)
+			}
+			if r.beta != 0 {
+				for i := range rows {
+					copy(tile[i*nr:i*nr+cols], r.c[(i0+i)*r.ldc+j0:])
+				}
+			}
+			t.micro(kp/2, a, b, 16*kp, tile, nr, r.alpha, r.beta)
+			for i := range rows {
+				copy(r.c[(i0+i)*r.ldc+j0:(i0+i)*r.ldc+j0+cols], tile[i*nr:])
+			}
+		}
+	}
+}
+
+// bf16MicroGeneric is the generic tier's 4×16 tile (see bf16Tier.micro).
+func bf16MicroGeneric(kp2 int, a, b []uint16, _ int, c []float32, ldc int, alpha, beta float32) {
+	const mr, nr = 4, 16
+	var acc [mr][nr]float32
+	a = a[:kp2*mr*2]
+	b = b[:kp2*32]
+	for g := range kp2 {
+		ag := a[g*mr*2 : g*mr*2+mr*2]
+		bg := b[g*32 : g*32+32]
+		for i := range mr {
+			a0, a1 := FromBF16(ag[2*i]), FromBF16(ag[2*i+1])
+			for j := range nr {
+				// Each product of two bfloat16 is exact in float32.
+				acc[i][j] += float32(a0 * FromBF16(bg[2*j]))
+				acc[i][j] += float32(a1 * FromBF16(bg[2*j+1]))
+			}
+		}
+	}
+	for i := range mr {
+		row := c[i*ldc : i*ldc+nr]
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * acc[i][j]
+			} else {
+				row[j] = float32(alpha*acc[i][j]) + float32(beta*row[j])
+			}
+		}
+	}
+}
