@@ -29,7 +29,10 @@
 // so Int8Linear and GemmU8S8 give the same results bit for bit on every
 // integer tier and thread count: a model quantized on one machine embeds
 // text identically on any other. int8.go describes the quantization scheme
-// and why weights take 7 bits.
+// and why weights take 7 bits. SgemmBF16 multiplies float32 matrices with
+// their operands rounded to bfloat16 and float32 sums, on tiers of its own
+// (SelectedBF16, RRRA_KERNELS_BF16, UseBF16): avx512bf16 (VDPBF16PS) and
+// generic.
 //
 // Building with the "purego" tag compiles every assembly file out and leaves
 // only the generic tier.

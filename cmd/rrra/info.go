@@ -20,6 +20,9 @@ type infoReport struct {
 	Int8Tiers  []tierStatus    `json:"int8_tiers"`
 	Int8       string          `json:"selected_int8_tier"`
 	EnvInt8    string          `json:"int8_env_var"`
+	BF16Tiers  []tierStatus    `json:"bf16_tiers"`
+	BF16       string          `json:"selected_bf16_tier"`
+	EnvBF16    string          `json:"bf16_env_var"`
 	GOMAXPROCS int             `json:"gomaxprocs"`
 	Threads    int             `json:"kernel_threads"`
 	GoVersion  string          `json:"go_version"`
@@ -38,7 +41,8 @@ const infoSynopsis = `info [--json]
 Prints the build (the line rrra version prints), the CPU, its features
 and caches, the kernel tiers it can run and the one chosen
 (RRRA_KERNELS=avx512|avx2|generic forces one), the same for the integer
-products of int8 inference (RRRA_KERNELS_INT8=avx512vnni|avxvnni|avx2|generic),
+products of int8 inference (RRRA_KERNELS_INT8=avx512vnni|avxvnni|avx2|generic)
+and the bfloat16 products (RRRA_KERNELS_BF16=avx512bf16|generic),
 the thread counts and the Go version: the machine line every figure in the
 docs carries.
 
@@ -60,6 +64,8 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		EnvTier:    kernels.EnvTier,
 		Int8:       kernels.SelectedInt8(),
 		EnvInt8:    kernels.EnvInt8Tier,
+		BF16:       kernels.SelectedBF16(),
+		EnvBF16:    kernels.EnvBF16Tier,
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Threads:    kernels.Threads(),
 		GoVersion:  runtime.Version(),
@@ -73,6 +79,10 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	for _, name := range kernels.Int8Tiers() {
 		ok, reason := kernels.Int8Supported(name)
 		r.Int8Tiers = append(r.Int8Tiers, tierStatus{name, ok, reason})
+	}
+	for _, name := range kernels.BF16Tiers() {
+		ok, reason := kernels.BF16Supported(name)
+		r.BF16Tiers = append(r.BF16Tiers, tierStatus{name, ok, reason})
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -94,6 +104,8 @@ func writeInfo(w io.Writer, r infoReport) error {
 	fmt.Fprintf(&b, "\nselected:   %s (force one with %s=<tier>)\n", r.Selected, r.EnvTier)
 	writeTiers(&b, "int8 tiers:", r.Int8Tiers)
 	fmt.Fprintf(&b, "\nint8:       %s (force one with %s=<tier>)\n", r.Int8, r.EnvInt8)
+	writeTiers(&b, "bf16 tiers:", r.BF16Tiers)
+	fmt.Fprintf(&b, "\nbf16:       %s (force one with %s=<tier>)\n", r.BF16, r.EnvBF16)
 	fmt.Fprintf(&b, "threads:    GOMAXPROCS %d, kernel threads %d\n", r.GOMAXPROCS, r.Threads)
 	fmt.Fprintf(&b, "go:         %s %s/%s\n", r.GoVersion, r.GOOS, r.GOARCH)
 	_, err := io.WriteString(w, b.String())

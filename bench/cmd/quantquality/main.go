@@ -111,7 +111,7 @@ func run(data, model, split, label string) error {
 	f, q := sides["fp32"], sides["int8"]
 	docCos := cosines(f.docs, q.docs, dim)
 	qCos := cosines(f.queries, q.queries, dim)
-	p, err := metrics.RandomizationTest(q.rep.PerQuery["ndcg_cut_10"], f.rep.PerQuery["ndcg_cut_10"], 10000, 1)
+	p, err := metrics.RandomizationTest(perQuery(q.rep, "ndcg_cut_10"), perQuery(f.rep, "ndcg_cut_10"), 10000, 1)
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,15 @@ func run(data, model, split, label string) error {
 		q.rep.Mean["ndcg_cut_10"], f.rep.Mean["ndcg_cut_10"], q.rep.Mean["recall_100"], f.rep.Mean["recall_100"],
 		p, keep, sq.raw, sq.rescored)
 	return nil
+}
+
+// perQuery returns one measure's value per query.
+func perQuery(r *metrics.Report, measure string) map[string]float64 {
+	out := make(map[string]float64, len(r.PerQuery))
+	for q, m := range r.PerQuery {
+		out[q] = m[measure]
+	}
+	return out
 }
 
 // cosines returns the cosine between row i of a and of b, for every row.
