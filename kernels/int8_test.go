@@ -1,10 +1,14 @@
 package kernels
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -469,4 +473,61 @@ func BenchmarkInt8Linear(b *testing.B) {
 			})
 		}
 	}
+}
+
+// int8GoldenSHA256 is the SHA-256 of TestInt8Golden's outputs as the
+// avx512vnni tier computed them on an Intel Xeon with AVX512-VNNI
+// (2026-12-02). Every other tier and machine must give the same bytes: CI
+// runs this test on the generic tier under qemu (x86-64 without AVX2, and
+// arm64), so a model quantized on one machine multiplies identically on
+// any other. If the scheme changes on purpose, recompute it on any tier
+// (the test prints the hash it got).
+const int8GoldenSHA256 = "1c6eb87d8eeaca6df9413e785ed068b426bf629d05ba5721f9c34c84531690e0"
+
+// TestInt8Golden computes Int8Linear and GemmU8S8 on seeded inputs (whose
+// generation is pure Go, the same on every GOARCH) and compares a hash of
+// the results with the one recorded on another machine and tier.
+func TestInt8Golden(t *testing.T) {
+	r := rand.New(rand.NewPCG(40, 2))
+	const m, n, k = 37, 70, 300
+	x := make([]float32, m*k)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+		if i%53 == 0 {
+			x[i] *= 30
+		}
+	}
+	wf := make([]float32, n*k)
+	for i := range wf {
+		wf[i] = float32(r.NormFloat64()) * 0.05
+	}
+	bias := make([]float32, n)
+	for i := range bias {
+		bias[i] = float32(r.NormFloat64())
+	}
+	w, err := QuantizeWeights(wf, n, k, bias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := make([]uint8, m*k)
+	for i := range a {
+		a[i] = uint8(r.IntN(256))
+	}
+	y := make([]float32, m*n)
+	c := make([]int32, m*n)
+	h := sha256.New()
+	forEachInt8Tier(t, func(t *testing.T) {
+		Int8Linear(m, x, k, w, y, n)
+		GemmU8S8(m, a, k, w, c, n)
+		h.Reset()
+		v, s := w.Values()
+		binary.Write(h, binary.LittleEndian, v)
+		binary.Write(h, binary.LittleEndian, s)
+		binary.Write(h, binary.LittleEndian, y)
+		binary.Write(h, binary.LittleEndian, c)
+		if got := hex.EncodeToString(h.Sum(nil)); got != int8GoldenSHA256 {
+			t.Errorf("quantized weights and products hash to %s on tier %s (%s/%s), want %s as recorded on avx512vnni",
+				got, SelectedInt8(), runtime.GOOS, runtime.GOARCH, int8GoldenSHA256)
+		}
+	})
 }
