@@ -531,3 +531,40 @@ func TestInt8Golden(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkGemmU8S8 times the integer product alone (no quantization of the
+// activations, no dequantization): what the int8 tiers' micro-kernels reach.
+func BenchmarkGemmU8S8(b *testing.B) {
+	const m, n, k = 1024, 1024, 1024
+	r := rand.New(rand.NewPCG(41, 1))
+	a := make([]uint8, m*k)
+	for i := range a {
+		a[i] = uint8(r.IntN(256))
+	}
+	v := make([]int8, n*k)
+	for i := range v {
+		v[i] = int8(r.IntN(2*WeightQMax+1) - WeightQMax)
+	}
+	scale := make([]float32, n)
+	for i := range scale {
+		scale[i] = 1
+	}
+	w, err := NewInt8Weights(v, scale, n, k, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := make([]int32, m*n)
+	for _, name := range Int8Tiers() {
+		b.Run(fmt.Sprintf("%s/%dx%dx%d", name, m, n, k), func(b *testing.B) {
+			restore, ok := UseInt8(name)
+			if !ok {
+				b.Skip("not supported")
+			}
+			defer restore()
+			for b.Loop() {
+				GemmU8S8(m, a, k, w, c, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
+		})
+	}
+}
