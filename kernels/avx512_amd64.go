@@ -19,6 +19,7 @@ func avx512Tier() *tier {
 		name: "avx512", auto: false,
 		mr: 12, nr: 32, mc: 144, kc: 192, nc: 3072,
 		micro:   microAVX512,
+		microA:  microRowsAVX512,
 		dot:     dotAVX2Slice,
 		axpy:    axpyAVX2Slice,
 		scale:   scaleAVX2Slice,
@@ -54,4 +55,16 @@ func microAVX512(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = b[32*k-1]
 	_ = c[11*ldc+31]
 	sgemmMicroAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+//go:noescape
+func sgemmMicroRowsAVX512(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+// microRowsAVX512 checks the extents (the assembly trusts them) and runs the
+// 12×32 micro-kernel on twelve rows of A read in place.
+func microRowsAVX512(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[11*lda+k-1]
+	_ = b[32*k-1]
+	_ = c[11*ldc+31]
+	sgemmMicroRowsAVX512(k, &a[0], lda, &b[0], &c[0], ldc, alpha, beta)
 }
