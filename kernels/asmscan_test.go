@@ -21,6 +21,7 @@ const (
 	featAVX512VNNI = "AVX512VNNI"
 	featAVXVNNI    = "AVXVNNI"
 	featAVX512BF16 = "AVX512BF16"
+	featAVX512BW   = "AVX512BW"
 )
 
 // tierFeatures is what each tier's guard in Go checks before the tier can
@@ -32,7 +33,7 @@ var tierFeatures = map[string][]string{
 	"avx512":     {featAVX, featAVX2, featFMA3, featAVX512F},
 	"avxvnni":    {featAVX, featAVX2, featFMA3, featAVXVNNI},
 	"avx512vnni": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512VNNI},
-	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BF16},
+	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -53,7 +54,11 @@ var avxBase = map[string]bool{
 // classify (not VP-prefixed).
 var avx2Only = map[string]bool{"VEXTRACTI128": true, "VINSERTI128": true, "VPERM2I128": true}
 
-var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true}
+var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true, "KXNORW": true}
+
+// avx512BWOps are the EVEX word and byte instructions used here, which need
+// AVX512BW besides AVX512F.
+var avx512BWOps = map[string]bool{"VPERMW": true}
 
 // vnniOps are the VNNI dot-product instructions. Go's assembler encodes them
 // as EVEX (AVX512-VNNI, and AVX512VL on XMM or YMM); the VEX form (AVX-VNNI)
@@ -88,6 +93,8 @@ func instrFeatures(mnemonic, operands string) ([]string, error) {
 	case scalarOK[mnemonic]:
 	case avx2Only[mnemonic]:
 		feats = append(feats, featAVX2)
+	case avx512BWOps[mnemonic]:
+		feats = append(feats, featAVX512F, featAVX512BW)
 	case vnniOps[mnemonic]:
 		feats = append(feats, featAVX512VNNI)
 		if !zmmReg.MatchString(operands) {
@@ -181,7 +188,7 @@ func scanAsm(name, src string, allowed []string) []string {
 var (
 	byteVal     = regexp.MustCompile(`^BYTE\s+\$(0x[0-9a-fA-F]+|[0-9]+)$`)
 	vexComment  = regexp.MustCompile(`^(VPDPBUSD|VPDPBUSDS|VPDPWSSD|VPDPWSSDS)\s+Y(\d+),\s*Y(\d+),\s*Y(\d+)\s+\(VEX\)$`)
-	evexComment = regexp.MustCompile(`^(VDPBF16PS)\s+Z(\d+),\s*Z(\d+),\s*Z(\d+)\s+\(EVEX\)$`)
+	evexComment = regexp.MustCompile(`^(VDPBF16PS|VCVTNE2PS2BF16)\s+Z(\d+),\s*Z(\d+),\s*Z(\d+)\s+\(EVEX\)$`)
 )
 
 // vexVNNIOpcode gives the opcode byte of each VEX VNNI instruction
@@ -240,19 +247,24 @@ func checkByteLine(line string) ([]string, error) {
 		}
 		feats = []string{featAVX, featAVXVNNI}
 	case evexComment.MatchString(comment):
-		// EVEX.512.F3.0F38.W0 52 /r: 62 [R̄ X̄ B̄ R̄' 0010] [0 v̄v̄v̄v̄ 1 10]
-		// [0 10 0 V̄' 000] 52 [11 dst src2].
+		// VDPBF16PS is EVEX.512.F3.0F38.W0 52 /r, VCVTNE2PS2BF16
+		// EVEX.512.F2.0F38.W0 72 /r: 62 [R̄ X̄ B̄ R̄' 0010] [0 v̄v̄v̄v̄ 1 pp]
+		// [0 10 0 V̄' 000] op [11 dst src2], pp 10 for F3 and 11 for F2.
 		m = evexComment.FindStringSubmatch(comment)
 		src2, src1, dst, err := regs(31)
 		if err != nil {
 			return nil, err
 		}
+		op, pp := byte(0x52), byte(0b10)
+		if m[1] == "VCVTNE2PS2BF16" {
+			op, pp = 0x72, 0b11
+		}
 		want = []byte{
 			0x62,
 			byte((^dst>>3)&1)<<7 | byte((^src2>>4)&1)<<6 | byte((^src2>>3)&1)<<5 | byte((^dst>>4)&1)<<4 | 0b0010,
-			byte(^src1&15)<<3 | 1<<2 | 0b10,
+			byte(^src1&15)<<3 | 1<<2 | pp,
 			0b10<<5 | byte((^src1>>4)&1)<<3,
-			0x52,
+			op,
 			0xC0 | byte(dst&7)<<3 | byte(src2&7),
 		}
 		feats = []string{featAVX512F, featAVX512BF16}
@@ -332,6 +344,7 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"VEX VNNI in the avx2 tier", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avx2"]},
 		{"VEX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xc2; BYTE $0x0d; BYTE $0x50; BYTE $0xc5 // VPDPBUSD Y12, Y14, Y0 (VEX)\n", tierFeatures["avxvnni"]},
 		{"BYTE line without a comment", "\tBYTE $0xc4; BYTE $0xc2\n", tierFeatures["avxvnni"]},
+		{"VPERMW in the avx512 tier (no AVX512BW)", "\tVPERMW Z2, Z4, Z5\n", tierFeatures["avx512"]},
 		{"VDPBF16PS in the avx512 tier", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc0 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512"]},
 		{"EVEX bytes that are not their comment", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512bf16"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
@@ -343,6 +356,10 @@ func TestAsmScannerCatches(t *testing.T) {
 	}
 	if got := scanAsm("clean", "\tVFMADD231PS Y1, Y2, Y3\n\tVBROADCASTSS 4(SI), Y1\n", tierFeatures["avx2"]); len(got) != 0 {
 		t.Errorf("clean avx2 snippet flagged: %v", got)
+	}
+	// GNU as encodes vcvtne2ps2bf16 %zmm17,%zmm16,%zmm18 as 62 a2 7f 40 72 d1.
+	if got := scanAsm("clean", "\tBYTE $0x62; BYTE $0xa2; BYTE $0x7f; BYTE $0x40; BYTE $0x72; BYTE $0xd1 // VCVTNE2PS2BF16 Z17, Z16, Z18 (EVEX)\n", tierFeatures["avx512bf16"]); len(got) != 0 {
+		t.Errorf("clean VCVTNE2PS2BF16 flagged: %v", got)
 	}
 	// GNU as encodes vdpbf16ps %zmm24,%zmm27,%zmm23 as 62 82 26 40 52 f8.
 	if got := scanAsm("clean", "\tBYTE $0x62; BYTE $0x82; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xf8 // VDPBF16PS Z24, Z27, Z23 (EVEX)\n", tierFeatures["avx512bf16"]); len(got) != 0 {

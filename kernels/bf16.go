@@ -39,6 +39,10 @@ type bf16Tier struct {
 	// packed B panels of 16 columns (kp/2 pairs of 16 columns × 2 values),
 	// bstride values apart.
 	micro func(kp2 int, a, b []uint16, bstride int, c []float32, ldc int, alpha, beta float32)
+	// pairs and interleave pack rows: bf16PairsGo and bf16InterleaveGo,
+	// value for value.
+	pairs      func(dst []uint16, stride int, src []float32)
+	interleave func(dst []uint16, stride int, r0, r1 []float32)
 }
 
 var (
@@ -47,7 +51,8 @@ var (
 )
 
 func init() {
-	bf16Tiers = append(asmBF16Tiers(), &bf16Tier{name: "generic", supported: true, mr: 4, nr: 16, micro: bf16MicroGeneric})
+	bf16Tiers = append(asmBF16Tiers(), &bf16Tier{name: "generic", supported: true, mr: 4, nr: 16,
+		micro: bf16MicroGeneric, pairs: bf16PairsGo, interleave: bf16InterleaveGo})
 	choice := bf16Tiers[0]
 	for _, t := range bf16Tiers {
 		if t.supported {
@@ -148,33 +153,52 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	kp := (k + 1) &^ 1
 	np := (n + 31) &^ 31
 	mp := (m + t.mr - 1) / t.mr * t.mr
-	// op(B) packed whole: panels of 16 columns, pairs of depth steps.
+	// op(B) packed whole: panels of 16 columns, pairs of depth steps;
+	// op(A) in blocks of mr rows, pairs of depth steps. Fresh buffers: the
+	// padding (an odd k's last pair, columns past n, rows past m) is zero.
 	bp := make([]uint16, np*kp)
-	for j := range n {
-		panel := bp[(j/16)*16*kp:]
-		for p := range k {
-			var v float32
-			if transB {
-				v = b[j*ldb+p]
+	ap := make([]uint16, mp*kp)
+	var zero []float32
+	if k%2 == 1 {
+		zero = make([]float32, max(m, n))
+	}
+	if transB {
+		// Column j of op(B) is row j of b: its depth steps are contiguous.
+		for j := range n {
+			t.pairs(bp[(j/16)*16*kp+(j%16)*2:], 32, b[j*ldb:j*ldb+k])
+		}
+	} else {
+		for p := 0; p < k; p += 2 {
+			var r1 []float32
+			if p+1 < k {
+				r1 = b[(p+1)*ldb : (p+1)*ldb+n]
 			} else {
-				v = b[p*ldb+j]
+				r1 = zero[:n]
 			}
-			panel[(p/2)*32+(j%16)*2+p%2] = ToBF16(v)
+			t.interleave(bp[(p/2)*32:], 16*kp, b[p*ldb:p*ldb+n], r1)
 		}
 	}
-	// op(A) packed whole: blocks of mr rows, pairs of depth steps.
-	ap := make([]uint16, mp*kp)
-	for i := range m {
-		blk := ap[(i/t.mr)*t.mr*kp:]
-		ii := i % t.mr
-		for p := range k {
-			var v float32
-			if transA {
-				v = a[p*lda+i]
+	mr := t.mr
+	if !transA {
+		for i := range m {
+			t.pairs(ap[(i/mr)*mr*kp+(i%mr)*2:], mr*2, a[i*lda:i*lda+k])
+		}
+	} else {
+		// Depth steps p and p+1 are rows of a: interleave them into one
+		// row of pairs, then copy each block's mr pairs into its panel.
+		row := make([]uint16, (m+15)/16*32)
+		for p := 0; p < k; p += 2 {
+			var r1 []float32
+			if p+1 < k {
+				r1 = a[(p+1)*lda : (p+1)*lda+m]
 			} else {
-				v = a[i*lda+p]
+				r1 = zero[:m]
 			}
-			blk[(p/2)*t.mr*2+ii*2+p%2] = ToBF16(v)
+			t.interleave(row, 32, a[p*lda:p*lda+m], r1)
+			for i0 := 0; i0 < m; i0 += mr {
+				rows := min(mr, m-i0)
+				copy(ap[i0*kp+(p/2)*mr*2:i0*kp+(p/2)*mr*2+2*rows], row[2*i0:2*i0+2*rows])
+			}
 		}
 	}
 	job := &bf16Job{t: t, m: m, n: n, kp: kp, ap: ap, bp: bp, c: c, ldc: ldc, alpha: alpha, beta: beta}
@@ -223,6 +247,25 @@ func (r *bf16Job) Run(lo, hi int) {
 				copy(r.c[(i0+i)*r.ldc+j0:(i0+i)*r.ldc+j0+cols], tile[i*nr:])
 			}
 		}
+	}
+}
+
+// bf16PairsGo rounds src to bfloat16 in pairs of consecutive values, pair
+// q at dst[q·stride:]: dst[(p/2)·stride + p%2] = ToBF16(src[p]).
+func bf16PairsGo(dst []uint16, stride int, src []float32) {
+	for p, v := range src {
+		dst[(p/2)*stride+p%2] = ToBF16(v)
+	}
+}
+
+// bf16InterleaveGo rounds two rows to bfloat16 and interleaves them in
+// blocks of 16 columns, block q at dst[q·stride:]:
+// dst[(j/16)·stride + 2·(j%16) + t] = ToBF16(r_t[j]).
+func bf16InterleaveGo(dst []uint16, stride int, r0, r1 []float32) {
+	r1 = r1[:len(r0)]
+	for j := range r0 {
+		d := (j/16)*stride + 2*(j%16)
+		dst[d], dst[d+1] = ToBF16(r0[j]), ToBF16(r1[j])
 	}
 }
 

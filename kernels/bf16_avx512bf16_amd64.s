@@ -40,6 +40,58 @@
 
 #include "textflag.h"
 
+// ramp16 is 0, 1, …, 15 as int32; interleave32 the words 0, 16, 1, 17, …, 15, 31.
+DATA ramp16<>+0(SB)/4, $0
+DATA ramp16<>+4(SB)/4, $1
+DATA ramp16<>+8(SB)/4, $2
+DATA ramp16<>+12(SB)/4, $3
+DATA ramp16<>+16(SB)/4, $4
+DATA ramp16<>+20(SB)/4, $5
+DATA ramp16<>+24(SB)/4, $6
+DATA ramp16<>+28(SB)/4, $7
+DATA ramp16<>+32(SB)/4, $8
+DATA ramp16<>+36(SB)/4, $9
+DATA ramp16<>+40(SB)/4, $10
+DATA ramp16<>+44(SB)/4, $11
+DATA ramp16<>+48(SB)/4, $12
+DATA ramp16<>+52(SB)/4, $13
+DATA ramp16<>+56(SB)/4, $14
+DATA ramp16<>+60(SB)/4, $15
+GLOBL ramp16<>(SB), RODATA|NOPTR, $64
+DATA interleave32<>+0(SB)/2, $0
+DATA interleave32<>+2(SB)/2, $16
+DATA interleave32<>+4(SB)/2, $1
+DATA interleave32<>+6(SB)/2, $17
+DATA interleave32<>+8(SB)/2, $2
+DATA interleave32<>+10(SB)/2, $18
+DATA interleave32<>+12(SB)/2, $3
+DATA interleave32<>+14(SB)/2, $19
+DATA interleave32<>+16(SB)/2, $4
+DATA interleave32<>+18(SB)/2, $20
+DATA interleave32<>+20(SB)/2, $5
+DATA interleave32<>+22(SB)/2, $21
+DATA interleave32<>+24(SB)/2, $6
+DATA interleave32<>+26(SB)/2, $22
+DATA interleave32<>+28(SB)/2, $7
+DATA interleave32<>+30(SB)/2, $23
+DATA interleave32<>+32(SB)/2, $8
+DATA interleave32<>+34(SB)/2, $24
+DATA interleave32<>+36(SB)/2, $9
+DATA interleave32<>+38(SB)/2, $25
+DATA interleave32<>+40(SB)/2, $10
+DATA interleave32<>+42(SB)/2, $26
+DATA interleave32<>+44(SB)/2, $11
+DATA interleave32<>+46(SB)/2, $27
+DATA interleave32<>+48(SB)/2, $12
+DATA interleave32<>+50(SB)/2, $28
+DATA interleave32<>+52(SB)/2, $13
+DATA interleave32<>+54(SB)/2, $29
+DATA interleave32<>+56(SB)/2, $14
+DATA interleave32<>+58(SB)/2, $30
+DATA interleave32<>+60(SB)/2, $15
+DATA interleave32<>+62(SB)/2, $31
+GLOBL interleave32<>(SB), RODATA|NOPTR, $64
+
 // STORE0(lo, hi) writes alpha·acc for one row and moves DX on.
 #define STORE0(lo, hi) \
 	VMULPS  Z28, lo, lo \
@@ -178,5 +230,76 @@ withbeta:
 	STOREB(Z18, Z19)
 	STOREB(Z20, Z21)
 	STOREB(Z22, Z23)
+	VZEROUPPER
+	RET
+
+// func bf16PairsAVX512BF16(src *float32, n32 int, dst *uint16, stride int)
+//
+//	Rounds n32 floats (a positive multiple of 32) to bfloat16 and stores
+//	them in pairs, each pair's 4 bytes stride bytes after the previous:
+//	dst[(p/2)·stride/2 + p%2] = ToBF16(src[p]) — a row of A or of op(B)
+//	whose depth steps are contiguous, into its packed panel.
+//	Register plan: SI src, CX floats left, DI dst, R8 stride; Z0, Z1 32
+//	floats; Z2 their 32 bfloat16 (VCVTNE2PS2BF16: the low half from its
+//	first operand); Z3 the byte offsets 0, stride, …, 15·stride; K1 all
+//	lanes (VPSCATTERDD clears it, so it is set every time).
+//	Loop structure: loop32 (two loads, one conversion, one scatter of 16
+//	pairs, DI += 16·stride).
+TEXT ·bf16PairsAVX512BF16(SB), NOSPLIT, $0-32
+	MOVQ         src+0(FP), SI
+	MOVQ         n32+8(FP), CX
+	MOVQ         dst+16(FP), DI
+	MOVQ         stride+24(FP), R8
+	MOVQ         $ramp16<>(SB), AX
+	VMOVDQU32    (AX), Z3
+	VPBROADCASTD R8, Z4
+	VPMULLD      Z4, Z3, Z3
+	SHLQ         $4, R8
+
+pairs_loop32:
+	VMOVUPS     (SI), Z0
+	VMOVUPS     64(SI), Z1
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2 (EVEX)
+	KXNORW      K1, K1, K1
+	VPSCATTERDD Z2, K1, (DI)(Z3*1)
+	ADDQ        $128, SI
+	ADDQ        R8, DI
+	SUBQ        $32, CX
+	JNZ         pairs_loop32
+	VZEROUPPER
+	RET
+
+// func bf16InterleaveAVX512BF16(r0, r1 *float32, n16 int, dst *uint16, stride int)
+//
+//	Rounds 16 floats of each of two rows to bfloat16 and interleaves them
+//	into 16 pairs (64 bytes), for each of n16/16 blocks of 16 columns,
+//	block q at dst + q·stride bytes: dst[q·stride/2 + 2j + t] =
+//	ToBF16(r_t[16q + j]) — two depth steps of a matrix whose columns are
+//	contiguous (op(B) untransposed, or op(A) transposed), into its panel.
+//	Register plan: SI r0, R9 r1, CX floats left per row, DI dst, R8
+//	stride; Z0 16 floats of r0, Z1 of r1; Z2 their bfloat16 (r0's low);
+//	Z4 the word permutation 0, 16, 1, 17, …, 15, 31; Z5 the pairs.
+//	Loop structure: loop16 (two loads, one conversion, one permutation,
+//	one 64-byte store).
+TEXT ·bf16InterleaveAVX512BF16(SB), NOSPLIT, $0-40
+	MOVQ      r0+0(FP), SI
+	MOVQ      r1+8(FP), R9
+	MOVQ      n16+16(FP), CX
+	MOVQ      dst+24(FP), DI
+	MOVQ      stride+32(FP), R8
+	MOVQ      $interleave32<>(SB), AX
+	VMOVDQU32 (AX), Z4
+
+inter_loop16:
+	VMOVUPS   (SI), Z0
+	VMOVUPS   (R9), Z1
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2 (EVEX)
+	VPERMW    Z2, Z4, Z5
+	VMOVDQU32 Z5, (DI)
+	ADDQ      $64, SI
+	ADDQ      $64, R9
+	ADDQ      R8, DI
+	SUBQ      $16, CX
+	JNZ       inter_loop16
 	VZEROUPPER
 	RET

@@ -179,3 +179,47 @@ func BenchmarkSgemmBF16(b *testing.B) {
 		}
 	}
 }
+
+// TestBF16Pack checks every tier's packing kernels against the Go loops,
+// value for value, for lengths around their blocks of 16 and 32 and
+// strides of the panels, with the untouched positions left alone.
+func TestBF16Pack(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 1))
+	forEachBF16Tier(t, func(t *testing.T) {
+		tr := bf16Current.Load()
+		for n := 1; n <= 100; n++ {
+			r0, r1 := make([]float32, n), make([]float32, n)
+			fillRandom(r, r0)
+			fillRandom(r, r1)
+			r0[0] = float32(math.Inf(-1))
+			for _, stride := range []int{24, 32, 64} {
+				size := ((n+1)/2)*stride + 8
+				got, want := make([]uint16, size), make([]uint16, size)
+				for i := range got {
+					got[i], want[i] = 0xBEEF, 0xBEEF
+				}
+				tr.pairs(got, stride, r0)
+				bf16PairsGo(want, stride, r0)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("pairs n=%d stride=%d: value %d is %#04x, Go wrote %#04x", n, stride, i, got[i], want[i])
+					}
+				}
+			}
+			for _, stride := range []int{32, 48, 96} {
+				size := ((n+15)/16)*stride + 8
+				got, want := make([]uint16, size), make([]uint16, size)
+				for i := range got {
+					got[i], want[i] = 0xBEEF, 0xBEEF
+				}
+				tr.interleave(got, stride, r0, r1)
+				bf16InterleaveGo(want, stride, r0, r1)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("interleave n=%d stride=%d: value %d is %#04x, Go wrote %#04x", n, stride, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}

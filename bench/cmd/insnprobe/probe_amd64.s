@@ -1,0 +1,85 @@
+//go:build amd64
+
+// Throughput probes: each function runs n iterations of independent
+// 512-bit multiply-add instructions (12 accumulators, 24 for VDPBF16PS,
+// more than any of them has cycles of latency), so the time per
+// instruction is the reciprocal of its throughput. VDPBF16PS has no Go
+// mnemonic and is written as bytes (EVEX.512.F3.0F38.W0 52 /r, Z31 and Z30
+// into Z0..Z23), as kernels/bf16_avx512bf16_amd64.s writes it.
+//
+// Register plan: CX iterations left; Z30, Z31 the sources; Z0..Z23 the
+// accumulators. Loop structure: one block of independent instructions per
+// iteration, DECQ, JNZ.
+
+#include "textflag.h"
+TEXT ·probeBF16(SB), NOSPLIT, $0-8
+	MOVQ n+0(FP), CX
+loop:
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+	RET
+
+TEXT ·probeFMA(SB), NOSPLIT, $0-8
+	MOVQ n+0(FP), CX
+loop2:
+	VFMADD231PS Z30, Z31, Z0
+	VFMADD231PS Z30, Z31, Z1
+	VFMADD231PS Z30, Z31, Z2
+	VFMADD231PS Z30, Z31, Z3
+	VFMADD231PS Z30, Z31, Z4
+	VFMADD231PS Z30, Z31, Z5
+	VFMADD231PS Z30, Z31, Z6
+	VFMADD231PS Z30, Z31, Z7
+	VFMADD231PS Z30, Z31, Z8
+	VFMADD231PS Z30, Z31, Z9
+	VFMADD231PS Z30, Z31, Z10
+	VFMADD231PS Z30, Z31, Z11
+	DECQ CX
+	JNZ loop2
+	VZEROUPPER
+	RET
+
+TEXT ·probeVNNI(SB), NOSPLIT, $0-8
+	MOVQ n+0(FP), CX
+loop3:
+	VPDPBUSD Z30, Z31, Z0
+	VPDPBUSD Z30, Z31, Z1
+	VPDPBUSD Z30, Z31, Z2
+	VPDPBUSD Z30, Z31, Z3
+	VPDPBUSD Z30, Z31, Z4
+	VPDPBUSD Z30, Z31, Z5
+	VPDPBUSD Z30, Z31, Z6
+	VPDPBUSD Z30, Z31, Z7
+	VPDPBUSD Z30, Z31, Z8
+	VPDPBUSD Z30, Z31, Z9
+	VPDPBUSD Z30, Z31, Z10
+	VPDPBUSD Z30, Z31, Z11
+	DECQ CX
+	JNZ loop3
+	VZEROUPPER
+	RET
