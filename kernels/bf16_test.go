@@ -93,7 +93,8 @@ func TestSgemmBF16(t *testing.T) {
 		for _, sh := range [][3]int{{1, 1, 1}, {3, 17, 5}, {12, 32, 2}, {13, 33, 7}, {25, 70, 64}, {12, 128, 384}, {30, 130, 1536}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
-				for _, ab := range [][2]float32{{1, 0}, {0.5, 2}, {-1, -0.0}} {
+				negZero := float32(math.Copysign(0, -1))
+				for _, ab := range [][2]float32{{1, 0}, {0.5, 2}, {-1, negZero}} {
 					transA, transB := tr[0], tr[1]
 					alpha, beta := ab[0], ab[1]
 					lda, ldb, ldc := k+3, n+2, n+5
