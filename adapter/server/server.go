@@ -539,7 +539,8 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 // not mark the server down and a recovered one comes back up without
 // traffic.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	status := map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters(), "hybrid": s.hybridName()}
+	status := map[string]any{"status": "ok", "documents": s.d.Corpus.Len(), "adapters": s.NumAdapters(), "hybrid": s.hybridName(),
+		"precision": s.enc.Bi.Query.Precision().String()}
 	if last := s.last.Load(); last == nil || last.err != nil {
 		release, ok := s.Reserve()
 		if !ok {

@@ -142,6 +142,10 @@ func TestQuantizeEndToEnd(t *testing.T) {
 		if code := getJSON(t, ts.URL+"/search?k=3&q="+url.QueryEscape("boundary layer transition"), &r); code != 200 || len(r.Hits) != 3 {
 			t.Errorf("serve int8: %d %+v", code, r)
 		}
+		var health map[string]any
+		if code := getJSON(t, ts.URL+"/healthz", &health); code != 200 || health["precision"] != "int8" {
+			t.Errorf("/healthz of an int8 server: %d %v, want precision int8", code, health)
+		}
 		ts.Close()
 		s.Close()
 	}
