@@ -134,7 +134,7 @@ func run(data, model, split, label string) error {
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		return err
 	}
-	fmt.Printf("| %s | %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f (%.4f) | %.4f (%.4f) | %.2f | %.3f | %.4f | %.4f |\n",
+	fmt.Printf("| %s | %s | %d | %.5f | %.5f | %.5f | %.5f | %.4f (%.4f) | %.4f (%.4f) | %.2f | %.3f | %.4f | %.4f |\n",
 		label, data, len(corpus.Docs), mean(docCos), pct(docCos, 0.01), slices.Min(docCos), mean(qCos),
 		q.rep.Mean["ndcg_cut_10"], f.rep.Mean["ndcg_cut_10"], q.rep.Mean["recall_100"], f.rep.Mean["recall_100"],
 		p, keep, sq.raw, sq.rescored)
