@@ -1,11 +1,7 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
-	"os"
-	"strings"
-	"sync/atomic"
 )
 
 // bfloat16 products with float32 accumulation.
@@ -45,81 +41,30 @@ type bf16Tier struct {
 	interleave func(dst []uint16, stride int, r0, r1 []float32)
 }
 
-var (
-	bf16Tiers   []*bf16Tier
-	bf16Current atomic.Pointer[bf16Tier]
-)
+// bf16Reg holds the bfloat16 tiers and the one in use.
+var bf16Reg = registry[bf16Tier, *bf16Tier]{kind: "bfloat16 tier"}
 
 func init() {
-	bf16Tiers = append(asmBF16Tiers(), &bf16Tier{name: "generic", supported: true, mr: 4, nr: 16,
+	all := append(asmBF16Tiers(), &bf16Tier{name: "generic", supported: true, mr: 4, nr: 16,
 		micro: bf16MicroGeneric, pairs: bf16PairsGo, interleave: bf16InterleaveGo})
-	choice := bf16Tiers[0]
-	for _, t := range bf16Tiers {
-		if t.supported {
-			choice = t
-			break
-		}
-	}
-	name := os.Getenv(EnvBF16Tier)
-	if name == "" && os.Getenv(EnvTier) == "generic" {
-		name = "generic"
-	}
-	if name != "" {
-		if t := lookupBF16(name); t == nil {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q names no bfloat16 tier (have %s); using %s\n",
-				EnvBF16Tier, name, strings.Join(BF16Tiers(), ", "), choice.name)
-		} else if !t.supported {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q: %s; using %s\n", EnvBF16Tier, name, t.reason, choice.name)
-		} else {
-			choice = t
-		}
-	}
-	bf16Current.Store(choice)
-}
-
-func lookupBF16(name string) *bf16Tier {
-	for _, t := range bf16Tiers {
-		if t.name == name {
-			return t
-		}
-	}
-	return nil
+	bf16Reg.start(all, bf16Reg.best(all), EnvBF16Tier, EnvTier)
 }
 
 // BF16Tiers returns the names of the bfloat16 tiers compiled into this
 // binary, best first, whether or not this CPU supports them.
-func BF16Tiers() []string {
-	names := make([]string, len(bf16Tiers))
-	for i, t := range bf16Tiers {
-		names[i] = t.name
-	}
-	return names
-}
+func BF16Tiers() []string { return bf16Reg.names() }
 
 // BF16Supported reports whether this CPU can run the named bfloat16 tier,
 // and if not, why.
-func BF16Supported(name string) (ok bool, reason string) {
-	t := lookupBF16(name)
-	if t == nil {
-		return false, fmt.Sprintf("bfloat16 tier %q is not compiled into this binary", name)
-	}
-	return t.supported, t.reason
-}
+func BF16Supported(name string) (ok bool, reason string) { return bf16Reg.supported(name) }
 
 // SelectedBF16 returns the name of the bfloat16 tier in use.
-func SelectedBF16() string { return bf16Current.Load().name }
+func SelectedBF16() string { return bf16Reg.selected() }
 
 // UseBF16 switches the bfloat16 products to the named tier and returns a
 // function that restores the previous one; ok is false, and nothing
 // changes, when the tier does not exist or this CPU cannot run it.
-func UseBF16(name string) (restore func(), ok bool) {
-	t := lookupBF16(name)
-	if t == nil || !t.supported {
-		return func() {}, false
-	}
-	prev := bf16Current.Swap(t)
-	return func() { bf16Current.Store(prev) }, true
-}
+func UseBF16(name string) (restore func(), ok bool) { return bf16Reg.use(name) }
 
 // ToBF16 rounds a float32 to bfloat16, to nearest even; NaN stays NaN
 // (quiet), infinities stay infinite, and a finite value beyond bfloat16's
@@ -149,7 +94,7 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	t := bf16Current.Load()
+	t := bf16Reg.load()
 	kp := (k + 1) &^ 1
 	np := (n + 31) &^ 31
 	mp := (m + t.mr - 1) / t.mr * t.mr

@@ -11,17 +11,7 @@ import (
 // the reason) a tier this CPU cannot run.
 func forEachBF16Tier(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, name := range BF16Tiers() {
-		t.Run(name, func(t *testing.T) {
-			restore, ok := UseBF16(name)
-			if !ok {
-				_, reason := BF16Supported(name)
-				t.Skipf("tier %s not run: %s", name, reason)
-			}
-			defer restore()
-			f(t)
-		})
-	}
+	forEachIn(t, BF16Tiers(), UseBF16, BF16Supported, f)
 }
 
 // TestToBF16 checks the conversion against the definition: the nearest
@@ -187,7 +177,7 @@ func BenchmarkSgemmBF16(b *testing.B) {
 func TestBF16Pack(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 1))
 	forEachBF16Tier(t, func(t *testing.T) {
-		tr := bf16Current.Load()
+		tr := bf16Reg.load()
 		for n := 1; n <= 100; n++ {
 			r0, r1 := make([]float32, n), make([]float32, n)
 			fillRandom(r, r0)

@@ -1,10 +1,7 @@
 package kernels
 
 import (
-	"fmt"
-	"os"
 	"runtime"
-	"strings"
 	"sync/atomic"
 )
 
@@ -61,84 +58,45 @@ type tier struct {
 	layerNormBackward func(dx, dy, x, gamma []float32, mean, rstd float32, add bool)
 }
 
-// tiers lists every tier compiled into this binary, best first.
-var tiers []*tier
+// floatTiers are the float32 tiers compiled into this binary, best first,
+// and the one every float32 kernel uses (current).
+var floatTiers = registry[tier, *tier]{kind: "tier"}
 
-// current is the dispatch table: the tier every exported kernel uses.
-var current atomic.Pointer[tier]
+// current returns the tier the float32 kernels use.
+var current = &floatTiers.cur
 
 // threads is the goroutine count Sgemm and Scores may use (0: GOMAXPROCS).
 var threads atomic.Int64
 
 func init() {
-	tiers = append(asmTiers(), genericTier())
-	choice := defaultTier()
-	if name := os.Getenv(EnvTier); name != "" {
-		if t := lookup(name); t == nil {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q names no tier (have %s); using %s\n",
-				EnvTier, name, strings.Join(Tiers(), ", "), choice.name)
-		} else if !t.supported {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q: %s; using %s\n",
-				EnvTier, name, t.reason, choice.name)
-		} else {
-			choice = t
-		}
-	}
-	current.Store(choice)
+	all := append(asmTiers(), genericTier())
+	floatTiers.start(all, defaultTier(all), EnvTier, "")
 }
 
-func defaultTier() *tier {
-	for _, t := range tiers {
+func defaultTier(all []*tier) *tier {
+	for _, t := range all {
 		if t.supported && t.auto {
 			return t
 		}
 	}
-	panic("kernels: no usable tier") // generic is always supported and auto
-}
-
-func lookup(name string) *tier {
-	for _, t := range tiers {
-		if t.name == name {
-			return t
-		}
-	}
-	return nil
+	return all[len(all)-1] // generic is always supported and auto
 }
 
 // Tiers returns the names of all tiers compiled into this binary, best first,
 // whether or not this CPU supports them.
-func Tiers() []string {
-	names := make([]string, len(tiers))
-	for i, t := range tiers {
-		names[i] = t.name
-	}
-	return names
-}
+func Tiers() []string { return floatTiers.names() }
 
 // Supported reports whether this CPU can run the named tier, and if not, why.
-func Supported(name string) (ok bool, reason string) {
-	t := lookup(name)
-	if t == nil {
-		return false, fmt.Sprintf("tier %q is not compiled into this binary", name)
-	}
-	return t.supported, t.reason
-}
+func Supported(name string) (ok bool, reason string) { return floatTiers.supported(name) }
 
 // Selected returns the name of the tier in use.
-func Selected() string { return current.Load().name }
+func Selected() string { return floatTiers.selected() }
 
 // Use switches every kernel to the named tier and returns a function that
 // restores the previous one. ok is false, and nothing changes, when the tier
 // does not exist or this CPU cannot run it. Use is meant for tests and
 // benchmarks; it must not race with running kernels.
-func Use(name string) (restore func(), ok bool) {
-	t := lookup(name)
-	if t == nil || !t.supported {
-		return func() {}, false
-	}
-	prev := current.Swap(t)
-	return func() { current.Store(prev) }, true
-}
+func Use(name string) (restore func(), ok bool) { return floatTiers.use(name) }
 
 // SetThreads sets how many goroutines Sgemm and Scores may use; n <= 0 means
 // runtime.GOMAXPROCS(0), 1 means single-threaded. It returns the previous

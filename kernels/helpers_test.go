@@ -21,11 +21,19 @@ type tierRunner[T any] interface {
 // leg counts these lines).
 func forEachTier[T tierRunner[T]](tb T, f func(tb T)) {
 	tb.Helper()
-	for _, name := range Tiers() {
+	forEachIn(tb, Tiers(), Use, Supported, f)
+}
+
+// forEachIn is forEachTier over one kind of tier: its names, how to
+// select one and whether this CPU can run it (the integer and bfloat16
+// kinds use it too).
+func forEachIn[T tierRunner[T]](tb T, names []string, use func(string) (func(), bool), supported func(string) (bool, string), f func(tb T)) {
+	tb.Helper()
+	for _, name := range names {
 		tb.Run(name, func(tb T) {
-			restore, ok := Use(name)
+			restore, ok := use(name)
 			if !ok {
-				_, reason := Supported(name)
+				_, reason := supported(name)
 				tb.Skipf("tier %s not run: %s", name, reason)
 			}
 			defer restore()

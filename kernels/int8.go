@@ -3,9 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"os"
-	"strings"
-	"sync/atomic"
 )
 
 // Integer products for int8 inference.
@@ -88,82 +85,31 @@ type int8Epilogue struct {
 	bias   []float32 // nr biases
 }
 
-var (
-	int8Tiers   []*int8Tier
-	int8Current atomic.Pointer[int8Tier]
-)
+// int8Reg holds the integer-product tiers and the one in use.
+var int8Reg = registry[int8Tier, *int8Tier]{kind: "integer tier"}
 
 func init() {
-	int8Tiers = append(asmInt8Tiers(), &int8Tier{name: "generic", supported: true, mr: 4, nr: 16,
+	all := append(asmInt8Tiers(), &int8Tier{name: "generic", supported: true, mr: 4, nr: 16,
 		micro: int8MicroGeneric, minMax: minMaxGo, quant: quantGo})
-	choice := int8Tiers[0]
-	for _, t := range int8Tiers {
-		if t.supported {
-			choice = t
-			break
-		}
-	}
-	name := os.Getenv(EnvInt8Tier)
-	if name == "" && os.Getenv(EnvTier) == "generic" {
-		name = "generic"
-	}
-	if name != "" {
-		if t := lookupInt8(name); t == nil {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q names no integer tier (have %s); using %s\n",
-				EnvInt8Tier, name, strings.Join(Int8Tiers(), ", "), choice.name)
-		} else if !t.supported {
-			fmt.Fprintf(os.Stderr, "rrra/kernels: %s=%q: %s; using %s\n", EnvInt8Tier, name, t.reason, choice.name)
-		} else {
-			choice = t
-		}
-	}
-	int8Current.Store(choice)
-}
-
-func lookupInt8(name string) *int8Tier {
-	for _, t := range int8Tiers {
-		if t.name == name {
-			return t
-		}
-	}
-	return nil
+	int8Reg.start(all, int8Reg.best(all), EnvInt8Tier, EnvTier)
 }
 
 // Int8Tiers returns the names of the integer-product tiers compiled into
 // this binary, best first, whether or not this CPU supports them.
-func Int8Tiers() []string {
-	names := make([]string, len(int8Tiers))
-	for i, t := range int8Tiers {
-		names[i] = t.name
-	}
-	return names
-}
+func Int8Tiers() []string { return int8Reg.names() }
 
 // Int8Supported reports whether this CPU can run the named integer-product
 // tier, and if not, why.
-func Int8Supported(name string) (ok bool, reason string) {
-	t := lookupInt8(name)
-	if t == nil {
-		return false, fmt.Sprintf("integer tier %q is not compiled into this binary", name)
-	}
-	return t.supported, t.reason
-}
+func Int8Supported(name string) (ok bool, reason string) { return int8Reg.supported(name) }
 
 // SelectedInt8 returns the name of the integer-product tier in use.
-func SelectedInt8() string { return int8Current.Load().name }
+func SelectedInt8() string { return int8Reg.selected() }
 
 // UseInt8 switches the integer products to the named tier and returns a
 // function that restores the previous one; ok is false, and nothing
 // changes, when the tier does not exist or this CPU cannot run it. Like
 // Use, it is meant for tests and benchmarks.
-func UseInt8(name string) (restore func(), ok bool) {
-	t := lookupInt8(name)
-	if t == nil || !t.supported {
-		return func() {}, false
-	}
-	prev := int8Current.Swap(t)
-	return func() { int8Current.Store(prev) }, true
-}
+func UseInt8(name string) (restore func(), ok bool) { return int8Reg.use(name) }
 
 // Int8Weights is an n×k weight matrix (n output channels, k inputs, as a
 // Linear layer stores it) quantized per output channel and packed for the
@@ -310,7 +256,7 @@ func NewInt8Weights(values []int8, scale []float32, n, k int, bias []float32) (*
 // inputs where it matters).
 func QuantizeRow(q []uint8, x []float32) (scale float32, zero int32) {
 	_ = q[len(x)-1]
-	t := int8Current.Load()
+	t := int8Reg.load()
 	scale, inv, zero := rowGrid(t, x)
 	t.quant(q, 4, x, inv, zero)
 	return scale, zero
@@ -363,7 +309,7 @@ func GemmU8S8(m int, a []uint8, lda int, w *Int8Weights, c []int32, ldc int) {
 	if m == 0 {
 		return
 	}
-	run := newInt8Run(int8Current.Load(), m, w)
+	run := newInt8Run(int8Reg.load(), m, w)
 	defer run.release()
 	run.ci, run.ldc, run.sa = c, ldc, nil
 	t := run.t
@@ -394,7 +340,7 @@ func Int8Linear(m int, x []float32, ldx int, w *Int8Weights, y []float32, ldy in
 	if m == 0 {
 		return
 	}
-	run := newInt8Run(int8Current.Load(), m, w)
+	run := newInt8Run(int8Reg.load(), m, w)
 	defer run.release()
 	run.cf, run.ldc = y, ldy
 	t := run.t

@@ -18,17 +18,7 @@ import (
 // with the reason ("tier X not run: ...", as forEachTier says it).
 func forEachInt8Tier(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, name := range Int8Tiers() {
-		t.Run(name, func(t *testing.T) {
-			restore, ok := UseInt8(name)
-			if !ok {
-				_, reason := Int8Supported(name)
-				t.Skipf("tier %s not run: %s", name, reason)
-			}
-			defer restore()
-			f(t)
-		})
-	}
+	forEachIn(t, Int8Tiers(), UseInt8, Int8Supported, f)
 }
 
 // int8Case is one shape and one way of filling the operands.
@@ -209,7 +199,7 @@ func int8LinearRef(m int, x []float32, w *Int8Weights) []float32 {
 
 // quantizeRowGo is QuantizeRow on the generic tier's Go loops.
 func quantizeRowGo(q []uint8, x []float32) (float32, int32) {
-	scale, inv, zero := rowGrid(lookupInt8("generic"), x)
+	scale, inv, zero := rowGrid(int8Reg.lookup("generic"), x)
 	quantGo(q, 4, x, inv, zero)
 	return scale, zero
 }
@@ -220,7 +210,7 @@ func quantizeRowGo(q []uint8, x []float32) (float32, int32) {
 func TestQuantKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(24, 1))
 	forEachInt8Tier(t, func(t *testing.T) {
-		tr := int8Current.Load()
+		tr := int8Reg.load()
 		for n := 1; n <= 70; n++ {
 			for _, stride := range []int{4, 16, 48} {
 				x := make([]float32, n)
@@ -414,7 +404,7 @@ func TestInt8SaturationBound(t *testing.T) {
 		}
 		got := make([]int32, 4*16)
 		want := make([]int32, 4*16)
-		lookupInt8("avx2").micro(kg, a, b, 0, &int8Epilogue{ci: got, ldc: 16})
+		int8Reg.lookup("avx2").micro(kg, a, b, 0, &int8Epilogue{ci: got, ldc: 16})
 		int8MicroGeneric(kg, a, b, 0, &int8Epilogue{ci: want, ldc: 16})
 		exact := int32(4 * 255 * int32(wv))
 		if want[0] != exact {

@@ -160,7 +160,7 @@ func TestDefaultTier(t *testing.T) {
 	if ok, _ := Supported("avx512"); ok && CPU().Vendor == "GenuineIntel" {
 		want = "avx512"
 	}
-	if got := defaultTier().name; got != want {
+	if got := defaultTier(floatTiers.all).name; got != want {
 		t.Errorf("default tier %s, want %s", got, want)
 	}
 	if got := Selected(); got != want {

@@ -16,28 +16,25 @@ import (
 // package, which imports kernels.)
 func ForEachTier(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, tier := range kernels.Tiers() {
-		t.Run(tier, func(t *testing.T) {
-			restore, ok := kernels.Use(tier)
-			if !ok {
-				_, why := kernels.Supported(tier)
-				t.Skipf("tier %s not run: %s", tier, why)
-			}
-			defer restore()
-			f(t)
-		})
-	}
+	forEach(t, kernels.Tiers(), kernels.Use, kernels.Supported, f)
 }
 
 // ForEachInt8Tier is ForEachTier for the integer-product tiers
 // (kernels.Int8Tiers).
 func ForEachInt8Tier(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, tier := range kernels.Int8Tiers() {
+	forEach(t, kernels.Int8Tiers(), kernels.UseInt8, kernels.Int8Supported, f)
+}
+
+// forEach runs f once per named tier of one kind, selected with use,
+// skipping (with supported's reason) a tier this CPU cannot run.
+func forEach(t *testing.T, names []string, use func(string) (func(), bool), supported func(string) (bool, string), f func(t *testing.T)) {
+	t.Helper()
+	for _, tier := range names {
 		t.Run(tier, func(t *testing.T) {
-			restore, ok := kernels.UseInt8(tier)
+			restore, ok := use(tier)
 			if !ok {
-				_, why := kernels.Int8Supported(tier)
+				_, why := supported(tier)
 				t.Skipf("tier %s not run: %s", tier, why)
 			}
 			defer restore()
