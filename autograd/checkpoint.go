@@ -76,6 +76,7 @@ func (t *Tape) subTape() *Tape {
 	s.Reset()
 	s.ClearErr()
 	s.train = t.train
+	s.bf16 = t.bf16
 	if b, err := t.rng.MarshalBinary(); err == nil {
 		s.err = s.rng.UnmarshalBinary(b)
 	}

@@ -48,12 +48,12 @@ func (t *Tape) FeedForward(x, w1, b1, w2, b2 *Var) *Var {
 	for r0 := 0; r0 < rows; r0 += ffnRows {
 		n := min(ffnRows, rows-r0)
 		h := t.ffn[:n*f]
-		kernels.Sgemm(false, true, n, f, in, 1, x.Value.Data[r0*in:], in, w1.Value.Data, in, 0, h, f)
+		t.gemm(false, true, n, f, in, 1, x.Value.Data[r0*in:], in, w1.Value.Data, in, 0, h, f)
 		t.addRows(h, nil, b1.Value.Data)
 		o.buf[0] = h
 		kernels.Parallel(blocks8(len(h)), elemGrain/8, o)
 		yb := y[r0*out : (r0+n)*out]
-		kernels.Sgemm(false, true, n, out, f, 1, h, f, w2.Value.Data, f, 0, yb, out)
+		t.gemm(false, true, n, out, f, 1, h, f, w2.Value.Data, f, 0, yb, out)
 		t.addRows(yb, nil, b2.Value.Data)
 	}
 	o.buf[0] = nil

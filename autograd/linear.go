@@ -1,7 +1,5 @@
 package autograd
 
-import "github.com/rrra/rrra/kernels"
-
 // Linear returns x·Wᵀ + b, the fully connected layer in Hugging Face's
 // layout: x is [..., in] (any rank ≥ 1, taken as rows), w is [out, in], b is
 // [out] or nil. It is MatMul(x, w, false, true) followed by Add(·, b), fused:
@@ -29,7 +27,7 @@ func (t *Tape) Linear(x, w, b *Var) *Var {
 	rows := xs.Rows()
 	y := o.out.Value.Data
 	o.n[0], o.n[1], o.n[2] = rows, out, in
-	kernels.Sgemm(false, true, rows, out, in, 1, x.Value.Data, in, w.Value.Data, in, 0, y, out)
+	t.gemm(false, true, rows, out, in, 1, x.Value.Data, in, w.Value.Data, in, 0, y, out)
 	if b != nil {
 		t.addRows(y, nil, b.Value.Data) // in place
 	}
@@ -42,11 +40,11 @@ func linearBackward(t *Tape, o *op) {
 	dy := o.out.Grad
 	if x.needsGrad {
 		dx, beta := t.gradBeta(x)
-		kernels.Sgemm(false, false, rows, in, out, 1, dy, out, w.Value.Data, in, beta, dx, in)
+		t.gemm(false, false, rows, in, out, 1, dy, out, w.Value.Data, in, beta, dx, in)
 	}
 	if w.needsGrad {
 		dw, beta := t.gradBeta(w)
-		kernels.Sgemm(true, false, out, in, rows, 1, dy, out, x.Value.Data, in, beta, dw, in)
+		t.gemm(true, false, out, in, rows, 1, dy, out, x.Value.Data, in, beta, dw, in)
 	}
 	if b != nil && b.needsGrad {
 		t.colSums(colTask{dst: t.grad(b), g: dy, cols: out})

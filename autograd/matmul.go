@@ -42,7 +42,7 @@ func (t *Tape) MatMul(a, b *Var, transA, transB bool) *Var {
 	}
 	o := t.record(opMatMul, out, a, b)
 	o.n = [6]int{m, n, k, b2i(transA), b2i(transB)}
-	kernels.Sgemm(transA, transB, m, n, k, 1, a.Value.Data, ld(transA, m, k), b.Value.Data, ld(transB, k, n), 0, o.out.Value.Data, n)
+	t.gemm(transA, transB, m, n, k, 1, a.Value.Data, ld(transA, m, k), b.Value.Data, ld(transB, k, n), 0, o.out.Value.Data, n)
 	return o.out
 }
 
@@ -70,26 +70,26 @@ func matMulBackward(t *Tape, o *op) {
 		dA, beta := t.gradBeta(a)
 		switch {
 		case !tA && !tB:
-			kernels.Sgemm(false, true, m, k, n, 1, dC, n, B, n, beta, dA, k)
+			t.gemm(false, true, m, k, n, 1, dC, n, B, n, beta, dA, k)
 		case !tA && tB:
-			kernels.Sgemm(false, false, m, k, n, 1, dC, n, B, k, beta, dA, k)
+			t.gemm(false, false, m, k, n, 1, dC, n, B, k, beta, dA, k)
 		case tA && !tB:
-			kernels.Sgemm(false, true, k, m, n, 1, B, n, dC, n, beta, dA, m)
+			t.gemm(false, true, k, m, n, 1, B, n, dC, n, beta, dA, m)
 		default:
-			kernels.Sgemm(true, true, k, m, n, 1, B, k, dC, n, beta, dA, m)
+			t.gemm(true, true, k, m, n, 1, B, k, dC, n, beta, dA, m)
 		}
 	}
 	if b.needsGrad {
 		dB, beta := t.gradBeta(b)
 		switch {
 		case !tB && !tA:
-			kernels.Sgemm(true, false, k, n, m, 1, A, k, dC, n, beta, dB, n)
+			t.gemm(true, false, k, n, m, 1, A, k, dC, n, beta, dB, n)
 		case !tB && tA:
-			kernels.Sgemm(false, false, k, n, m, 1, A, m, dC, n, beta, dB, n)
+			t.gemm(false, false, k, n, m, 1, A, m, dC, n, beta, dB, n)
 		case tB && !tA:
-			kernels.Sgemm(true, false, n, k, m, 1, dC, n, A, k, beta, dB, k)
+			t.gemm(true, false, n, k, m, 1, dC, n, A, k, beta, dB, k)
 		default:
-			kernels.Sgemm(true, true, n, k, m, 1, dC, n, A, m, beta, dB, k)
+			t.gemm(true, true, n, k, m, 1, dC, n, A, m, beta, dB, k)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -81,6 +82,10 @@ type Tape struct {
 	// sub runs Checkpoint's blocks (made on first use).
 	sub *Tape
 
+	// bf16 makes Linear and MatMul multiply with bfloat16-rounded
+	// operands and float32 sums (kernels.SgemmBF16), forward and backward.
+	bf16 bool
+
 	// freeGrads holds gradient buffers, by length, whose variables' ops
 	// have run backward: later gradients of the same size reuse them, so
 	// the backward pass needs the memory of the gradients alive at once,
@@ -91,6 +96,27 @@ type Tape struct {
 	vt vecTask
 	rt rowTask
 	ct colTask
+}
+
+// SetBF16 makes Linear and MatMul (forward and backward) multiply with
+// their operands rounded to bfloat16 and float32 sums (kernels.SgemmBF16),
+// as mixed-precision training does; every other op, the values kept and
+// the gradients stay float32, so the parameters are float32 master
+// weights. bfloat16 has float32's exponent range, so gradients that
+// float16 would flush to zero stay representable: no loss scaling is
+// needed. Attention's batched products stay float32.
+func (t *Tape) SetBF16(on bool) { t.bf16 = on }
+
+// BF16 reports whether SetBF16 is on.
+func (t *Tape) BF16() bool { return t.bf16 }
+
+// gemm is kernels.Sgemm, or kernels.SgemmBF16 under SetBF16.
+func (t *Tape) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if t.bf16 {
+		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	kernels.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // NewTape returns an empty tape. seed drives dropout.

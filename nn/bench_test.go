@@ -53,16 +53,15 @@ func randomBatch(r *rand.Rand, n, t int) ([]int32, *tensor.Tensor) {
 // configuration's length (a positive and a hard negative per query),
 // in-batch InfoNCE, backward, clipping and AdamW; named BenchmarkTrainStep/<config>/t<threads>, and
 // BenchmarkTrainStep/<config>-recompute/t<threads> with activation
-// checkpointing (Bert.Recompute). Compare with PyTorch through bash
+// checkpointing (Bert.Recompute), and BenchmarkTrainStep/<config>-bf16/
+// t<threads> with bfloat16 products (autograd.Tape.SetBF16). Compare with PyTorch through bash
 // bench/bert.sh; bench/recompute.sh compares the two.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range benchConfigs {
-		for _, recompute := range []bool{false, true} {
+		for _, variant := range []string{"", "-recompute", "-bf16"} {
+			recompute, bf16 := variant == "-recompute", variant == "-bf16"
 			for _, th := range benchenv.Threads() {
-				name := c.name
-				if recompute {
-					name += "-recompute"
-				}
+				name := c.name + variant
 				b.Run(fmt.Sprintf("%s/t%d", name, th), func(b *testing.B) {
 					prev := kernels.SetThreads(th)
 					defer kernels.SetThreads(prev)
@@ -77,6 +76,7 @@ func BenchmarkTrainStep(b *testing.B) {
 					bi := &BiEncoder{Query: m, Doc: m, Pooling: PoolCLS, Normalize: true, Temperature: 0.05}
 					opt := NewAdamW(m.Params, AdamWConfig{WeightDecay: 0.01})
 					tp := autograd.NewTape(3)
+					tp.SetBF16(bf16)
 					step := func() {
 						tp.Reset()
 						m.Params.ZeroGrad()

@@ -61,6 +61,12 @@ type TrainConfig struct {
 	// (nn.Bert.Recompute): a step holds one layer's activations instead
 	// of all, for one more forward pass; the results are unchanged.
 	Recompute bool
+	// Precision is the arithmetic of the training step's matrix products:
+	// "" or "fp32", or "bf16" (operands rounded to bfloat16, float32 sums,
+	// float32 master weights and optimizer state: autograd.Tape.SetBF16).
+	// Checkpoints are float32 either way; a run resumes only at the
+	// precision it started with.
+	Precision string
 }
 
 // Validate checks every field of c against its domain: Steps 1 to 2³⁰,
@@ -68,8 +74,8 @@ type TrainConfig struct {
 // WarmupSteps 0 to Steps, WeightDecay finite in [0, 10], ClipNorm finite
 // in [0, 10⁶], RefreshEvery, CheckpointEvery, StopAt, EvalEvery and
 // LogEvery ≥ 0, CropMin and CropMax 0 (the default) or in (0, 1] with
-// CropMin ≤ CropMax, InitialPool empty, PoolBM25 or PoolDense. Run
-// calls it before any work.
+// CropMin ≤ CropMax, InitialPool empty, PoolBM25 or PoolDense, Precision
+// empty, fp32 or bf16. Run calls it before any work.
 func (c TrainConfig) Validate() error {
 	fin := func(x, lo, hi float64) bool { return x >= lo && x <= hi } // false for NaN
 	for _, f := range []struct {
@@ -101,6 +107,11 @@ func (c TrainConfig) Validate() error {
 	case PoolNone, PoolBM25, PoolDense:
 	default:
 		return fmt.Errorf("retrieval: train: initial pool %q: want bm25 or dense", c.InitialPool)
+	}
+	switch c.Precision {
+	case "", "fp32", "bf16":
+	default:
+		return fmt.Errorf("retrieval: train: precision %q: want fp32 or bf16 (int8 is for inference)", c.Precision)
 	}
 	return nil
 }
@@ -248,6 +259,7 @@ func (t *Trainer) Run() ([]Figure, error) {
 		t.runKey = t.key()
 	}
 	t.tape = autograd.NewTape(c.Seed ^ 0x7261)
+	t.tape.SetBF16(c.Precision == "bf16")
 	t.state = nn.TrainState{Opt: nn.NewAdamW(t.Params, nn.AdamWConfig{WeightDecay: c.WeightDecay}), RNG: t.tape.RNG()}
 	t.sched = nn.LinearSchedule{Peak: c.LR, Warmup: c.WarmupSteps, Total: c.Steps}
 	t.epoch = -1
@@ -387,6 +399,9 @@ func (t *Trainer) key() runKey {
 		c.Steps, c.BatchQueries, c.Negatives, c.LR, c.WarmupSteps, c.WeightDecay, c.ClipNorm, c.RefreshEvery, c.InitialPool, c.Seed, c.Crops, sampler)
 	if c.Crops {
 		cfg += fmt.Sprintf(" crop=%g-%g", c.CropMin, c.CropMax)
+	}
+	if c.Precision == "bf16" { // fp32 keys stay what they were
+		cfg += " precision=bf16"
 	}
 	return runKey{Data: hex.EncodeToString(h.Sum(nil)), Config: cfg}
 }

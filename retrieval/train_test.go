@@ -137,6 +137,62 @@ func TestTrainGolden(t *testing.T) {
 	}
 }
 
+// TestTrainBF16 trains the golden bm25 run with bfloat16 products: the loss
+// must follow float32's trajectory closely (bfloat16 rounds each operand to
+// 8 bits, so not exactly) and fall, and the parameters stay float32 (the
+// master weights are not rounded: some are not bfloat16 values).
+func TestTrainBF16(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on Cranfield twice: full suite only")
+	}
+	c := loadCranfield(t)
+	cfg := TrainConfig{Steps: 40, BatchQueries: 8, Negatives: 1, LR: 2e-3, WarmupSteps: 4,
+		WeightDecay: 0.01, ClipNorm: 1, Seed: 1, LogEvery: 5}
+	losses := map[string][]float64{}
+	var params []float32
+	for _, prec := range []string{"fp32", "bf16"} {
+		smp, _ := NewSampler("bm25", "")
+		cfg.Precision = prec
+		tr := c.newTrainer(t, cfg, smp)
+		if _, err := tr.Run(); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tr.History {
+			losses[prec] = append(losses[prec], r.Loss)
+		}
+		params = tr.Params.Data()
+	}
+	f, b := losses["fp32"], losses["bf16"]
+	if len(b) != len(f) {
+		t.Fatalf("%d and %d loss records", len(f), len(b))
+	}
+	same := true
+	for i := range f {
+		if f[i] != b[i] {
+			same = false
+		}
+		if d := math.Abs(f[i]-b[i]) / max(1, math.Abs(f[i])); d > 0.05 {
+			t.Errorf("record %d: loss %.4f in bfloat16, %.4f in float32: %.1f%% apart", i, b[i], f[i], 100*d)
+		}
+	}
+	if same {
+		t.Error("bfloat16 training gave float32's losses exactly: the products were not rounded")
+	}
+	if !(b[len(b)-1] < b[0]) {
+		t.Errorf("bfloat16 loss %.4f at the first record, %.4f at the last: no learning", b[0], b[len(b)-1])
+	}
+	notBF16 := 0
+	for _, v := range params {
+		if math.Float32bits(v)&0xffff != 0 {
+			notBF16++
+		}
+	}
+	if notBF16 == 0 {
+		t.Error("every parameter is a bfloat16 value: the master weights were rounded")
+	}
+	t.Logf("losses fp32 %.4f…%.4f, bf16 %.4f…%.4f", f[0], f[len(f)-1], b[0], b[len(b)-1])
+}
+
 // TestTrainCranfield trains a small model from scratch on Cranfield's
 // training queries with BM25 negatives and checks, on the test queries it
 // never saw, that nDCG@10 rises well above the untrained model's, and that
@@ -336,6 +392,7 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		}, "was written for other training data"},
 		{"another learning rate", func(tr *Trainer) { tr.Cfg.LR = 2e-3 }, "was written with other settings"},
 		{"another step count", func(tr *Trainer) { tr.Cfg.Steps = 5 }, "was written with other settings"},
+		{"another precision", func(tr *Trainer) { tr.Cfg.Precision = "bf16" }, "was written with other settings"},
 	} {
 		t.Run(x.name, func(t *testing.T) {
 			tr := c.newTrainer(t, cfg, smp)

@@ -47,6 +47,7 @@ func TestHostileFlagValues(t *testing.T) {
 		{[]string{"serve", "--model", model, "--precision", "fp64"}, `--precision "fp64"`},
 		{[]string{"quantize", "--model", model}, "--model and --out are required"},
 		{[]string{"train", "--out", "m", "--pooling", "max"}, `pooling "max"`},
+		{[]string{"train", "--out", "m", "--precision", "int8"}, `--precision "int8": want fp32 or bf16`},
 		{[]string{"train", "--out", "m", "--initial-pool", "sparse"}, `--initial-pool "sparse"`},
 		{[]string{"train", "--out", "m", "--query-len", "-3"}, "--query-len -3"},
 		{[]string{"train", "--out", "m", "--config", "mini", "--doc-len", "4000"}, "max_position_embeddings 512"},

@@ -69,6 +69,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", -1, "warm-up steps (-1: 10% of --steps)")
 	wd := fs.Float64("weight-decay", 0.01, "AdamW weight decay")
 	clip := fs.Float64("clip", 1, "gradient norm clip (0: none)")
+	precision := fs.String("precision", "fp32", "arithmetic of the training step's matrix products: fp32, or bf16 (bfloat16 operands, float32 sums, float32 weights and checkpoints; faster only where the CPU's bfloat16 dot product outruns its float32 FMA: docs/precision.md)")
 	recompute := fs.Bool("recompute", false, "activation checkpointing: keep each layer's input only and recompute its activations in backward (less memory, one more forward pass; same results)")
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: the folder's max_seq_length, else 32, within the model's limit)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: the folder's max_seq_length, else 128, within the model's limit)")
@@ -105,6 +106,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if p := retrieval.PoolSource(*initialPool); p != retrieval.PoolNone && p != retrieval.PoolBM25 && p != retrieval.PoolDense {
 		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
+		return errUsage
+	}
+	if *precision != "fp32" && *precision != "bf16" {
+		fmt.Fprintf(stderr, "rrra train: --precision %q: want fp32 or bf16 (int8 is for inference: rrra quantize)\n", *precision)
 		return errUsage
 	}
 	if *threads > 0 {
@@ -191,7 +196,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		Cfg: retrieval.TrainConfig{Steps: *steps, BatchQueries: *batch, Negatives: *negatives, LR: *lr,
 			WarmupSteps: *warmup, WeightDecay: *wd, ClipNorm: *clip, RefreshEvery: *refresh,
 			InitialPool: retrieval.PoolSource(*initialPool), Seed: *seed, LogEvery: *logEvery, Checkpoint: *ckpt,
-			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops, Recompute: *recompute},
+			CheckpointEvery: *ckptEvery, EvalEvery: *evalEvery, Crops: *crops, Recompute: *recompute, Precision: *precision},
 		Data: td, Bi: bi, Params: params, Enc: enc, Sampler: smp, Log: stderr, FixedPool: fixed,
 	}
 	if isTerminal(stderr) {
