@@ -251,7 +251,8 @@ func NewInt8Weights(values []int8, scale []float32, n, k int, bias []float32) (*
 // QuantizeRow quantizes one activation row as Int8Linear does: it writes
 // q[p] in [0, 255] with x[p] ≈ scale·(q[p] − zero) and returns the scale and
 // zero point. The grid spans [min(x, 0), max(x, 0)] in 255 steps; a row of
-// zeros gets scale 1 and zero point 0. q must be as long as x. NaN or
+// zeros, or of values all within 1e-35 of zero, gets scale 1, zero point 0
+// and all-zero codes. q must be as long as x. NaN or
 // infinite inputs give unspecified values (Int8Linear's callers check their
 // inputs where it matters).
 func QuantizeRow(q []uint8, x []float32) (scale float32, zero int32) {
@@ -262,11 +263,16 @@ func QuantizeRow(q []uint8, x []float32) (scale float32, zero int32) {
 	return scale, zero
 }
 
+// minRowRange is the narrowest [min(x, 0), max(x, 0)] given a grid of its
+// own: below it 255/(hi − lo) would overflow float32 (at about 7.5e-37), so
+// such a row, zero to within 1e-35, is quantized as zeros.
+const minRowRange = 1e-35
+
 // rowGrid returns a row's quantization grid: its step, the step's inverse
 // and the zero point.
 func rowGrid(t *int8Tier, x []float32) (scale, inv float32, zero int32) {
 	lo, hi := t.minMax(x)
-	if hi == lo {
+	if !(hi-lo >= minRowRange) { // also a NaN range
 		return 1, 0, 0
 	}
 	scale = (hi - lo) / 255

@@ -359,6 +359,7 @@ func TestQuantizeRow(t *testing.T) {
 		{0, 0, 0},
 		{1e-30, -1e-30},
 		{65504, -3, 0.1},
+		{1e-38, 0, 3e-39}, // subnormal: 255/(hi − lo) would overflow
 	}
 	for _, x := range cases {
 		q := make([]uint8, len(x))
