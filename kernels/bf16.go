@@ -99,13 +99,22 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	np := (n + 31) &^ 31
 	mp := (m + t.mr - 1) / t.mr * t.mr
 	// op(B) packed whole: panels of 16 columns, pairs of depth steps;
-	// op(A) in blocks of mr rows, pairs of depth steps. Fresh buffers: the
-	// padding (an odd k's last pair, columns past n, rows past m) is zero.
-	bp := make([]uint16, np*kp)
-	ap := make([]uint16, mp*kp)
+	// op(A) in blocks of mr rows, pairs of depth steps. The buffers come
+	// from a free list (a training step calls this for every Linear) and
+	// are cleared: the padding (an odd k's last pair, columns past n, rows
+	// past m) must be zero.
+	buf := bf16Scratch.get()
+	defer bf16Scratch.put(buf)
+	bp := grow16(&buf.bp, np*kp)
+	ap := grow16(&buf.ap, mp*kp)
+	clear(bp)
+	clear(ap)
 	var zero []float32
 	if k%2 == 1 {
-		zero = make([]float32, max(m, n))
+		if cap(buf.zero) < max(m, n) {
+			buf.zero = make([]float32, max(m, n)) // never written: stays zero
+		}
+		zero = buf.zero[:max(m, n)]
 	}
 	if transB {
 		// Column j of op(B) is row j of b: its depth steps are contiguous.
@@ -131,7 +140,7 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	} else {
 		// Depth steps p and p+1 are rows of a: interleave them into one
 		// row of pairs, then copy each block's mr pairs into its panel.
-		row := make([]uint16, (m+15)/16*32)
+		row := grow16(&buf.row, (m+15)/16*32) // every value read is written first
 		for p := 0; p < k; p += 2 {
 			var r1 []float32
 			if p+1 < k {
@@ -150,6 +159,22 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	nrb := (m + t.mr - 1) / t.mr
 	job.ncc = (n + int8ChunkCols - 1) / int8ChunkCols
 	Parallel(nrb*job.ncc, 2, job)
+}
+
+// bf16Buffers are one SgemmBF16 call's packing buffers, kept for reuse.
+type bf16Buffers struct {
+	ap, bp, row []uint16
+	zero        []float32
+}
+
+var bf16Scratch freeList[bf16Buffers]
+
+// grow16 returns (*b)[:n], reallocating *b when it is too short.
+func grow16(b *[]uint16, n int) []uint16 {
+	if cap(*b) < n {
+		*b = make([]uint16, n)
+	}
+	return (*b)[:n]
 }
 
 // bf16Job is one SgemmBF16 product, split into units of one row block by

@@ -23,8 +23,10 @@ rrra refuses to train from a quantized folder, and other tools than rrra
 cannot read its weights: keep the float32 folder.
 
 The int8 products give the same results bit for bit on every CPU
-(AVX512-VNNI, AVX-VNNI, AVX2 or none), so a folder quantized here embeds
-text identically anywhere.
+(AVX512-VNNI, AVX-VNNI, AVX2 or none); the parts that stay float32
+(attention, LayerNorm, GELU) round per float32 kernel tier, as they always
+have, so vectors are bit-identical across machines whose float32 tiers
+match (rrra info names them).
 
 Example:
 
