@@ -124,7 +124,6 @@ func UseInt8(name string) (restore func(), ok bool) { return int8Reg.use(name) }
 type Int8Weights struct {
 	n, k, kp, np int
 	data         []int8
-	q            []int8    // the quantized weights, n×k row-major, as given
 	colSum       []int32   // np: Σ_p v[j][p]
 	scale        []float32 // np: sw[j] (0 in the padding)
 	bias         []float32 // np: bias[j] (0 when there is none, and in the padding)
@@ -136,10 +135,23 @@ func (w *Int8Weights) N() int { return w.n }
 // K returns the number of inputs (columns of the weight matrix).
 func (w *Int8Weights) K() int { return w.k }
 
-// Values returns the quantized weights, n×k row-major, and the per-channel
-// scales: weight[j][p] ≈ scale[j]·values[j·k+p]. The slices are shared, not
-// copied; callers must not change them.
-func (w *Int8Weights) Values() (values []int8, scale []float32) { return w.q, w.scale[:w.n] }
+// Values returns the quantized weights, n×k row-major (unpacked into a new
+// slice), and the per-channel scales (Scales): weight[j][p] ≈
+// scale[j]·values[j·k+p].
+func (w *Int8Weights) Values() (values []int8, scale []float32) {
+	values = make([]int8, w.n*w.k)
+	for j := range w.n {
+		panel := w.data[(j/16)*16*w.kp:]
+		for p := range w.k {
+			values[j*w.k+p] = panel[(p/4)*64+(j%16)*4+p%4]
+		}
+	}
+	return values, w.Scales()
+}
+
+// Scales returns the per-channel scales. The slice is shared; callers must
+// not change it.
+func (w *Int8Weights) Scales() []float32 { return w.scale[:w.n] }
 
 // Bias returns the bias added by Int8Linear, nil if there is none. The
 // slice is shared; callers must not change it.
@@ -228,7 +240,6 @@ func NewInt8Weights(values []int8, scale []float32, n, k int, bias []float32) (*
 	w := &Int8Weights{
 		n: n, k: k, kp: kp, np: np,
 		data:   make([]int8, np*kp),
-		q:      append([]int8(nil), values...),
 		colSum: make([]int32, np),
 		scale:  make([]float32, np),
 		bias:   make([]float32, np),

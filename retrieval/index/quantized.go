@@ -110,7 +110,7 @@ func (q *Quantized) Search(query []float32, k, rescore int) []Hit {
 	if err != nil {
 		panic(fmt.Sprintf("index: Quantized.Search: %v", err)) // NaN or infinite query
 	}
-	_, scale := w.Values()
+	scale := w.Scales()
 	sums := make([]int32, q.n)
 	kernels.GemmU8S8(q.n, q.codes, q.d, w, sums, 1)
 	scores := make([]float32, q.n)
