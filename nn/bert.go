@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -255,6 +256,13 @@ func (m *Bert) encoder(tp *autograd.Tape, ids, posIDs, typeIDs []int32, shape te
 	// feed-forward's: Keep runs after each), whatever the depth.
 	// The values are the same as without Keep: it only moves them.
 	inference := !tp.Recording()
+	if m.prec == BF16 && !tp.BF16() {
+		if !inference {
+			return tp.Fail(errors.New("nn: a bf16 model records gradients only on a tape with SetBF16 on, so that backward multiplies as forward did"))
+		}
+		tp.SetBF16(true)
+		defer tp.SetBF16(false)
+	}
 	var mark autograd.Mark
 	if inference {
 		mark = tp.Mark()

@@ -11,7 +11,8 @@ import (
 
 // Precision is the arithmetic of a Bert's Linear layers (the attention
 // projections and the feed-forward block) at inference. Embeddings,
-// LayerNorm, attention's softmax and GELU stay float32 in every precision.
+// LayerNorm, attention (its products and softmax) and GELU stay float32 in
+// every precision.
 type Precision int
 
 const (
@@ -20,6 +21,10 @@ const (
 	// Int8 multiplies int8 weights (per output channel) by activations
 	// quantized per token row, in integers (kernels.Int8Linear).
 	Int8
+	// BF16 multiplies operands rounded to bfloat16 with float32 sums
+	// (kernels.SgemmBF16) and float32 weights: the arithmetic rrra train
+	// --precision bf16 trains with, at inference.
+	BF16
 )
 
 // String returns the precision's name as flags spell it.
@@ -29,11 +34,13 @@ func (p Precision) String() string {
 		return "fp32"
 	case Int8:
 		return "int8"
+	case BF16:
+		return "bf16"
 	}
 	return fmt.Sprintf("Precision(%d)", int(p))
 }
 
-// ParsePrecision reads a precision name: fp32 or int8.
+// ParsePrecision reads a precision name: fp32, int8 or bf16.
 func ParsePrecision(s string) (Precision, error) {
 	switch s {
 	case "fp32":
@@ -41,9 +48,9 @@ func ParsePrecision(s string) (Precision, error) {
 	case "int8":
 		return Int8, nil
 	case "bf16":
-		return 0, fmt.Errorf("precision %q: bf16 inference is not implemented yet (fp32 or int8)", s)
+		return BF16, nil
 	}
-	return 0, fmt.Errorf("precision %q: want fp32 or int8", s)
+	return 0, fmt.Errorf("precision %q: want fp32, int8 or bf16", s)
 }
 
 // QuantizationScheme is the value of QuantizationKey in the metadata of a
@@ -83,10 +90,13 @@ func (m *Bert) Precision() Precision { return m.prec }
 // SetPrecision chooses the forward pass's arithmetic. Int8 quantizes the
 // model first if it holds no int8 weights yet (see Quantize). FP32 on a
 // quantized model computes in float32 with the dequantized weights
-// (scale·value), which is what a quantized folder holds.
+// (scale·value), which is what a quantized folder holds; so does BF16,
+// whose products round those weights and the activations to bfloat16.
+// A BF16 forward pass that records gradients needs a tape with
+// autograd.Tape.SetBF16 on, so that backward runs in the same arithmetic.
 func (m *Bert) SetPrecision(p Precision) error {
 	switch p {
-	case FP32:
+	case FP32, BF16:
 	case Int8:
 		if m.int8 == nil {
 			if err := m.Quantize(); err != nil {

@@ -123,6 +123,52 @@ func TestQuantizedModel(t *testing.T) {
 	}
 }
 
+// TestBF16Model checks the bfloat16 forward pass: close to float32 but not
+// equal, the caller's tape left as it was, a recording pass refused unless
+// the tape multiplies in bfloat16 too (so backward matches forward).
+func TestBF16Model(t *testing.T) {
+	m, _, err := LoadModel("testdata/tinybert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := forwardHidden(t, m.Bert)
+	if p, err := ParsePrecision("bf16"); err != nil || p != BF16 || p.String() != "bf16" {
+		t.Fatalf("ParsePrecision(bf16) = %v, %v", p, err)
+	}
+	if err := m.Bert.SetPrecision(BF16); err != nil {
+		t.Fatal(err)
+	}
+	if m.Bert.Quantized() || m.Bert.Precision() != BF16 {
+		t.Fatalf("SetPrecision(BF16): quantized %v, precision %v", m.Bert.Quantized(), m.Bert.Precision())
+	}
+	got := forwardHidden(t, m.Bert)
+	if c := cosine(ref, got); c < 0.999 || c == 1 {
+		t.Errorf("bf16 hidden states' cosine to float32 is %v; want close to 1 but not equal", c)
+	}
+	mask := tensor.New(tensor.S(1, 3))
+	mask.Fill(1)
+	tp := autograd.NewTape(1)
+	tp.NoGrad(true)
+	m.Bert.Forward(tp, []int32{101, 2000, 102}, nil, mask)
+	if tp.Err() != nil || tp.BF16() {
+		t.Errorf("inference tape after a bf16 pass: err %v, SetBF16 left %v", tp.Err(), tp.BF16())
+	}
+	tp = autograd.NewTape(1)
+	m.Bert.Forward(tp, []int32{101, 2000, 102}, nil, mask)
+	if err := tp.Err(); err == nil || !strings.Contains(err.Error(), "SetBF16") {
+		t.Errorf("a recording bf16 pass on a float32 tape: %v, want a refusal naming SetBF16", err)
+	}
+	tp = autograd.NewTape(1)
+	tp.SetBF16(true)
+	m.Bert.Forward(tp, []int32{101, 2000, 102}, nil, mask)
+	if err := tp.Err(); err != nil {
+		t.Errorf("a recording bf16 pass on a bf16 tape: %v", err)
+	}
+	if _, err := ParsePrecision("fp16"); err == nil || !strings.Contains(err.Error(), "want fp32, int8 or bf16") {
+		t.Errorf("ParsePrecision(fp16): %v", err)
+	}
+}
+
 // TestQuantizedFolderErrors checks that broken quantized files are refused
 // with errors naming the file and the tensor.
 func TestQuantizedFolderErrors(t *testing.T) {

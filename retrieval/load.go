@@ -33,9 +33,10 @@ type EncoderOptions struct {
 	// NoPrompts leaves texts as they are, whatever the folder names.
 	NoPrompts bool
 	// Precision, when set, is the arithmetic of the towers' Linear layers:
-	// "fp32" or "int8" (nn.ParsePrecision). Empty means the folder's: int8
-	// for a quantized folder (rrra quantize), fp32 otherwise. int8 on a
-	// float32 folder quantizes it as it loads.
+	// "fp32", "int8" or "bf16" (nn.ParsePrecision). Empty means the
+	// folder's: int8 for a quantized folder (rrra quantize), fp32
+	// otherwise. int8 on a float32 folder quantizes it as it loads; bf16
+	// rounds the products' operands to bfloat16 (float32 sums).
 	Precision string
 }
 

@@ -99,7 +99,7 @@ func loadEncoder(dir string, qLen, dLen int, precision string, stderr io.Writer)
 
 // precisionUsage is the --precision flag's help, the same on every command
 // that encodes.
-const precisionUsage = "arithmetic of the model's Linear layers: fp32 or int8 (default: the folder's: int8 for a folder from rrra quantize, else fp32)"
+const precisionUsage = "arithmetic of the model's Linear layers: fp32, int8, or bf16 (bfloat16 operands, float32 sums; faster only where the CPU's bfloat16 dot product outruns its float32 FMA: docs/precision.md) (default: the folder's: int8 for a folder from rrra quantize, else fp32)"
 
 // addPrecisionFlag declares --precision on fs.
 func addPrecisionFlag(fs *flag.FlagSet) *string { return fs.String("precision", "", precisionUsage) }

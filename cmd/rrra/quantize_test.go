@@ -66,7 +66,11 @@ func TestQuantizeEndToEnd(t *testing.T) {
 	if !bytes.Equal(readFile(t, p("int8.npy")), readFile(t, p("asked.npy"))) {
 		t.Error("the quantized folder and --precision int8 on the float32 folder encode differently")
 	}
+	bf16 := encode("bf16.npy", serveMiniModel, "--precision", "bf16")
 	for i := range 4 {
+		if c := cosine32(fp32.Row(i), bf16.Row(i)); c < 0.995 || c == 1 {
+			t.Errorf("row %d: bf16 vs float32 cosine %v; want close to 1, not equal", i, c)
+		}
 		c := cosine32(fp32.Row(i), int8.Row(i))
 		if c < 0.98 || c == 1 {
 			t.Errorf("row %d: int8 vs float32 cosine %v; want close to 1, not equal", i, c)
@@ -117,6 +121,11 @@ func TestQuantizeEndToEnd(t *testing.T) {
 		"--index", p("int8.idx"), "--doc-len", "32", "--out", p("x.trec"))
 	if code == 0 || !strings.Contains(stderr, "encoded at int8 precision and this model runs at fp32") {
 		t.Errorf("an int8 index searched at fp32: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = cli("search", "--data", "cranfield", "--method", "dense", "--model", q, "--precision", "bf16",
+		"--index", p("int8.idx"), "--doc-len", "32", "--out", p("x.trec"))
+	if code == 0 || !strings.Contains(stderr, "encoded at int8 precision and this model runs at bf16") {
+		t.Errorf("an int8 index searched at bf16: exit %d\n%s", code, stderr)
 	}
 
 	// serve, at the folder's precision and at fp32.

@@ -13,12 +13,13 @@
 // Usage:
 //
 //	go run ./bench/cmd/encspeed [-shape minilm|bge-small|bert-base] [-n 256]
-//	    [-len 256] [-batch 32] [-threads 1] [-path packed|padded] [-precision fp32|int8]
+//	    [-len 256] [-batch 32] [-threads 1] [-path packed|padded] [-precision fp32|int8|bf16]
 //	    [-write-ids FILE]
 //
 // -precision int8 quantizes the random weights (nn.Bert.SetPrecision) and
 // encodes with the integer products of the tier RRRA_KERNELS_INT8 or the
-// CPU chooses; the JSON line names it.
+// CPU chooses; the JSON line names it. -precision bf16 multiplies the
+// Linear layers' operands rounded to bfloat16 (kernels.SgemmBF16).
 package main
 
 import (
@@ -71,7 +72,7 @@ func run() error {
 	path := flag.String("path", "packed", "packed (no padding) or padded (batches padded to their longest)")
 	writeIDs := flag.String("write-ids", "", "write the ordered token ids here (for bench/encode_torch.py) and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed encoding here")
-	precision := flag.String("precision", "fp32", "fp32 or int8")
+	precision := flag.String("precision", "fp32", "fp32, int8 or bf16")
 	flag.Parse()
 	prec, err := nn.ParsePrecision(*precision)
 	if err != nil {
@@ -176,7 +177,7 @@ func run() error {
 		"who": "rrra", "path": *path, "shape": *shape, "threads": *threads, "docs": len(seqs),
 		"docs_per_s": float64(len(seqs)) / secs, "seconds": secs, "tokens": tokens, "padded_tokens": padded,
 		"peak_rss_mib": peakRSS() / 1024, "kernels": kernels.Selected(), "checksum": sum,
-		"precision": prec.String(), "int8_kernels": kernels.SelectedInt8(),
+		"precision": prec.String(), "int8_kernels": kernels.SelectedInt8(), "bf16_kernels": kernels.SelectedBF16(),
 	})
 }
 

@@ -1,7 +1,8 @@
-// Command quantquality measures what int8 inference costs a bi-encoder in
-// quality: it encodes a BEIR collection's whole corpus and its test queries
-// with a model folder twice, at float32 and at int8 (the folder quantized
-// as it loads, exactly as rrra quantize writes it), and reports
+// Command quantquality measures what int8 (or, with -precision bf16,
+// bfloat16) inference costs a bi-encoder in quality: it encodes a BEIR
+// collection's whole corpus and its test queries with a model folder
+// twice, at float32 and at int8 (the folder quantized as it loads, exactly
+// as rrra quantize writes it), and reports
 //
 //   - the cosine between each document's int8 and float32 vectors (mean,
 //     1st percentile, minimum) and the same over the queries;
@@ -43,11 +44,16 @@ func main() {
 	model := flag.String("model", "rrra-demo/model", "bi-encoder folder (float32)")
 	split := flag.String("split", "test", "split whose queries are searched")
 	label := flag.String("label", "", "name of the model in the table row (default: --model)")
+	low := flag.String("precision", "int8", "the precision compared with fp32: int8 or bf16")
 	flag.Parse()
+	if *low != "int8" && *low != "bf16" {
+		fmt.Fprintf(os.Stderr, "quantquality: -precision %q: want int8 or bf16\n", *low)
+		os.Exit(2)
+	}
 	if *label == "" {
 		*label = *model
 	}
-	if err := run(*data, *model, *split, *label); err != nil {
+	if err := run(*data, *model, *split, *label, *low); err != nil {
 		fmt.Fprintln(os.Stderr, "quantquality:", err)
 		os.Exit(1)
 	}
@@ -61,7 +67,7 @@ type side struct {
 	rep           *metrics.Report
 }
 
-func run(data, model, split, label string) error {
+func run(data, model, split, label, low string) error {
 	fsys, name, err := beir.Open(data)
 	if err != nil {
 		return err
@@ -79,7 +85,7 @@ func run(data, model, split, label string) error {
 	measures := []string{"ndcg_cut_10", "recall_100"}
 	sides := map[string]*side{}
 	var dim int
-	for _, prec := range []string{"fp32", "int8"} {
+	for _, prec := range []string{"fp32", low} {
 		enc, err := retrieval.LoadEncoder(model, retrieval.EncoderOptions{Precision: prec})
 		if err != nil {
 			return err
@@ -108,7 +114,7 @@ func run(data, model, split, label string) error {
 		}
 		sides[prec] = s
 	}
-	f, q := sides["fp32"], sides["int8"]
+	f, q := sides["fp32"], sides[low]
 	docCos := cosines(f.docs, q.docs, dim)
 	qCos := cosines(f.queries, q.queries, dim)
 	p, err := metrics.RandomizationTest(perQuery(q.rep, "ndcg_cut_10"), perQuery(f.rep, "ndcg_cut_10"), 10000, 1)
@@ -124,12 +130,12 @@ func run(data, model, split, label string) error {
 		"model": label, "data": data, "split": split, "docs": len(corpus.Docs), "queries": len(qids), "dim": dim,
 		"doc_cos_mean": mean(docCos), "doc_cos_p1": pct(docCos, 0.01), "doc_cos_min": slices.Min(docCos),
 		"query_cos_mean": mean(qCos), "query_cos_min": slices.Min(qCos),
-		"ndcg10_fp32": f.rep.Mean["ndcg_cut_10"], "ndcg10_int8": q.rep.Mean["ndcg_cut_10"],
-		"recall100_fp32": f.rep.Mean["recall_100"], "recall100_int8": q.rep.Mean["recall_100"],
+		"ndcg10_fp32": f.rep.Mean["ndcg_cut_10"], "ndcg10_" + low: q.rep.Mean["ndcg_cut_10"],
+		"recall100_fp32": f.rep.Mean["recall_100"], "recall100_" + low: q.rep.Mean["recall_100"],
 		"p_ndcg10": p, "top10_kept": keep,
 		"sq8_recall10": sq.raw, "sq8_rescored_recall10": sq.rescored, "sq8_bytes_ratio": sq.bytesRatio,
-		"docs_per_s_fp32": float64(len(corpus.Docs)) / f.docSecs, "docs_per_s_int8": float64(len(corpus.Docs)) / q.docSecs,
-		"int8_kernels": kernels.SelectedInt8(),
+		"docs_per_s_fp32": float64(len(corpus.Docs)) / f.docSecs, "docs_per_s_" + low: float64(len(corpus.Docs)) / q.docSecs,
+		"int8_kernels": kernels.SelectedInt8(), "bf16_kernels": kernels.SelectedBF16(),
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		return err
