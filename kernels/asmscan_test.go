@@ -22,6 +22,10 @@ const (
 	featAVXVNNI    = "AVXVNNI"
 	featAVX512BF16 = "AVX512BF16"
 	featAVX512BW   = "AVX512BW"
+	// The amx tier's (bf16_amd64.go).
+	featAMXTile = "AMXTILE"
+	featAMXBF16 = "AMXBF16"
+	featAMXInt8 = "AMXINT8"
 )
 
 // tierFeatures is what each tier's guard in Go checks before the tier can
@@ -34,6 +38,7 @@ var tierFeatures = map[string][]string{
 	"avxvnni":    {featAVX, featAVX2, featFMA3, featAVXVNNI},
 	"avx512vnni": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512VNNI},
 	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16},
+	"amx":        {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16, featAMXTile, featAMXBF16},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -189,7 +194,54 @@ var (
 	byteVal     = regexp.MustCompile(`^BYTE\s+\$(0x[0-9a-fA-F]+|[0-9]+)$`)
 	vexComment  = regexp.MustCompile(`^(VPDPBUSD|VPDPBUSDS|VPDPWSSD|VPDPWSSDS)\s+Y(\d+),\s*Y(\d+),\s*Y(\d+)\s+\(VEX\)$`)
 	evexComment = regexp.MustCompile(`^(VDPBF16PS|VCVTNE2PS2BF16)\s+Z(\d+),\s*Z(\d+),\s*Z(\d+)\s+\(EVEX\)$`)
+	// AMX instructions in Intel's operand order (destination first).
+	amxDot   = regexp.MustCompile(`^(TDPBF16PS|TDPBUSD|TDPBSSD)\s+TMM([0-7]),\s*TMM([0-7]),\s*TMM([0-7])\s+\(AMX\)$`)
+	amxLoad  = regexp.MustCompile(`^TILELOADD\s+TMM([0-7]),\s*\((AX|CX|DX|BX|SI|DI)\)\((AX|CX|DX|BX|SI|DI)\*1\)\s+\(AMX\)$`)
+	amxStore = regexp.MustCompile(`^TILESTORED\s+\((AX|CX|DX|BX|SI|DI)\)\((AX|CX|DX|BX|SI|DI)\*1\),\s*TMM([0-7])\s+\(AMX\)$`)
+	amxZero  = regexp.MustCompile(`^TILEZERO\s+TMM([0-7])\s+\(AMX\)$`)
+	amxCfg   = regexp.MustCompile(`^LDTILECFG\s+\((AX|CX|DX|BX|SI|DI)\)\s+\(AMX\)$`)
 )
+
+// gpr numbers the general registers an AMX line may use (no REX bits).
+var gpr = map[string]byte{"AX": 0, "CX": 1, "DX": 2, "BX": 3, "SI": 6, "DI": 7}
+
+// amxBytes re-derives an AMX instruction's encoding from its comment, all
+// VEX.128 0F38.W0 (C4 E2 [0 v̄v̄v̄v̄ 0 pp] op ModRM [SIB]): LDTILECFG and
+// TILERELEASE NP 49, TILEZERO F2 49, TILELOADD F2 4B, TILESTORED F3 4B,
+// TDPBF16PS F3 5C, TDPBUSD 66 5E, TDPBSSD F2 5E (dst in ModRM.reg, a in
+// ModRM.rm, b in vvvv). ok is false for a comment that is no AMX line.
+func amxBytes(comment string) (want []byte, feats []string, ok bool) {
+	vex := func(vvvv, pp byte) []byte { return []byte{0xC4, 0xE2, (^vvvv&15)<<3 | pp} }
+	reg := func(s string) byte { var r byte; fmt.Sscan(s, &r); return r }
+	const np, p66, pF3, pF2 = 0, 1, 2, 3
+	switch {
+	case comment == "TILERELEASE (AMX)":
+		return append(vex(0, np), 0x49, 0xC0), []string{featAMXTile}, true
+	case amxCfg.MatchString(comment):
+		m := amxCfg.FindStringSubmatch(comment)
+		return append(vex(0, np), 0x49, gpr[m[1]]), []string{featAMXTile}, true
+	case amxZero.MatchString(comment):
+		m := amxZero.FindStringSubmatch(comment)
+		return append(vex(0, pF2), 0x49, 0xC0|reg(m[1])<<3), []string{featAMXTile}, true
+	case amxLoad.MatchString(comment):
+		m := amxLoad.FindStringSubmatch(comment)
+		return append(vex(0, pF2), 0x4B, reg(m[1])<<3|0b100, gpr[m[3]]<<3|gpr[m[2]]), []string{featAMXTile}, true
+	case amxStore.MatchString(comment):
+		m := amxStore.FindStringSubmatch(comment)
+		return append(vex(0, pF3), 0x4B, reg(m[3])<<3|0b100, gpr[m[2]]<<3|gpr[m[1]]), []string{featAMXTile}, true
+	case amxDot.MatchString(comment):
+		m := amxDot.FindStringSubmatch(comment)
+		op, pp, feat := byte(0x5C), byte(pF3), featAMXBF16
+		switch m[1] {
+		case "TDPBUSD":
+			op, pp, feat = 0x5E, p66, featAMXInt8
+		case "TDPBSSD":
+			op, pp, feat = 0x5E, pF2, featAMXInt8
+		}
+		return append(vex(reg(m[4]), pp), op, 0xC0|reg(m[2])<<3|reg(m[3])), []string{featAMXTile, feat}, true
+	}
+	return nil, nil, false
+}
 
 // vexVNNIOpcode gives the opcode byte of each VEX VNNI instruction
 // (VEX.256.66.0F38.W0 op /r).
@@ -230,6 +282,12 @@ func checkByteLine(line string) ([]string, error) {
 			err = fmt.Errorf("%s: register above %d", m[0], max)
 		}
 		return
+	}
+	if w, f, ok := amxBytes(comment); ok {
+		if string(got) != string(w) {
+			return nil, fmt.Errorf("bytes % x are not %s, which encodes as % x", got, comment, w)
+		}
+		return f, nil
 	}
 	switch {
 	case vexComment.MatchString(comment):
@@ -347,6 +405,10 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"VPERMW in the avx512 tier (no AVX512BW)", "\tVPERMW Z2, Z4, Z5\n", tierFeatures["avx512"]},
 		{"VDPBF16PS in the avx512 tier", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc0 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512"]},
 		{"EVEX bytes that are not their comment", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512bf16"]},
+		{"TDPBF16PS in the avx512bf16 tier", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // TDPBF16PS TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["avx512bf16"]},
+		{"TDPBUSD in the amx (bfloat16) tier", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // TDPBUSD TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amx"]},
+		{"AMX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amx"]},
+		{"TILELOADD with other registers than its comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x31 // TILELOADD TMM4, (AX)(SI*1) (AMX)\n", tierFeatures["amx"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
 	}
 	for _, c := range cases {
@@ -364,6 +426,23 @@ func TestAsmScannerCatches(t *testing.T) {
 	// GNU as encodes vdpbf16ps %zmm24,%zmm27,%zmm23 as 62 82 26 40 52 f8.
 	if got := scanAsm("clean", "\tBYTE $0x62; BYTE $0x82; BYTE $0x26; BYTE $0x40; BYTE $0x52; BYTE $0xf8 // VDPBF16PS Z24, Z27, Z23 (EVEX)\n", tierFeatures["avx512bf16"]); len(got) != 0 {
 		t.Errorf("clean avx512bf16 snippet flagged: %v", got)
+	}
+	// GNU as (2.40) encodes these AMX lines so.
+	for _, line := range []string{
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX) (AMX)",
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE (AMX)",
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd8 // TILEZERO TMM3 (AMX)",
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x2c; BYTE $0x31 // TILELOADD TMM5, (CX)(SI*1) (AMX)",
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x1c; BYTE $0x3a // TILESTORED (DX)(DI*1), TMM3 (AMX)",
+		"BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // TDPBF16PS TMM3, TMM5, TMM7 (AMX)",
+	} {
+		if got := scanAsm("clean", "\t"+line+"\n", tierFeatures["amx"]); len(got) != 0 {
+			t.Errorf("clean amx line flagged: %v", got)
+		}
+	}
+	if got := scanAsm("clean", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // TDPBUSD TMM0, TMM4, TMM6 (AMX)\n",
+		[]string{featAMXTile, featAMXInt8}); len(got) != 0 {
+		t.Errorf("clean TDPBUSD flagged: %v", got)
 	}
 	// Registers 8..15 set the inverted R̄ and B̄ bits; a clean line with them.
 	if got := scanAsm("clean", "\tBYTE $0xc4; BYTE $0x42; BYTE $0x0d; BYTE $0x50; BYTE $0xc4 // VPDPBUSD Y12, Y14, Y8 (VEX)\n", tierFeatures["avxvnni"]); len(got) != 0 {

@@ -39,6 +39,11 @@ type bf16Tier struct {
 	// value for value.
 	pairs      func(dst []uint16, stride int, src []float32)
 	interleave func(dst []uint16, stride int, r0, r1 []float32)
+	// chunks, when set, packs A panels in steps of 32 depth values (the
+	// depth padded to a multiple of 32): step s of a panel holds its mr
+	// rows of 32 values, row i at 32·i (the amx tier's tiles), rather
+	// than pairs of mr rows. It packs one row: bf16ChunksGo.
+	chunks func(dst []uint16, stride int, src []float32)
 }
 
 // bf16Reg holds the bfloat16 tiers and the one in use.
@@ -96,6 +101,9 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	t := bf16Reg.load()
 	kp := (k + 1) &^ 1
+	if t.chunks != nil {
+		kp = (k + 31) &^ 31
+	}
 	np := (n + 31) &^ 31
 	mp := (m + t.mr - 1) / t.mr * t.mr
 	// op(B) packed whole: panels of 16 columns, pairs of depth steps;
@@ -133,11 +141,35 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		}
 	}
 	mr := t.mr
-	if !transA {
+	switch {
+	case t.chunks != nil && !transA:
+		for i := range m {
+			t.chunks(ap[(i/mr)*mr*kp+(i%mr)*32:], mr*32, a[i*lda:i*lda+k])
+		}
+	case t.chunks != nil:
+		// Depth steps p and p+1 are rows of a: interleaved, value pair i
+		// is row i's (row[2i], row[2i+1]), which goes to its place in
+		// row i's chunk of 32.
+		row := grow16(&buf.row, (m+15)/16*32)
+		for p := 0; p < k; p += 2 {
+			var r1 []float32
+			if p+1 < k {
+				r1 = a[(p+1)*lda : (p+1)*lda+m]
+			} else {
+				r1 = zero[:m]
+			}
+			t.interleave(row, 32, a[p*lda:p*lda+m], r1)
+			off := (p/32)*mr*32 + p%32
+			for i := range m {
+				d := (i/mr)*mr*kp + (i%mr)*32 + off
+				ap[d], ap[d+1] = row[2*i], row[2*i+1]
+			}
+		}
+	case !transA:
 		for i := range m {
 			t.pairs(ap[(i/mr)*mr*kp+(i%mr)*2:], mr*2, a[i*lda:i*lda+k])
 		}
-	} else {
+	default:
 		// Depth steps p and p+1 are rows of a: interleave them into one
 		// row of pairs, then copy each block's mr pairs into its panel.
 		row := grow16(&buf.row, (m+15)/16*32) // every value read is written first
@@ -225,6 +257,14 @@ func (r *bf16Job) Run(lo, hi int) {
 func bf16PairsGo(dst []uint16, stride int, src []float32) {
 	for p, v := range src {
 		dst[(p/2)*stride+p%2] = ToBF16(v)
+	}
+}
+
+// bf16ChunksGo rounds src to bfloat16 in chunks of 32 consecutive values,
+// chunk q at dst[q·stride:]: dst[(p/32)·stride + p%32] = ToBF16(src[p]).
+func bf16ChunksGo(dst []uint16, stride int, src []float32) {
+	for p, v := range src {
+		dst[(p/32)*stride+p%32] = ToBF16(v)
 	}
 }
 

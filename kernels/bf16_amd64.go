@@ -4,9 +4,25 @@ package kernels
 
 import "github.com/klauspost/cpuid/v2"
 
-// asmBF16Tiers returns the bfloat16 tiers in assembly: avx512bf16, a 12×32
-// tile with VDPBF16PS (32 multiply-adds per instruction).
+// asmBF16Tiers returns the bfloat16 tiers in assembly, best first: amx, a
+// 32×32 tile in four AMX tile registers (TDPBF16PS: 8,192 multiply-adds
+// per instruction), and avx512bf16, a 12×32 tile with VDPBF16PS (32
+// multiply-adds per instruction).
 func asmBF16Tiers() []*bf16Tier {
+	amx := &bf16Tier{name: "amx", mr: 32, nr: 32, micro: microBF16AMX,
+		pairs: bf16PairsAVX512BF16Slice, interleave: bf16InterleaveAVX512BF16Slice, chunks: bf16ChunksAMXSlice}
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXBF16):
+		amx.reason = "CPU lacks AMX-TILE or AMX-BF16"
+	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512BF16, cpuid.AVX2, cpuid.FMA3):
+		amx.reason = "CPU lacks AVX512F, AVX512BW, AVX512-BF16, AVX2 or FMA3 (the packing kernels')"
+	default:
+		if err := requestAMX(); err != nil {
+			amx.reason = "the OS did not grant the AMX tile state: " + err.Error()
+		} else {
+			amx.supported = true
+		}
+	}
 	t := &bf16Tier{name: "avx512bf16", mr: 12, nr: 32, micro: microBF16AVX512BF16,
 		pairs: bf16PairsAVX512BF16Slice, interleave: bf16InterleaveAVX512BF16Slice}
 	switch {
@@ -17,7 +33,35 @@ func asmBF16Tiers() []*bf16Tier {
 	default:
 		t.supported = true
 	}
-	return []*bf16Tier{t}
+	return []*bf16Tier{amx, t}
+}
+
+//go:noescape
+func bf16MicroAMX(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
+
+// microBF16AMX checks the panel lengths (the assembly trusts them) and
+// runs the 32×32 micro-kernel; kp2 is a multiple of 16.
+func microBF16AMX(kp2 int, a, b []uint16, bstride int, c []float32, ldc int, alpha, beta float32) {
+	_ = a[kp2*64-1]
+	_ = b[bstride+kp2*32-1]
+	_ = c[31*ldc+31]
+	bf16MicroAMX(kp2, &a[0], &b[0], bstride, &c[0], ldc, alpha, beta)
+}
+
+//go:noescape
+func bf16ChunksAMX(src *float32, n32 int, dst *uint16, stride int)
+
+// bf16ChunksAMXSlice is bf16ChunksGo with the whole chunks of 32 in
+// assembly.
+func bf16ChunksAMXSlice(dst []uint16, stride int, src []float32) {
+	n32 := len(src) &^ 31
+	if n32 > 0 {
+		_ = dst[(n32/32-1)*stride+31]
+		bf16ChunksAMX(&src[0], n32, &dst[0], 2*stride)
+	}
+	if n32 < len(src) {
+		bf16ChunksGo(dst[(n32/32)*stride:], stride, src[n32:])
+	}
 }
 
 //go:noescape
