@@ -104,7 +104,9 @@ type Tape struct {
 // the gradients stay float32, so the parameters are float32 master
 // weights. bfloat16 has float32's exponent range, so gradients that
 // float16 would flush to zero stay representable: no loss scaling is
-// needed. Attention's batched products stay float32.
+// needed. MultiHeadAttentionVarLen rounds four of its six per-head
+// products to bfloat16 too (see there); the other attention ops' batched
+// products stay float32.
 func (t *Tape) SetBF16(on bool) { t.bf16 = on }
 
 // BF16 reports whether SetBF16 is on.

@@ -37,7 +37,12 @@ func checkOffsets(offsets []int, n int) bool {
 // real tokens (the products are the same sums; only the blocking of the
 // matrix products may differ). Dropout as MultiHeadAttention's.
 //
-// Backward per sequence as MultiHeadAttention's.
+// Backward per sequence as MultiHeadAttention's. Under SetBF16 the
+// products whose left operand is read by rows (S = Q·Kᵀ, P·V, dO·Vᵀ, dS·K)
+// round their operands to bfloat16 (kernels.SgemmBF16Serial); the two
+// whose left operand is transposed (dV = P̃ᵀ·dO, dK = dSᵀ·Q) stay float32:
+// with a head's 32 or 64 columns they would spend longer transposing
+// their operand for the bfloat16 kernels than multiplying it.
 func (t *Tape) MultiHeadAttentionVarLen(qkv *Var, offsets []int, heads int, scale, dropout float32) *Var {
 	if t.err != nil {
 		return &t.dummy
@@ -56,6 +61,9 @@ func (t *Tape) MultiHeadAttentionVarLen(qkv *Var, offsets []int, heads int, scal
 	o := t.record(opAttentionVarLen, tensor.S(s.Dim(0), c), qkv)
 	o.ids = t.ints.copyOf(int32s(t, offsets))
 	o.n = [6]int{len(offsets) - 1, heads, c / heads, 3 * c}
+	if t.bf16 {
+		o.n[4] = 1
+	}
 	o.f[0] = scale
 	// Each (sequence, head) is one task: S = scale·Q·Kᵀ, its rows'
 	// softmax, then P·V, one after the other while P is in cache. With
@@ -124,6 +132,10 @@ func attentionVarLenRun(o *op, lo, hi int) {
 		scratch = o.scratch.get()
 		defer o.scratch.put(scratch)
 	}
+	gemm := kernels.SgemmSerial
+	if o.n[4] == 1 {
+		gemm = kernels.SgemmBF16Serial
+	}
 	for i := lo; i < hi; i++ {
 		s, hd := i%b, i/b
 		r, l := int(offs[s]), int(offs[s+1]-offs[s])
@@ -141,7 +153,7 @@ func attentionVarLenRun(o *op, lo, hi int) {
 		}
 		q, k, v := x[r*ld+hd*d:], x[r*ld+c+hd*d:], x[r*ld+2*c+hd*d:]
 		if o.phase == 0 {
-			kernels.SgemmSerial(false, true, l, l, d, scale, q, ld, k, ld, 0, p, l)
+			gemm(false, true, l, l, d, scale, q, ld, k, ld, 0, p, l)
 			for j := 0; j < l; j++ {
 				row := p[j*l : (j+1)*l]
 				kernels.SoftmaxRow(row, row, nil)
@@ -149,7 +161,7 @@ func attentionVarLenRun(o *op, lo, hi int) {
 			for j, mj := range m {
 				pv[j] = p[j] * mj
 			}
-			kernels.SgemmSerial(false, false, l, d, l, 1, pv, l, v, ld, 0, o.out.Value.Data[r*c+hd*d:], c)
+			gemm(false, false, l, d, l, 1, pv, l, v, ld, 0, o.out.Value.Data[r*c+hd*d:], c)
 			continue
 		}
 		// Backward, as MultiHeadAttention's: dV = P̃ᵀ·dO, dP = (dO·Vᵀ) ⊙ M,
@@ -159,14 +171,14 @@ func attentionVarLenRun(o *op, lo, hi int) {
 		at := h*probStart(offs, s) + hd*l*l
 		dp := o.buf[3][at : at+l*l]
 		kernels.SgemmSerial(true, false, l, d, l, 1, pv, l, dO, c, beta, g[r*ld+2*c+hd*d:], ld)
-		kernels.SgemmSerial(false, true, l, l, d, 1, dO, c, v, ld, 0, dp, l)
+		gemm(false, true, l, l, d, 1, dO, c, v, ld, 0, dp, l)
 		for j, mj := range m {
 			dp[j] *= mj
 		}
 		for j := 0; j < l; j++ {
 			softmaxGradInPlace(p[j*l:(j+1)*l], dp[j*l:(j+1)*l])
 		}
-		kernels.SgemmSerial(false, false, l, d, l, scale, dp, l, k, ld, beta, g[r*ld+hd*d:], ld)
+		gemm(false, false, l, d, l, scale, dp, l, k, ld, beta, g[r*ld+hd*d:], ld)
 		kernels.SgemmSerial(true, false, l, d, l, scale, dp, l, q, ld, beta, g[r*ld+c+hd*d:], ld)
 	}
 }

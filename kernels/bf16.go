@@ -91,6 +91,17 @@ func FromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 // when beta is 0. It panics as Sgemm does on bad dimensions or short
 // slices. The result is the same for every thread count.
 func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBF16(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmBF16Serial is SgemmBF16 computed on the calling goroutine alone, for
+// work that already runs its products on separate goroutines (attention,
+// per head); the result is SgemmBF16's, bit for bit.
+func SgemmBF16Serial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBF16(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemmBF16(parallel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -109,14 +120,19 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	// op(B) packed whole: panels of 16 columns, pairs of depth steps;
 	// op(A) in blocks of mr rows, pairs of depth steps. The buffers come
 	// from a free list (a training step calls this for every Linear) and
-	// are cleared: the padding (an odd k's last pair, columns past n, rows
-	// past m) must be zero.
+	// are cleared where there is padding (an odd k's last pair, or k's
+	// steps past k; columns past n, rows past m), which must be zero: the
+	// packing writes every other value.
 	buf := bf16Scratch.get()
 	defer bf16Scratch.put(buf)
 	bp := grow16(&buf.bp, np*kp)
 	ap := grow16(&buf.ap, mp*kp)
-	clear(bp)
-	clear(ap)
+	if kp != k || np != n {
+		clear(bp)
+	}
+	if kp != k || mp != m {
+		clear(ap)
+	}
 	var zero []float32
 	if k%2 == 1 {
 		if cap(buf.zero) < max(m, n) {
@@ -190,6 +206,10 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	job := &bf16Job{t: t, m: m, n: n, kp: kp, ap: ap, bp: bp, c: c, ldc: ldc, alpha: alpha, beta: beta}
 	nrb := (m + t.mr - 1) / t.mr
 	job.ncc = (n + int8ChunkCols - 1) / int8ChunkCols
+	if !parallel {
+		job.Run(0, nrb*job.ncc)
+		return
+	}
 	Parallel(nrb*job.ncc, 2, job)
 }
 
@@ -200,6 +220,10 @@ type bf16Buffers struct {
 }
 
 var bf16Scratch freeList[bf16Buffers]
+
+// bf16Tiles lends the edge tiles (a partial mr×nr block computed whole,
+// then copied), big enough for every tier's.
+var bf16Tiles freeList[[32 * 32]float32]
 
 // grow16 returns (*b)[:n], reallocating *b when it is too short.
 func grow16(b *[]uint16, n int) []uint16 {
@@ -237,7 +261,9 @@ func (r *bf16Job) Run(lo, hi int) {
 				continue
 			}
 			if tile == nil {
-				tile = make([]float32, mr*nr)
+				tb := bf16Tiles.get()
+				defer bf16Tiles.put(tb)
+				tile = tb[:mr*nr]
 			}
 			if r.beta != 0 {
 				for i := range rows {

@@ -117,8 +117,15 @@ func TestSgemmBF16(t *testing.T) {
 					}
 					c0 := append([]float32(nil), c...)
 					ref, mag := refGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c0, ldc)
+					serial := append([]float32(nil), c0...)
 					SgemmBF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 					g.check(t, fmt.Sprintf("%v %dx%dx%d", tr, m, n, k))
+					SgemmBF16Serial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, serial, ldc)
+					for i := range serial {
+						if math.Float32bits(serial[i]) != math.Float32bits(c[i]) {
+							t.Fatalf("%v %dx%dx%d: SgemmBF16Serial's C[%d] is %v, SgemmBF16's %v", tr, m, n, k, i, serial[i], c[i])
+						}
+					}
 					for i := range m {
 						for j := range ldc {
 							got := c[i*ldc+j]
