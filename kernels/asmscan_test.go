@@ -22,7 +22,7 @@ const (
 	featAVXVNNI    = "AVXVNNI"
 	featAVX512BF16 = "AVX512BF16"
 	featAVX512BW   = "AVX512BW"
-	// The amx tier's (bf16_amd64.go).
+	// The AMX tiers' (bf16_amd64.go, int8_amd64.go).
 	featAMXTile = "AMXTILE"
 	featAMXBF16 = "AMXBF16"
 	featAMXInt8 = "AMXINT8"
@@ -38,7 +38,8 @@ var tierFeatures = map[string][]string{
 	"avxvnni":    {featAVX, featAVX2, featFMA3, featAVXVNNI},
 	"avx512vnni": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512VNNI},
 	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16},
-	"amx":        {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16, featAMXTile, featAMXBF16},
+	"amxbf16":    {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16, featAMXTile, featAMXBF16},
+	"amxint8":    {featAVX, featAVX2, featFMA3, featAVX512F, featAMXTile, featAMXInt8},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -406,9 +407,9 @@ func TestAsmScannerCatches(t *testing.T) {
 		{"VDPBF16PS in the avx512 tier", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc0 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512"]},
 		{"EVEX bytes that are not their comment", "\tBYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // VDPBF16PS Z24, Z26, Z0 (EVEX)\n", tierFeatures["avx512bf16"]},
 		{"TDPBF16PS in the avx512bf16 tier", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // TDPBF16PS TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["avx512bf16"]},
-		{"TDPBUSD in the amx (bfloat16) tier", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // TDPBUSD TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amx"]},
-		{"AMX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amx"]},
-		{"TILELOADD with other registers than its comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x31 // TILELOADD TMM4, (AX)(SI*1) (AMX)\n", tierFeatures["amx"]},
+		{"TDPBUSD in the amxbf16 tier", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // TDPBUSD TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amxbf16"]},
+		{"AMX bytes that are not their comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc5 // TDPBF16PS TMM0, TMM4, TMM6 (AMX)\n", tierFeatures["amxbf16"]},
+		{"TILELOADD with other registers than its comment", "\tBYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x31 // TILELOADD TMM4, (AX)(SI*1) (AMX)\n", tierFeatures["amxbf16"]},
 		{"inside a macro body", "#define M \\\n\tVFMADD231PS Y1, Y2, Y3 \\\n\tVMOVUPS Y1, (DI)\n", []string{featAVX}},
 	}
 	for _, c := range cases {
@@ -436,7 +437,7 @@ func TestAsmScannerCatches(t *testing.T) {
 		"BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x1c; BYTE $0x3a // TILESTORED (DX)(DI*1), TMM3 (AMX)",
 		"BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // TDPBF16PS TMM3, TMM5, TMM7 (AMX)",
 	} {
-		if got := scanAsm("clean", "\t"+line+"\n", tierFeatures["amx"]); len(got) != 0 {
+		if got := scanAsm("clean", "\t"+line+"\n", tierFeatures["amxbf16"]); len(got) != 0 {
 			t.Errorf("clean amx line flagged: %v", got)
 		}
 	}

@@ -41,7 +41,7 @@ type bf16Tier struct {
 	interleave func(dst []uint16, stride int, r0, r1 []float32)
 	// chunks, when set, packs A panels in steps of 32 depth values (the
 	// depth padded to a multiple of 32): step s of a panel holds its mr
-	// rows of 32 values, row i at 32·i (the amx tier's tiles), rather
+	// rows of 32 values, row i at 32·i (the amxbf16 tier's tiles), rather
 	// than pairs of mr rows. It packs one row: bf16ChunksGo.
 	chunks func(dst []uint16, stride int, src []float32)
 }

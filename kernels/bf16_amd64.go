@@ -4,13 +4,13 @@ package kernels
 
 import "github.com/klauspost/cpuid/v2"
 
-// asmBF16Tiers returns the bfloat16 tiers in assembly, best first: amx, a
+// asmBF16Tiers returns the bfloat16 tiers in assembly, best first: amxbf16, a
 // 32×32 tile in four AMX tile registers (TDPBF16PS: 8,192 multiply-adds
 // per instruction), and avx512bf16, a 12×32 tile with VDPBF16PS (32
 // multiply-adds per instruction).
 func asmBF16Tiers() []*bf16Tier {
-	amx := &bf16Tier{name: "amx", mr: 32, nr: 32, micro: microBF16AMX,
-		pairs: bf16PairsAVX512BF16Slice, interleave: bf16InterleaveAVX512BF16Slice, chunks: bf16ChunksAMXSlice}
+	amx := &bf16Tier{name: "amxbf16", mr: 32, nr: 32, micro: microBF16AMXBF16,
+		pairs: bf16PairsAVX512BF16Slice, interleave: bf16InterleaveAVX512BF16Slice, chunks: bf16ChunksAMXBF16Slice}
 	switch {
 	case !cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXBF16):
 		amx.reason = "CPU lacks AMX-TILE or AMX-BF16"
@@ -37,27 +37,27 @@ func asmBF16Tiers() []*bf16Tier {
 }
 
 //go:noescape
-func bf16MicroAMX(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
+func bf16MicroAMXBF16(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
 
-// microBF16AMX checks the panel lengths (the assembly trusts them) and
+// microBF16AMXBF16 checks the panel lengths (the assembly trusts them) and
 // runs the 32×32 micro-kernel; kp2 is a multiple of 16.
-func microBF16AMX(kp2 int, a, b []uint16, bstride int, c []float32, ldc int, alpha, beta float32) {
+func microBF16AMXBF16(kp2 int, a, b []uint16, bstride int, c []float32, ldc int, alpha, beta float32) {
 	_ = a[kp2*64-1]
 	_ = b[bstride+kp2*32-1]
 	_ = c[31*ldc+31]
-	bf16MicroAMX(kp2, &a[0], &b[0], bstride, &c[0], ldc, alpha, beta)
+	bf16MicroAMXBF16(kp2, &a[0], &b[0], bstride, &c[0], ldc, alpha, beta)
 }
 
 //go:noescape
-func bf16ChunksAMX(src *float32, n32 int, dst *uint16, stride int)
+func bf16ChunksAMXBF16(src *float32, n32 int, dst *uint16, stride int)
 
-// bf16ChunksAMXSlice is bf16ChunksGo with the whole chunks of 32 in
+// bf16ChunksAMXBF16Slice is bf16ChunksGo with the whole chunks of 32 in
 // assembly.
-func bf16ChunksAMXSlice(dst []uint16, stride int, src []float32) {
+func bf16ChunksAMXBF16Slice(dst []uint16, stride int, src []float32) {
 	n32 := len(src) &^ 31
 	if n32 > 0 {
 		_ = dst[(n32/32-1)*stride+31]
-		bf16ChunksAMX(&src[0], n32, &dst[0], 2*stride)
+		bf16ChunksAMXBF16(&src[0], n32, &dst[0], 2*stride)
 	}
 	if n32 < len(src) {
 		bf16ChunksGo(dst[(n32/32)*stride:], stride, src[n32:])

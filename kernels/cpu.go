@@ -25,6 +25,7 @@ var kernelFeatures = []struct {
 	{"AVX512F", cpuid.AVX512F}, {"AVX512DQ", cpuid.AVX512DQ},
 	{"AVX512BW", cpuid.AVX512BW}, {"AVX512VL", cpuid.AVX512VL},
 	{"AVX512VNNI", cpuid.AVX512VNNI}, {"AVX512BF16", cpuid.AVX512BF16}, {"AVXVNNI", cpuid.AVXVNNI},
+	{"AMXTILE", cpuid.AMXTILE}, {"AMXBF16", cpuid.AMXBF16}, {"AMXINT8", cpuid.AMXINT8},
 	{"ASIMD", cpuid.ASIMD}, {"ASIMDDP", cpuid.ASIMDDP}, {"BF16", cpuid.BF16}, {"SVE", cpuid.SVE},
 }
 

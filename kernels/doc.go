@@ -22,7 +22,9 @@
 // bit only on one tier.
 //
 // Int8 inference has tiers of its own, chosen the same way but separately
-// (SelectedInt8, RRRA_KERNELS_INT8, UseInt8): avx512vnni (VPDPBUSD on ZMM),
+// (SelectedInt8, RRRA_KERNELS_INT8, UseInt8): amxint8 (TDPBUSD on AMX
+// tiles, for weights whose depth is a whole number of 64-byte steps; the
+// others go to the next tier), avx512vnni (VPDPBUSD on ZMM),
 // avxvnni (the VEX VPDPBUSD on YMM, for CPUs with AVX-VNNI and no
 // AVX-512), avx2 (VPMADDUBSW and VPMADDWD) and generic. Their products are
 // integer sums, exact, and their epilogue is written to round identically,
@@ -31,8 +33,9 @@
 // text identically on any other. int8.go describes the quantization scheme
 // and why weights take 7 bits. SgemmBF16 multiplies float32 matrices with
 // their operands rounded to bfloat16 and float32 sums, on tiers of its own
-// (SelectedBF16, RRRA_KERNELS_BF16, UseBF16): avx512bf16 (VDPBF16PS) and
-// generic.
+// (SelectedBF16, RRRA_KERNELS_BF16, UseBF16): amxbf16 (TDPBF16PS on AMX
+// tiles), avx512bf16 (VDPBF16PS) and generic. The AMX tiers run on Linux,
+// which grants the tile state to a process that asks (amx_linux_amd64.go).
 //
 // Building with the "purego" tag compiles every assembly file out and leaves
 // only the generic tier.

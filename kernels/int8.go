@@ -69,6 +69,13 @@ type int8Tier struct {
 	// minMax and quant are minMaxGo and quantGo, bit for bit.
 	minMax func(x []float32) (lo, hi float32)
 	quant  func(dst []uint8, stride int, x []float32, inv float32, zero int32)
+	// step, when set, packs A in steps of step depth bytes (row i of step
+	// s of a panel at s·mr·step + i·step) rather than in groups of 4, and
+	// the tier runs only weights whose padded depth is a multiple of
+	// step; others go to fallback, the next tier this CPU supports (every
+	// tier's results are the same, so only speed changes).
+	step     int
+	fallback *int8Tier
 }
 
 // int8Epilogue is where and how a micro-kernel writes its tile. When sa is
@@ -91,6 +98,17 @@ var int8Reg = registry[int8Tier, *int8Tier]{kind: "integer tier"}
 func init() {
 	all := append(asmInt8Tiers(), &int8Tier{name: "generic", supported: true, mr: 4, nr: 16,
 		micro: int8MicroGeneric, minMax: minMaxGo, quant: quantGo})
+	for i, t := range all {
+		if t.step == 0 {
+			continue
+		}
+		for _, f := range all[i+1:] {
+			if f.supported && f.step == 0 {
+				t.fallback = f
+				break
+			}
+		}
+	}
 	int8Reg.start(all, int8Reg.best(all), EnvInt8Tier, EnvTier)
 }
 
@@ -331,7 +349,14 @@ func GemmU8S8(m int, a []uint8, lda int, w *Int8Weights, c []int32, ldc int) {
 	run.ci, run.ldc, run.sa = c, ldc, nil
 	t := run.t
 	for i := range m {
-		packRow(run.a[(i/t.mr)*t.mr*w.kp+(i%t.mr)*4:], 4*t.mr, a[i*lda:i*lda+w.k])
+		row := a[i*lda : i*lda+w.k]
+		if t.step == 0 {
+			packRow(run.a[(i/t.mr)*t.mr*w.kp+(i%t.mr)*4:], 4*t.mr, row)
+			continue
+		}
+		for p := 0; p < w.k; p += t.step {
+			copy(run.a[(i/t.mr)*t.mr*w.kp+(p/t.step)*t.mr*t.step+(i%t.mr)*t.step:], row[p:min(p+t.step, w.k)])
+		}
 	}
 	run.do()
 }
@@ -365,7 +390,14 @@ func Int8Linear(m int, x []float32, ldx int, w *Int8Weights, y []float32, ldy in
 		xi := x[i*ldx : i*ldx+w.k]
 		var inv float32
 		run.sa[i], inv, run.za[i] = rowGrid(t, xi)
-		t.quant(run.a[(i/t.mr)*t.mr*w.kp+(i%t.mr)*4:], 4*t.mr, xi, inv, run.za[i])
+		if t.step == 0 {
+			t.quant(run.a[(i/t.mr)*t.mr*w.kp+(i%t.mr)*4:], 4*t.mr, xi, inv, run.za[i])
+			continue
+		}
+		// Steps of step bytes: within one, groups of 4 are contiguous.
+		for p := 0; p < w.k; p += t.step {
+			t.quant(run.a[(i/t.mr)*t.mr*w.kp+(p/t.step)*t.mr*t.step+(i%t.mr)*t.step:], 4, xi[p:min(p+t.step, w.k)], inv, run.za[i])
+		}
 	}
 	run.do()
 }
@@ -414,6 +446,9 @@ var int8Scratch freeList[int8Buffers]
 // newInt8Run returns a run of tier t for m rows of w with its buffers; the
 // caller sets the output and releases the run when done.
 func newInt8Run(t *int8Tier, m int, w *Int8Weights) *int8Run {
+	if t.step != 0 && w.kp%t.step != 0 {
+		t = t.fallback
+	}
 	mp := (m + t.mr - 1) / t.mr * t.mr
 	b := int8Scratch.get()
 	if cap(b.a) < mp*w.kp {

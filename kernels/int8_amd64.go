@@ -9,12 +9,27 @@ import (
 )
 
 // asmInt8Tiers returns the integer-product tiers in assembly, best first:
-// avx512vnni (a 12×32 tile on ZMM registers with VPDPBUSD: 64 multiply-adds
+// amxint8 (a 32×32 tile in four AMX tile registers with TDPBUSD: 16,384
+// multiply-adds per instruction; weights whose padded depth is not a
+// multiple of 64 go to the next supported tier), avx512vnni (a 12×32 tile on ZMM registers with VPDPBUSD: 64 multiply-adds
 // per instruction), avxvnni (6×16 on YMM with the VEX VPDPBUSD: 32),
 // avx2 (4×16 with VPMADDUBSW, VPMADDWD and VPADDD: 32 per three
 // instructions). The first this CPU supports is chosen; every tier gives
 // the same results bit for bit, so the choice changes only speed.
 func asmInt8Tiers() []*int8Tier {
+	amx := &int8Tier{name: "amxint8", mr: 32, nr: 32, step: 64, micro: microInt8AMXINT8}
+	switch {
+	case !cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8):
+		amx.reason = "CPU lacks AMX-TILE or AMX-INT8"
+	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3):
+		amx.reason = "CPU lacks AVX512F, AVX2 or FMA3 (the epilogue's and the quantizer's)"
+	default:
+		if err := requestAMX(); err != nil {
+			amx.reason = "the OS did not grant the AMX tile state: " + err.Error()
+		} else {
+			amx.supported = true
+		}
+	}
 	avx512vnni := &int8Tier{name: "avx512vnni", mr: 12, nr: 32, micro: microInt8AVX512VNNI}
 	switch {
 	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VNNI):
@@ -39,10 +54,10 @@ func asmInt8Tiers() []*int8Tier {
 	} else {
 		avx2.reason = "CPU lacks AVX2 or FMA3"
 	}
-	for _, t := range []*int8Tier{avx512vnni, avxvnni, avx2} {
+	for _, t := range []*int8Tier{amx, avx512vnni, avxvnni, avx2} {
 		t.minMax, t.quant = minMaxAVX2Slice, quantAVX2Slice
 	}
-	return []*int8Tier{avx512vnni, avxvnni, avx2}
+	return []*int8Tier{amx, avx512vnni, avxvnni, avx2}
 }
 
 //go:noescape
@@ -99,6 +114,15 @@ func callInt8(f int8Asm, mr, nr, kg int, a []uint8, b []int8, bstride int, ep *i
 	_, _ = ep.za[mr-1], ep.sa[mr-1]
 	_, _, _ = ep.colSum[nr-1], ep.sw[nr-1], ep.bias[nr-1]
 	f(kg, &a[0], &b[0], bstride, unsafe.Pointer(&ep.cf[0]), ep.ldc, &ep.za[0], &ep.sa[0], &ep.colSum[0], &ep.sw[0], &ep.bias[0])
+}
+
+//go:noescape
+func int8MicroAMXINT8(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
+
+// microInt8AMXINT8 runs the 32×32 AMX tile; kg is a multiple of 16, and
+// the A panel is in steps of 64 bytes (int8Tier.step).
+func microInt8AMXINT8(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
+	callInt8(int8MicroAMXINT8, 32, 32, kg, a, b, bstride, ep)
 }
 
 func microInt8AVX512VNNI(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {

@@ -43,6 +43,11 @@ func int8Cases() []int8Case {
 	cs = append(cs,
 		int8Case{m: 13, n: 33, k: 384, lda: 390, ldc: 40, fill: "random"},
 		int8Case{m: 12, n: 32, k: 1536, fill: "random"},
+		// Whole and partial 32×32 tiles of the amxint8 tier, several row
+		// blocks, depths of whole 64-byte steps.
+		int8Case{m: 70, n: 130, k: 384, fill: "random"},
+		int8Case{m: 32, n: 32, k: 128, lda: 130, ldc: 40, fill: "random"},
+		int8Case{m: 64, n: 64, k: 3072, fill: "max-"},
 		// The extremes: every pair at the int16 bound of VPMADDUBSW's sum
 		// (255·64 + 255·64 = 32640), positive and negative.
 		int8Case{m: 12, n: 64, k: 3072, fill: "max+"},
@@ -436,6 +441,35 @@ func TestInt8TierChoice(t *testing.T) {
 		}
 	}
 	t.Error("no integer tier supported")
+}
+
+// TestInt8StepFallback checks that a tier packing in steps (amxint8) runs
+// the weights whose padded depth is a multiple of its step itself and
+// hands the others to a supported tier packing in groups of 4.
+func TestInt8StepFallback(t *testing.T) {
+	ran := false
+	for _, name := range Int8Tiers() {
+		tr := int8Reg.lookup(name)
+		if tr.step == 0 || !tr.supported {
+			continue
+		}
+		ran = true
+		for _, k := range []int{tr.step, 3 * tr.step, tr.step + 4, 7} {
+			w, err := QuantizeWeights(make([]float32, 32*k), 32, k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := newInt8Run(tr, 1, w)
+			got := run.t
+			run.release()
+			if whole := w.kp%tr.step == 0; whole && got != tr || !whole && (got == nil || got.step != 0 || !got.supported) {
+				t.Errorf("%s, k = %d: the product ran on %v", name, k, got)
+			}
+		}
+	}
+	if !ran {
+		t.Skip("no tier packing in steps is supported on this CPU")
+	}
 }
 
 func BenchmarkInt8Linear(b *testing.B) {

@@ -4,7 +4,7 @@
 // bfloat16 products in four AMX tile registers, and the packing kernel of
 // its A panels.
 //
-// func bf16MicroAMX(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
+// func bf16MicroAMXBF16(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
 //
 // kp2 is the number of pairs of depth steps, a multiple of 16 (the depth
 // is padded to a multiple of 32 with zeros). a is a packed A panel of 32
@@ -73,8 +73,8 @@ DATA amxConfig<>+48(SB)/8, $0x1010101010101010
 DATA amxConfig<>+56(SB)/8, $0
 GLOBL amxConfig<>(SB), RODATA|NOPTR, $64
 
-// func bf16MicroAMX(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
-TEXT ·bf16MicroAMX(SB), 0, $4096-56
+// func bf16MicroAMXBF16(kp2 int, a, b *uint16, bstride int, c *float32, ldc int, alpha, beta float32)
+TEXT ·bf16MicroAMXBF16(SB), 0, $4096-56
 	LEAQ amxConfig<>(SB), AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX) (AMX)
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 // TILEZERO TMM0 (AMX)
@@ -162,7 +162,7 @@ withbeta:
 	VZEROUPPER
 	RET
 
-// func bf16ChunksAMX(src *float32, n32 int, dst *uint16, stride int)
+// func bf16ChunksAMXBF16(src *float32, n32 int, dst *uint16, stride int)
 //
 // Rounds src[0:n32] (n32 a multiple of 32) to bfloat16 to nearest even in
 // chunks of 32 values, chunk q at dst + q·stride bytes (an A panel's row).
@@ -170,7 +170,7 @@ withbeta:
 // Register plan: SI src, CX remaining chunks, DI dst, DX stride in bytes;
 // Z0, Z1 the chunk's two halves, Z2 the 32 bfloat16.
 // Loop structure: per chunk, two loads, one VCVTNE2PS2BF16, one store.
-TEXT ·bf16ChunksAMX(SB), NOSPLIT, $0-32
+TEXT ·bf16ChunksAMXBF16(SB), NOSPLIT, $0-32
 	MOVQ src+0(FP), SI
 	MOVQ n32+8(FP), CX
 	SHRQ $5, CX
