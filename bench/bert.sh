@@ -3,11 +3,15 @@
 # PyTorch (bench/bert_torch.py), for the tiny and small configurations (or
 # CONFIGS, e.g. minilm) at 1 and 2 threads (or THREADS), interleaved round
 # by round, each run in its own process so that its peak RSS is its own;
-# every run times STEPS iterations (default 3) after 2 warm-up ones. Prints
+# every run times STEPS iterations (default 3) after 2 warm-up ones. A
+# config with -bf16 appended (minilm-bf16) runs the training step in
+# bfloat16: BenchmarkTrainStep/<config>-bf16 against bert_torch.py
+# --precision bf16 (torch.autocast); train only. Prints
 # a markdown table of medians and ratios. Needs Debian's python3-torch for
 # the PyTorch columns, with libopenblas0-pthread (installs nothing).
 # Usage: bash bench/bert.sh [rounds]   (default 3)
 #        CONFIGS=minilm THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
+#        CONFIGS="minilm minilm-bf16" THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -28,7 +32,9 @@ ours() { # bench config threads -> "ms rss"
 		awk '/^Benchmark/ { for (i = 1; i <= NF; i++) { if ($i == "ns/op") ms = $(i-1) / 1e6; if ($i == "peak-RSS-MiB") rss = $(i-1) } print ms, rss }'
 }
 torch() { # what config threads -> "ms rss"
-	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$3" OMP_WAIT_POLICY=PASSIVE "$py" bench/bert_torch.py --what "$1" --config "$2" --threads "$3" --steps "$steps" |
+	local cfg=$2 prec=fp32
+	case $cfg in *-bf16) cfg=${cfg%-bf16} prec=bf16 ;; esac
+	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$3" OMP_WAIT_POLICY=PASSIVE "$py" bench/bert_torch.py --what "$1" --config "$cfg" --precision "$prec" --threads "$3" --steps "$steps" |
 		"$py" -c 'import json,sys; d = json.load(sys.stdin); print(d["median_ms"], d["peak_rss_mib"])'
 }
 for r in $(seq "$rounds"); do
@@ -59,7 +65,7 @@ have = sys.argv[2] == "1"
 print("| benchmark | threads | rrra | PyTorch 1.13 | speed ratio (range) | rrra peak RSS MiB | PyTorch peak RSS MiB | RSS ratio |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
 for what in ("train", "encode"):
-    for cfg in ("tiny", "small", "minilm", "bert-base"):
+    for cfg in ("tiny", "small", "minilm", "bert-base", "tiny-bf16", "small-bf16", "minilm-bf16", "bert-base-bf16"):
         for th in (1, 2):
             if ("ours", what, cfg, th) not in rows:
                 continue

@@ -8,7 +8,11 @@ heads, FFN 1536), documents of 256. The train step is 32 queries of 32
 tokens and 64 documents (a positive and a hard
 negative per query), CLS pooling, L2 normalisation, in-batch InfoNCE at
 temperature 0.05, backward, gradient clipping at 1 and AdamW; encode is a
-batch of 64 documents of 128 tokens without gradients.
+batch of 64 documents of 128 tokens without gradients. --precision bf16
+runs the forward pass (and the loss) under torch.autocast("cpu",
+dtype=torch.bfloat16), PyTorch's mixed precision on CPU: its Linear and
+matmul in bfloat16 through oneDNN, float32 weights and AdamW (the peer of
+BenchmarkTrainStep/<config>-bf16).
 
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/bert_torch.py --config small --threads 1 --what train --steps 3
 
@@ -30,7 +34,9 @@ ap.add_argument("--config", default="tiny")
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--what", default="train")
 ap.add_argument("--steps", type=int, default=3)
+ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
 args = ap.parse_args()
+bf16 = args.precision == "bf16"
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
 C, L, H, DOC = {"tiny": (128, 2, 2, 128), "small": (256, 4, 4, 128), "minilm": (384, 6, 12, 256)}[args.config]
@@ -90,15 +96,17 @@ opt = torch.optim.AdamW([{"params": [p for n, p in model.named_parameters() if n
 def train():
     model.train()
     opt.zero_grad(set_to_none=True)
-    s = model(q, qm) @ model(d, dm).T / 0.05
-    F.cross_entropy(s, torch.arange(32) * 2).backward()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        s = model(q, qm) @ model(d, dm).T / 0.05
+        loss = F.cross_entropy(s, torch.arange(32) * 2)
+    loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
 
 
 def encode():
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         model(d, dm)
 
 
@@ -110,5 +118,5 @@ for _ in range(args.steps):
     t0 = time.perf_counter()
     f()
     times.append((time.perf_counter() - t0) * 1e3)
-print(json.dumps({"config": args.config, "what": args.what, "threads": args.threads, "median_ms": statistics.median(times),
+print(json.dumps({"config": args.config, "precision": args.precision, "what": args.what, "threads": args.threads, "median_ms": statistics.median(times),
                   "min_ms": min(times), "max_ms": max(times), "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

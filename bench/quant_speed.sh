@@ -3,7 +3,8 @@
 # the CPU chooses, and the avx2 tier forced: what a CPU without AVX-512
 # runs), rrra at int8 (the integer tier the CPU chooses), rrra at int8 with
 # the AVX2 tier forced (RRRA_KERNELS_INT8=avx2: what a CPU without VNNI
-# runs), and
+# runs), rrra at int8 on the avx512vnni tier when the CPU's choice is
+# amxint8 (rrra-int8-vnni: what an AVX512-VNNI CPU without AMX runs), and
 # PyTorch 1.13's dynamic int8 quantization of every Linear layer
 # (torch.ao.quantization.quantize_dynamic, qint8 weights, activations
 # quantized per batch) on each quantized engine Debian's build has
@@ -43,6 +44,7 @@ configs() {
 	echo "rrra-fp32-avx2"
 	echo "rrra-int8"
 	echo "rrra-int8-avx2"
+	if "$tmp/rrra" info | grep -q '^int8: *amxint8'; then echo "rrra-int8-vnni"; fi
 	for e in $engines; do echo "torch-int8-$e"; done
 }
 measure() { # label shape threads
@@ -52,6 +54,7 @@ measure() { # label shape threads
 	rrra-fp32-avx2) RRRA_KERNELS=avx2 "$tmp/encspeed" -shape "$s" -n "$(count "$s")" -threads "$th" -precision fp32 ;;
 	rrra-int8) "$tmp/encspeed" -shape "$s" -n "$(count "$s")" -threads "$th" -precision int8 ;;
 	rrra-int8-avx2) RRRA_KERNELS_INT8=avx2 "$tmp/encspeed" -shape "$s" -n "$(count "$s")" -threads "$th" -precision int8 ;;
+	rrra-int8-vnni) RRRA_KERNELS_INT8=avx512vnni "$tmp/encspeed" -shape "$s" -n "$(count "$s")" -threads "$th" -precision int8 ;;
 	torch-int8-*)
 		env -u OPENBLAS_CORETYPE OMP_NUM_THREADS="$th" OPENBLAS_NUM_THREADS="$th" OMP_WAIT_POLICY=PASSIVE \
 			"$py" bench/encode_torch.py --ids "$tmp/$s.ids" --shape "$s" --threads "$th" --precision int8 --engine "${c#torch-int8-}" 2>/dev/null
@@ -80,8 +83,8 @@ for line in open(sys.argv[1]):
     rows.setdefault((d["config"], d["shape"], d["threads"]), []).append(d)
 torch = next(d for k, v in rows.items() if k[0].startswith("torch") for d in v)
 print(f"Machine (rrra info): {sys.argv[2].strip()}. Date {datetime.date.today()}. PyTorch {torch['torch']} with {torch['blas']}.\n")
-ours = ["rrra-fp32", "rrra-fp32-avx2", "rrra-int8", "rrra-int8-avx2"]
-configs = sorted({k[0] for k in rows}, key=lambda c: ours.index(c) if c in ours else 4 + len(c))
+ours = ["rrra-fp32", "rrra-fp32-avx2", "rrra-int8", "rrra-int8-avx2", "rrra-int8-vnni"]
+configs = sorted({k[0] for k in rows}, key=lambda c: ours.index(c) if c in ours else len(ours) + len(c))
 print("| shape | threads | docs | " + " | ".join(f"{c} docs/s" for c in configs) + " | int8 ÷ fp32 (range) | int8-avx2 ÷ fp32 (range) | int8-avx2 ÷ fp32-avx2 (range) | " +
       " | ".join(f"int8 ÷ {c} (range)" for c in configs if c.startswith("torch")) + " |")
 print("|---|--:|--:|" + "--:|" * len(configs) + "--:|--:|--:|" + "--:|" * sum(c.startswith("torch") for c in configs))

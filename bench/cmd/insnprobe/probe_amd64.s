@@ -83,3 +83,56 @@ loop3:
 	JNZ loop3
 	VZEROUPPER
 	RET
+
+// AMX probes: the tiles configured as the kernels' (16 rows of 64 bytes),
+// all eight zeroed, then per iteration four independent tile products
+// into TMM0..TMM3 from TMM4..TMM7 (Intel order: dst, a, b), which is the
+// kernels' inner loop without its loads. Bytes as in
+// kernels/bf16_amxbf16_amd64.s; AMXSETUP is LDTILECFG (AX) and TILEZERO
+// TMM0..TMM7. Register plan: AX the configuration, CX iterations left.
+DATA amxConfig<>+0(SB)/8, $1
+DATA amxConfig<>+8(SB)/8, $0
+DATA amxConfig<>+16(SB)/8, $0x0040004000400040
+DATA amxConfig<>+24(SB)/8, $0x0040004000400040
+DATA amxConfig<>+32(SB)/8, $0
+DATA amxConfig<>+40(SB)/8, $0
+DATA amxConfig<>+48(SB)/8, $0x1010101010101010
+DATA amxConfig<>+56(SB)/8, $0
+GLOBL amxConfig<>(SB), RODATA|NOPTR, $64
+
+#define AMXSETUP \
+	LEAQ amxConfig<>(SB), AX \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd0 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd8 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xe0 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xe8 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xf0 \
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xf8 \
+	MOVQ n+0(FP), CX
+
+TEXT ·probeAMXBF16(SB), NOSPLIT, $0-8
+	AMXSETUP
+loop4:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // TDPBF16PS TMM0, TMM4, TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc // TDPBF16PS TMM1, TMM4, TMM7
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // TDPBF16PS TMM2, TMM5, TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // TDPBF16PS TMM3, TMM5, TMM7
+	DECQ CX
+	JNZ  loop4
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE
+	RET
+
+TEXT ·probeAMXINT8(SB), NOSPLIT, $0-8
+	AMXSETUP
+loop5:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // TDPBUSD TMM0, TMM4, TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xcc // TDPBUSD TMM1, TMM4, TMM7
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xd5 // TDPBUSD TMM2, TMM5, TMM6
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xdd // TDPBUSD TMM3, TMM5, TMM7
+	DECQ CX
+	JNZ  loop5
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // TILERELEASE
+	RET
