@@ -12,6 +12,7 @@
 # Usage: bash bench/bert.sh [rounds]   (default 3)
 #        CONFIGS=minilm THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
 #        CONFIGS="minilm minilm-bf16" THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
+#        NO_TORCH=1 CONFIGS="minilm minilm-bf16" THREADS=1 STEPS=1 WHAT=train bash bench/bert.sh 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -26,6 +27,7 @@ go build -o "$tmp/rrra" ./cmd/rrra
 py=/usr/bin/python3
 have_torch=1
 "$py" -c 'import torch' 2>/dev/null || have_torch=0
+[ "${NO_TORCH:-0}" = 1 ] && have_torch=0 # rrra alone: NO_TORCH=1
 
 ours() { # bench config threads -> "ms rss"
 	(cd nn && "$tmp/nn.test" -test.run '^$' -test.bench "^Benchmark$1\$/^$2\$/^t$3\$" -test.benchtime "${steps}x") |
@@ -87,6 +89,22 @@ for what in ("train", "encode"):
             else:
                 line += f" n/a | n/a | {orss:.0f} | n/a | n/a |"
             print(line)
+# bfloat16 against float32, each side's own: fp32 time / bf16 time.
+pairs = [(w, c, th) for (w, what, c, th) in rows if w == "ours" and c.endswith("-bf16") and ("ours", what, c[:-5], th) in rows]
+if pairs:
+    print("\n| training step | threads | rrra bf16 ÷ fp32 speed (range) | PyTorch bf16 ÷ fp32 speed (range) |")
+    print("|---|--:|--:|--:|")
+    for _, c, th in sorted(pairs):
+        cells = []
+        for who in ("ours", "torch"):
+            if (who, "train", c, th) not in rows:
+                cells.append("n/a")
+                continue
+            f, b = rows[(who, "train", c[:-5], th)], rows[(who, "train", c, th)]
+            med = statistics.median(x for x, _ in f) / statistics.median(x for x, _ in b)
+            rr = [x / y for (x, _), (y, _) in zip(f, b)]
+            cells.append(f"{med:.2f} ({min(rr):.2f}–{max(rr):.2f})")
+        print(f"| {c[:-5]} | {th} | " + " | ".join(cells) + " |")
 n, steps = len(next(iter(rows.values()))), sys.argv[3]
 print(f"\n{n} interleaved rounds; medians of per-run medians (rrra: {steps} iterations after 2 warm-up; PyTorch: {steps} after 2); speed ratio = PyTorch time / rrra time (in brackets the range of the per-round ratios); peak RSS is the largest over rounds, each run in its own process.")
 PY

@@ -40,7 +40,8 @@ jobs=()
 for data in cranfield scifact; do
 	for seed in 1 2 3; do
 		for prec in fp32 bf16; do
-			jobs+=("$data $prec $seed")
+			# Runs already done (their test.json written) are kept.
+			[ -f "$work/$data/$prec-s$seed/test.json" ] || jobs+=("$data $prec $seed")
 		done
 	done
 done
