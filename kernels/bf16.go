@@ -147,13 +147,8 @@ func sgemmBF16(parallel, transA, transB bool, m, n, k int, alpha float32, a []fl
 		}
 	} else {
 		for p := 0; p < k; p += 2 {
-			var r1 []float32
-			if p+1 < k {
-				r1 = b[(p+1)*ldb : (p+1)*ldb+n]
-			} else {
-				r1 = zero[:n]
-			}
-			t.interleave(bp[(p/2)*32:], 16*kp, b[p*ldb:p*ldb+n], r1)
+			r0, r1 := depthPair(b, ldb, n, k, p, zero)
+			t.interleave(bp[(p/2)*32:], 16*kp, r0, r1)
 		}
 	}
 	mr := t.mr
@@ -162,55 +157,52 @@ func sgemmBF16(parallel, transA, transB bool, m, n, k int, alpha float32, a []fl
 		for i := range m {
 			t.chunks(ap[(i/mr)*mr*kp+(i%mr)*32:], mr*32, a[i*lda:i*lda+k])
 		}
-	case t.chunks != nil:
-		// Depth steps p and p+1 are rows of a: interleaved, value pair i
-		// is row i's (row[2i], row[2i+1]), which goes to its place in
-		// row i's chunk of 32.
-		row := grow16(&buf.row, (m+15)/16*32)
-		for p := 0; p < k; p += 2 {
-			var r1 []float32
-			if p+1 < k {
-				r1 = a[(p+1)*lda : (p+1)*lda+m]
-			} else {
-				r1 = zero[:m]
-			}
-			t.interleave(row, 32, a[p*lda:p*lda+m], r1)
-			off := (p/32)*mr*32 + p%32
-			for i := range m {
-				d := (i/mr)*mr*kp + (i%mr)*32 + off
-				ap[d], ap[d+1] = row[2*i], row[2*i+1]
-			}
-		}
 	case !transA:
 		for i := range m {
 			t.pairs(ap[(i/mr)*mr*kp+(i%mr)*2:], mr*2, a[i*lda:i*lda+k])
 		}
 	default:
 		// Depth steps p and p+1 are rows of a: interleave them into one
-		// row of pairs, then copy each block's mr pairs into its panel.
+		// row of pairs (pair i is row i's: row[2i], row[2i+1]), then put
+		// each pair in its panel: into row i's chunk of 32 (chunks), or
+		// each block's mr pairs together.
 		row := grow16(&buf.row, (m+15)/16*32) // every value read is written first
 		for p := 0; p < k; p += 2 {
-			var r1 []float32
-			if p+1 < k {
-				r1 = a[(p+1)*lda : (p+1)*lda+m]
-			} else {
-				r1 = zero[:m]
+			r0, r1 := depthPair(a, lda, m, k, p, zero)
+			t.interleave(row, 32, r0, r1)
+			if t.chunks != nil {
+				off := (p/32)*mr*32 + p%32
+				for i := range m {
+					d := (i/mr)*mr*kp + (i%mr)*32 + off
+					ap[d], ap[d+1] = row[2*i], row[2*i+1]
+				}
+				continue
 			}
-			t.interleave(row, 32, a[p*lda:p*lda+m], r1)
 			for i0 := 0; i0 < m; i0 += mr {
 				rows := min(mr, m-i0)
 				copy(ap[i0*kp+(p/2)*mr*2:i0*kp+(p/2)*mr*2+2*rows], row[2*i0:2*i0+2*rows])
 			}
 		}
 	}
-	job := &bf16Job{t: t, m: m, n: n, kp: kp, ap: ap, bp: bp, c: c, ldc: ldc, alpha: alpha, beta: beta}
+	job := bf16Job{t: t, m: m, n: n, kp: kp, ap: ap, bp: bp, c: c, ldc: ldc, alpha: alpha, beta: beta}
 	nrb := (m + t.mr - 1) / t.mr
 	job.ncc = (n + int8ChunkCols - 1) / int8ChunkCols
 	if !parallel {
-		job.Run(0, nrb*job.ncc)
+		job.Run(0, nrb*job.ncc) // job stays on the stack: no allocation per product
 		return
 	}
-	Parallel(nrb*job.ncc, 2, job)
+	shared := job
+	Parallel(nrb*job.ncc, 2, &shared)
+}
+
+// depthPair returns depth steps p and p+1 of x, rows of n values ld
+// apart, k of them; past the last, the second is zero (n zeros).
+func depthPair(x []float32, ld, n, k, p int, zero []float32) (r0, r1 []float32) {
+	r0 = x[p*ld : p*ld+n]
+	if p+1 < k {
+		return r0, x[(p+1)*ld : (p+1)*ld+n]
+	}
+	return r0, zero[:n]
 }
 
 // bf16Buffers are one SgemmBF16 call's packing buffers, kept for reuse.

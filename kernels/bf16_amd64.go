@@ -17,11 +17,7 @@ func asmBF16Tiers() []*bf16Tier {
 	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512BF16, cpuid.AVX2, cpuid.FMA3):
 		amx.reason = "CPU lacks AVX512F, AVX512BW, AVX512-BF16, AVX2 or FMA3 (the packing kernels')"
 	default:
-		if err := requestAMX(); err != nil {
-			amx.reason = "the OS did not grant the AMX tile state: " + err.Error()
-		} else {
-			amx.supported = true
-		}
+		amx.supported, amx.reason = grantAMX()
 	}
 	t := &bf16Tier{name: "avx512bf16", mr: 12, nr: 32, micro: microBF16AVX512BF16,
 		pairs: bf16PairsAVX512BF16Slice, interleave: bf16InterleaveAVX512BF16Slice}

@@ -24,11 +24,7 @@ func asmInt8Tiers() []*int8Tier {
 	case !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3):
 		amx.reason = "CPU lacks AVX512F, AVX2 or FMA3 (the epilogue's and the quantizer's)"
 	default:
-		if err := requestAMX(); err != nil {
-			amx.reason = "the OS did not grant the AMX tile state: " + err.Error()
-		} else {
-			amx.supported = true
-		}
+		amx.supported, amx.reason = grantAMX()
 	}
 	avx512vnni := &int8Tier{name: "avx512vnni", mr: 12, nr: 32, micro: microInt8AVX512VNNI}
 	switch {

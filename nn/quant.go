@@ -11,8 +11,9 @@ import (
 
 // Precision is the arithmetic of a Bert's Linear layers (the attention
 // projections and the feed-forward block) at inference. Embeddings,
-// LayerNorm, attention (its products and softmax) and GELU stay float32 in
-// every precision.
+// LayerNorm, softmax and GELU stay float32 in every precision, and so do
+// attention's products except under BF16, which rounds those of
+// autograd.Tape.MultiHeadAttentionVarLen (the packed forward pass's) too.
 type Precision int
 
 const (

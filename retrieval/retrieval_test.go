@@ -93,6 +93,7 @@ func TestTrainConfigValidate(t *testing.T) {
 		{"crop max 2", func(c *TrainConfig) { c.CropMax = 2 }, "crop fraction (max) 2"},
 		{"crops reversed", func(c *TrainConfig) { c.CropMin, c.CropMax = 0.5, 0.2 }, "crop fractions 0.5–0.2"},
 		{"pool sparse", func(c *TrainConfig) { c.InitialPool = "sparse" }, `initial pool "sparse"`},
+		{"precision int8", func(c *TrainConfig) { c.Precision = "int8" }, `precision "int8": want fp32 or bf16`},
 	} {
 		cfg := good
 		c.edit(&cfg)

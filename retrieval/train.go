@@ -76,6 +76,16 @@ type TrainConfig struct {
 // LogEvery ≥ 0, CropMin and CropMax 0 (the default) or in (0, 1] with
 // CropMin ≤ CropMax, InitialPool empty, PoolBM25 or PoolDense, Precision
 // empty, fp32 or bf16. Run calls it before any work.
+// CheckTrainPrecision refuses a training precision other than "" or
+// "fp32" (float32 products) and "bf16" (TrainConfig.Precision).
+func CheckTrainPrecision(p string) error {
+	switch p {
+	case "", "fp32", "bf16":
+		return nil
+	}
+	return fmt.Errorf("precision %q: want fp32 or bf16 (int8 is for inference: rrra quantize)", p)
+}
+
 func (c TrainConfig) Validate() error {
 	fin := func(x, lo, hi float64) bool { return x >= lo && x <= hi } // false for NaN
 	for _, f := range []struct {
@@ -108,10 +118,8 @@ func (c TrainConfig) Validate() error {
 	default:
 		return fmt.Errorf("retrieval: train: initial pool %q: want bm25 or dense", c.InitialPool)
 	}
-	switch c.Precision {
-	case "", "fp32", "bf16":
-	default:
-		return fmt.Errorf("retrieval: train: precision %q: want fp32 or bf16 (int8 is for inference)", c.Precision)
+	if err := CheckTrainPrecision(c.Precision); err != nil {
+		return fmt.Errorf("retrieval: train: %w", err)
 	}
 	return nil
 }

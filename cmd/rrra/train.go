@@ -108,8 +108,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rrra train: --initial-pool %q: want bm25 or dense\n", *initialPool)
 		return errUsage
 	}
-	if *precision != "fp32" && *precision != "bf16" {
-		fmt.Fprintf(stderr, "rrra train: --precision %q: want fp32 or bf16 (int8 is for inference: rrra quantize)\n", *precision)
+	if err := retrieval.CheckTrainPrecision(*precision); err != nil {
+		fmt.Fprintf(stderr, "rrra train: --%v\n", err)
 		return errUsage
 	}
 	if *threads > 0 {

@@ -28,6 +28,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/rrra/rrra/adapter/experiment"
 	"github.com/rrra/rrra/bench/plots"
 	"github.com/rrra/rrra/retrieval"
 )
@@ -70,9 +71,9 @@ func main() {
 			for _, r := range rs {
 				d, t, rc = append(d, r.dev), append(t, r.test), append(rc, r.recall)
 			}
-			dm, ds := meanStd(d)
-			tm, ts := meanStd(t)
-			rm, rsd := meanStd(rc)
+			dm, ds := experiment.MeanStd(d)
+			tm, ts := experiment.MeanStd(t)
+			rm, rsd := experiment.MeanStd(rc)
 			dev[p], test[p] = [2]float64{dm, ds}, [2]float64{tm, ts}
 			diff, within := "", ""
 			if p == "bf16" {
@@ -163,23 +164,6 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// meanStd returns the mean and the sample standard deviation (n − 1).
-func meanStd(v []float64) (float64, float64) {
-	m := 0.0
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	if len(v) < 2 {
-		return m, 0
-	}
-	s := 0.0
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s / float64(len(v)-1))
 }
 
 // lossPlot draws every seed's loss of both precisions: float32 in blue,
