@@ -60,7 +60,7 @@ var avxBase = map[string]bool{
 // classify (not VP-prefixed).
 var avx2Only = map[string]bool{"VEXTRACTI128": true, "VINSERTI128": true, "VPERM2I128": true}
 
-var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true, "KXNORW": true}
+var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true, "KXNORW": true, "KMOVW": true, "VSHUFF32X4": true}
 
 // avx512BWOps are the EVEX word and byte instructions used here, which need
 // AVX512BW besides AVX512F.

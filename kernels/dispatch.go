@@ -33,12 +33,16 @@ type tier struct {
 	// microA, if not nil, is micro with A read in place: mr rows of A at
 	// stride lda, a[i*lda+p] standing for the packed a[p*mr+i].
 	microA func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
-	// gather6, if not nil, packs a full 6-row A panel for its first k8
-	// depth steps (a multiple of 8): dst[p*6+i] = src[i*ld+p].
-	gather6 func(src []float32, ld, k8 int, dst []float32)
-	// copy16, if not nil, packs a full 16-column B panel whose depth steps
-	// are rows: dst[p*16+j] = src[p*ld+j].
-	copy16 func(dst, src []float32, ld, kb int)
+	// Packing in assembly, each hook optional (nil: the Go loops). gatherA
+	// packs a full mr-row A panel for its first kq depth steps (a positive
+	// multiple of gatherQ), dst[p*mr+i] = src[i*ld+p]; gatherB the same for
+	// a full nr-column panel of a transposed B, dst[p*nr+j] = src[j*ld+p].
+	// copyA and copyB pack full panels whose depth steps are contiguous
+	// rows of the source (a transposed A, a B): dst[p*w+j] = src[p*ld+j],
+	// w being mr or nr.
+	gatherA, gatherB func(src []float32, ld, kq int, dst []float32)
+	gatherQ          int
+	copyA, copyB     func(dst, src []float32, ld, kb int)
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)

@@ -5,23 +5,27 @@ import "sync"
 // packA copies the mb×kb block of op(A) at rows ic.., depth pc.. into dst as
 // micro-panels of mr rows: panel r holds, for each p < kb, the mr values
 // op(A)[ic+r*mr+i, pc+p] at dst[r*mr*kb + p*mr + i]. Rows past mb are zero.
-// gather6, if not nil, packs the first k8 (a multiple of 8) depth steps of a
-// full 6-row panel: dst[p*6+i] = src[i*ld+p].
-func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32, gather6 func(src []float32, ld, k8 int, dst []float32)) {
+// t's packing hooks (gatherA, copyA; nil t: none) do full panels.
+func packA(t *tier, trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32) {
 	for r := 0; r < mb; r += mr {
 		rows := min(mr, mb-r)
 		d := dst[r*kb : r*kb+mr*kb]
 		if trans {
 			// op(A)[i, p] = a[p*lda+i]: each depth step is a contiguous run.
-			copyRuns(d, mr, a[pc*lda+ic+r:], lda, rows, kb)
+			src := a[pc*lda+ic+r:]
+			if t != nil && t.copyA != nil && rows == mr && kb > 0 {
+				t.copyA(d, src, lda, kb)
+				continue
+			}
+			copyRuns(d, mr, src, lda, rows, kb)
 			continue
 		}
 		src := a[(ic+r)*lda+pc:]
-		if gather6 != nil && rows == 6 && mr == 6 && kb >= 8 {
-			k8 := kb &^ 7
-			gather6(src, lda, k8, d)
-			if k8 < kb {
-				gatherRows(d[6*k8:], 6, src[k8:], lda, 6, kb-k8)
+		if t != nil && t.gatherA != nil && rows == mr && kb >= t.gatherQ {
+			kq := kb - kb%t.gatherQ
+			t.gatherA(src, lda, kq, d)
+			if kq < kb {
+				gatherRows(d[mr*kq:], mr, src[kq:], lda, mr, kb-kq)
 			}
 			continue
 		}
@@ -33,23 +37,31 @@ func packA(trans bool, a []float32, lda, ic, pc, mb, kb, mr int, dst []float32, 
 // dst as micro-panels of nr columns: panel q holds, for each p < kb, the nr values
 // op(B)[pc+p, jc+q*nr+j] at dst[q*nr*kb + p*nr + j]. Columns past nb are zero.
 //
-// copy16, if not nil, copies kb rows of 16 floats at stride ld into a
-// contiguous panel.
-func packB(trans bool, b []float32, ldb, pc, jc, kb, nb, nr int, dst []float32, copy16 func(dst, src []float32, ld, kb int)) {
+// t's packing hooks (copyB, gatherB) do full panels.
+func packB(t *tier, trans bool, b []float32, ldb, pc, jc, kb, nb, nr int, dst []float32) {
 	for j0 := 0; j0 < nb; j0 += nr {
 		cols := min(nr, nb-j0)
 		d := dst[j0*kb : j0*kb+nr*kb]
 		if !trans {
 			// op(B)[p, j] = b[p*ldb+j]: each depth step is a contiguous run.
 			src := b[pc*ldb+jc+j0:]
-			if copy16 != nil && cols == 16 && nr == 16 && kb > 0 {
-				copy16(d, src, ldb, kb)
+			if t.copyB != nil && cols == nr && kb > 0 {
+				t.copyB(d, src, ldb, kb)
 				continue
 			}
 			copyRuns(d, nr, src, ldb, cols, kb)
 			continue
 		}
-		gatherRows(d, nr, b[(jc+j0)*ldb+pc:], ldb, cols, kb)
+		src := b[(jc+j0)*ldb+pc:]
+		if t.gatherB != nil && cols == nr && kb >= t.gatherQ {
+			kq := kb - kb%t.gatherQ
+			t.gatherB(src, ldb, kq, d)
+			if kq < kb {
+				gatherRows(d[nr*kq:], nr, src[kq:], ldb, nr, kb-kq)
+			}
+			continue
+		}
+		gatherRows(d, nr, src, ldb, cols, kb)
 	}
 }
 
@@ -66,6 +78,7 @@ func copyRuns(d []float32, w int, src []float32, ld, n, kb int) {
 		for p := 0; p < kb; p++ {
 			*(*[6]float32)(d[p*6:]) = *(*[6]float32)(src[p*ld:])
 		}
+
 	default:
 		for p := 0; p < kb; p++ {
 			dp := d[p*w : p*w+w]

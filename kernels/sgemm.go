@@ -248,13 +248,13 @@ func (p *gemmProblem) run(w *workspace, m0, m1, n0, n1 int) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, bp, t.copy16)
+			packB(t, p.transB, p.b, p.ldb, pc, jc, kb, nb, nr, bp)
 			for ic := m0; ic < m1; ic += t.mc {
 				mb := min(t.mc, m1-ic)
 				if !p.directA {
-					packA(p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap, t.gather6)
+					packA(t, p.transA, p.a, p.lda, ic, pc, mb, kb, mr, ap)
 				} else if full := mb / mr * mr; full < mb {
-					packA(false, p.a, p.lda, ic+full, pc, mb-full, kb, mr, ap[full*kb:], nil)
+					packA(nil, false, p.a, p.lda, ic+full, pc, mb-full, kb, mr, ap[full*kb:])
 				}
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)

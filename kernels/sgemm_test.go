@@ -247,31 +247,72 @@ func TestSgemmPanics(t *testing.T) {
 	}
 }
 
-// TestGather6 checks each tier's 6-row panel gather against gatherRows,
-// with guard bands around the panel (the assembly stores 32 bytes at a time
-// and must not write past 6·k8 floats).
-func TestGather6(t *testing.T) {
+// TestPackPanels checks each tier's assembly packing hooks against the Go
+// loops (gatherRows, copyRuns): full A and B panels, gathered (depth steps
+// strided in the source) or copied (depth steps contiguous), with guard
+// bands around the panel (the assembly must not write past its end).
+func TestPackPanels(t *testing.T) {
 	forEachTier(t, func(t *testing.T) {
-		g := current.Load().gather6
-		if g == nil {
-			t.Skipf("tier %s packs A in Go", Selected())
-		}
+		tr := current.Load()
+		gathers := []struct {
+			name string
+			f    func(src []float32, ld, kq int, dst []float32)
+			w    int
+		}{{"gatherA", tr.gatherA, tr.mr}, {"gatherB", tr.gatherB, tr.nr}}
+		copies := []struct {
+			name string
+			f    func(dst, src []float32, ld, kb int)
+			w    int
+		}{{"copyA", tr.copyA, tr.mr}, {"copyB", tr.copyB, tr.nr}}
 		r := rand.New(rand.NewPCG(21, 22))
-		for _, k8 := range []int{8, 16, 64, 256} {
-			for _, ld := range []int{k8, k8 + 1, k8 + 13, 1024} {
-				src := make([]float32, 5*ld+k8)
-				fillRandom(r, src)
-				gd := newGuarded(6*k8, k8%4)
-				g(src, ld, k8, gd.s())
-				want := make([]float32, 6*k8)
-				gatherRows(want, 6, src, ld, 6, k8)
-				for i, v := range gd.s() {
-					if v != want[i] {
-						t.Fatalf("k8=%d ld=%d: panel[%d] = %v, want %v", k8, ld, i, v, want[i])
-					}
-				}
-				gd.check(t, "gather6 panel")
+		tested := 0
+		for _, g := range gathers {
+			if g.f == nil {
+				continue
 			}
+			tested++
+			q := tr.gatherQ
+			for _, kq := range []int{q, 2 * q, 64, 256} {
+				for _, ld := range []int{kq, kq + 1, kq + 13, 1024} {
+					src := make([]float32, (g.w-1)*ld+kq)
+					fillRandom(r, src)
+					gd := newGuarded(g.w*kq, kq%4)
+					g.f(src, ld, kq, gd.s())
+					want := make([]float32, g.w*kq)
+					gatherRows(want, g.w, src, ld, g.w, kq)
+					for i, v := range gd.s() {
+						if v != want[i] {
+							t.Fatalf("%s kq=%d ld=%d: [%d] = %v, want %v", g.name, kq, ld, i, v, want[i])
+						}
+					}
+					gd.check(t, g.name)
+				}
+			}
+		}
+		for _, c := range copies {
+			if c.f == nil {
+				continue
+			}
+			tested++
+			for _, kb := range []int{1, 3, 64, 257} {
+				for _, ld := range []int{c.w, c.w + 1, c.w + 13, 1024} {
+					src := make([]float32, (kb-1)*ld+c.w)
+					fillRandom(r, src)
+					gd := newGuarded(c.w*kb, kb%4)
+					c.f(gd.s(), src, ld, kb)
+					want := make([]float32, c.w*kb)
+					copyRuns(want, c.w, src, ld, c.w, kb)
+					for i, v := range gd.s() {
+						if v != want[i] {
+							t.Fatalf("%s kb=%d ld=%d: [%d] = %v, want %v", c.name, kb, ld, i, v, want[i])
+						}
+					}
+					gd.check(t, c.name)
+				}
+			}
+		}
+		if tested == 0 {
+			t.Skipf("tier %s packs in Go", tr.name)
 		}
 	})
 }
