@@ -12,6 +12,10 @@ type Row struct {
 	Generic Summary // rrra's pure-Go tier
 	BLAS    Summary // numpy's BLAS (OpenBLAS when installed)
 	Gonum   Summary // gonum.org/v1/gonum/blas/gonum
+	// OursBLAS holds Ours÷BLAS within each round where both ran: its min
+	// says whether a lead held in every round, which the ratio of medians
+	// alone does not.
+	OursBLAS Summary
 }
 
 // Table is the result for one thread count.
@@ -78,7 +82,7 @@ func (t Table) Markdown() string {
 		word = "thread"
 	}
 	fmt.Fprintf(&b, "### %d %s\n\n", t.Threads, word)
-	fmt.Fprintf(&b, "| shape | ours (%s) GFLOP/s median [min–max] | generic GFLOP/s | %s GFLOP/s | gonum GFLOP/s | ours/%s | generic/gonum |\n",
+	fmt.Fprintf(&b, "| shape | ours (%s) GFLOP/s median [min–max] | generic GFLOP/s | %s GFLOP/s | gonum GFLOP/s | ours/%s [per round min–max] | generic/gonum |\n",
 		t.Tier, blas, blas)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range t.Rows {
@@ -86,7 +90,16 @@ func (t Table) Markdown() string {
 			r.Shape.Label(),
 			FormatCell(r.Ours, t.Rounds), FormatCell(r.Generic, t.Rounds),
 			FormatCell(r.BLAS, t.Rounds), FormatCell(r.Gonum, t.Rounds),
-			FormatRatio(r.Ours, r.BLAS), FormatRatio(r.Generic, r.Gonum))
+			FormatRatio(r.Ours, r.BLAS)+roundRange(r.OursBLAS), FormatRatio(r.Generic, r.Gonum))
 	}
 	return b.String()
+}
+
+// roundRange prints " [min–max]" of per-round ratios, or nothing for fewer
+// than two rounds.
+func roundRange(s Summary) string {
+	if s.N < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" [%.2f–%.2f]", s.Min, s.Max)
 }

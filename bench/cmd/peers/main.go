@@ -214,11 +214,26 @@ func (p *problem) gonum(threads int) {
 type cell struct {
 	gflops  []float64
 	seconds []float64 // per call
+	rounds  []int     // the round of each sample
 }
 
-func (c *cell) add(flops, sec float64) {
+func (c *cell) add(round int, flops, sec float64) {
 	c.seconds = append(c.seconds, sec)
 	c.gflops = append(c.gflops, flops/sec/1e9)
+	c.rounds = append(c.rounds, round)
+}
+
+// perRound returns a's rate ÷ b's in each round both were sampled.
+func perRound(a, b *cell) []float64 {
+	var out []float64
+	for i, ra := range a.rounds {
+		for j, rb := range b.rounds {
+			if ra == rb {
+				out = append(out, a.gflops[i]/b.gflops[j])
+			}
+		}
+	}
+	return out
 }
 
 // slow reports whether the peer has had its -slow-rounds on this shape and
@@ -333,10 +348,10 @@ func runThreads(opt options, t int, problems []*problem) (result, *bench.NumpyHe
 					restore, _ := kernels.Use(tier)
 					sec, _ := bench.Time(func() { p.rrra(p.c[peer]) }, opt.minTime)
 					restore()
-					c.add(p.sh.Flops(), sec)
+					c.add(round, p.sh.Flops(), sec)
 				case peerGonum:
 					sec, _ := bench.Time(func() { p.gonum(t) }, opt.minTime)
-					c.add(p.sh.Flops(), sec)
+					c.add(round, p.sh.Flops(), sec)
 				case peerNumpy:
 					if np == nil {
 						continue
@@ -350,7 +365,7 @@ func runThreads(opt options, t int, problems []*problem) (result, *bench.NumpyHe
 						np = nil
 						continue
 					}
-					c.add(p.sh.Flops(), sec)
+					c.add(round, p.sh.Flops(), sec)
 				}
 				line = append(line, fmt.Sprintf("%s %s", peer, bench.FormatGFLOPS(c.gflops[len(c.gflops)-1])))
 			}
@@ -372,6 +387,8 @@ func runThreads(opt options, t int, problems []*problem) (result, *bench.NumpyHe
 			Generic: bench.Summarize(cells[i][peerGeneric].gflops),
 			BLAS:    bench.Summarize(cells[i][peerNumpy].gflops),
 			Gonum:   bench.Summarize(cells[i][peerGonum].gflops),
+
+			OursBLAS: bench.Summarize(perRound(cells[i][peerOurs], cells[i][peerNumpy])),
 		}
 		if opt.tier == "generic" {
 			row.Generic = row.Ours
@@ -456,7 +473,7 @@ func header(b *strings.Builder, opt options, hello *bench.NumpyHello, numpyNote 
 	fmt.Fprintf(b, "- each sample: a pause of %s (the previous peer's threads go idle), one warm-up call, then calls until at least %s has elapsed (a first call that takes %s or more is itself the sample); a peer whose median call on a shape exceeds %s is timed in %d rounds only\n",
 		opt.settle, opt.minTime, opt.minTime, opt.maxCall, opt.slowRounds)
 	fmt.Fprintf(b, "- command: `%s`\n", commandLine())
-	fmt.Fprintf(b, "\nGFLOP/s = 2·m·n·k·batch / seconds per call; cells are median [min–max] over rounds; ratios are ratios of medians.\n")
+	fmt.Fprintf(b, "\nGFLOP/s = 2·m·n·k·batch / seconds per call; cells are median [min–max] over rounds; ratios are ratios of medians, and ours/BLAS also gives the least and greatest ratio within one round (a lead holds in every round when its least is above 1).\n")
 	if hello != nil && !hello.IsOpenBLAS() {
 		fmt.Fprintf(b, "\n**numpy here calls %s (%s), not OpenBLAS**, so that column measures %s. "+
 			"To compare against OpenBLAS install Debian's `libopenblas0-pthread` (it takes over the libblas.so.3 alternative) and run again.\n",
