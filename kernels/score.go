@@ -66,3 +66,16 @@ func (j *scoresJob) Run(lo, hi int) {
 
 // scoresGemmMin is the query count from which Scores uses SGEMM.
 const scoresGemmMin = 3
+
+// DotRows sets out[j] to the inner product of q with row j of docs (row
+// stride ldd, len(q) values per row) for every j < len(out), on the
+// calling goroutine: Scores' row-dot kernel for one query, unsplit, so
+// the results are Scores' for that query bit for bit, and it may run
+// inside a Parallel task. It panics if docs is too short.
+func DotRows(q, docs []float32, ldd int, out []float32) {
+	if len(out) == 0 {
+		return
+	}
+	checkMatrix("D", len(out), len(q), docs, ldd)
+	current.Load().dotRows(q, docs, ldd, out)
+}

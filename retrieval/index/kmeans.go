@@ -1,0 +1,200 @@
+package index
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/rrra/rrra/kernels"
+)
+
+// kmeansChunk is the number of training vectors whose similarities to every
+// centroid are computed by one SGEMM: chunk × nlist scores at a time.
+const kmeansChunk = 4096
+
+// sampleRows returns the indices of min(n, want) rows of an n-row matrix
+// drawn without replacement with seed, in increasing order (every row when
+// want >= n).
+func sampleRows(n, want int, seed uint64) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if want >= n {
+		return idx
+	}
+	r := rand.New(rand.NewPCG(seed, 0x6b6d65616e73)) // "kmeans"
+	for i := range want {
+		j := i + r.IntN(n-i)
+		idx[i], idx[j] = idx[j], idx[i]
+	}
+	idx = idx[:want]
+	slices.Sort(idx)
+	return idx
+}
+
+// sphericalKMeans clusters the ns rows of x (ns×d, row-major, finite) into
+// k centroids of unit norm, maximising the sum over rows of the inner
+// product with their centroid: k rows of x drawn with seed start it, then
+// each of iters rounds assigns every row to its most similar centroid
+// (ties to the lower index) and sets each centroid to the normalised sum
+// of its rows. A centroid left with no rows takes half of the largest
+// cluster (its centroid, perturbed by ±1/1024 in alternate dimensions,
+// as FAISS's k-means does). This is the clustering FAISS's IVF indexes
+// run for inner-product search (spherical k-means).
+//
+// The result depends only on x, k, iters and seed: the similarities come
+// from SGEMM, whose results do not depend on the thread count, and the
+// sums are accumulated serially in float64. It needs ns >= k.
+func sphericalKMeans(x []float32, ns, d, k, iters int, seed uint64) []float32 {
+	cent := make([]float32, k*d)
+	for j, i := range sampleRows(ns, k, seed^0x696e6974) { // "init"
+		copy(cent[j*d:(j+1)*d], x[i*d:(i+1)*d])
+	}
+	// The sample above is sorted; shuffle which row starts which centroid
+	// so that centroid order carries no meaning of row order.
+	r := rand.New(rand.NewPCG(seed, 0x7368756666)) // "shuff"
+	for j := k - 1; j > 0; j-- {
+		i := r.IntN(j + 1)
+		if i != j {
+			a, b := cent[i*d:(i+1)*d], cent[j*d:(j+1)*d]
+			for t := range a {
+				a[t], b[t] = b[t], a[t]
+			}
+		}
+	}
+	for j := range k {
+		normalize(cent[j*d : (j+1)*d])
+	}
+	assign := make([]int32, ns)
+	sums := make([]float64, k*d)
+	counts := make([]int, k)
+	scores := make([]float32, min(ns, kmeansChunk)*k)
+	for range iters {
+		assignRows(x, ns, d, cent, k, assign, scores)
+		clear(sums)
+		clear(counts)
+		for i, c := range assign {
+			counts[c]++
+			s := sums[int(c)*d : int(c+1)*d]
+			for t, v := range x[i*d : (i+1)*d] {
+				s[t] += float64(v)
+			}
+		}
+		for j := range k {
+			if counts[j] == 0 {
+				continue
+			}
+			c := cent[j*d : (j+1)*d]
+			var norm float64
+			for _, v := range sums[j*d : (j+1)*d] {
+				norm += v * v
+			}
+			norm = math.Sqrt(norm)
+			if norm == 0 {
+				continue // rows summing to zero: keep the old centroid
+			}
+			for t, v := range sums[j*d : (j+1)*d] {
+				c[t] = float32(v / norm)
+			}
+		}
+		splitEmpty(cent, counts, d)
+	}
+	return cent
+}
+
+// splitEmpty gives each centroid without rows half of the largest cluster
+// (the lowest index among equals): a copy of that cluster's centroid
+// scaled by 1+ε in even dimensions and 1−ε in odd ones, the original by
+// the reverse, both renormalised, and half of its count.
+func splitEmpty(cent []float32, counts []int, d int) {
+	const eps = 1.0 / 1024
+	for j, c := range counts {
+		if c != 0 {
+			continue
+		}
+		big := 0
+		for m, cm := range counts {
+			if cm > counts[big] {
+				big = m
+			}
+		}
+		if counts[big] < 2 {
+			return // nothing left to split
+		}
+		cj, cb := cent[j*d:(j+1)*d], cent[big*d:(big+1)*d]
+		for t := range cb {
+			if t%2 == 0 {
+				cj[t], cb[t] = cb[t]*(1+eps), cb[t]*(1-eps)
+			} else {
+				cj[t], cb[t] = cb[t]*(1-eps), cb[t]*(1+eps)
+			}
+		}
+		normalize(cj)
+		normalize(cb)
+		counts[j] = counts[big] / 2
+		counts[big] -= counts[j]
+	}
+}
+
+// assignRows sets assign[i] to the centroid with the highest inner product
+// with row i of x (ties: the lower index), scoring kmeansChunk rows at a
+// time into scores (at least min(ns, kmeansChunk)·k long).
+func assignRows(x []float32, ns, d int, cent []float32, k int, assign []int32, scores []float32) {
+	for lo := 0; lo < ns; lo += kmeansChunk {
+		m := min(kmeansChunk, ns-lo)
+		kernels.Sgemm(false, true, m, k, d, 1, x[lo*d:], d, cent, d, 0, scores, k)
+		kernels.Parallel(m, 256, argmaxJob{scores: scores, k: k, out: assign[lo : lo+m]})
+	}
+}
+
+// argmaxJob writes, for rows [lo, hi) of a score matrix with k columns, the
+// column of each row's largest score (the lowest among equals).
+type argmaxJob struct {
+	scores []float32
+	k      int
+	out    []int32
+}
+
+func (j argmaxJob) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		row := j.scores[i*j.k : (i+1)*j.k]
+		best := 0
+		for c, s := range row {
+			if s > row[best] {
+				best = c
+			}
+		}
+		j.out[i] = int32(best)
+	}
+}
+
+// normalize scales x to unit Euclidean norm (a zero vector stays zero).
+func normalize(x []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	if s == 0 {
+		return
+	}
+	inv := 1 / math.Sqrt(s)
+	for i, v := range x {
+		x[i] = float32(float64(v) * inv)
+	}
+}
+
+// checkFinite returns an error naming the first row (by its id when ids is
+// not nil) and dimension of x holding NaN or infinity.
+func checkFinite(x []float32, d int, ids []string, what string) error {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			if ids != nil {
+				return fmt.Errorf("%s: document %q, dimension %d is %v", what, ids[i/d], i%d, v)
+			}
+			return fmt.Errorf("%s: vector %d, dimension %d is %v", what, i/d, i%d, v)
+		}
+	}
+	return nil
+}
