@@ -1,6 +1,13 @@
-// Package index is an exact inner-product index over dense float32 vectors:
-// the flat index of dense retrieval, where every query is scored against
-// every document.
+// Package index holds inner-product indexes over dense float32 vectors: a
+// [Flat] index, exact, where every query is scored against every document,
+// and an [IVF] index, approximate, where a query scores only the documents
+// of the inverted lists whose centroids are most similar to it (IVF-Flat,
+// or IVF-SQ8 with one byte per dimension).
+//
+// Most of what follows is about Flat; IVF keeps the same order of hits and
+// the same independence of the thread count, and its file format is
+// described at [LoadIVF]'s source (ivf_format.go): versioned, checksummed,
+// memory-mapped like Flat's.
 //
 // A [Flat] holds the document matrix, n rows of d float32s, row-major, and
 // one string id per row. [Flat.Search] scores a block of documents at a

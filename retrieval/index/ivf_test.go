@@ -1,9 +1,11 @@
 package index
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -351,5 +353,149 @@ func TestIVFErrors(t *testing.T) {
 		if tc.name == "rescore without vectors" && !errors.Is(err, ErrNoVectors) {
 			t.Errorf("%s: %v does not wrap ErrNoVectors", tc.name, err)
 		}
+	}
+}
+
+// buildSmallIVF returns a small IVF index (SQ8 or not, vectors kept or
+// not) with metadata, and its query vectors.
+func buildSmallIVF(t testing.TB, sq8, keep bool) (*IVF, []float32) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(21, 22))
+	const n, d = 700, 24
+	vecs := clustered(r, n, d, 12, 0.7)
+	f := newFlat(t, d, vecs)
+	f.SetMeta(map[string]string{"model": "m", "corpus": "c"})
+	x, err := BuildIVF(f, IVFConfig{NList: 9, Seed: 2, SQ8: sq8, Iterations: 7, Sample: 500}, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, clustered(r, 5, d, 12, 0.7)
+}
+
+// TestIVFFileRoundTrip saves and loads each kind of IVF index and checks
+// that everything survives: configuration, lists, ids, metadata, and the
+// search results bit for bit.
+func TestIVFFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ sq8, keep bool }{{false, true}, {true, false}, {true, true}} {
+		x, qs := buildSmallIVF(t, tc.sq8, tc.keep)
+		path := dir + "/x.ivf"
+		if err := x.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		for _, skip := range []bool{false, true} {
+			y, err := LoadIVF(path, LoadOptions{SkipChecksum: skip})
+			if err != nil {
+				t.Fatalf("sq8=%v keep=%v: %v", tc.sq8, tc.keep, err)
+			}
+			if !y.q.equal(x.q) || y.keep != x.keep || !slices.Equal(y.ids, x.ids) ||
+				!slices.Equal(y.ListSizes(), x.ListSizes()) || y.Meta()["model"] != "m" {
+				t.Errorf("sq8=%v keep=%v: the loaded index differs", tc.sq8, tc.keep)
+			}
+			opt := SearchOptions{NProbe: 3}
+			if tc.sq8 && tc.keep {
+				opt.Rescore = 20
+			}
+			for _, nq := range []int{1, 5} {
+				if !sameHits(searchIVF(t, y, qs, nq, 8, opt), searchIVF(t, x, qs, nq, 8, opt)) {
+					t.Errorf("sq8=%v keep=%v nq=%d: the loaded index searches differently", tc.sq8, tc.keep, nq)
+				}
+			}
+			if err := y.Add([]string{"new"}, qs[:x.Dim()]); !errors.Is(err, ErrReadOnly) {
+				t.Errorf("Add on a loaded index: %v", err)
+			}
+			if err := y.Close(); err != nil {
+				t.Error(err)
+			}
+		}
+		var buf1, buf2 strings.Builder
+		x.WriteTo(&buf1)
+		y, _ := LoadIVF(path, LoadOptions{})
+		y.WriteTo(&buf2)
+		y.Close()
+		if buf1.String() != buf2.String() {
+			t.Errorf("sq8=%v keep=%v: a loaded index writes different bytes", tc.sq8, tc.keep)
+		}
+	}
+}
+
+// TestIVFFileCorrupt checks that every kind of damage is refused with an
+// error that names the field: truncation in each section, a flipped byte
+// (checksum), and, with the checksum skipped, a corrupt header field, list
+// offset, document index or padding.
+func TestIVFFileCorrupt(t *testing.T) {
+	x, _ := buildSmallIVF(t, true, true)
+	var sb strings.Builder
+	if _, err := x.WriteTo(&sb); err != nil {
+		t.Fatal(err)
+	}
+	good := []byte(sb.String())
+	h, err := parseIVFHeader(good, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	try := func(name string, b []byte, skip bool, want error, field string) {
+		t.Helper()
+		path := dir + "/c.ivf"
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadIVF(path, LoadOptions{SkipChecksum: skip})
+		if !errors.Is(err, want) || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: got %v, want %v naming %q and the file", name, err, want, field)
+		}
+	}
+	for _, s := range []struct {
+		field string
+		at    int
+	}{{"header", 50}, {"centroids", h.cent + 8}, {"ranges", h.ranges + 4}, {"list offsets", h.offs + 3},
+		{"documents", h.doc + 1}, {"codes", h.codes + 10}, {"vectors", h.vecs + 5}, {"ids", h.ids + 3},
+		{"metadata", h.meta + 2}, {"checksum", h.crc + 1}} {
+		try("truncated in "+s.field, good[:s.at], false, ErrTruncated, s.field)
+	}
+	try("trailing data", append(slices.Clone(good), 0), false, ErrFormat, "trailing data")
+	flip := slices.Clone(good)
+	flip[h.vecs+100] ^= 1
+	try("flipped vector bit", flip, false, ErrChecksum, "checksum")
+
+	put64 := func(b []byte, off int, v uint64) []byte {
+		c := slices.Clone(b)
+		binary.LittleEndian.PutUint64(c[off:], v)
+		return c
+	}
+	put32 := func(b []byte, off int, v uint32) []byte {
+		c := slices.Clone(b)
+		binary.LittleEndian.PutUint32(c[off:], v)
+		return c
+	}
+	for _, tc := range []struct {
+		name  string
+		b     []byte
+		want  error
+		field string
+	}{
+		{"magic", append([]byte("RRRAIDX\x00"), good[8:]...), ErrFormat, "magic"},
+		{"version", put32(good, 8, 2), ErrVersion, "version"},
+		{"flags", put32(good, 12, 4), ErrFormat, "flags"},
+		{"no flags", put32(good, 12, 0), ErrFormat, "flags"},
+		{"d", put64(good, 16, 0), ErrFormat, "d:"},
+		{"nlist", put64(good, 32, 0), ErrFormat, "nlist"},
+		{"huge n", put64(good, 24, 1<<40), ErrFormat, "n:"},
+		{"iterations", put64(good, 40, 0), ErrFormat, "iterations"},
+		{"sample", put64(good, 48, 1), ErrFormat, "sample"},
+		{"trained", put64(good, 64, 1<<30), ErrFormat, "trained-on"},
+		{"reserved", func() []byte { c := slices.Clone(good); c[100] = 1; return c }(), ErrFormat, "reserved"},
+		{"metadata size", put64(good, 80, 1<<21), ErrFormat, "metadata size"},
+		{"list offset", put64(good, h.offs+8, uint64(x.Len()+1)), ErrFormat, "list offsets"},
+		{"first offset", put64(good, h.offs, 1), ErrFormat, "list offsets"},
+		{"document out of range", put32(good, h.doc, uint32(x.Len())), ErrFormat, "documents"},
+		{"document repeated", put32(good, h.doc+4, binary.LittleEndian.Uint32(good[h.doc:])), ErrFormat, "documents"},
+		{"padding", func() []byte { c := slices.Clone(good); c[h.codes-1] = 7; return c }(), ErrFormat, "padding"},
+	} {
+		if tc.name == "padding" && h.codes == h.doc+4*h.n {
+			t.Fatal("no padding to corrupt: change the test's sizes")
+		}
+		try(tc.name, tc.b, true, tc.want, tc.field)
 	}
 }
