@@ -26,7 +26,7 @@ import (
 // methods may be called from several goroutines at once; a HybridRanker
 // must not be copied after first use.
 type HybridRanker struct {
-	Index  *index.Flat
+	Index  index.Index
 	BM25   *bm25.Index // over the same documents, numbered as Index
 	K      int         // candidates from each list (0: 100)
 	Scale  float32     // the dense scores' logit scale, 1/τ (0: 1)

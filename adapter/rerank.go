@@ -40,7 +40,7 @@ func (cfg RerankConfig) depth() int {
 // prel returns the adapters' mean p_rel for each of hits (the query's
 // text, vector qv; the documents' vectors from ix). NewReranker has
 // checked that cfg holds what the adapters read.
-func prel(adapters []*Adapter, ix *index.Flat, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
+func prel(adapters []*Adapter, ix index.Index, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
 	k := len(hits)
 	d := adapters[0].Cfg.Dim
 	c := make([]float32, k*d)
@@ -97,7 +97,7 @@ func combine(hits []index.Hit, rel []float32, cfg RerankConfig) []index.Hit {
 // rerankSearch searches ix for each query vector (rows of queryVecs, keyed
 // by qids, with their texts, which only the lexical feature reads) and
 // reranks the top cfg.K of each, returning the reranked lists as a run.
-func rerankSearch(adapters []*Adapter, ix *index.Flat, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
+func rerankSearch(adapters []*Adapter, ix index.Index, qids, texts []string, queryVecs []float32, cfg RerankConfig) metrics.Run {
 	d := ix.Dim()
 	hits := ix.Search(queryVecs, len(qids), cfg.depth())
 	run := make(metrics.Run, len(qids))

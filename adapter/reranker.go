@@ -120,7 +120,7 @@ func (r *Reranker) Folds() Folds { return r.folds }
 // Check reports an index the reranker cannot read: vectors of another
 // width than the adapters', or token states or a BM25 index of another
 // corpus size.
-func (r *Reranker) Check(ix *index.Flat) error {
+func (r *Reranker) Check(ix index.Index) error {
 	if d := r.folds.Config().Dim; ix.Dim() != d {
 		return fmt.Errorf("adapter: the adapters read vectors of dimension %d, the index holds %d", d, ix.Dim())
 	}
@@ -136,14 +136,14 @@ func (r *Reranker) Check(ix *index.Flat) error {
 // PRel returns the adapters' mean p_rel for each of hits, the query's
 // results in ix (its text, read by the lexical feature, and its vector
 // qv).
-func (r *Reranker) PRel(ix *index.Flat, query string, qv []float32, hits []index.Hit) []float32 {
+func (r *Reranker) PRel(ix index.Index, query string, qv []float32, hits []index.Hit) []float32 {
 	return prel(r.folds, ix, query, qv, hits, r.cfg)
 }
 
 // Rerank reorders the first K of hits and returns them with their
 // combined scores (the rest is dropped: a reranked list is K long) and
 // their p_rel, in the new order. λ 0 gives the bi-encoder's order back.
-func (r *Reranker) Rerank(ix *index.Flat, query string, qv []float32, hits []index.Hit) ([]index.Hit, []float32) {
+func (r *Reranker) Rerank(ix index.Index, query string, qv []float32, hits []index.Hit) ([]index.Hit, []float32) {
 	top := hits[:min(r.cfg.K, len(hits))]
 	rel := r.PRel(ix, query, qv, top)
 	p := make(map[int]float32, len(top))
@@ -166,7 +166,7 @@ func (r *Reranker) Rerank(ix *index.Flat, query string, qv []float32, hits []ind
 // Search searches ix for each query (ids qids, texts, vectors the rows
 // of qv) and reranks the top K of each, returning the reranked lists as
 // a run.
-func (r *Reranker) Search(ix *index.Flat, qids, texts []string, qv []float32) (metrics.Run, error) {
+func (r *Reranker) Search(ix index.Index, qids, texts []string, qv []float32) (metrics.Run, error) {
 	if err := r.Check(ix); err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (r *Reranker) Search(ix *index.Flat, qids, texts []string, qv []float32) (m
 // them is better than of unseen ones (on Cranfield and SciFact, nDCG@10
 // 0.97 and more), which leaves reranking little to show: a conservative
 // bias. With one adapter the choice is not cross-fitted.
-func (r *Reranker) TuneLambda(ix *index.Flat, td *retrieval.TrainData, qv []float32, grid []float64) (float64, []float64, float64, error) {
+func (r *Reranker) TuneLambda(ix index.Index, td *retrieval.TrainData, qv []float32, grid []float64) (float64, []float64, float64, error) {
 	if err := r.Check(ix); err != nil {
 		return 0, nil, 0, err
 	}

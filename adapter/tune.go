@@ -9,7 +9,7 @@ import (
 )
 
 // tuneLambda is Reranker.TuneLambda over adapters with cfg.
-func tuneLambda(adapters []*Adapter, ix *index.Flat, td *retrieval.TrainData, qv []float32, grid []float64, cfg RerankConfig) (float64, []float64, float64, error) {
+func tuneLambda(adapters []*Adapter, ix index.Index, td *retrieval.TrainData, qv []float32, grid []float64, cfg RerankConfig) (float64, []float64, float64, error) {
 	if len(grid) == 0 {
 		return 0, nil, 0, fmt.Errorf("adapter: TuneLambda: empty grid")
 	}

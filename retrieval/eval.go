@@ -9,7 +9,7 @@ import (
 
 // DenseSearch returns the top k documents of ix for each query vector
 // (nq×dim values) as a run keyed by the given query ids.
-func DenseSearch(ix *index.Flat, qids []string, queryVecs []float32, k int) metrics.Run {
+func DenseSearch(ix index.Index, qids []string, queryVecs []float32, k int) metrics.Run {
 	return runOf(qids, ix.Search(queryVecs, len(qids), k), ix.ID)
 }
 

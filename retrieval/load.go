@@ -270,7 +270,7 @@ func EncodeRows(enc *Encoder, r io.Reader, name string, batch int, progress func
 
 // Search encodes query texts with enc's query tower and returns each
 // one's top k documents of ix (built by IndexCorpus with the same model).
-func Search(enc *Encoder, ix *index.Flat, texts []string, k int) ([][]index.Hit, error) {
+func Search(enc *Encoder, ix index.Index, texts []string, k int) ([][]index.Hit, error) {
 	if ix.Dim() != enc.Dim() {
 		return nil, fmt.Errorf("retrieval: an index of dimension %d for a model of dimension %d", ix.Dim(), enc.Dim())
 	}
@@ -290,7 +290,7 @@ func Search(enc *Encoder, ix *index.Flat, texts []string, k int) ([][]index.Hit,
 // name the wrong documents silently; and, from the index's metadata (see
 // MetaModel), an index encoded by another model of the same dimension or
 // from other texts under the same ids. name names the index in errors.
-func CheckIndex(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) error {
+func CheckIndex(ix index.Index, enc *Encoder, corpus *TrainData, name string) error {
 	if ix.Dim() != enc.Dim() || ix.Len() != len(corpus.DocIDs) {
 		return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
 			name, ix.Len(), ix.Dim(), enc.Dim(), len(corpus.DocIDs))

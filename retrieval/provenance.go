@@ -120,7 +120,7 @@ func indexMeta(enc *Encoder, td *TrainData) map[string]string {
 // checkMeta refuses an index whose metadata names another model or other
 // corpus text than enc and corpus; an index without metadata (written by
 // an earlier build) passes.
-func checkMeta(ix *index.Flat, enc *Encoder, corpus *TrainData, name string) error {
+func checkMeta(ix index.Index, enc *Encoder, corpus *TrainData, name string) error {
 	meta := ix.Meta()
 	if p := meta[MetaPrecision]; p != "" && enc != nil {
 		if now := enc.Bi.Doc.Precision().String(); p != now {

@@ -57,7 +57,7 @@ var indexHTML []byte
 // by rr (nil: no reranking). It refuses limits below 1, an encoder whose
 // query length its model cannot read, and an index or reranker that does
 // not fit the model and the corpus.
-func New(d *beir.Dataset, enc *retrieval.Encoder, ix *index.Flat, rr *adapter.Reranker, o Options) (*Server, error) {
+func New(d *beir.Dataset, enc *retrieval.Encoder, ix index.Index, rr *adapter.Reranker, o Options) (*Server, error) {
 	if o.MaxK < 1 || o.MaxQuery < 1 || o.MaxBatch < 1 || o.MaxInflight < 1 || o.RerankK < 1 || o.Timeout <= 0 {
 		return nil, fmt.Errorf("server: limits %+v: every one must be positive", o)
 	}
@@ -186,7 +186,7 @@ type Options struct {
 type Server struct {
 	o     Options
 	d     *beir.Dataset
-	ix    *index.Flat
+	ix    index.Index
 	enc   *retrieval.Encoder
 	rr    *adapter.Reranker // nil without adapters; used by the batcher alone
 	slots chan struct{}     // bounds requests in flight

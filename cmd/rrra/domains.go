@@ -128,11 +128,13 @@ func flagDomains(cmd string) map[string]domain {
 		return map[string]domain{"doc-len": tokenLen, "query-len": tokenLen, "negatives": atLeast1(maxDepth),
 			"seed": anyValue, "threads": threadsDomain}
 	case "index":
-		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain}
+		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain,
+			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue}
 	case "search":
 		return map[string]domain{"doc-len": tokenLen, "query-len": tokenLen, "k": atLeast1(maxDepth),
 			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain,
-			"rrf-k": {lo: 0, hi: 1e9, loOpen: true}, "threads": threadsDomain}
+			"rrf-k": {lo: 0, hi: 1e9, loOpen: true}, "threads": threadsDomain,
+			"nprobe": atLeast0(1 << 24), "rescore": atLeast0(maxDepth)}
 	case "eval":
 		return map[string]domain{"trials": atLeast1(1e8)}
 	case "audit":
@@ -145,6 +147,7 @@ func flagDomains(cmd string) map[string]domain {
 			"max-inflight": atLeast1(1 << 16), "max-k": atLeast1(maxDepth), "max-query": atLeast1(1 << 20),
 			"queue-len": atLeast0(libserver.MaxQueueLen), "rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth),
 			"timeout": {lo: 0, hi: time.Hour.Seconds(), loOpen: true}, "threads": threadsDomain,
+			"nprobe": atLeast0(1 << 24), "rescore": atLeast0(maxDepth),
 		}
 	case "experiment":
 		return map[string]domain{

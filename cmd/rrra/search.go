@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ import (
 	"github.com/rrra/rrra/tensor"
 )
 
-const searchSynopsis = `search [--data DIR] [--split test | --query TEXT... | --topics FILE] --method bm25|dense|hybrid [--model DIR] [--index FILE] --k 100 --out run.trec
+const searchSynopsis = `search [--data DIR] [--split test | --query TEXT... | --topics FILE] --method bm25|dense|hybrid [--model DIR] [--index FILE [--nprobe N] [--rescore N]] --k 100 --out run.trec
 
 Retrieves the top k documents for every query of a split (every query with
 --split all), or for ad-hoc queries (--query, repeatable, numbered q1, q2,
@@ -32,8 +34,10 @@ Retrieves the top k documents for every query of a split (every query with
 the --data corpus, and writes a TREC run (to stdout with --out -, the
 default for ad-hoc queries). bm25 is Lucene's BM25 (k1 0.9, b 0.4,
 English stop words, Porter stemming); dense scores with a bi-encoder
-(--model), exactly, over the corpus encoded now or read from --index
-(written by rrra index with the same model); hybrid fuses the two: with
+(--model) over the corpus encoded now or read from --index (written by
+rrra index with the same model): exactly, or, from an IVF index, over the
+--nprobe lists nearest each query (--rescore re-scores an SQ8 index's
+best candidates exactly); hybrid fuses the two: with
 the model folder's learned fusion (rrra_fusion.safetensors, which
 go run ./bench/cmd/hybrid --save writes for now) over the union of both
 top max(k, 100), else by reciprocal rank (1/(60 + rank)); the log says
@@ -46,7 +50,8 @@ Examples:
 	rrra search --data cranfield --query "boundary layer transition" --query "heat transfer at hypersonic speed" --k 5
 	rrra search --data scifact --topics my-topics.tsv --method bm25 --out mine.trec
 	rrra search --data cranfield --method dense --model rrra-demo/model --index cran.idx --rerank 0.25 --out dense.trec
-	rrra search --data scifact --method hybrid --model model --out hybrid.trec`
+	rrra search --data scifact --method hybrid --model model --out hybrid.trec
+	rrra search --data scifact --method dense --model model --index sf.ivf --nprobe 8 --out ivf.trec`
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", searchSynopsis, stderr)
@@ -70,6 +75,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	rerankTau := fs.Float64("rerank-tau", 0, "dense: τ_b, temperature on the bi-encoder's scores in reranking (0: the model's training temperature, so s/τ_b are its logits)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	precision := addPrecisionFlag(fs)
+	ivf := addIVFFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -183,7 +189,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "adapter B: encoded the corpus's token states\n")
 			}
 		}
-		ix, err := openIndex(*indexPath, enc, d, stderr)
+		ix, err := openIndex(*indexPath, enc, d, ivf, stderr)
 		if err != nil {
 			return err
 		}
@@ -269,36 +275,96 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openIndex loads the index file at path, checking that it holds d's
-// documents in corpus order with enc's vectors, or, with no path, encodes
-// the corpus into a new index.
-func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, stderr io.Writer) (*index.Flat, error) {
+// ivfFlags are search's and serve's --nprobe and --rescore: how an IVF
+// index is searched.
+type ivfFlags struct {
+	nprobe, rescore int
+}
+
+func addIVFFlags(fs *flag.FlagSet) *ivfFlags {
+	var f ivfFlags
+	fs.IntVar(&f.nprobe, "nprobe", 0, "IVF --index: lists probed per query (0: an eighth of them)")
+	fs.IntVar(&f.rescore, "rescore", 0, "IVF-SQ8 --index built with --keep-vectors: re-score this many best candidates exactly (0: off)")
+	return &f
+}
+
+func (f *ivfFlags) set() bool { return f != nil && (f.nprobe != 0 || f.rescore != 0) }
+
+// openIndex loads the index file at path, exact or IVF, checking that it
+// holds d's documents in corpus order with enc's vectors, or, with no
+// path, encodes the corpus into a new exact index. An IVF index is set to
+// search as ivf says; ivf's flags with an exact index are refused.
+func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, ivf *ivfFlags, stderr io.Writer) (index.Index, error) {
 	corpus := retrieval.NewCorpusData(d)
 	if path == "" {
-		return retrieval.IndexCorpus(enc, corpus, docProgress(stderr, len(corpus.Docs)))
+		if ivf.set() {
+			return nil, fmt.Errorf("--nprobe and --rescore search an IVF index: give one with --index (rrra index --type ivf)")
+		}
+		f, err := retrieval.IndexCorpus(enc, corpus, docProgress(stderr, len(corpus.Docs)))
+		if err != nil {
+			return nil, err // not a nil *Flat in a non-nil Index
+		}
+		return f, nil
 	}
-	ix, err := index.Load(path, index.LoadOptions{})
+	ix, err := index.Open(path, index.LoadOptions{})
 	if err != nil {
 		return nil, err
 	}
-	if err := retrieval.CheckIndex(ix, enc, corpus, path); err != nil {
+	x, isIVF := ix.(*index.IVF)
+	switch {
+	case isIVF && ivf != nil:
+		err = x.SetSearchOptions(index.SearchOptions{NProbe: ivf.nprobe, Rescore: ivf.rescore})
+		if err != nil {
+			err = fmt.Errorf("--index %s: %w", path, err)
+		}
+	case !isIVF && ivf.set():
+		err = fmt.Errorf("--index %s is an exact index: --nprobe and --rescore search an IVF index (rrra index --type ivf)", path)
+	}
+	if err == nil {
+		err = retrieval.CheckIndex(ix, enc, corpus, path)
+	}
+	if err != nil {
 		ix.Close()
 		return nil, err
+	}
+	if isIVF {
+		o := x.SearchOptions()
+		nprobe := o.NProbe
+		if nprobe == 0 {
+			nprobe = index.DefaultNProbe(x.Quantizer().NList())
+		}
+		fmt.Fprintf(stderr, "index: IVF, %d lists, probing %d per query", x.Quantizer().NList(), min(nprobe, x.Quantizer().NList()))
+		if o.Rescore > 0 {
+			fmt.Fprintf(stderr, ", re-scoring the best %d exactly", o.Rescore)
+		}
+		fmt.Fprintln(stderr)
 	}
 	return ix, nil
 }
 
 const indexSynopsis = `index [--data DIR] (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy]
+       [--type flat|ivf [--nlist N] [--sq8 [--keep-vectors]] [--iterations N] [--sample N] [--seed N]]
+index --stat FILE
 
 Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
 the vectors of a float32 .npy of shape [documents, dim] in corpus order,
-made elsewhere) and writes an exact inner-product index (versioned,
-checksummed, memory-mapped on load) for rrra search --index. --npy also
-writes the vectors as a .npy, for numpy or FAISS.
+made elsewhere) and writes an inner-product index (versioned, checksummed,
+memory-mapped on load) for rrra search --index and rrra serve --index:
+exact (--type flat, the default), or an inverted file (--type ivf) whose
+searches score only the lists nearest each query (rrra search --nprobe).
+An IVF index clusters the vectors into --nlist lists (0: 4·√documents) by
+spherical k-means (--iterations rounds on a seeded sample of at most
+--sample vectors, 0: 256 per list); --sq8 stores one byte per dimension
+instead of four, and --keep-vectors keeps the float32 vectors too, so that
+search --rescore can re-score the best candidates exactly. --npy also
+writes the vectors as a .npy, for numpy or FAISS. --stat prints what an
+index file holds and how it was built.
 
-Example:
+Examples:
 
-	rrra index --data cranfield --model rrra-demo/model --out cran.idx --npy cran.npy`
+	rrra index --data cranfield --model rrra-demo/model --out cran.idx --npy cran.npy
+	rrra index --data scifact --model rrra-demo/model --out sf.ivf --type ivf --nlist 64
+	rrra index --stat sf.ivf`
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("index", indexSynopsis, stderr)
@@ -310,11 +376,55 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	precision := addPrecisionFlag(fs)
+	typ := fs.String("type", "flat", "flat (exact) or ivf (inverted file, approximate)")
+	nlist := fs.Int("nlist", 0, "ivf: lists (0: 4·√documents)")
+	sq8 := fs.Bool("sq8", false, "ivf: store one byte per dimension (scalar quantization)")
+	keep := fs.Bool("keep-vectors", false, "ivf --sq8: keep the float32 vectors too, for search --rescore")
+	iters := fs.Int("iterations", 0, "ivf: k-means rounds (0: 20)")
+	sample := fs.Int("sample", 0, "ivf: most vectors k-means trains on (0: 256 per list)")
+	seed := fs.Uint64("seed", 1, "ivf: seed of the k-means sample and initial centroids")
+	stat := fs.String("stat", "", "print what this index file holds, and do nothing else")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *stat != "" {
+		others := 0
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "stat" && f.Name != "quiet" {
+				others++
+			}
+		})
+		if others > 0 {
+			fmt.Fprintln(stderr, "rrra index: --stat FILE takes no other flag")
+			return errUsage
+		}
+		return statIndex(*stat, stdout)
+	}
 	if err := checkCommon("index", 0, *dLen, *threads, stderr); err != nil {
 		return err
+	}
+	var ivfCfg *index.IVFConfig
+	switch *typ {
+	case "flat":
+		for _, name := range []string{"nlist", "sq8", "keep-vectors", "iterations", "sample", "seed"} {
+			if isSet(fs, name) {
+				fmt.Fprintf(stderr, "rrra index: --%s builds an IVF index; add --type ivf\n", name)
+				return errUsage
+			}
+		}
+	case "ivf":
+		if *keep && !*sq8 {
+			fmt.Fprintln(stderr, "rrra index: --keep-vectors goes with --sq8 (an IVF-Flat index stores float32 vectors anyway)")
+			return errUsage
+		}
+		if *sample != 0 && *nlist != 0 && *sample < *nlist {
+			fmt.Fprintf(stderr, "rrra index: --sample %d is below --nlist %d: k-means needs a vector per list\n", *sample, *nlist)
+			return errUsage
+		}
+		ivfCfg = &index.IVFConfig{NList: *nlist, Iterations: *iters, Sample: *sample, Seed: *seed, SQ8: *sq8}
+	default:
+		fmt.Fprintf(stderr, "rrra index: --type %q: want flat or ivf\n", *typ)
+		return errUsage
 	}
 	if err := checkPrecision("index", *precision, stderr); err != nil {
 		return err
@@ -356,6 +466,24 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var w io.WriterTo = ix
+	var ivf *index.IVF
+	if ivfCfg != nil {
+		if ivfCfg.NList == 0 {
+			ivfCfg.NList = index.DefaultNList(ix.Len())
+		}
+		if ix.Len() < ivfCfg.NList {
+			return fmt.Errorf("rrra index: --nlist %d for %d documents: k-means needs a document per list", ivfCfg.NList, ix.Len())
+		}
+		began := time.Now()
+		if ivf, err = index.BuildIVF(ix, *ivfCfg, *keep); err != nil {
+			return err
+		}
+		q := ivf.Quantizer()
+		fmt.Fprintf(stderr, "ivf: %d lists by k-means on %d vectors (%d rounds) in %.1fs\n",
+			q.NList(), q.TrainedOn(), q.Config().Iterations, time.Since(began).Seconds())
+		w = ivf
+	}
 	// The .npy and the index change together or not at all.
 	var g atomicfile.Group
 	defer g.Abort()
@@ -368,7 +496,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if err := g.Add(*out, func(w io.Writer) error { _, err := ix.WriteTo(w); return err }); err != nil {
+	if err := g.Add(*out, func(f io.Writer) error { _, err := w.WriteTo(f); return err }); err != nil {
 		return err
 	}
 	if err := g.Commit(); err != nil {
@@ -378,7 +506,66 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ivf != nil {
+		fmt.Fprintf(stderr, "wrote %s: IVF index of %d × %d (%s), %d bytes\n", *out, ivf.Len(), ivf.Dim(), ivfKind(ivf), st.Size())
+		return nil
+	}
 	fmt.Fprintf(stderr, "wrote %s: %d × %d float32, %d bytes\n", *out, ix.Len(), ix.Dim(), st.Size())
+	return nil
+}
+
+// ivfKind names how an IVF index stores its vectors.
+func ivfKind(x *index.IVF) string {
+	switch {
+	case !x.SQ8():
+		return "IVF-Flat, float32 vectors"
+	case x.KeepsVectors():
+		return "IVF-SQ8, byte codes and float32 vectors"
+	}
+	return "IVF-SQ8, byte codes"
+}
+
+// statIndex prints what the index file at path holds.
+func statIndex(path string, stdout io.Writer) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	ix, err := index.Open(path, index.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	fmt.Fprintf(stdout, "file:        %s, %d bytes\n", path, st.Size())
+	x, isIVF := ix.(*index.IVF)
+	if !isIVF {
+		fmt.Fprintf(stdout, "type:        flat (exact), float32 vectors\n")
+	} else {
+		fmt.Fprintf(stdout, "type:        ivf (%s)\n", ivfKind(x))
+	}
+	fmt.Fprintf(stdout, "documents:   %d\ndimension:   %d\n", ix.Len(), ix.Dim())
+	if isIVF {
+		q := x.Quantizer()
+		c := q.Config()
+		sizes := x.ListSizes()
+		slices.Sort(sizes)
+		empty := 0
+		for _, s := range sizes {
+			if s == 0 {
+				empty++
+			}
+		}
+		fmt.Fprintf(stdout, "lists:       %d (documents per list: min %d, median %d, max %d; %d empty)\n",
+			q.NList(), sizes[0], sizes[len(sizes)/2], sizes[len(sizes)-1], empty)
+		fmt.Fprintf(stdout, "k-means:     %d rounds on %d vectors (sample cap %d), seed %d\n", c.Iterations, q.TrainedOn(), c.Sample, c.Seed)
+		fmt.Fprintf(stdout, "vectors:     %d bytes in memory when searched (codes, ranges, vectors kept, list entries)\n", x.VectorBytes())
+		fmt.Fprintf(stdout, "nprobe:      %d by default (search --nprobe)\n", index.DefaultNProbe(q.NList()))
+	}
+	meta := ix.Meta()
+	keys := slices.Sorted(maps.Keys(meta))
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "meta %-7s %s\n", k+":", meta[k])
+	}
 	return nil
 }
 

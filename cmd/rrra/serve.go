@@ -20,7 +20,7 @@ import (
 	"github.com/rrra/rrra/retrieval/index"
 )
 
-const serveSynopsis = `serve [--model DIR] [--data DIR] [--index FILE] [--addr 127.0.0.1:8080]
+const serveSynopsis = `serve [--model DIR] [--data DIR] [--index FILE [--nprobe N] [--rescore N]] [--addr 127.0.0.1:8080]
 
 Serves a bi-encoder (and its RRRA adapters, when the model directory has
 them) over HTTP, with a web page at / to type a query and see the ranked
@@ -33,7 +33,8 @@ hybrid ranks them, each result with both component scores and ranks
 (a --max-k above 100 widens both lists to it, as search's --k does). Without --model it serves the model that
 rrra demo left in rrra-demo/model, running the demo first if there is
 none. Without --data it serves the embedded Cranfield collection; without
---index it encodes the corpus at start.
+--index it encodes the corpus at start. An IVF --index (rrra index --type
+ivf) is searched over the --nprobe lists nearest each query.
 
 API (JSON):
 
@@ -88,6 +89,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	fs.StringVar(&o.precision, "precision", "", precisionUsage)
+	o.ivf = addIVFFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -163,6 +165,8 @@ type serveOptions struct {
 	batchQueries int
 	batchWait    time.Duration
 	queueLen     int
+	// ivf is how an IVF index is searched (nil: its defaults).
+	ivf *ivfFlags
 	// errorLog receives the server's failures (nil: the log package's
 	// standard logger).
 	errorLog *log.Logger
@@ -174,7 +178,7 @@ type server struct {
 	*libserver.Server
 	d   *beir.Dataset
 	enc *retrieval.Encoder
-	ix  *index.Flat
+	ix  index.Index
 	rr  *adapter.Reranker // nil without adapters
 	// modelDir is the model folder it serves.
 	modelDir string
@@ -208,7 +212,7 @@ func newServer(df *dataFlags, modelDir, indexPath string, qLen, dLen int, o serv
 		return nil, err
 	}
 	s := &server{d: d, enc: enc, modelDir: modelDir}
-	if s.ix, err = openIndex(indexPath, enc, d, stderr); err != nil {
+	if s.ix, err = openIndex(indexPath, enc, d, o.ivf, stderr); err != nil {
 		return nil, err
 	}
 	var hybrid *adapter.HybridRanker

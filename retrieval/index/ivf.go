@@ -207,6 +207,7 @@ type IVF struct {
 	where    []uint64 // document i is entry where[i]&(1<<32-1) of list where[i]>>32
 	pos      map[string]int
 	meta     map[string]string
+	opt      SearchOptions
 	readOnly bool
 	closer   func() error
 }
@@ -364,10 +365,10 @@ func (x *IVF) Close() error {
 	return err
 }
 
-// SearchOptions tunes IVF.Search.
+// SearchOptions tunes an IVF index's searches.
 type SearchOptions struct {
-	// NProbe is the number of lists scored per query, 1 to NList (more is
-	// clamped to NList); 0 means 1.
+	// NProbe is the number of lists scored per query, at least 1 (more
+	// than NList is clamped to NList); 0 means DefaultNProbe(NList).
 	NProbe int
 	// Rescore, for an SQ8 index that keeps its vectors, takes the best
 	// max(k, Rescore) documents by their quantized score and orders them
@@ -375,46 +376,77 @@ type SearchOptions struct {
 	Rescore int
 }
 
-// ErrNoVectors is returned by Search when re-scoring is asked of an SQ8
-// index that does not keep its float32 vectors.
+// DefaultNProbe is the lists a search probes when SearchOptions.NProbe is
+// 0: an eighth of them, rounded up.
+func DefaultNProbe(nlist int) int { return max(1, (nlist+7)/8) }
+
+// DefaultNList is a number of lists for n documents: 4·√n, rounded, at
+// least 1 and at most n (FAISS's guidelines suggest 4·√n to 16·√n).
+func DefaultNList(n int) int {
+	return max(1, min(n, int(math.Round(4*math.Sqrt(float64(n))))))
+}
+
+// ErrNoVectors is returned when re-scoring is asked of an SQ8 index that
+// does not keep its float32 vectors.
 var ErrNoVectors = errors.New("the index does not keep float32 vectors")
+
+// SetSearchOptions sets the options of later searches, after checking
+// their domains: NProbe and Rescore must not be negative, and re-scoring
+// needs the float32 vectors.
+func (x *IVF) SetSearchOptions(opt SearchOptions) error {
+	switch {
+	case opt.NProbe < 0:
+		return fmt.Errorf("index: ivf: nprobe %d: must be at least 1 (0 for an eighth of the lists)", opt.NProbe)
+	case opt.Rescore < 0:
+		return fmt.Errorf("index: ivf: rescore %d: must be at least 0", opt.Rescore)
+	case opt.Rescore > 0 && !x.keep:
+		return fmt.Errorf("index: ivf: rescore %d: %w (build it with its vectors kept)", opt.Rescore, ErrNoVectors)
+	}
+	x.opt = opt
+	return nil
+}
+
+// SearchOptions returns the options searches use.
+func (x *IVF) SearchOptions() SearchOptions { return x.opt }
 
 // Search returns, for each of the nq queries in queries (row-major, nq·Dim()
 // values), the k documents with the highest inner product among the
-// documents of its opt.NProbe most similar lists, best first in the
-// package's order. A query gets min(k, documents in its lists) hits.
+// documents of its NProbe most similar lists (see SetSearchOptions), best
+// first in the package's order. A query gets min(k, documents in its
+// lists) hits.
 //
 // The lists of a query are chosen by their centroids' inner products with
-// it (ties: the lower list). One or two queries score each list with the
-// row-dot kernel of [kernels.Scores], the lists split across threads;
-// three or more are grouped by list, so that each list is read once for
-// all the queries that probe it, and scored by SGEMM (as [Flat.Search]
-// does from three queries on, whose last bits may differ from the
-// row-dot kernel's). Either way the result is the same for every thread
-// count. An SQ8 index scores Σ q·(lo + step·code) in float32, then
-// re-scores as opt.Rescore says.
+// it (ties: the lower list), computed as [Flat.Search] computes scores:
+// one or two queries by the row-dot kernel, three or more by SGEMM (whose
+// last bits may differ). One or two queries score each list with the
+// row-dot kernel, the (query, list) pairs split across threads; three or
+// more are grouped by list, so that each list is read once for all the
+// queries that probe it, and scored by SGEMM, as Flat does from three
+// queries on (but by the row-dot kernel, query by query, where fewer than
+// eight of the block's queries probe a list, so the last bits of a score
+// can depend on which other queries share the call). Either way the
+// result is the same for every thread count, and probing every list gives
+// Flat's hits and scores. An SQ8 index scores
+// Σ q·(lo + step·code) in float32, then re-scores as Rescore says, with
+// Flat's kernel for the same number of queries, so that probing every
+// list and re-scoring every document gives Flat's hits and scores too. A
+// query holding NaN ranks its hits as Flat does.
 //
-// Search returns an error for a negative nq, k, NProbe or Rescore, for too
-// few query values, for a query holding NaN or infinity, and for
-// re-scoring without vectors.
-func (x *IVF) Search(queries []float32, nq, k int, opt SearchOptions) ([][]Hit, error) {
-	d := x.q.d
-	switch {
-	case nq < 0 || k < 0:
-		return nil, fmt.Errorf("index: ivf: search: negative nq=%d or k=%d", nq, k)
-	case opt.NProbe < 0:
-		return nil, fmt.Errorf("index: ivf: search: nprobe %d: must be at least 1 (0 for 1)", opt.NProbe)
-	case opt.Rescore < 0:
-		return nil, fmt.Errorf("index: ivf: search: rescore %d: must be at least 0", opt.Rescore)
-	case opt.Rescore > 0 && !x.keep:
-		return nil, fmt.Errorf("index: ivf: search: rescore %d: %w (build it with its vectors kept)", opt.Rescore, ErrNoVectors)
-	case len(queries) < nq*d:
-		return nil, fmt.Errorf("index: ivf: search: %d values for %d queries of dimension %d", len(queries), nq, d)
+// Search panics, as Flat's does, if nq or k is negative or queries holds
+// fewer than nq·Dim() values.
+func (x *IVF) Search(queries []float32, nq, k int) [][]Hit {
+	d, opt := x.q.d, x.opt
+	if nq < 0 || k < 0 {
+		panic(fmt.Sprintf("index: IVF.Search: negative nq=%d or k=%d", nq, k))
 	}
-	if err := checkFinite(queries[:nq*d], d, nil, "index: ivf: search: query"); err != nil {
-		return nil, err
+	if len(queries) < nq*d {
+		panic(fmt.Sprintf("index: IVF.Search: %d values for %d queries of dimension %d", len(queries), nq, d))
 	}
-	nprobe := min(max(opt.NProbe, 1), x.q.nlist)
+	nprobe := opt.NProbe
+	if nprobe == 0 {
+		nprobe = DefaultNProbe(x.q.nlist)
+	}
+	nprobe = min(nprobe, x.q.nlist)
 	depth := k
 	if x.q.sq8 && opt.Rescore > 0 {
 		depth = max(k, opt.Rescore)
@@ -424,7 +456,7 @@ func (x *IVF) Search(queries []float32, nq, k int, opt SearchOptions) ([][]Hit, 
 		for i := range out {
 			out[i] = []Hit{}
 		}
-		return out, nil
+		return out
 	}
 	probes := x.probe(queries, nq, nprobe)
 	s := &ivfSearch{x: x, queries: queries, nq: nq, nprobe: nprobe, probes: probes, depth: depth}
@@ -433,21 +465,62 @@ func (x *IVF) Search(queries []float32, nq, k int, opt SearchOptions) ([][]Hit, 
 	} else {
 		s.byList()
 	}
+	var scratch []float32
 	for qi := range nq {
 		hits := s.result(qi)
 		if x.q.sq8 && opt.Rescore > 0 {
-			q := queries[qi*d : (qi+1)*d]
-			var one [1]float32
-			for i := range hits {
-				// The row-dot kernel, so that the scores are a Flat's.
-				kernels.DotRows(q, x.vector(hits[i].Doc), d, one[:])
-				hits[i].Score = one[0]
-			}
-			slices.SortFunc(hits, compareHits)
+			x.rescore(hits, queries[qi*d:(qi+1)*d], nq >= gemmQueries, &scratch)
 		}
 		out[qi] = hits[:min(k, len(hits))]
 	}
-	return out, nil
+	return out
+}
+
+// rescore replaces the hits' quantized scores by their exact inner
+// products with q, computed as Flat.Search computes them for the same
+// number of queries (the row-dot kernel, or SGEMM when gemm), and sorts
+// them. scratch is reused between calls.
+func (x *IVF) rescore(hits []Hit, q []float32, gemm bool, scratch *[]float32) {
+	d, n := x.q.d, len(hits)
+	buf := slices.Grow((*scratch)[:0], n*d+n)[:n*d+n]
+	*scratch = buf
+	vecs, scores := buf[:n*d], buf[n*d:]
+	for i, h := range hits {
+		copy(vecs[i*d:(i+1)*d], x.vector(h.Doc))
+	}
+	if gemm {
+		// One product, one query column: each score's operations are
+		// those of Flat's products (they depend on the depth d only).
+		kernels.SgemmBatched(false, true, 1, n, 1, d, 1, vecs, d, 0, q, d, 0, 0, scores, 1, 0)
+	} else {
+		kernels.DotRows(q, vecs, d, scores)
+	}
+	for i := range hits {
+		hits[i].Score = scores[i]
+	}
+	slices.SortFunc(hits, compareHits)
+}
+
+// SearchOne is Search for the single query q.
+func (x *IVF) SearchOne(q []float32, k int) []Hit { return x.Search(q, 1, k)[0] }
+
+// Vector returns document i's vector, 0 <= i < Len(): the stored float32
+// vector (aliasing the index, valid until Close, not to be modified), or,
+// for an SQ8 index without them, its decoded codes lo + step·code in a new
+// slice.
+func (x *IVF) Vector(i int) []float32 {
+	if x.keep {
+		return x.vector(i)
+	}
+	d := x.q.d
+	w := x.where[i]
+	l, j := w>>32, int(w&(1<<32-1))
+	code := x.lists[l].codes[j*d : (j+1)*d]
+	v := make([]float32, d)
+	for t, c := range code {
+		v[t] = x.q.lo[t] + x.q.step[t]*float32(c)
+	}
+	return v
 }
 
 // probe returns, for each query, its nprobe lists (row-major, nq×nprobe):

@@ -119,8 +119,17 @@ func (qu *queryUnits) Run(lo, hi int) {
 	s.mergeLocal(local)
 }
 
+// listGemmMin is the fewest queries of a block probing one list for which
+// the list is scored by one SGEMM product rather than by the row-dot
+// kernel once per query: a product is as wide as the micro-kernel's
+// columns (up to 32) whatever the number of queries, so a few queries
+// scan faster one by one.
+const listGemmMin = 8
+
 // byList scores, per block of queries, each list once against all the
-// block's queries that probe it, with SGEMM; lists split across threads.
+// block's queries that probe it (with SGEMM from listGemmMin queries on,
+// else query by query with the row-dot kernel); lists split across
+// threads.
 func (s *ivfSearch) byList() {
 	s.heap(0)
 	nl := s.x.q.nlist
@@ -169,6 +178,16 @@ func (lu *listUnits) Run(lo, hi int) {
 				local[int(q)] = &h
 				thr[int(q)] = noThreshold
 			}
+		}
+		if m < listGemmMin {
+			// Too few queries for a product: each scans the list with
+			// the row-dot kernel.
+			scores = slices.Grow(scores[:0], n)[:n]
+			for i, q := range qs {
+				kernels.DotRows(qbuf[i*d:(i+1)*d], list.vecs, d, scores)
+				thr[int(q)] = offerAny(local[int(q)], scores, list.docs, thr[int(q)])
+			}
+			continue
 		}
 		heaps := make([]*topk, m)
 		th := make([]float32, m)
