@@ -331,6 +331,25 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 	n := len(ids)
 	assign := make([]int32, n)
 	assignRows(vecs, n, d, x.q.centroids, x.q.nlist, assign, make([]float32, min(n, kmeansChunk)*x.q.nlist))
+	// Grow each list once, to its final length: appending vector by
+	// vector would leave up to half of every list's capacity unused.
+	counts := make([]int, x.q.nlist)
+	for _, l := range assign {
+		counts[l]++
+	}
+	for l, c := range counts {
+		if c == 0 {
+			continue
+		}
+		list := &x.lists[l]
+		list.docs = slices.Grow(list.docs, c)
+		if x.keep {
+			list.vecs = slices.Grow(list.vecs, c*d)
+		}
+		if x.q.sq8 {
+			list.codes = slices.Grow(list.codes, c*d)
+		}
+	}
 	base := len(x.ids)
 	for i, l := range assign {
 		list := &x.lists[l]
