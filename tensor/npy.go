@@ -80,8 +80,31 @@ var npyHeaderRe = regexp.MustCompile(`^\{\s*'descr':\s*'([<>|=]?)f4',\s*'fortran
 // DecodeNpy reads a float32 .npy array (version 1.x or 2.x, little-endian,
 // C order); name is used in errors.
 func DecodeNpy(data []byte, name string) (*Tensor, error) {
-	fail := func(format string, args ...any) (*Tensor, error) {
-		return nil, fmt.Errorf("tensor: %s: not a float32 .npy array: %s", name, fmt.Sprintf(format, args...))
+	s, off, err := npyHeader(data, name)
+	if err != nil {
+		return nil, err
+	}
+	body := data[off:]
+	if len(body) != 4*s.Numel() {
+		return nil, npyError(name, "%d data bytes for shape %v (want %d)", len(body), s, 4*s.Numel())
+	}
+	t := New(s)
+	for i := range t.Data {
+		t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[4*i:]))
+	}
+	return t, nil
+}
+
+func npyError(name, format string, args ...any) error {
+	return fmt.Errorf("tensor: %s: not a float32 .npy array: %s", name, fmt.Sprintf(format, args...))
+}
+
+// npyHeader parses the magic, version and header dict at the start of
+// data, returning the array's shape and the offset of its first data
+// byte. data may end anywhere after the header.
+func npyHeader(data []byte, name string) (Shape, int, error) {
+	fail := func(format string, args ...any) (Shape, int, error) {
+		return Shape{}, 0, npyError(name, format, args...)
 	}
 	if len(data) < 10 || !bytes.Equal(data[:6], npyMagic) {
 		return fail("no NUMPY magic")
@@ -123,22 +146,73 @@ func DecodeNpy(data []byte, name string) (*Tensor, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
-	body := data[off+hlen:]
-	if len(body) != 4*s.Numel() {
-		return fail("%d data bytes for shape %v (want %d)", len(body), s, 4*s.Numel())
-	}
-	t := New(s)
-	for i := range t.Data {
-		t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[4*i:]))
-	}
-	return t, nil
+	return s, off + hlen, nil
 }
 
-// ReadNpyFile reads a float32 .npy file.
+// npyMaxHeader bounds the header a file may declare: NumPy's own headers
+// are a few hundred bytes.
+const npyMaxHeader = 1 << 20
+
+// ReadNpyFile reads a float32 .npy file. It streams the data into the
+// tensor, so reading a file takes its size in memory once, not twice.
 func ReadNpyFile(path string) (*Tensor, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("tensor: %w", err)
 	}
-	return DecodeNpy(data, path)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("tensor: %w", err)
+	}
+	size := st.Size()
+	// The fixed prefix (at most 12 bytes), then the header it declares.
+	head := make([]byte, min(size, 12))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("tensor: %s: %w", path, err)
+	}
+	if len(head) >= 10 && bytes.Equal(head[:6], npyMagic) {
+		hlen, off := int64(0), int64(10)
+		switch head[6] {
+		case 1:
+			hlen = int64(binary.LittleEndian.Uint16(head[8:10]))
+		case 2, 3:
+			if len(head) == 12 {
+				hlen, off = int64(binary.LittleEndian.Uint32(head[8:12])), 12
+			}
+		}
+		if hlen > npyMaxHeader {
+			return nil, npyError(path, "header of %d bytes (at most %d)", hlen, npyMaxHeader)
+		}
+		if want := min(off+hlen, size); want > int64(len(head)) {
+			rest := make([]byte, want-int64(len(head)))
+			if _, err := io.ReadFull(f, rest); err != nil {
+				return nil, fmt.Errorf("tensor: %s: %w", path, err)
+			}
+			head = append(head, rest...)
+		}
+	}
+	s, off, err := npyHeader(head, path)
+	if err != nil {
+		return nil, err
+	}
+	if body := size - int64(off); body != 4*int64(s.Numel()) {
+		return nil, npyError(path, "%d data bytes for shape %v (want %d)", body, s, 4*s.Numel())
+	}
+	t := New(s)
+	if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
+		return nil, fmt.Errorf("tensor: %s: %w", path, err)
+	}
+	buf := make([]byte, 1<<20)
+	for i := 0; i < len(t.Data); {
+		chunk := buf[:4*min(len(buf)/4, len(t.Data)-i)]
+		if _, err := io.ReadFull(f, chunk); err != nil {
+			return nil, fmt.Errorf("tensor: %s: %w", path, err)
+		}
+		for j := 0; j < len(chunk); j += 4 {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(chunk[j:]))
+			i++
+		}
+	}
+	return t, nil
 }

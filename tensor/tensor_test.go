@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -200,5 +202,61 @@ func TestNpyMatchesNumpy(t *testing.T) {
 		if _, err := DecodeNpy(bad, "bad.npy"); err == nil || !strings.Contains(err.Error(), "bad.npy") {
 			t.Errorf("malformed npy accepted or error without the name: %v", err)
 		}
+	}
+}
+
+// TestReadNpyFile checks that the streaming file reader agrees with
+// DecodeNpy on numpy's files and refuses what DecodeNpy refuses, naming
+// the file.
+func TestReadNpyFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"matrix", "vector", "rows"} {
+		path := "testdata/" + name + ".npy"
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DecodeNpy(data, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadNpyFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Shape != want.Shape || !slices.Equal(got.Data, want.Data) {
+			t.Errorf("%s: ReadNpyFile %v, DecodeNpy %v", name, got, want)
+		}
+		for _, c := range []struct {
+			what string
+			data []byte
+		}{
+			{"truncated body", data[:len(data)-1]},
+			{"extra byte", append(slices.Clip(data), 0)},
+			{"truncated header", data[:20]},
+			{"no magic", append([]byte("X"), data[1:]...)},
+			{"empty", nil},
+		} {
+			bad := filepath.Join(dir, name+"-bad.npy")
+			if err := os.WriteFile(bad, c.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadNpyFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+				t.Errorf("%s, %s: accepted or error without the path: %v", name, c.what, err)
+			}
+		}
+	}
+	// A file larger than the reader's chunk.
+	big := New(S(700, 512))
+	for i := range big.Data {
+		big.Data[i] = float32(i) - 0.5
+	}
+	path := filepath.Join(dir, "big.npy")
+	if err := WriteNpyFile(path, big); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadNpyFile(path)
+	if err != nil || got.Shape != big.Shape || !slices.Equal(got.Data, big.Data) {
+		t.Errorf("700×512 round trip: %v", err)
 	}
 }

@@ -318,15 +318,21 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 	if len(x.ids)+len(ids) > math.MaxInt32 {
 		return fmt.Errorf("index: ivf: add: %d documents would exceed %d", len(x.ids)+len(ids), math.MaxInt32)
 	}
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if _, dup := x.pos[id]; dup || seen[id] {
-			return fmt.Errorf("index: ivf: add: duplicate id %q", id)
-		}
-		seen[id] = true
-	}
 	if err := checkFinite(vecs, d, ids, "index: ivf: add"); err != nil {
 		return err
+	}
+	// The ids go into pos first, and come out again on a duplicate: a
+	// second map of a million ids just to check them would cost as much
+	// memory as pos itself.
+	base := len(x.ids)
+	for i, id := range ids {
+		if _, dup := x.pos[id]; dup {
+			for _, undo := range ids[:i] {
+				delete(x.pos, undo)
+			}
+			return fmt.Errorf("index: ivf: add: duplicate id %q", id)
+		}
+		x.pos[id] = base + i
 	}
 	n := len(ids)
 	assign := make([]int32, n)
@@ -350,7 +356,6 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 			list.codes = slices.Grow(list.codes, c*d)
 		}
 	}
-	base := len(x.ids)
 	for i, l := range assign {
 		list := &x.lists[l]
 		list.docs = append(list.docs, int32(base+i))
@@ -363,9 +368,6 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 			list.codes = slices.Grow(list.codes, d)[:at+d]
 			x.q.encode(list.codes[at:], v)
 		}
-	}
-	for i, id := range ids {
-		x.pos[id] = base + i
 	}
 	x.ids = append(x.ids, ids...)
 	x.locate(base)

@@ -322,8 +322,19 @@ func TestIVFErrors(t *testing.T) {
 	if err := x.Add([]string{"a", "b"}, nan[8:16]); err == nil || !strings.Contains(err.Error(), `document "a", dimension 1 is NaN`) {
 		t.Errorf("NaN add: %v", err)
 	}
+	// A duplicate within one batch: the ids before it must not stay
+	// behind, so adding them again afterwards succeeds.
+	if err := x.Add([]string{"new1", "new2", "new1"}, vecs[:3*d]); err == nil || !strings.Contains(err.Error(), `duplicate id "new1"`) {
+		t.Errorf("duplicate within a batch: %v", err)
+	}
 	if x.Len() != 20 {
 		t.Errorf("a failed Add changed the index: %d documents", x.Len())
+	}
+	if err := x.Add([]string{"new1", "new2"}, vecs[:2*d]); err != nil {
+		t.Errorf("ids of a refused batch stayed behind: %v", err)
+	}
+	if x.Len() != 22 {
+		t.Errorf("after adding 2: %d documents", x.Len())
 	}
 	for _, tc := range []struct {
 		name string
