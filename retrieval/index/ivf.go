@@ -102,33 +102,41 @@ func TrainQuantizer(vecs []float32, n, d int, cfg IVFConfig) (*Quantizer, error)
 	if n < cfg.NList {
 		return nil, fmt.Errorf("index: ivf: train: %d vectors for nlist %d: need at least one per list", n, cfg.NList)
 	}
-	rows := sampleRows(n, cfg.sample(), cfg.Seed)
-	x := make([]float32, len(rows)*d)
-	for i, r := range rows {
-		copy(x[i*d:(i+1)*d], vecs[r*d:(r+1)*d])
+	x := rowSet{x: vecs, d: d, rows: sampleRows(n, cfg.sample(), cfg.Seed)}
+	if len(x.rows) == n {
+		x.rows = nil // every row, in order
 	}
-	if err := checkFinite(x, d, nil, "index: ivf: train"); err != nil {
-		return nil, err
+	for i := range x.len() {
+		for t, v := range x.row(i) {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				r := i
+				if x.rows != nil {
+					r = x.rows[i]
+				}
+				return nil, fmt.Errorf("index: ivf: train: vector %d, dimension %d is %v", r, t, v)
+			}
+		}
 	}
 	full := cfg
 	full.Iterations, full.Sample = cfg.iterations(), cfg.sample()
-	q := &Quantizer{d: d, nlist: cfg.NList, sq8: cfg.SQ8, cfg: full, trainedOn: len(rows)}
-	q.centroids = sphericalKMeans(x, len(rows), d, cfg.NList, full.Iterations, cfg.Seed)
+	q := &Quantizer{d: d, nlist: cfg.NList, sq8: cfg.SQ8, cfg: full, trainedOn: x.len()}
+	q.centroids = sphericalKMeans(x, cfg.NList, full.Iterations, cfg.Seed)
 	if cfg.SQ8 {
-		q.lo, q.step = sq8Ranges(x, len(rows), d)
+		q.lo, q.step = sq8Ranges(x)
 	}
 	return q, nil
 }
 
-// sq8Ranges returns each dimension's smallest value and its step, the
-// range over 255.
-func sq8Ranges(x []float32, n, d int) (lo, step []float32) {
+// sq8Ranges returns each dimension's smallest value over x and its step,
+// the range over 255.
+func sq8Ranges(x rowSet) (lo, step []float32) {
+	d := x.d
 	lo, step = make([]float32, d), make([]float32, d)
 	hi := make([]float32, d)
-	copy(lo, x[:d])
-	copy(hi, x[:d])
-	for i := 1; i < n; i++ {
-		for t, v := range x[i*d : (i+1)*d] {
+	copy(lo, x.row(0))
+	copy(hi, x.row(0))
+	for i := 1; i < x.len(); i++ {
+		for t, v := range x.row(i) {
 			lo[t] = min(lo[t], v)
 			hi[t] = max(hi[t], v)
 		}
@@ -234,12 +242,7 @@ func BuildIVF(f *Flat, cfg IVFConfig, keepVectors bool) (*IVF, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := NewIVF(q, keepVectors)
-	if err := x.Add(f.ids, f.vecs); err != nil {
-		return nil, err
-	}
-	x.meta = maps.Clone(f.meta)
-	return x, nil
+	return BuildIVFWith(q, f, keepVectors)
 }
 
 // Quantizer returns the index's quantizer (shared, not copied).
@@ -336,7 +339,7 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 	}
 	n := len(ids)
 	assign := make([]int32, n)
-	assignRows(vecs, n, d, x.q.centroids, x.q.nlist, assign, make([]float32, min(n, kmeansChunk)*x.q.nlist))
+	assignRows(rowSet{x: vecs, d: d}, x.q.centroids, x.q.nlist, assign, make([]float32, min(n, kmeansChunk)*x.q.nlist), nil)
 	// Grow each list once, to its final length: appending vector by
 	// vector would leave up to half of every list's capacity unused.
 	counts := make([]int, x.q.nlist)

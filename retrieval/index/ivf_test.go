@@ -195,7 +195,7 @@ func TestKMeans(t *testing.T) {
 	vecs := clustered(r, n, d, c, 0.2)
 	objective := func(q *Quantizer) (float64, []int32) {
 		assign := make([]int32, n)
-		assignRows(vecs, n, d, q.centroids, q.nlist, assign, make([]float32, n*q.nlist))
+		assignRows(rowSet{x: vecs, d: d}, q.centroids, q.nlist, assign, make([]float32, n*q.nlist), nil)
 		var obj float64
 		for i, l := range assign {
 			for t, v := range vecs[i*d : (i+1)*d] {

@@ -34,7 +34,7 @@ func sampleRows(n, want int, seed uint64) []int {
 	return idx
 }
 
-// sphericalKMeans clusters the ns rows of x (ns×d, row-major, finite) into
+// sphericalKMeans clusters the ns rows of x (each of length d, finite) into
 // k centroids of unit norm, maximising the sum over rows of the inner
 // product with their centroid: k rows of x drawn with seed start it, then
 // each of iters rounds assigns every row to its most similar centroid
@@ -47,10 +47,11 @@ func sampleRows(n, want int, seed uint64) []int {
 // The result depends only on x, k, iters and seed: the similarities come
 // from SGEMM, whose results do not depend on the thread count, and the
 // sums are accumulated serially in float64. It needs ns >= k.
-func sphericalKMeans(x []float32, ns, d, k, iters int, seed uint64) []float32 {
+func sphericalKMeans(x rowSet, k, iters int, seed uint64) []float32 {
+	ns, d := x.len(), x.d
 	cent := make([]float32, k*d)
 	for j, i := range sampleRows(ns, k, seed^0x696e6974) { // "init"
-		copy(cent[j*d:(j+1)*d], x[i*d:(i+1)*d])
+		copy(cent[j*d:(j+1)*d], x.row(i))
 	}
 	// The sample above is sorted; shuffle which row starts which centroid
 	// so that centroid order carries no meaning of row order.
@@ -71,14 +72,18 @@ func sphericalKMeans(x []float32, ns, d, k, iters int, seed uint64) []float32 {
 	sums := make([]float64, k*d)
 	counts := make([]int, k)
 	scores := make([]float32, min(ns, kmeansChunk)*k)
+	var buf []float32
+	if x.rows != nil {
+		buf = make([]float32, min(ns, kmeansChunk)*d)
+	}
 	for range iters {
-		assignRows(x, ns, d, cent, k, assign, scores)
+		assignRows(x, cent, k, assign, scores, buf)
 		clear(sums)
 		clear(counts)
 		for i, c := range assign {
 			counts[c]++
 			s := sums[int(c)*d : int(c+1)*d]
-			for t, v := range x[i*d : (i+1)*d] {
+			for t, v := range x.row(i) {
 				s[t] += float64(v)
 			}
 		}
@@ -138,13 +143,54 @@ func splitEmpty(cent []float32, counts []int, d int) {
 	}
 }
 
+// rowSet is some rows of an n×d row-major matrix: x's rows rows[0],
+// rows[1], …, or all of them in order when rows is nil. k-means so trains
+// on a sample without copying it: at a million vectors of 384 the copy
+// would be 400 MB.
+type rowSet struct {
+	x    []float32
+	d    int
+	rows []int
+}
+
+// len returns the number of rows in the set.
+func (s rowSet) len() int {
+	if s.rows == nil {
+		return len(s.x) / s.d
+	}
+	return len(s.rows)
+}
+
+// row returns the set's i-th row.
+func (s rowSet) row(i int) []float32 {
+	if s.rows != nil {
+		i = s.rows[i]
+	}
+	return s.x[i*s.d : (i+1)*s.d]
+}
+
+// block returns the set's rows [lo, lo+m) as one m×d matrix: part of x
+// when the set is all of it, else copied into buf.
+func (s rowSet) block(lo, m int, buf []float32) []float32 {
+	if s.rows == nil {
+		return s.x[lo*s.d : (lo+m)*s.d]
+	}
+	for i := range m {
+		copy(buf[i*s.d:(i+1)*s.d], s.row(lo+i))
+	}
+	return buf[:m*s.d]
+}
+
 // assignRows sets assign[i] to the centroid with the highest inner product
 // with row i of x (ties: the lower index), scoring kmeansChunk rows at a
-// time into scores (at least min(ns, kmeansChunk)·k long).
-func assignRows(x []float32, ns, d int, cent []float32, k int, assign []int32, scores []float32) {
+// time into scores (at least min(x.len(), kmeansChunk)·k long); buf, as
+// long as a chunk of rows, gathers a sampled set's rows (nil when x.rows
+// is nil).
+func assignRows(x rowSet, cent []float32, k int, assign []int32, scores, buf []float32) {
+	ns, d := x.len(), x.d
 	for lo := 0; lo < ns; lo += kmeansChunk {
 		m := min(kmeansChunk, ns-lo)
-		kernels.Sgemm(false, true, m, k, d, 1, x[lo*d:], d, cent, d, 0, scores, k)
+		kernels.Sgemm(false, true, m, k, d, 1, x.block(lo, m, buf), d, cent, d, 0, scores, k)
 		kernels.Parallel(m, 256, argmaxJob{scores: scores, k: k, out: assign[lo : lo+m]})
 	}
 }
