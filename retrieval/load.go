@@ -289,8 +289,12 @@ func Search(enc *Encoder, ix index.Index, texts []string, k int) ([][]index.Hit,
 // another corpus (or order) of the same size, whose search results would
 // name the wrong documents silently; and, from the index's metadata (see
 // MetaModel), an index encoded by another model of the same dimension or
-// from other texts under the same ids. name names the index in errors.
+// from other texts under the same ids; and one shard's index (MetaShard).
+// name names the index in errors.
 func CheckIndex(ix index.Index, enc *Encoder, corpus *TrainData, name string) error {
+	if s := ix.Meta()[MetaShard]; s != "" {
+		return fmt.Errorf("%s: is shard %s of a collection of %s documents, not an index of all of it: merge every shard with rrra index merge, then search the merged index", name, s, ix.Meta()[MetaShardOf])
+	}
 	if ix.Dim() != enc.Dim() || ix.Len() != len(corpus.DocIDs) {
 		return fmt.Errorf("%s: %d vectors of dimension %d; the model has dimension %d and the corpus %d documents",
 			name, ix.Len(), ix.Dim(), enc.Dim(), len(corpus.DocIDs))
