@@ -253,9 +253,27 @@ func IndexVectors(corpus *TrainData, vecs *tensor.Tensor, name string) (*index.F
 // rows at a time, and returns their vectors in row order and the number
 // of rows. progress, when not nil, sees the rows encoded so far.
 func EncodeRows(enc *Encoder, r io.Reader, name string, batch int, progress func(rows int)) ([]float32, int, error) {
+	return EncodeRowRange(enc, r, name, batch, 0, -1, progress)
+}
+
+// EncodeRowRange is EncodeRows for rows [lo, hi) only (hi < 0: to the
+// end), as one shard of a corpus (Shard.Range of CountRows' count); every
+// row is still read and checked. It returns the vectors of the rows in
+// the range and the number of rows read.
+func EncodeRowRange(enc *Encoder, r io.Reader, name string, batch, lo, hi int, progress func(rows int)) ([]float32, int, error) {
 	var vecs []float32
+	at := 0
 	rows, err := beir.ReadTextRows(r, name, batch, func(texts []string) error {
-		v, err := enc.Docs(texts, nil)
+		first := at
+		at += len(texts)
+		a, b := max(lo, first)-first, len(texts)
+		if hi >= 0 {
+			b = min(hi, at) - first
+		}
+		if a >= b {
+			return nil
+		}
+		v, err := enc.Docs(texts[a:b], nil)
 		if err != nil {
 			return err
 		}
@@ -266,6 +284,12 @@ func EncodeRows(enc *Encoder, r io.Reader, name string, batch int, progress func
 		return nil
 	})
 	return vecs, rows, err
+}
+
+// CountRows returns the number of rows of a JSONL file that EncodeRows
+// would encode, checking each as it does.
+func CountRows(r io.Reader, name string) (int, error) {
+	return beir.ReadTextRows(r, name, 256, func([]string) error { return nil })
 }
 
 // Search encodes query texts with enc's query tower and returns each

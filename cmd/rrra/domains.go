@@ -130,6 +130,13 @@ func flagDomains(cmd string) map[string]domain {
 	case "index":
 		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain,
 			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue}
+	case "index train":
+		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain,
+			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue}
+	case "index add":
+		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain}
+	case "index merge":
+		return map[string]domain{}
 	case "search":
 		return map[string]domain{"doc-len": tokenLen, "query-len": tokenLen, "k": atLeast1(maxDepth),
 			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain,
@@ -231,6 +238,8 @@ func outputFlags(cmd string) map[string]bool {
 		return map[string]bool{"out": false}
 	case "index":
 		return map[string]bool{"out": false, "npy": false}
+	case "index train", "index add", "index merge":
+		return map[string]bool{"out": false}
 	case "audit":
 		return map[string]bool{"out": false, "tsv": false, "html": false}
 	}

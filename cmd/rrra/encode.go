@@ -12,7 +12,7 @@ import (
 	"github.com/rrra/rrra/tensor"
 )
 
-const encodeSynopsis = `encode -model DIR -input FILE.jsonl -out FILE.npy [flags]
+const encodeSynopsis = `encode -model DIR -input FILE.jsonl -out FILE.npy [-shard I/N] [flags]
 
 Encodes every row of a JSONL file with a model directory (rrra's, a
 sentence-transformers folder, or a Hugging Face BERT directory; a two-tower
@@ -27,6 +27,8 @@ sentence_bert_config.json; a plain Hugging Face directory means CLS, not
 normalised, 128 tokens); -pooling, -normalize and -max-len override it only
 when given. As sentence-transformers' encode does, rows get the folder's
 default prompt (default_prompt_name) unless -prompt names another.
+-shard I/N encodes only the I-th (from 0) of N contiguous slices of the
+rows, for rrra index --shard I/N --vectors.
 
 Examples:
 
@@ -44,11 +46,16 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	maxLen := fs.Int("max-len", 0, "longest token sequence, [CLS] and [SEP] included (0: the folder's max_seq_length, else 128 or the model's limit if smaller)")
 	prompt := fs.String("prompt", "", "name of a prompt of the folder (config_sentence_transformers.json) to put before every row")
 	batch := fs.Int("batch", 64, "rows encoded together")
+	shardFlag := fs.String("shard", "", "I/N: encode only the I-th (from 0) of N contiguous slices of the rows (rrra index --shard I/N --vectors takes the output)")
 	precision := addPrecisionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkPrecision("encode", *precision, stderr); err != nil {
+		return err
+	}
+	shard, err := parseShardFlag("encode", *shardFlag, stderr)
+	if err != nil {
 		return err
 	}
 	given := map[string]bool{}
@@ -82,10 +89,24 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
+	lo, hi := 0, -1
+	if shard != retrieval.Whole {
+		total, err := retrieval.CountRows(f, *input)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		lo, hi = shard.Range(total)
+		if !isQuiet(fs) {
+			fmt.Fprintf(stderr, "rrra encode: shard %v: rows %d to %d of %d\n", shard, lo, hi-1, total)
+		}
+	}
 	enc.Batch = *batch
 	h := enc.Dim()
 	start := time.Now()
-	vecs, rows, err := retrieval.EncodeRows(enc, f, *input, *batch, func(n int) {
+	vecs, _, err := retrieval.EncodeRowRange(enc, f, *input, *batch, lo, hi, func(n int) {
 		if !isQuiet(fs) {
 			fmt.Fprintf(stderr, "rrra encode: %d rows, %.1f rows/s\n", n, float64(n)/time.Since(start).Seconds())
 		}
@@ -93,6 +114,7 @@ func runEncode(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rows := len(vecs) / h
 	res, err := tensor.FromData(tensor.S(rows, h), vecs)
 	if err != nil {
 		return err

@@ -342,9 +342,10 @@ func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, ivf *ivfFla
 	return ix, nil
 }
 
-const indexSynopsis = `index [--data DIR] (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy]
+const indexSynopsis = `index [--data DIR] (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy] [--shard I/N]
        [--type flat|ivf [--nlist N] [--sq8 [--keep-vectors]] [--iterations N] [--sample N] [--seed N]]
 index --stat FILE
+index train|add|merge ...   (sharded builds: rrra index train -h)
 
 Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
 the vectors of a float32 .npy of shape [documents, dim] in corpus order,
@@ -360,13 +361,32 @@ search --rescore can re-score the best candidates exactly. --npy also
 writes the vectors as a .npy, for numpy or FAISS. --stat prints what an
 index file holds and how it was built.
 
+--shard I/N indexes only the I-th (from 0) of N contiguous slices of the
+corpus (with --vectors, the .npy holds that slice's rows, as rrra encode
+--shard writes them); rrra index merge joins every shard's file into the
+index of the whole corpus, byte for byte the unsharded one. A sharded IVF
+build trains one quantizer first (rrra index train), then adds each shard
+with it (rrra index add --shard), then merges.
+
 Examples:
 
 	rrra index --data cranfield --model rrra-demo/model --out cran.idx --npy cran.npy
 	rrra index --data scifact --model rrra-demo/model --out sf.ivf --type ivf --nlist 64
-	rrra index --stat sf.ivf`
+	rrra index --stat sf.ivf
+	rrra index --data scifact --model rrra-demo/model --shard 0/2 --out sf-0.idx
+	rrra index merge --out sf.idx --in sf-0.idx --in sf-1.idx`
 
 func runIndex(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "train":
+			return runIndexTrain(args[1:], stderr)
+		case "add":
+			return runIndexAdd(args[1:], stderr)
+		case "merge":
+			return runIndexMerge(args[1:], stderr)
+		}
+	}
 	fs := newFlags("index", indexSynopsis, stderr)
 	df := addDataFlags(fs, "cranfield")
 	modelDir := fs.String("model", "", "bi-encoder directory")
@@ -384,6 +404,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	sample := fs.Int("sample", 0, "ivf: most vectors k-means trains on (0: 256 per list)")
 	seed := fs.Uint64("seed", 1, "ivf: seed of the k-means sample and initial centroids")
 	stat := fs.String("stat", "", "print what this index file holds, and do nothing else")
+	shardFlag := fs.String("shard", "", "I/N: index only the I-th (from 0) of N contiguous slices of the corpus (rrra index merge joins them)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -402,6 +423,14 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := checkCommon("index", 0, *dLen, *threads, stderr); err != nil {
 		return err
+	}
+	shard, err := parseShardFlag("index", *shardFlag, stderr)
+	if err != nil {
+		return err
+	}
+	if shard != retrieval.Whole && *typ == "ivf" {
+		fmt.Fprintln(stderr, "rrra index: --shard with --type ivf: the shards of an IVF index need one quantizer; run rrra index train, then rrra index add --shard for each")
+		return errUsage
 	}
 	var ivfCfg *index.IVFConfig
 	switch *typ {
@@ -440,31 +469,9 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	d, _, err := df.load(stderr)
+	ix, err := buildFlat(df, *modelDir, *vectors, *dLen, *precision, shard, stderr)
 	if err != nil {
 		return err
-	}
-	var ix *index.Flat
-	if *vectors != "" {
-		t, err := tensor.ReadNpyFile(*vectors)
-		if err != nil {
-			return err
-		}
-		if ix, err = retrieval.IndexVectors(retrieval.NewCorpusData(d), t, *vectors); err != nil {
-			return err
-		}
-	} else {
-		enc, err := loadEncoder(*modelDir, 32, *dLen, *precision, stderr)
-		if err != nil {
-			return err
-		}
-		if err := df.mem.Dense(enc, d.Corpus.Len(), true); err != nil {
-			return err
-		}
-		corpus := retrieval.NewCorpusData(d)
-		if ix, err = retrieval.IndexCorpus(enc, corpus, docProgress(stderr, len(corpus.Docs))); err != nil {
-			return err
-		}
 	}
 	var w io.WriterTo = ix
 	var ivf *index.IVF
@@ -508,6 +515,10 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	}
 	if ivf != nil {
 		fmt.Fprintf(stderr, "wrote %s: IVF index of %d × %d (%s), %d bytes\n", *out, ivf.Len(), ivf.Dim(), ivfKind(ivf), st.Size())
+		return nil
+	}
+	if shard != retrieval.Whole {
+		fmt.Fprintf(stderr, "wrote %s: shard %v, %d × %d float32, %d bytes (rrra index merge joins the shards)\n", *out, shard, ix.Len(), ix.Dim(), st.Size())
 		return nil
 	}
 	fmt.Fprintf(stderr, "wrote %s: %d × %d float32, %d bytes\n", *out, ix.Len(), ix.Dim(), st.Size())
