@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -220,5 +222,98 @@ func TestShardedIndexes(t *testing.T) {
 	}
 	if _, err := AddShard(quant, otherShard, "quant", "other"); err == nil || !strings.Contains(err.Error(), "corpus_sha256 differs") {
 		t.Errorf("adding another collection's shard: %v", err)
+	}
+}
+
+// TestMineShards mines a dense pool in three shards and checks that the
+// merged pool, after a round trip through the partial pools' encoding,
+// equals the pool MineWith mines from the whole corpus; and that parts
+// of other runs, a missing or repeated shard and damaged files are
+// refused.
+func TestMineShards(t *testing.T) {
+	enc, err := LoadEncoder("testdata/mini-model", EncoderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := shardCorpus(211)
+	for q := range 25 {
+		td.Queries = append(td.Queries, td.Docs[(q*37)%211][:10])
+		td.QueryIDs = append(td.QueryIDs, fmt.Sprintf("q%d", q))
+		pos := []int32{int32((q * 37) % 211)}
+		if q%3 == 0 {
+			pos = append(pos, int32((q*37+100)%211)) // positives in two shards
+		}
+		slices.Sort(pos)
+		td.Positives = append(td.Positives, pos)
+	}
+	td.index()
+	const k = 12
+	want, _, _, err := MineWith(enc, td, k, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []*PartialPool
+	for _, i := range []int{1, 2, 0} {
+		p, err := MineShard(enc, td, k, Shard{i, 3}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back PartialPool
+		if err := back.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, &back)
+		// Every truncation and a flipped byte are refused.
+		for _, cut := range []int{0, 5, len(b) / 2, len(b) - 1} {
+			var x PartialPool
+			if err := x.UnmarshalBinary(b[:cut]); err == nil {
+				t.Errorf("shard %d: truncated at %d of %d bytes: accepted", i, cut, len(b))
+			}
+		}
+		flip := slices.Clone(b)
+		flip[len(flip)/2] ^= 1
+		var x PartialPool
+		if err := x.UnmarshalBinary(flip); err == nil || !strings.Contains(err.Error(), "checksum") {
+			t.Errorf("shard %d: a flipped byte: %v", i, err)
+		}
+	}
+	names := []string{"p1", "p2", "p0"}
+	got, err := MergePools(parts, names, td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Cands, want.Cands) || !reflect.DeepEqual(got.PosScores, want.PosScores) || got.Source != want.Source {
+		t.Error("the merged pool differs from the pool mined from the whole corpus")
+	}
+
+	other := shardCorpus(211)
+	other.Queries, other.QueryIDs, other.Positives = td.Queries[:24], td.QueryIDs[:24], td.Positives[:24]
+	other.index()
+	fewer, err := MineShard(enc, other, k, Shard{0, 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smaller, err := MineShard(enc, td, k-1, Shard{0, 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		parts []*PartialPool
+		want  string
+	}{
+		{"none", nil, "no pools"},
+		{"missing", parts[:2], "shard 0/3 is missing"},
+		{"twice", []*PartialPool{parts[0], parts[1], parts[2], parts[0]}, "both shard 1/3"},
+		{"other k", []*PartialPool{parts[0], parts[1], smaller}, "not shards of one mining run"},
+		{"other queries", []*PartialPool{fewer, parts[0], parts[1]}, "mined for other training queries"},
+	} {
+		if _, err := MergePools(c.parts, []string{"p1", "p2", "p0", "p3"}, td); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", c.name, err, c.want)
+		}
 	}
 }

@@ -124,12 +124,16 @@ func TestClearLine(t *testing.T) {
 // rrra command they call) is one that command defines.
 func TestHelpExamples(t *testing.T) {
 	help := map[string]string{}
+	names := []string{"index train", "index add", "index merge"} // subcommands of index
 	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	for _, name := range names {
 		var out, errb bytes.Buffer
-		if code := run([]string{c.name, "-h"}, &out, &errb); code != 0 {
-			t.Fatalf("rrra %s -h: exit %d", c.name, code)
+		if code := run(append(strings.Fields(name), "-h"), &out, &errb); code != 0 {
+			t.Fatalf("rrra %s -h: exit %d", name, code)
 		}
-		help[c.name] = errb.String()
+		help[name] = errb.String()
 	}
 	for name, h := range help {
 		if !strings.Contains(h, "Usage: rrra "+name) || !strings.Contains(h, "Example") {
@@ -142,18 +146,24 @@ func TestHelpExamples(t *testing.T) {
 				if f[i] != "rrra" || i+1 >= len(f) {
 					continue
 				}
-				callee, ok := help[f[i+1]]
+				cmd, args := f[i+1], f[i+2:]
+				if i+2 < len(f) {
+					if _, sub := help[cmd+" "+f[i+2]]; sub {
+						cmd, args = cmd+" "+f[i+2], f[i+3:]
+					}
+				}
+				callee, ok := help[cmd]
 				if !ok || !strings.HasPrefix(line, "\t") || slices.ContainsFunc(f[:i], func(w string) bool { return !strings.Contains(w, "=") }) {
 					continue // not a command line: prose, or words before rrra that are not VAR=value
 				}
 				n++
-				for _, w := range f[i+2:] {
+				for _, w := range args {
 					if !strings.HasPrefix(w, "-") {
 						continue
 					}
 					flag := "  -" + strings.TrimLeft(strings.SplitN(w, "=", 2)[0], "-")
 					if !strings.Contains(callee, flag+" ") && !strings.Contains(callee, flag+"\n") {
-						t.Errorf("rrra %s -h: example %q uses %s, which rrra %s does not define", name, strings.TrimSpace(line), w, f[i+1])
+						t.Errorf("rrra %s -h: example %q uses %s, which rrra %s does not define", name, strings.TrimSpace(line), w, cmd)
 					}
 				}
 				break

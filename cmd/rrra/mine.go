@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -15,6 +16,8 @@ import (
 )
 
 const mineSynopsis = `mine [--data DIR] --split train --sampler NAME [--model DIR] --negatives N --out FILE.jsonl
+mine ... --model DIR --shard I/N --out PART.pool      (one shard of a dense pool)
+mine ... --pool PART.pool [--pool PART.pool ...] --out FILE.jsonl
 
 Mines hard negatives for a training split and writes them as Tevatron-style
 training JSONL (query_id, query, positive_passages, negative_passages, each
@@ -25,11 +28,18 @@ Where a query has several positives, s⁺ is the best-scored one. Prints the
 score distributions of positives, pool and chosen negatives, and what each
 filter dropped.
 
+A dense pool can be mined in shards: --shard I/N encodes only the I-th
+(from 0) of N contiguous slices of the corpus and writes that slice's part
+of the pool (each query's best documents in it) to --out; a last run
+with every part as --pool merges them into the pool of the whole corpus,
+exactly, and samples from it as an unsharded run does.
+
 Examples:
 
 	rrra mine --data cranfield --sampler bm25 --negatives 8 --out bm25-negs.jsonl
 	rrra mine --data cranfield --model rrra-demo/model --sampler simans --out simans-negs.jsonl
-	rrra train --data cranfield --model rrra-demo/model --train-file simans-negs.jsonl --out model2`
+	rrra train --data cranfield --model rrra-demo/model --train-file simans-negs.jsonl --out model2
+	rrra mine --data cranfield --model rrra-demo/model --sampler simans --shard 0/2 --out part0.pool`
 
 func runMine(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mine", mineSynopsis, stderr)
@@ -45,11 +55,22 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	dLen := fs.Int("doc-len", 0, "longest document in tokens (0: 128, or the model's limit if smaller)")
 	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
 	precision := addPrecisionFlag(fs)
+	shardFlag := fs.String("shard", "", "I/N: mine only the I-th (from 0) of N contiguous slices of the corpus, writing a partial pool to --out")
+	var pools stringsFlag
+	fs.Var(&pools, "pool", "a partial pool from mine --shard (repeated: every shard's, in any order), instead of mining")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkCommon("mine", *qLen, *dLen, *threads, stderr); err != nil {
 		return err
+	}
+	shard, err := parseShardFlag("mine", *shardFlag, stderr)
+	if err != nil {
+		return err
+	}
+	if *shardFlag != "" && len(pools) > 0 {
+		fmt.Fprintln(stderr, "rrra mine: --shard mines one part of a pool and --pool merges the parts: one or the other")
+		return errUsage
 	}
 	if err := checkPrecision("mine", *precision, stderr); err != nil {
 		return err
@@ -65,7 +86,11 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if smp.PoolSource() == "dense" && *modelDir == "" {
+	if (*shardFlag != "" || len(pools) > 0) && smp.PoolSource() != "dense" {
+		fmt.Fprintf(stderr, "rrra mine: sampler %s mines from BM25, which needs the whole corpus's statistics in one run: --shard and --pool are for the dense samplers\n", smp.Name())
+		return errUsage
+	}
+	if smp.PoolSource() == "dense" && *modelDir == "" && len(pools) == 0 {
 		fmt.Fprintf(stderr, "rrra mine: sampler %s mines with a model: --model is required\n", smp.Name())
 		return errUsage
 	}
@@ -74,13 +99,55 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var pool *retrieval.Pool
-	switch smp.PoolSource() {
-	case "bm25":
+	switch {
+	case *shardFlag != "":
+		enc, err := loadEncoder(*modelDir, *qLen, *dLen, *precision, stderr)
+		if err != nil {
+			return err
+		}
+		lo, hi := shard.Range(len(td.Docs))
+		if err := df.mem.Dense(enc, hi-lo, true); err != nil {
+			return err
+		}
+		part, err := retrieval.MineShard(enc, td, smp.PoolK(), shard, docProgress(stderr, hi-lo))
+		if err != nil {
+			return err
+		}
+		b, err := part.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(*out, b); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s: shard %v of a dense pool of %d (documents %d to %d of %d, %d queries); rrra mine --pool with every shard's part samples from it\n",
+			*out, shard, smp.PoolK(), lo, hi-1, len(td.Docs), len(td.Queries))
+		return nil
+	case len(pools) > 0:
+		var parts []*retrieval.PartialPool
+		for _, path := range pools {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			p := new(retrieval.PartialPool)
+			if err := p.UnmarshalBinary(b); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			parts = append(parts, p)
+		}
+		if parts[0].K != smp.PoolK() {
+			return fmt.Errorf("rrra mine: %s holds a pool of %d per query; sampler %s %s takes %d", pools[0], parts[0].K, smp.Name(), smp.Params(), smp.PoolK())
+		}
+		if pool, err = retrieval.MergePools(parts, pools, td); err != nil {
+			return fmt.Errorf("rrra mine: %w", err)
+		}
+	case smp.PoolSource() == "bm25":
 		if err := df.mem.BM25(); err != nil {
 			return err
 		}
 		pool = retrieval.MineBM25(td, retrieval.BuildBM25(td), smp.PoolK())
-	case "dense":
+	default:
 		enc, err := loadEncoder(*modelDir, *qLen, *dLen, *precision, stderr)
 		if err != nil {
 			return err

@@ -195,3 +195,50 @@ func cranfieldCorpus(t *testing.T, path string) string {
 	}
 	return path
 }
+
+// TestShardedMine mines SimANS negatives for Cranfield's training queries
+// in three shards, each its own rrra run, and checks that the run over
+// their parts writes the unsharded run's file byte for byte.
+func TestShardedMine(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	common := []string{"--data", "cranfield", "--model", tinyModel, "--doc-len", "32", "--query-len", "16", "--sampler", "simans", "--negatives", "4", "--seed", "9"}
+	mustRun(t, append([]string{"mine", "--out", p("whole.jsonl")}, common...)...)
+	var parts []string
+	for _, i := range []int{1, 0, 2} {
+		out := p(fmt.Sprintf("part%d.pool", i))
+		mustRun(t, append([]string{"mine", "--out", out, "--shard", fmt.Sprintf("%d/3", i), "--threads", fmt.Sprint(1 + i%2)}, common...)...)
+		parts = append(parts, "--pool", out)
+	}
+	mustRun(t, append(append([]string{"mine", "--out", p("merged.jsonl")}, common...), parts...)...)
+	a, err := os.ReadFile(p("whole.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p("merged.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("mining from merged parts gives another file (%d bytes) than mining the whole corpus (%d bytes)", len(b), len(a))
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"mine", "--out", p("x"), "--pool", p("part0.pool"), "--pool", p("part1.pool")}, common...), "shard 2/3 is missing"},
+		{append([]string{"mine", "--out", p("x"), "--pool", p("whole.jsonl")}, common...), "not a partial pool"},
+		{append([]string{"mine", "--out", p("x"), "--shard", "0/2", "--pool", p("part0.pool")}, common...), "one or the other"},
+		{[]string{"mine", "--data", "cranfield", "--sampler", "bm25", "--shard", "0/2", "--out", p("x")}, "needs the whole corpus's statistics"},
+		{append(append([]string{"mine", "--out", p("x"), "--data", "scifact"}, common[2:]...), parts...), "mined from another corpus"},
+		{append(append([]string{"mine", "--out", p("x"), "--sampler-params", "k=50"}, common...), parts...), "takes 50"},
+	} {
+		code, _, stderr := cli(tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "panic") {
+			t.Errorf("rrra %s: exit %d, want an error containing %q:\n%s", strings.Join(tc.args, " "), code, tc.want, stderr)
+		}
+		if _, err := os.Stat(p("x")); err == nil {
+			t.Errorf("rrra %s left its output behind", strings.Join(tc.args, " "))
+		}
+	}
+}
