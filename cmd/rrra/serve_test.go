@@ -651,3 +651,49 @@ func TestServeMiniModel(t *testing.T) {
 		t.Fatalf("/healthz: %d %v", code, health)
 	}
 }
+
+// TestServeIVF serves Cranfield from an IVF-SQ8 index built in two
+// shards (rrra index train, add --shard, merge): probed in full and
+// re-scored, its answers are the exact index's, hit for hit; at the
+// default nprobe it answers every query with k hits.
+func TestServeIVF(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	common := []string{"--data", "cranfield", "--model", serveMiniModel, "--doc-len", "64"}
+	mustRun(t, append([]string{"index", "train", "--out", p("q.ivf"), "--nlist", "12", "--sq8", "--keep-vectors"}, common...)...)
+	for i := range 2 {
+		mustRun(t, append([]string{"index", "add", "--quantizer", p("q.ivf"), "--shard", fmt.Sprintf("%d/2", i), "--out", p(fmt.Sprintf("p%d.ivf", i))}, common...)...)
+	}
+	mustRun(t, "index", "merge", "--out", p("x.ivf"), "--in", p("p1.ivf"), "--in", p("p0.ivf"))
+	mustRun(t, append([]string{"index", "--out", p("x.idx")}, common...)...)
+	serve := func(path string, ivf *ivfFlags) *httptest.Server {
+		fs := newFlags("serve", "", io.Discard)
+		df := addDataFlags(fs, "cranfield")
+		o := serveOptions{maxK: 50, maxQuery: 4000, maxBatch: 4, maxInflight: 4, timeout: time.Minute, lambda: 0.25, rerankK: 100, batchQueries: 8, ivf: ivf}
+		s, err := newServer(df, serveMiniModel, path, 32, 64, o, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(s.handler())
+		t.Cleanup(func() { ts.Close(); s.Close() })
+		return ts
+	}
+	exact := serve(p("x.idx"), nil)
+	full := serve(p("x.ivf"), &ivfFlags{nprobe: 12, rescore: 1400})
+	def := serve(p("x.ivf"), nil)
+	for _, q := range []string{"boundary layer transition", "heat transfer to a cylinder", "supersonic flow past a wedge"} {
+		var a, b, c libserver.Result
+		u := "/search?k=10&rerank=0&q=" + url.QueryEscape(q)
+		if getJSON(t, exact.URL+u, &a) != 200 || getJSON(t, full.URL+u, &b) != 200 || getJSON(t, def.URL+u, &c) != 200 {
+			t.Fatalf("%q: a search failed", q)
+		}
+		if len(a.Hits) != 10 || len(b.Hits) != 10 || len(c.Hits) != 10 {
+			t.Fatalf("%q: %d, %d and %d hits, want 10", q, len(a.Hits), len(b.Hits), len(c.Hits))
+		}
+		for i := range a.Hits {
+			if a.Hits[i].ID != b.Hits[i].ID || a.Hits[i].Score != b.Hits[i].Score {
+				t.Errorf("%q: hit %d: exact %+v, IVF probed in full %+v", q, i, a.Hits[i], b.Hits[i])
+			}
+		}
+	}
+}
