@@ -52,7 +52,7 @@ var avxBase = map[string]bool{
 	"VMAXPS": true, "VMAXSS": true, "VMOVAPS": true, "VMOVMSKPS": true, "VMINPS": true, "VROUNDPS": true, "VCVTPS2DQ": true, "VANDPS": true, "VORPS": true,
 	"VCMPPS": true, "VBLENDVPS": true, "VDIVPS": true, "VSUBPS": true,
 	"VSQRTSS": true, "VDIVSS": true, "VMOVD": true, "VCVTSI2SSQ": true,
-	"VMOVDQU": true, "VCVTDQ2PS": true,
+	"VMOVDQU": true, "VCVTDQ2PS": true, "VCVTSI2SSL": true,
 }
 
 // avx512Only lists EVEX-only instructions (no VEX form).
@@ -60,7 +60,7 @@ var avxBase = map[string]bool{
 // classify (not VP-prefixed).
 var avx2Only = map[string]bool{"VEXTRACTI128": true, "VINSERTI128": true, "VPERM2I128": true}
 
-var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true, "KXNORW": true, "KMOVW": true, "VSHUFF32X4": true}
+var avx512Only = map[string]bool{"VPXORD": true, "VPXORQ": true, "VMOVDQU32": true, "KXNORW": true, "KMOVW": true, "VSHUFF32X4": true, "VEXTRACTF64X4": true}
 
 // avx512BWOps are the EVEX word and byte instructions used here, which need
 // AVX512BW besides AVX512F.
@@ -76,7 +76,7 @@ var vnniOps = map[string]bool{"VPDPBUSD": true, "VPDPBUSDS": true, "VPDPWSSD": t
 var scalarOK = map[string]bool{
 	"MOVQ": true, "MOVL": true, "SHLQ": true, "SHLL": true, "ADDQ": true, "SUBQ": true,
 	"SHRQ": true, "CMPQ": true, "TESTQ": true, "TESTL": true, "MOVB": true, "TESTB": true, "DECQ": true, "LEAQ": true, "XORQ": true,
-	"JMP": true, "JLT": true, "JGE": true, "JZ": true, "JNZ": true, "RET": true,
+	"JMP": true, "JLT": true, "JGE": true, "JZ": true, "JNZ": true, "RET": true, "MOVBQZX": true,
 }
 
 var (

@@ -21,11 +21,12 @@ func avx2Tier() *tier {
 		micro:   microAVX2,
 		microA:  microRowsAVX2,
 		gatherA: gather6AVX2Slice, gatherQ: 8,
-		copyB:   copy16AVX2Slice,
-		dot:     dotAVX2Slice,
-		axpy:    axpyAVX2Slice,
-		scale:   scaleAVX2Slice,
-		dotRows: dotRowsAVX2,
+		copyB:     copy16AVX2Slice,
+		dot:       dotAVX2Slice,
+		axpy:      axpyAVX2Slice,
+		scale:     scaleAVX2Slice,
+		dotRows:   dotRowsAVX2,
+		dotRowsU8: dotRowsU8AVX2,
 
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
@@ -144,6 +145,23 @@ func dotRowsAVX2(q, docs []float32, ldd int, out []float32) {
 	_ = docs[(n-1)*ldd+d-1]
 	for j := range out {
 		out[j] = dotAVX2(&q[0], &docs[j*ldd], d)
+	}
+}
+
+//go:noescape
+func dotU8AVX2(w *float32, c *uint8, n int) float32
+
+// dotRowsU8AVX2 is DotRowsU8, one row at a time (sq8_avx2_amd64.s), as
+// dotRowsAVX2 is for float32 rows.
+func dotRowsU8AVX2(w []float32, codes []uint8, ldc int, out []float32) {
+	n, d := len(out), len(w)
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = codes[(n-1)*ldc+d-1]
+	for j := range out {
+		out[j] = dotU8AVX2(&w[0], &codes[j*ldc], d)
 	}
 }
 

@@ -31,10 +31,11 @@ func avx512Tier() *tier {
 		microA:  microRowsAVX512,
 		gatherA: gather12AVX512Slice, gatherB: gather32AVX512Slice, gatherQ: 16,
 		copyA: copy12AVX512Slice, copyB: copy32AVX512Slice,
-		dot:     dotAVX2Slice,
-		axpy:    axpyAVX2Slice,
-		scale:   scaleAVX2Slice,
-		dotRows: dotRowsAVX2,
+		dot:       dotAVX2Slice,
+		axpy:      axpyAVX2Slice,
+		scale:     scaleAVX2Slice,
+		dotRows:   dotRowsAVX2,
+		dotRowsU8: dotRowsU8AVX512,
 
 		gelu:         geluAVX2Slice,
 		geluBackward: geluBackwardAVX2Slice,
@@ -122,4 +123,20 @@ func gather32AVX512Slice(src []float32, ld, k16 int, dst []float32) {
 	_ = src[31*ld+k16-1]
 	_ = dst[32*k16-1]
 	gather32AVX512(&src[0], ld, k16, &dst[0])
+}
+
+//go:noescape
+func dotU8AVX512(w *float32, c *uint8, n int) float32
+
+// dotRowsU8AVX512 is DotRowsU8, one row at a time (sq8_avx512_amd64.s).
+func dotRowsU8AVX512(w []float32, codes []uint8, ldc int, out []float32) {
+	n, d := len(out), len(w)
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = codes[(n-1)*ldc+d-1]
+	for j := range out {
+		out[j] = dotU8AVX512(&w[0], &codes[j*ldc], d)
+	}
 }

@@ -48,6 +48,8 @@ type tier struct {
 	axpy    func(alpha float32, x, y []float32)
 	scale   func(alpha float32, x []float32)
 	dotRows func(q, docs []float32, ldd int, out []float32)
+	// dotRowsU8 is DotRowsU8 (the SQ8 scan).
+	dotRowsU8 func(w []float32, codes []uint8, ldc int, out []float32)
 
 	gelu         func(y, x []float32)
 	geluBackward func(dx, dy, x []float32, add bool)

@@ -9,11 +9,12 @@ func genericTier() *tier {
 	return &tier{
 		name: "generic", supported: true, auto: true,
 		mr: 2, nr: 4, mc: 64, kc: 256, nc: 2048,
-		micro:   microGeneric2x4,
-		dot:     dotGeneric,
-		axpy:    axpyGeneric,
-		scale:   scaleGeneric,
-		dotRows: dotRowsGeneric,
+		micro:     microGeneric2x4,
+		dot:       dotGeneric,
+		axpy:      axpyGeneric,
+		scale:     scaleGeneric,
+		dotRows:   dotRowsGeneric,
+		dotRowsU8: dotRowsU8Generic,
 
 		gelu:         geluGeneric,
 		geluBackward: geluBackwardGeneric,

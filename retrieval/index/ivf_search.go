@@ -108,8 +108,9 @@ func (qu *queryUnits) Run(lo, hi int) {
 				qs, base = x.q.queryWeights(qs, query)
 				cur = q
 			}
-			for j := range n {
-				scores[j] = base + dotCodes(qs, l.codes[j*d:(j+1)*d])
+			kernels.DotRowsU8(qs, l.codes, d, scores)
+			for j := range scores {
+				scores[j] += base
 			}
 		} else {
 			kernels.DotRows(query, l.vecs, d, scores)
@@ -228,21 +229,4 @@ func (q *Quantizer) queryWeights(buf, query []float32) ([]float32, float32) {
 		base += v * q.lo[t]
 	}
 	return buf, base
-}
-
-// dotCodes returns Σ w[t]·code[t], four partial sums.
-func dotCodes(w []float32, code []uint8) float32 {
-	code = code[:len(w)]
-	var s0, s1, s2, s3 float32
-	t := 0
-	for ; t+4 <= len(w); t += 4 {
-		s0 += w[t] * float32(code[t])
-		s1 += w[t+1] * float32(code[t+1])
-		s2 += w[t+2] * float32(code[t+2])
-		s3 += w[t+3] * float32(code[t+3])
-	}
-	for ; t < len(w); t++ {
-		s0 += w[t] * float32(code[t])
-	}
-	return (s0 + s1) + (s2 + s3)
 }
