@@ -14,7 +14,10 @@
 # uniform on the unit sphere, each vector a centre plus Gaussian noise of
 # standard deviation SPREAD/√D per coordinate, normalised. With VECTORS=DIR
 # the documents and queries are DIR/base.npy and DIR/queries.npy instead
-# (real embeddings: rrra index --npy and rrra encode).
+# (real embeddings: ivfbench embed, as bench/ivf_real.sh makes them).
+# KINDS may also name sq8-rescore: IVF-SQ8 keeping the float32 vectors,
+# searched from its file (vectors memory-mapped) re-scoring the best 100
+# exactly, against FAISS's IndexRefineFlat over IVF-SQ8 with k_factor 10.
 #
 #	bash bench/ivf.sh [rounds]     (default 3)
 #	N=200000 NLIST=512 THREADS="1" KINDS="flat" bash bench/ivf.sh 3
@@ -39,6 +42,7 @@ threads=${THREADS:-1 2}
 kinds=${KINDS:-flat sq8}
 hnsw=${HNSW:-1}
 out=${OUT:-.}
+mkdir -p "$out"
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

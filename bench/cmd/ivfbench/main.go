@@ -3,8 +3,9 @@
 // same subcommand "run" and the same output).
 //
 //	ivfbench gen   -n N -d D -clusters C -spread S -seed S -nq Q -base B.npy -queries Q.npy
+//	ivfbench embed -data cranfield|scifact|DIR -model M -split test -base B.npy -queries Q.npy
 //	ivfbench truth -base B.npy -queries Q.npy -k K -out T.npy
-//	ivfbench run   -base B.npy -queries Q.npy -truth T.npy -kind flat|sq8 -nlist L
+//	ivfbench run   -base B.npy -queries Q.npy -truth T.npy -kind flat|sq8|sq8-rescore -nlist L
 //	               -iterations I -nprobe 1,2,4,... -threads T [-nq1 N] [-nq64 N]
 //	ivfbench report -in results.jsonl [-png curve.png]
 //
@@ -36,19 +37,23 @@ import (
 	"time"
 
 	"github.com/rrra/rrra/kernels"
+	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/tensor"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ivfbench gen|truth|run|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: ivfbench gen|embed|truth|run|report [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "gen":
 		err = gen(os.Args[2:])
+	case "embed":
+		err = embed(os.Args[2:])
 	case "truth":
 		err = truth(os.Args[2:])
 	case "run":
@@ -117,6 +122,57 @@ func normalize(x []float32) {
 	for i := range x {
 		x[i] *= inv
 	}
+}
+
+func embed(args []string) error {
+	fs := flag.NewFlagSet("embed", flag.ExitOnError)
+	data := fs.String("data", "scifact", "BEIR folder or embedded collection")
+	model := fs.String("model", "", "bi-encoder directory")
+	split := fs.String("split", "test", "query split")
+	base := fs.String("base", "", "documents .npy to write")
+	queries := fs.String("queries", "", "queries .npy to write")
+	fs.Parse(args)
+	if *model == "" || *base == "" || *queries == "" {
+		return fmt.Errorf("embed: -model, -base and -queries required")
+	}
+	fsys, name, err := beir.Open(*data)
+	if err != nil {
+		return err
+	}
+	d, err := beir.Load(fsys, name, beir.Options{})
+	if err != nil {
+		return err
+	}
+	qrels, _, err := d.Qrels(*split)
+	if err != nil {
+		return err
+	}
+	_, texts := retrieval.QueryTexts(d.SplitQueries(qrels))
+	enc, err := retrieval.LoadEncoder(*model, retrieval.EncoderOptions{})
+	if err != nil {
+		return err
+	}
+	ix, err := retrieval.IndexCorpus(enc, retrieval.NewCorpusData(d), nil)
+	if err != nil {
+		return err
+	}
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return err
+	}
+	bt, err := tensor.FromData(tensor.S(ix.Len(), ix.Dim()), ix.Vectors())
+	if err != nil {
+		return err
+	}
+	qt, err := tensor.FromData(tensor.S(len(texts), enc.Dim()), qv)
+	if err != nil {
+		return err
+	}
+	if err := tensor.WriteNpyFile(*base, bt); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "embed: %s: %d documents and %d %s queries of dimension %d\n", *data, ix.Len(), len(texts), *split, ix.Dim())
+	return tensor.WriteNpyFile(*queries, qt)
 }
 
 func readMatrix(path string) (*tensor.Tensor, int, int, error) {
@@ -197,7 +253,7 @@ func run(args []string) error {
 	base := fs.String("base", "", "documents .npy")
 	queries := fs.String("queries", "", "queries .npy")
 	truthPath := fs.String("truth", "", "truth .npy from ivfbench truth")
-	kind := fs.String("kind", "flat", "flat (IVF-Flat) or sq8 (IVF-SQ8)")
+	kind := fs.String("kind", "flat", "flat (IVF-Flat), sq8 (IVF-SQ8) or sq8-rescore (IVF-SQ8 keeping the float32 vectors, loaded from its file, the best 100 re-scored)")
 	nlist := fs.Int("nlist", 1024, "lists")
 	iters := fs.Int("iterations", 10, "k-means rounds")
 	seed := fs.Uint64("seed", 1, "k-means seed")
@@ -206,9 +262,10 @@ func run(args []string) error {
 	nq1 := fs.Int("nq1", 200, "queries timed one at a time")
 	nq64 := fs.Int("nq64", 1024, "queries timed in blocks of 64 (and scored for recall)")
 	fs.Parse(args)
-	if *kind != "flat" && *kind != "sq8" {
-		return fmt.Errorf("run: -kind %q: want flat or sq8", *kind)
+	if *kind != "flat" && *kind != "sq8" && *kind != "sq8-rescore" {
+		return fmt.Errorf("run: -kind %q: want flat, sq8 or sq8-rescore", *kind)
 	}
+	rescore := *kind == "sq8-rescore"
 	kernels.SetThreads(*threads)
 	runtime.GOMAXPROCS(*threads)
 	b, n, d, err := readMatrix(*base)
@@ -226,13 +283,13 @@ func run(args []string) error {
 	*nq1, *nq64 = min(*nq1, nq), min(*nq64, nq)/64*64
 	res := result{Engine: "rrra", Kind: "ivf-" + *kind, N: n, D: d, NList: *nlist, Iterations: *iters, Threads: *threads}
 	began := time.Now()
-	quant, err := index.TrainQuantizer(b.Data, n, d, index.IVFConfig{NList: *nlist, Iterations: *iters, Seed: *seed, SQ8: *kind == "sq8"})
+	quant, err := index.TrainQuantizer(b.Data, n, d, index.IVFConfig{NList: *nlist, Iterations: *iters, Seed: *seed, SQ8: *kind != "flat"})
 	if err != nil {
 		return err
 	}
 	res.TrainS = time.Since(began).Seconds()
 	began = time.Now()
-	x := index.NewIVF(quant, false)
+	x := index.NewIVF(quant, rescore)
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = strconv.Itoa(i)
@@ -244,6 +301,14 @@ func run(args []string) error {
 	res.PeakRSSMB = peakRSSMB()
 	res.VectorMB = float64(x.VectorBytes()) / (1 << 20)
 	b = nil
+	if rescore {
+		// Searched as a user would: loaded from its file, the float32
+		// vectors memory-mapped and read only for re-scored candidates.
+		if x, err = saveLoad(x); err != nil {
+			return err
+		}
+		defer x.Close()
+	}
 	runtime.GC()
 
 	for _, f := range strings.Split(*nprobes, ",") {
@@ -251,7 +316,11 @@ func run(args []string) error {
 		if err != nil || np < 1 {
 			return fmt.Errorf("run: -nprobe %q", f)
 		}
-		if err := x.SetSearchOptions(index.SearchOptions{NProbe: np}); err != nil {
+		opt := index.SearchOptions{NProbe: np}
+		if rescore {
+			opt.Rescore = 100 // 10·k, as FAISS's IndexRefineFlat with k_factor 10
+		}
+		if err := x.SetSearchOptions(opt); err != nil {
 			return err
 		}
 		p := point{NProbe: np}
@@ -287,6 +356,21 @@ func run(args []string) error {
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
 	return nil
+}
+
+// saveLoad writes x to a temporary file and loads it back (memory-mapped).
+func saveLoad(x *index.IVF) (*index.IVF, error) {
+	f, err := os.CreateTemp("", "ivfbench-*.ivf")
+	if err != nil {
+		return nil, err
+	}
+	path := f.Name()
+	f.Close()
+	defer os.Remove(path) // the mapping outlives the name
+	if err := x.Save(path); err != nil {
+		return nil, err
+	}
+	return index.LoadIVF(path, index.LoadOptions{})
 }
 
 // peakRSSMB returns the process's peak resident memory (VmHWM), MiB.

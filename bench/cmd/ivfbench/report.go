@@ -169,7 +169,14 @@ func writeTargets(w io.Writer, order []config, curves map[config]*curve, target 
 				np1, a, ok1 := best(curves[c], target, qa)
 				np2, b, ok2 := best(curves[o], target, qb)
 				if !ok1 || !ok2 {
-					fmt.Fprintf(w, "| %s | %d | %d | recall not reached by %s |||||\n", c.kind, c.th, nq, map[bool]string{true: o.engine, false: "rrra"}[ok1])
+					who := "rrra"
+					switch {
+					case ok1:
+						who = o.engine
+					case !ok2:
+						who = "either"
+					}
+					fmt.Fprintf(w, "| %s | %d | %d | recall not reached by %s |||||\n", c.kind, c.th, nq, who)
 					continue
 				}
 				lo, hi := math.Inf(1), math.Inf(-1)
