@@ -68,11 +68,9 @@ func EncodeNpy(w io.Writer, t *Tensor) error {
 // WriteNpyFile writes t to path as .npy, atomically (temporary file, sync,
 // rename).
 func WriteNpyFile(path string, t *Tensor) error {
-	var b bytes.Buffer
-	if err := EncodeNpy(&b, t); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, b.Bytes())
+	// Streamed: a buffer of the whole file would double the memory a
+	// large matrix takes.
+	return atomicfile.WriteFunc(path, func(w io.Writer) error { return EncodeNpy(w, t) })
 }
 
 var npyHeaderRe = regexp.MustCompile(`^\{\s*'descr':\s*'([<>|=]?)f4',\s*'fortran_order':\s*(False|True),\s*'shape':\s*\(([0-9,\s]*)\),?\s*\}\s*$`)
