@@ -154,6 +154,11 @@ func dotU8AVX2(w *float32, c *uint8, n int) float32
 // dotRowsU8AVX2 is DotRowsU8, one row at a time (sq8_avx2_amd64.s), as
 // dotRowsAVX2 is for float32 rows.
 func dotRowsU8AVX2(w []float32, codes []uint8, ldc int, out []float32) {
+	dotRowsU8With(dotU8AVX2, w, codes, ldc, out)
+}
+
+// dotRowsU8With runs a row kernel of the SQ8 scan on each row.
+func dotRowsU8With(row func(w *float32, c *uint8, n int) float32, w []float32, codes []uint8, ldc int, out []float32) {
 	n, d := len(out), len(w)
 	if d == 0 {
 		clear(out)
@@ -161,7 +166,7 @@ func dotRowsU8AVX2(w []float32, codes []uint8, ldc int, out []float32) {
 	}
 	_ = codes[(n-1)*ldc+d-1]
 	for j := range out {
-		out[j] = dotU8AVX2(&w[0], &codes[j*ldc], d)
+		out[j] = row(&w[0], &codes[j*ldc], d)
 	}
 }
 

@@ -130,13 +130,5 @@ func dotU8AVX512(w *float32, c *uint8, n int) float32
 
 // dotRowsU8AVX512 is DotRowsU8, one row at a time (sq8_avx512_amd64.s).
 func dotRowsU8AVX512(w []float32, codes []uint8, ldc int, out []float32) {
-	n, d := len(out), len(w)
-	if d == 0 {
-		clear(out)
-		return
-	}
-	_ = codes[(n-1)*ldc+d-1]
-	for j := range out {
-		out[j] = dotU8AVX512(&w[0], &codes[j*ldc], d)
-	}
+	dotRowsU8With(dotU8AVX512, w, codes, ldc, out)
 }
