@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/tensor"
 )
@@ -304,4 +305,34 @@ func metaDiff(a, b map[string]string) string {
 		}
 	}
 	return "same metadata"
+}
+
+// CalibrationQueries returns at most max of d's queries' texts, spread
+// evenly over its queries file (every ⌈n/max⌉-th), for IVF calibration:
+// it uses no relevance judgments, so any of a collection's queries serve.
+func CalibrationQueries(d *beir.Dataset, max int) []string {
+	qs := d.Queries.List
+	if len(qs) == 0 || max < 1 {
+		return nil
+	}
+	step := (len(qs) + max - 1) / max
+	var texts []string
+	for i := 0; i < len(qs); i += step {
+		texts = append(texts, qs[i].Text)
+	}
+	return texts
+}
+
+// CalibrateIVF encodes texts with enc's query tower and calibrates x's
+// default nprobe on them (index.IVF.Calibrate, recall@10 against a
+// search of every list reaching target).
+func CalibrateIVF(enc *Encoder, x *index.IVF, texts []string, target float64) (nprobe int, recall float64, err error) {
+	if x.Dim() != enc.Dim() {
+		return 0, 0, fmt.Errorf("retrieval: an index of dimension %d for a model of dimension %d", x.Dim(), enc.Dim())
+	}
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	return x.Calibrate(qv, len(texts), 10, target)
 }

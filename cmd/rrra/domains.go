@@ -129,7 +129,10 @@ func flagDomains(cmd string) map[string]domain {
 			"seed": anyValue, "threads": threadsDomain}
 	case "index":
 		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain,
-			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue}
+			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue,
+			"calibrate": {lo: 0, hi: 1}}
+	case "index calibrate":
+		return map[string]domain{"query-len": tokenLen, "threads": threadsDomain, "calibrate": {lo: 0, hi: 1, loOpen: true}}
 	case "index train":
 		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain,
 			"nlist": atLeast0(1 << 24), "iterations": atLeast0(1000), "sample": atLeast0(1 << 40), "seed": anyValue}
@@ -238,7 +241,7 @@ func outputFlags(cmd string) map[string]bool {
 		return map[string]bool{"out": false}
 	case "index":
 		return map[string]bool{"out": false, "npy": false}
-	case "index train", "index add", "index merge":
+	case "index train", "index add", "index merge", "index calibrate":
 		return map[string]bool{"out": false}
 	case "audit":
 		return map[string]bool{"out": false, "tsv": false, "html": false}

@@ -108,23 +108,24 @@ func TestHostileFlagValues(t *testing.T) {
 // inputs are read would surface as an error about the missing input, and
 // the test would fail. OUT stands for a fresh folder that must stay empty.
 var hostileBase = map[string][]string{
-	"demo":        {"--out", "/proc/rrra-demo"}, // an output no one can write: in-domain values fail there
-	"info":        nil,
-	"version":     nil,
-	"vocab":       {"--input", "/nonexistent/corpus.jsonl", "--out", "OUT/vocab.txt"},
-	"encode":      {"--model", "/nonexistent/model", "--input", "/nonexistent/x.jsonl", "--out", "OUT/x.npy"},
-	"quantize":    {"--model", "/nonexistent/model", "--out", "OUT/model-int8"},
-	"train":       {"--data", "/nonexistent/data", "--out", "OUT/model"},
-	"mine":        {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--sampler", "topk-uniform", "--out", "OUT/m.jsonl"},
-	"index":       {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/x.idx"},
-	"index train": {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/q.ivf"},
-	"index add":   {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--quantizer", "/nonexistent/q.ivf", "--out", "OUT/x.ivf"},
-	"index merge": {"--out", "OUT/x.idx", "/nonexistent/a.idx"},
-	"search":      {"--data", "/nonexistent/data", "--method", "dense", "--model", "/nonexistent/model", "--out", "OUT/run.trec"},
-	"eval":        {"--qrels", "/nonexistent/qrels.txt", "--run", "/nonexistent/run.trec"},
-	"audit":       {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/a.jsonl"},
-	"serve":       {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--addr", "127.0.0.1:0"},
-	"experiment":  {"--data", "/nonexistent/data", "--out", "OUT/exp"},
+	"demo":            {"--out", "/proc/rrra-demo"}, // an output no one can write: in-domain values fail there
+	"info":            nil,
+	"version":         nil,
+	"vocab":           {"--input", "/nonexistent/corpus.jsonl", "--out", "OUT/vocab.txt"},
+	"encode":          {"--model", "/nonexistent/model", "--input", "/nonexistent/x.jsonl", "--out", "OUT/x.npy"},
+	"quantize":        {"--model", "/nonexistent/model", "--out", "OUT/model-int8"},
+	"train":           {"--data", "/nonexistent/data", "--out", "OUT/model"},
+	"mine":            {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--sampler", "topk-uniform", "--out", "OUT/m.jsonl"},
+	"index":           {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/x.idx"},
+	"index train":     {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/q.ivf"},
+	"index add":       {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--quantizer", "/nonexistent/q.ivf", "--out", "OUT/x.ivf"},
+	"index merge":     {"--out", "OUT/x.idx", "--in", "/nonexistent/a.idx"},
+	"index calibrate": {"--index", "/nonexistent/x.ivf", "--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/x.ivf"},
+	"search":          {"--data", "/nonexistent/data", "--method", "dense", "--model", "/nonexistent/model", "--out", "OUT/run.trec"},
+	"eval":            {"--qrels", "/nonexistent/qrels.txt", "--run", "/nonexistent/run.trec"},
+	"audit":           {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/a.jsonl"},
+	"serve":           {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--addr", "127.0.0.1:0"},
+	"experiment":      {"--data", "/nonexistent/data", "--out", "OUT/exp"},
 }
 
 // hostileValues are, per flag type, values no numeric flag of rrra may
@@ -145,7 +146,7 @@ var hostileValues = map[string]struct{ always, some []string }{
 func TestHostileFlagsEveryCommand(t *testing.T) {
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+) (int|float|duration|uint)$`)
 	tried := 0
-	names := []string{"index train", "index add", "index merge"} // subcommands of index
+	names := []string{"index train", "index add", "index merge", "index calibrate"} // subcommands of index
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}

@@ -22,7 +22,7 @@ func TestIVFCommands(t *testing.T) {
 	}
 	idx(p("flat.idx"))
 	idx(p("ivf.idx"), "--type", "ivf", "--nlist", "16", "--iterations", "5")
-	idx(p("sq8.idx"), "--type", "ivf", "--nlist", "16", "--sq8", "--keep-vectors", "--seed", "3")
+	idx(p("sq8.idx"), "--type", "ivf", "--nlist", "16", "--sq8", "--keep-vectors", "--seed", "3", "--calibrate", "0")
 	search := func(out string, extra ...string) []byte {
 		mustRun(t, append(append([]string{"search", "--method", "dense", "--split", "test", "--query-len", "16"}, common...),
 			append([]string{"--out", out}, extra...)...)...)
@@ -52,7 +52,8 @@ func TestIVFCommands(t *testing.T) {
 	}{
 		{p("flat.idx"), []string{"type:        flat (exact)", "documents:   1400"}},
 		{p("ivf.idx"), []string{"type:        ivf (IVF-Flat, float32 vectors)", "lists:       16", "k-means:     5 rounds", "meta model_sha256:"}},
-		{p("sq8.idx"), []string{"IVF-SQ8, byte codes and float32 vectors", "seed 3", "nprobe:      2 by default"}},
+		{p("sq8.idx"), []string{"IVF-SQ8, byte codes and float32 vectors", "seed 3", "nprobe:      2 by default (search --nprobe), an eighth of the lists: not calibrated"}},
+		{p("ivf.idx"), []string{"calibrated: recall@10", "on 225 queries (target 0.99)", "meta nprobe:"}},
 	} {
 		out := mustRun(t, "index", "--stat", tc.file)
 		for _, w := range tc.want {

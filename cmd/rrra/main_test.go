@@ -124,7 +124,7 @@ func TestClearLine(t *testing.T) {
 // rrra command they call) is one that command defines.
 func TestHelpExamples(t *testing.T) {
 	help := map[string]string{}
-	names := []string{"index train", "index add", "index merge"} // subcommands of index
+	names := []string{"index train", "index add", "index merge", "index calibrate"} // subcommands of index
 	for _, c := range commands() {
 		names = append(names, c.name)
 	}

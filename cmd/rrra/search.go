@@ -331,7 +331,7 @@ func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, ivf *ivfFla
 		o := x.SearchOptions()
 		nprobe := o.NProbe
 		if nprobe == 0 {
-			nprobe = index.DefaultNProbe(x.Quantizer().NList())
+			nprobe = x.NProbe()
 		}
 		fmt.Fprintf(stderr, "index: IVF, %d lists, probing %d per query", x.Quantizer().NList(), min(nprobe, x.Quantizer().NList()))
 		if o.Rescore > 0 {
@@ -345,7 +345,7 @@ func openIndex(path string, enc *retrieval.Encoder, d *beir.Dataset, ivf *ivfFla
 const indexSynopsis = `index [--data DIR] (--model DIR | --vectors FILE.npy) --out FILE [--npy FILE.npy] [--shard I/N]
        [--type flat|ivf [--nlist N] [--sq8 [--keep-vectors]] [--iterations N] [--sample N] [--seed N]]
 index --stat FILE
-index train|add|merge ...   (sharded builds: rrra index train -h)
+index train|add|merge|calibrate ...   (sharded builds: rrra index train -h)
 
 Encodes a BEIR folder's corpus with a bi-encoder's document tower (or takes
 the vectors of a float32 .npy of shape [documents, dim] in corpus order,
@@ -357,7 +357,11 @@ An IVF index clusters the vectors into --nlist lists (0: 4·√documents) by
 spherical k-means (--iterations rounds on a seeded sample of at most
 --sample vectors, 0: 256 per list); --sq8 stores one byte per dimension
 instead of four, and --keep-vectors keeps the float32 vectors too, so that
-search --rescore can re-score the best candidates exactly. --npy also
+search --rescore can re-score the best candidates exactly. An IVF index
+built with --model is calibrated: the fewest lists (of 1, 2, 4, …) whose
+results on up to 1,000 of the collection's queries agree with a search
+of every list to recall@10 --calibrate become search's default --nprobe.
+--npy also
 writes the vectors as a .npy, for numpy or FAISS. --stat prints what an
 index file holds and how it was built.
 
@@ -385,6 +389,8 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			return runIndexAdd(args[1:], stderr)
 		case "merge":
 			return runIndexMerge(args[1:], stderr)
+		case "calibrate":
+			return runIndexCalibrate(args[1:], stderr)
 		}
 	}
 	fs := newFlags("index", indexSynopsis, stderr)
@@ -405,6 +411,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "ivf: seed of the k-means sample and initial centroids")
 	stat := fs.String("stat", "", "print what this index file holds, and do nothing else")
 	shardFlag := fs.String("shard", "", "I/N: index only the I-th (from 0) of N contiguous slices of the corpus (rrra index merge joins them)")
+	calibrate := fs.Float64("calibrate", defaultCalibrate, "ivf: record the fewest lists whose recall@10 against a search of every list reaches this on the collection's queries, as search's default --nprobe (0: don't; then an eighth of the lists)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -435,7 +442,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	var ivfCfg *index.IVFConfig
 	switch *typ {
 	case "flat":
-		for _, name := range []string{"nlist", "sq8", "keep-vectors", "iterations", "sample", "seed"} {
+		for _, name := range []string{"nlist", "sq8", "keep-vectors", "iterations", "sample", "seed", "calibrate"} {
 			if isSet(fs, name) {
 				fmt.Fprintf(stderr, "rrra index: --%s builds an IVF index; add --type ivf\n", name)
 				return errUsage
@@ -469,7 +476,7 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	ix, err := buildFlat(df, *modelDir, *vectors, *dLen, *precision, shard, stderr)
+	ix, enc, d, err := buildFlat(df, *modelDir, *vectors, *dLen, *precision, shard, stderr)
 	if err != nil {
 		return err
 	}
@@ -489,6 +496,13 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		q := ivf.Quantizer()
 		fmt.Fprintf(stderr, "ivf: %d lists by k-means on %d vectors (%d rounds) in %.1fs\n",
 			q.NList(), q.TrainedOn(), q.Config().Iterations, time.Since(began).Seconds())
+		if *calibrate > 0 {
+			if *vectors != "" {
+				fmt.Fprintln(stderr, "ivf: not calibrated: --vectors gives no model to encode the collection's queries (rrra index calibrate does it later); search probes an eighth of the lists by default")
+			} else if err := calibrateIVF(enc, d, ivf, *calibrate, stderr); err != nil {
+				return err
+			}
+		}
 		w = ivf
 	}
 	// The .npy and the index change together or not at all.
@@ -570,7 +584,11 @@ func statIndex(path string, stdout io.Writer) error {
 			q.NList(), sizes[0], sizes[len(sizes)/2], sizes[len(sizes)-1], empty)
 		fmt.Fprintf(stdout, "k-means:     %d rounds on %d vectors (sample cap %d), seed %d\n", c.Iterations, q.TrainedOn(), c.Sample, c.Seed)
 		fmt.Fprintf(stdout, "vectors:     %d bytes in memory when searched (codes, ranges, vectors kept, list entries)\n", x.VectorBytes())
-		fmt.Fprintf(stdout, "nprobe:      %d by default (search --nprobe)\n", index.DefaultNProbe(q.NList()))
+		if note := x.Meta()[index.MetaNProbeNote]; note != "" {
+			fmt.Fprintf(stdout, "nprobe:      %d by default (search --nprobe), calibrated: %s\n", x.NProbe(), note)
+		} else {
+			fmt.Fprintf(stdout, "nprobe:      %d by default (search --nprobe), an eighth of the lists: not calibrated\n", x.NProbe())
+		}
 	}
 	meta := ix.Meta()
 	keys := slices.Sorted(maps.Keys(meta))

@@ -9,6 +9,7 @@ import (
 	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/beir"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/tensor"
 )
@@ -28,35 +29,67 @@ func parseShardFlag(cmd, v string, stderr io.Writer) (retrieval.Shard, error) {
 
 // buildFlat loads the corpus of df and returns the exact index of shard s
 // of it: encoded with the model in modelDir, or read from the .npy
-// vectors (the shard's rows).
-func buildFlat(df *dataFlags, modelDir, vectors string, dLen int, precision string, s retrieval.Shard, stderr io.Writer) (*index.Flat, error) {
+// vectors (the shard's rows); with the dataset, and the encoder (nil with
+// vectors).
+func buildFlat(df *dataFlags, modelDir, vectors string, dLen int, precision string, s retrieval.Shard, stderr io.Writer) (*index.Flat, *retrieval.Encoder, *beir.Dataset, error) {
 	d, _, err := df.load(stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	corpus := retrieval.NewCorpusData(d)
 	if vectors != "" {
 		t, err := tensor.ReadNpyFile(vectors)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
+		var f *index.Flat
 		if s == retrieval.Whole {
-			return retrieval.IndexVectors(corpus, t, vectors)
+			f, err = retrieval.IndexVectors(corpus, t, vectors)
+		} else {
+			f, err = retrieval.IndexVectorsShard(corpus, t, vectors, s)
 		}
-		return retrieval.IndexVectorsShard(corpus, t, vectors, s)
+		return f, nil, d, err
 	}
 	enc, err := loadEncoder(modelDir, 32, dLen, precision, stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	lo, hi := s.Range(len(corpus.Docs))
 	if err := df.mem.Dense(enc, hi-lo, true); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
+	var f *index.Flat
 	if s == retrieval.Whole {
-		return retrieval.IndexCorpus(enc, corpus, docProgress(stderr, hi-lo))
+		f, err = retrieval.IndexCorpus(enc, corpus, docProgress(stderr, hi-lo))
+	} else {
+		f, err = retrieval.IndexCorpusShard(enc, corpus, s, docProgress(stderr, hi-lo))
 	}
-	return retrieval.IndexCorpusShard(enc, corpus, s, docProgress(stderr, hi-lo))
+	return f, enc, d, err
+}
+
+// defaultCalibrate is the recall@10 an IVF index's default nprobe is
+// calibrated to reach (rrra index --calibrate).
+const defaultCalibrate = 0.99
+
+// calibrationQueries is the most queries a calibration encodes.
+const calibrationQueries = 1000
+
+// calibrateIVF calibrates x's default nprobe on d's queries (up to
+// calibrationQueries, spread over its queries file) to recall@10 target,
+// reporting it; a collection without queries leaves x as it is.
+func calibrateIVF(enc *retrieval.Encoder, d *beir.Dataset, x *index.IVF, target float64, stderr io.Writer) error {
+	texts := retrieval.CalibrationQueries(d, calibrationQueries)
+	if len(texts) == 0 {
+		fmt.Fprintln(stderr, "ivf: not calibrated: the collection has no queries; search probes an eighth of the lists by default")
+		return nil
+	}
+	np, rec, err := retrieval.CalibrateIVF(enc, x, texts, target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "ivf: calibrated: search probes %d of %d lists by default (recall@10 %.4f against every list on %d of the collection's queries; target %g)\n",
+		np, x.Quantizer().NList(), rec, len(texts), target)
+	return nil
 }
 
 // writeIndex writes ix to path atomically and reports its size.
@@ -237,7 +270,7 @@ func runIndexAdd(args []string, stderr io.Writer) error {
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}
-	f, err := buildFlat(df, *modelDir, *vectors, *dLen, *precision, shard, stderr)
+	f, _, _, err := buildFlat(df, *modelDir, *vectors, *dLen, *precision, shard, stderr)
 	if err != nil {
 		return err
 	}
@@ -299,4 +332,77 @@ func runIndexMerge(args []string, stderr io.Writer) error {
 		what = fmt.Sprintf("IVF index of %d × %d (%s) from %d shards", m.Len(), m.Dim(), ivfKind(x), len(paths))
 	}
 	return writeIndex(*out, m.(io.WriterTo), what, stderr)
+}
+
+const indexCalibrateSynopsis = `index calibrate --index FILE [--data DIR] --model DIR [--calibrate R] [--out FILE]
+
+Calibrates an IVF index's default nprobe, as rrra index --type ivf does
+when it builds one with --model: the fewest lists (of 1, 2, 4, …) whose
+results on up to 1,000 of the collection's queries, encoded by the
+model's query tower, agree with a search of every list to recall@10 R.
+For an index merged from shards, or built from --vectors. It writes the
+index with the calibration recorded to --out (default: --index itself,
+replaced whole). Calibrated with the flags rrra index used, a merged
+index is byte for byte the unsharded one.
+
+Examples:
+
+	rrra index calibrate --index sf.ivf --data scifact --model rrra-demo/model`
+
+func runIndexCalibrate(args []string, stderr io.Writer) error {
+	fs := newFlags("index calibrate", indexCalibrateSynopsis, stderr)
+	df := addDataFlags(fs, "cranfield")
+	modelDir := fs.String("model", "", "bi-encoder directory (its query tower encodes the queries)")
+	path := fs.String("index", "", "IVF index file")
+	out := fs.String("out", "", "index file to write (default: --index)")
+	target := fs.Float64("calibrate", defaultCalibrate, "recall@10 against a search of every list to reach")
+	qLen := fs.Int("query-len", 0, "longest query in tokens (0: 32, or the model's limit if smaller)")
+	threads := fs.Int("threads", 0, "kernel threads (0: all cores)")
+	precision := addPrecisionFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkCommon("index calibrate", *qLen, 0, *threads, stderr); err != nil {
+		return err
+	}
+	if err := checkPrecision("index calibrate", *precision, stderr); err != nil {
+		return err
+	}
+	if *path == "" || *modelDir == "" || *df.data == "" {
+		fmt.Fprintln(stderr, "rrra index calibrate: --index, --data and --model are required")
+		return errUsage
+	}
+	if *out == "" {
+		*out = *path
+	}
+	if *threads > 0 {
+		kernels.SetThreads(*threads)
+	}
+	ix, err := index.Open(*path, index.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	x, ok := ix.(*index.IVF)
+	if !ok {
+		return fmt.Errorf("rrra index calibrate: %s is an exact index: only an IVF index has an nprobe", *path)
+	}
+	d, _, err := df.load(stderr)
+	if err != nil {
+		return err
+	}
+	enc, err := loadEncoder(*modelDir, *qLen, 0, *precision, stderr)
+	if err != nil {
+		return err
+	}
+	if err := retrieval.CheckIndex(x, enc, retrieval.NewCorpusData(d), *path); err != nil {
+		return err
+	}
+	if len(retrieval.CalibrationQueries(d, 1)) == 0 {
+		return fmt.Errorf("rrra index calibrate: %s has no queries to calibrate on", *df.data)
+	}
+	if err := calibrateIVF(enc, d, x, *target, stderr); err != nil {
+		return err
+	}
+	return writeIndex(*out, x, fmt.Sprintf("IVF index of %d × %d (%s), calibrated", x.Len(), x.Dim(), ivfKind(x)), stderr)
 }

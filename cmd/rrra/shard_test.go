@@ -108,9 +108,16 @@ func TestShardedBuilds(t *testing.T) {
 		iparts = append(iparts, out)
 	}
 	run(append([]string{"index", "merge", "--out", p("merged.ivf")}, ins(iparts...)...)...)
-	same(p("merged.ivf"), p("whole.ivf"), "merged IVF shards")
+	// rrra index --type ivf calibrates its default nprobe on the
+	// collection's queries; a merged index is calibrated afterwards.
+	calibrate := func(path string) {
+		run("index", "calibrate", "--index", path, "--data", "cranfield", "--model", tinyModel)
+	}
+	calibrate(p("merged.ivf"))
+	same(p("merged.ivf"), p("whole.ivf"), "merged IVF shards, calibrated")
 	run(append([]string{"index", "add", "--quantizer", p("q.ivf"), "--out", p("added.ivf")}, common...)...)
-	same(p("added.ivf"), p("whole.ivf"), "the whole corpus added to the trained quantizer")
+	calibrate(p("added.ivf"))
+	same(p("added.ivf"), p("whole.ivf"), "the whole corpus added to the trained quantizer, calibrated")
 
 	for _, tc := range []struct {
 		args []string
@@ -133,6 +140,8 @@ func TestShardedBuilds(t *testing.T) {
 		{append([]string{"index", "merge", "--out", p("x")}, ins(p("whole.idx"), parts[0])...), []string{"whole.idx is not a shard's index"}},
 		{append([]string{"index", "merge", "--out", p("x")}, ins(iparts[0], parts[1], parts[0])...), []string{"exact and IVF indexes together"}},
 		{[]string{"index", "merge", "--out", p("x")}, []string{"at least one --in shard file"}},
+		{[]string{"index", "calibrate", "--index", p("whole.idx"), "--data", "cranfield", "--model", tinyModel, "--out", p("x")}, []string{"is an exact index"}},
+		{[]string{"index", "calibrate", "--index", p("merged.ivf"), "--data", "scifact", "--model", tinyModel, "--out", p("x")}, []string{"vectors of dimension"}},
 		{[]string{"encode", "--model", tinyModel, "--input", corpus, "--out", p("x"), "--shard", "0/0"}, []string{"--shard 0/0", "N must be in"}},
 	} {
 		code, _, stderr := cli(tc.args...)

@@ -405,7 +405,8 @@ func (x *IVF) Close() error {
 // SearchOptions tunes an IVF index's searches.
 type SearchOptions struct {
 	// NProbe is the number of lists scored per query, at least 1 (more
-	// than NList is clamped to NList); 0 means DefaultNProbe(NList).
+	// than NList is clamped to NList); 0 means the index's NProbe: the
+	// calibrated one (Calibrate), else DefaultNProbe(NList).
 	NProbe int
 	// Rescore, for an SQ8 index that keeps its vectors, takes the best
 	// max(k, Rescore) documents by their quantized score and orders them
@@ -414,7 +415,8 @@ type SearchOptions struct {
 }
 
 // DefaultNProbe is the lists a search probes when SearchOptions.NProbe is
-// 0: an eighth of them, rounded up.
+// 0 and the index has no calibrated nprobe (Calibrate): an eighth of
+// them, rounded up.
 func DefaultNProbe(nlist int) int { return max(1, (nlist+7)/8) }
 
 // DefaultNList is a number of lists for n documents: 4·√n, rounded, at
@@ -433,7 +435,7 @@ var ErrNoVectors = errors.New("the index does not keep float32 vectors")
 func (x *IVF) SetSearchOptions(opt SearchOptions) error {
 	switch {
 	case opt.NProbe < 0:
-		return fmt.Errorf("index: ivf: nprobe %d: must be at least 1 (0 for an eighth of the lists)", opt.NProbe)
+		return fmt.Errorf("index: ivf: nprobe %d: must be at least 1 (0 for the index's calibrated nprobe, or an eighth of the lists)", opt.NProbe)
 	case opt.Rescore < 0:
 		return fmt.Errorf("index: ivf: rescore %d: must be at least 0", opt.Rescore)
 	case opt.Rescore > 0 && !x.keep:
@@ -481,7 +483,7 @@ func (x *IVF) Search(queries []float32, nq, k int) [][]Hit {
 	}
 	nprobe := opt.NProbe
 	if nprobe == 0 {
-		nprobe = DefaultNProbe(x.q.nlist)
+		nprobe = x.NProbe()
 	}
 	nprobe = min(nprobe, x.q.nlist)
 	depth := k

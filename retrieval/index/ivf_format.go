@@ -392,6 +392,9 @@ func parseIVF(b []byte, name string, verify bool) (x *IVF, aliased bool, err err
 	if x.meta, err = parseMeta(b[h.meta:h.crc], name); err != nil {
 		return nil, false, err
 	}
+	if err := x.checkNProbeMeta(name); err != nil {
+		return nil, false, err
+	}
 	x.locate(0)
 	return x, aliased, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -501,5 +502,77 @@ func TestIVFFileCorrupt(t *testing.T) {
 			t.Fatal("no padding to corrupt: change the test's sizes")
 		}
 		try(tc.name, tc.b, true, tc.want, tc.field)
+	}
+}
+
+// TestCalibrate checks that Calibrate picks the smallest nprobe of the
+// doubling grid that reaches the target recall against exact search (an
+// IVF-Flat index's search of every list),
+// records it, that searches then probe it by default (also after a save
+// and load), and that a bad recorded nprobe is refused on load.
+func TestCalibrate(t *testing.T) {
+	x, qs := buildSmallIVF(t, false, true)
+	r := rand.New(rand.NewPCG(41, 42))
+	const d = 24
+	qs = append(qs, clustered(r, 45, d, 12, 1.5)...)
+	nq := len(qs) / d
+	f := New(d)
+	for i := range x.Len() {
+		if err := f.Add([]string{x.ID(i)}, x.Vector(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exact := f.Search(qs, nq, 10)
+	at := func(np int) float64 {
+		return recallAt(searchIVF(t, x, qs, nq, 10, SearchOptions{NProbe: np}), exact)
+	}
+	np, rec, err := x.Calibrate(qs, nq, 10, 0.99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec < 0.99 && np != 9 || rec != at(np) || (np > 1 && at(np/2) >= 0.99) {
+		t.Errorf("calibrated nprobe %d (recall %.4f); recall at half of it %.4f", np, rec, at(max(1, np/2)))
+	}
+	t.Logf("calibrated nprobe %d of 9, recall@10 %.4f", np, rec)
+	if err := x.SetSearchOptions(SearchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if x.NProbe() != np || x.Meta()[MetaNProbe] != strconv.Itoa(np) || !strings.Contains(x.Meta()[MetaNProbeNote], "50 queries") {
+		t.Errorf("NProbe %d, metadata %v", x.NProbe(), x.Meta())
+	}
+	if !sameHits(x.Search(qs, nq, 10), searchIVF(t, x, qs, nq, 10, SearchOptions{NProbe: np})) {
+		t.Error("a search with nprobe 0 does not probe the calibrated nprobe")
+	}
+	path := t.TempDir() + "/x.ivf"
+	if err := x.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	y, err := LoadIVF(path, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.NProbe() != np {
+		t.Errorf("loaded: NProbe %d, want %d", y.NProbe(), np)
+	}
+	y.Close()
+	for _, bad := range []string{"0", "10", "x", "-1"} {
+		m := x.Meta()
+		m[MetaNProbe] = bad
+		x.SetMeta(m)
+		if err := x.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadIVF(path, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "metadata nprobe") {
+			t.Errorf("nprobe %q in the metadata: %v", bad, err)
+		}
+	}
+	for _, c := range []struct {
+		nq, k  int
+		target float64
+		want   string
+	}{{0, 10, 0.9, "0 queries"}, {nq, 0, 0.9, "k 0"}, {nq, 10, 0, "target recall 0"}, {nq, 10, 1.5, "target recall 1.5"}} {
+		if _, _, err := x.Calibrate(qs, c.nq, c.k, c.target); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v", c, err)
+		}
 	}
 }
