@@ -216,16 +216,7 @@ func NewModelEncoder(cfg nn.BertConfig, vocab *wordpiece.Vocab, seed uint64, opt
 // td's document ids. progress, when not nil, sees the documents encoded
 // so far.
 func IndexCorpus(enc *Encoder, td *TrainData, progress func(done int)) (*index.Flat, error) {
-	vecs, err := enc.Docs(td.Docs, progress)
-	if err != nil {
-		return nil, err
-	}
-	ix := index.New(enc.Dim())
-	if err := ix.Add(td.DocIDs, vecs); err != nil {
-		return nil, err
-	}
-	ix.SetMeta(indexMeta(enc, td))
-	return ix, nil
+	return IndexCorpusShard(enc, td, Whole, progress)
 }
 
 // IndexVectors indexes vectors made elsewhere: a [documents, dim] matrix

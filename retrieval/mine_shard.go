@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,9 +9,11 @@ import (
 	"hash/crc32"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 
+	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/internal/binenc"
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval/index"
@@ -168,13 +169,7 @@ func MergePools(parts []*PartialPool, names []string, td *TrainData) (*Pool, err
 		if i := slices.Index(seen, false); i >= 0 {
 			return nil, fmt.Errorf("merge: query %q: no part scored its positive %d", td.QueryIDs[q], i)
 		}
-		// Exact search's order: score, then the lower document.
-		slices.SortFunc(all, func(a, b index.Hit) int {
-			if c := cmp.Compare(b.Score, a.Score); c != 0 {
-				return c
-			}
-			return a.Doc - b.Doc
-		})
+		slices.SortFunc(all, index.CompareHits) // exact search's order
 		hits[q] = all[:min(len(all), m)]
 		pool.PosScores[q] = pos
 	}
@@ -183,6 +178,30 @@ func MergePools(parts []*PartialPool, names []string, td *TrainData) (*Pool, err
 }
 
 const partialMagic = "rrrapart1"
+
+// Save writes p to path (MarshalBinary's encoding), replacing the file
+// whole or not at all.
+func (p *PartialPool) Save(path string) error {
+	b, err := p.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, b)
+}
+
+// LoadPartialPool reads a partial pool that Save wrote, naming the file
+// in errors.
+func LoadPartialPool(path string) (*PartialPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
+	p := new(PartialPool)
+	if err := p.UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
 
 // MarshalBinary encodes p: a magic, the fields, and a CRC-32C.
 func (p *PartialPool) MarshalBinary() ([]byte, error) {

@@ -86,9 +86,10 @@ func shardMeta(meta map[string]string, s Shard, total int) map[string]string {
 }
 
 // IndexCorpusShard encodes shard s of td's documents (NewCorpusData for a
-// whole collection) into an exact index, as IndexCorpus does for all of
-// them; its metadata names the whole collection and the shard, so that
-// only MergeShards with the other shards makes it searchable.
+// whole collection) into an exact index; for a shard other than Whole its
+// metadata names the whole collection and the shard, so that only
+// MergeShards with the other shards makes it searchable. IndexCorpus is
+// its Whole case.
 func IndexCorpusShard(enc *Encoder, td *TrainData, s Shard, progress func(done int)) (*index.Flat, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -113,11 +112,7 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		b, err := part.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.Write(*out, b); err != nil {
+		if err := part.Save(*out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "wrote %s: shard %v of a dense pool of %d (documents %d to %d of %d, %d queries); rrra mine --pool with every shard's part samples from it\n",
@@ -126,13 +121,9 @@ func runMine(args []string, stdout, stderr io.Writer) error {
 	case len(pools) > 0:
 		var parts []*retrieval.PartialPool
 		for _, path := range pools {
-			b, err := os.ReadFile(path)
+			p, err := retrieval.LoadPartialPool(path)
 			if err != nil {
 				return err
-			}
-			p := new(retrieval.PartialPool)
-			if err := p.UnmarshalBinary(b); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
 			}
 			parts = append(parts, p)
 		}

@@ -449,13 +449,8 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	case "ivf":
-		if *keep && !*sq8 {
-			fmt.Fprintln(stderr, "rrra index: --keep-vectors goes with --sq8 (an IVF-Flat index stores float32 vectors anyway)")
-			return errUsage
-		}
-		if *sample != 0 && *nlist != 0 && *sample < *nlist {
-			fmt.Fprintf(stderr, "rrra index: --sample %d is below --nlist %d: k-means needs a vector per list\n", *sample, *nlist)
-			return errUsage
+		if err := checkIVFFlags("index", *nlist, *sample, *sq8, *keep, stderr); err != nil {
+			return err
 		}
 		ivfCfg = &index.IVFConfig{NList: *nlist, Iterations: *iters, Sample: *sample, Seed: *seed, SQ8: *sq8}
 	default:

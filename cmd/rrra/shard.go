@@ -58,13 +58,22 @@ func buildFlat(df *dataFlags, modelDir, vectors string, dLen int, precision stri
 	if err := df.mem.Dense(enc, hi-lo, true); err != nil {
 		return nil, nil, nil, err
 	}
-	var f *index.Flat
-	if s == retrieval.Whole {
-		f, err = retrieval.IndexCorpus(enc, corpus, docProgress(stderr, hi-lo))
-	} else {
-		f, err = retrieval.IndexCorpusShard(enc, corpus, s, docProgress(stderr, hi-lo))
-	}
+	f, err := retrieval.IndexCorpusShard(enc, corpus, s, docProgress(stderr, hi-lo))
 	return f, enc, d, err
+}
+
+// checkIVFFlags refuses IVF build flags that are valid alone but not
+// together (rrra index --type ivf and rrra index train).
+func checkIVFFlags(cmd string, nlist, sample int, sq8, keep bool, stderr io.Writer) error {
+	if keep && !sq8 {
+		fmt.Fprintf(stderr, "rrra %s: --keep-vectors goes with --sq8 (an IVF-Flat index stores float32 vectors anyway)\n", cmd)
+		return errUsage
+	}
+	if sample != 0 && nlist != 0 && sample < nlist {
+		fmt.Fprintf(stderr, "rrra %s: --sample %d is below --nlist %d: k-means needs a vector per list\n", cmd, sample, nlist)
+		return errUsage
+	}
+	return nil
 }
 
 // defaultCalibrate is the recall@10 an IVF index's default nprobe is
@@ -156,15 +165,10 @@ func runIndexTrain(args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "rrra index train: --precision sets how --model encodes; it means nothing with --vectors")
 		return errUsage
 	}
-	if *keep && !*sq8 {
-		fmt.Fprintln(stderr, "rrra index train: --keep-vectors goes with --sq8 (an IVF-Flat index stores float32 vectors anyway)")
-		return errUsage
+	if err := checkIVFFlags("index train", *nlist, *sample, *sq8, *keep, stderr); err != nil {
+		return err
 	}
 	cfg := index.IVFConfig{NList: *nlist, Iterations: *iters, Sample: *sample, Seed: *seed, SQ8: *sq8}
-	if *sample != 0 && *nlist != 0 && *sample < *nlist {
-		fmt.Fprintf(stderr, "rrra index train: --sample %d is below --nlist %d: k-means needs a vector per list\n", *sample, *nlist)
-		return errUsage
-	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
 	}

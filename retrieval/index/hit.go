@@ -25,8 +25,12 @@ func before(a, b Hit) bool {
 	return a.Doc < b.Doc
 }
 
-// compareHits orders hits as before does, for slices.SortFunc.
-func compareHits(a, b Hit) int {
+// CompareHits orders hits in the package's order (higher score first,
+// then lower document index; NaN scores after every number), for
+// slices.SortFunc: the order of every search's results, and the order in
+// which results merged from several searches must be sorted to be
+// theirs.
+func CompareHits(a, b Hit) int {
 	if before(a, b) {
 		return -1
 	}

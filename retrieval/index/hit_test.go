@@ -32,9 +32,9 @@ func TestBefore(t *testing.T) {
 		if got := before(tc.a, tc.b); got != tc.want {
 			t.Errorf("before(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
-		c := compareHits(tc.a, tc.b)
+		c := CompareHits(tc.a, tc.b)
 		if (c < 0) != tc.want {
-			t.Errorf("compareHits(%v, %v) = %d, want <0: %v", tc.a, tc.b, c, tc.want)
+			t.Errorf("CompareHits(%v, %v) = %d, want <0: %v", tc.a, tc.b, c, tc.want)
 		}
 	}
 }
@@ -61,7 +61,7 @@ func TestTopk(t *testing.T) {
 			for i, s := range scores {
 				all[i] = Hit{i, s}
 			}
-			slices.SortFunc(all, compareHits)
+			slices.SortFunc(all, CompareHits)
 			want := all[:min(k, n)]
 
 			// One heap over everything, fed in uneven chunks.
@@ -74,7 +74,7 @@ func TestTopk(t *testing.T) {
 				lo = hi
 			}
 			got := slices.Clone(h.hits)
-			slices.SortFunc(got, compareHits)
+			slices.SortFunc(got, CompareHits)
 			if !sameHits([][]Hit{got}, [][]Hit{want}) {
 				t.Fatalf("n=%d k=%d: offer gave %v, want %v", n, k, got, want)
 			}
@@ -95,7 +95,7 @@ func TestTopk(t *testing.T) {
 			for _, p := range parts {
 				m.merge(p.hits)
 			}
-			slices.SortFunc(m.hits, compareHits)
+			slices.SortFunc(m.hits, CompareHits)
 			if !sameHits([][]Hit{m.hits}, [][]Hit{want}) {
 				t.Fatalf("n=%d k=%d: merged segments gave %v, want %v", n, k, m.hits, want)
 			}

@@ -107,14 +107,12 @@ func TrainQuantizer(vecs []float32, n, d int, cfg IVFConfig) (*Quantizer, error)
 		x.rows = nil // every row, in order
 	}
 	for i := range x.len() {
-		for t, v := range x.row(i) {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				r := i
-				if x.rows != nil {
-					r = x.rows[i]
-				}
-				return nil, fmt.Errorf("index: ivf: train: vector %d, dimension %d is %v", r, t, v)
+		if t := firstNonFinite(x.row(i)); t >= 0 {
+			r := i
+			if x.rows != nil {
+				r = x.rows[i]
 			}
+			return nil, fmt.Errorf("index: ivf: train: vector %d, dimension %d is %v", r, t, x.row(i)[t])
 		}
 	}
 	full := cfg
@@ -537,7 +535,7 @@ func (x *IVF) rescore(hits []Hit, q []float32, gemm bool, scratch *[]float32) {
 	for i := range hits {
 		hits[i].Score = scores[i]
 	}
-	slices.SortFunc(hits, compareHits)
+	slices.SortFunc(hits, CompareHits)
 }
 
 // SearchOne is Search for the single query q.
@@ -574,7 +572,7 @@ func (x *IVF) probe(queries []float32, nq, nprobe int) []int32 {
 	for qi := range nq {
 		h := newTopk(buf)
 		h.offer(scores[qi*nl:(qi+1)*nl], 0, noThreshold)
-		slices.SortFunc(h.hits, compareHits)
+		slices.SortFunc(h.hits, CompareHits)
 		for j, hit := range h.hits {
 			out[qi*nprobe+j] = int32(hit.Doc)
 		}

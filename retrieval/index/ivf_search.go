@@ -39,7 +39,7 @@ func (s *ivfSearch) heap(q int) *topk {
 // result returns query q's hits, sorted.
 func (s *ivfSearch) result(q int) []Hit {
 	h := s.heap(q)
-	slices.SortFunc(h.hits, compareHits)
+	slices.SortFunc(h.hits, CompareHits)
 	return h.hits
 }
 

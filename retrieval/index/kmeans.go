@@ -234,15 +234,24 @@ func normalize(x []float32) {
 // checkFinite returns an error naming the first row (by its id when ids is
 // not nil) and dimension of x holding NaN or infinity.
 func checkFinite(x []float32, d int, ids []string, what string) error {
+	i := firstNonFinite(x)
+	switch {
+	case i < 0:
+		return nil
+	case ids != nil:
+		return fmt.Errorf("%s: document %q, dimension %d is %v", what, ids[i/d], i%d, x[i])
+	}
+	return fmt.Errorf("%s: vector %d, dimension %d is %v", what, i/d, i%d, x[i])
+}
+
+// firstNonFinite returns the index of x's first NaN or ±Inf, -1 if none.
+// They are the values whose exponent bits are all ones: one test on the
+// bits instead of two on a float64.
+func firstNonFinite(x []float32) int {
 	for i, v := range x {
-		// NaN and ±Inf are the values whose exponent bits are all ones:
-		// one test on the bits instead of two on a float64.
 		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
-			if ids != nil {
-				return fmt.Errorf("%s: document %q, dimension %d is %v", what, ids[i/d], i%d, v)
-			}
-			return fmt.Errorf("%s: vector %d, dimension %d is %v", what, i/d, i%d, v)
+			return i
 		}
 	}
-	return nil
+	return -1
 }

@@ -125,7 +125,7 @@ func (q *Quantized) Search(query []float32, k, rescore int) []Hit {
 			hits[i].Score = kernels.Dot(query, q.flat.Vector(hits[i].Doc))
 		}
 	}
-	slices.SortFunc(hits, compareHits)
+	slices.SortFunc(hits, CompareHits)
 	return hits[:k]
 }
 

@@ -212,7 +212,7 @@ func (fin *finish) Run(lo, hi int) {
 				h.merge(s.heaps[g*s.nq+q].hits)
 			}
 		}
-		slices.SortFunc(h.hits, compareHits)
+		slices.SortFunc(h.hits, CompareHits)
 		fin.out[q] = h.hits
 	}
 }

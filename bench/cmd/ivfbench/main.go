@@ -25,7 +25,6 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -226,12 +225,7 @@ func truth(args []string) error {
 			for _, h := range hs {
 				hits[i] = append(hits[i], index.Hit{Doc: lo + h.Doc, Score: h.Score})
 			}
-			slices.SortFunc(hits[i], func(a, b index.Hit) int {
-				if c := cmp.Compare(b.Score, a.Score); c != 0 {
-					return c
-				}
-				return a.Doc - b.Doc
-			})
+			slices.SortFunc(hits[i], index.CompareHits)
 			hits[i] = hits[i][:min(len(hits[i]), *k)]
 		}
 	}
