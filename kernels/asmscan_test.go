@@ -26,6 +26,12 @@ const (
 	featAMXTile = "AMXTILE"
 	featAMXBF16 = "AMXBF16"
 	featAMXInt8 = "AMXINT8"
+	// The arm64 tiers' (neon_arm64.go): ASIMD (NEON), the dot-product
+	// extension (SDOT, UDOT) and BF16 (BFDOT, BFMMLA), as cpuid/v2 names
+	// them.
+	featASIMD   = "ASIMD"
+	featASIMDDP = "ASIMDDP"
+	featBF16    = "BF16"
 )
 
 // tierFeatures is what each tier's guard in Go checks before the tier can
@@ -40,6 +46,9 @@ var tierFeatures = map[string][]string{
 	"avx512bf16": {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16},
 	"amxbf16":    {featAVX, featAVX2, featFMA3, featAVX512F, featAVX512BW, featAVX512BF16, featAMXTile, featAMXBF16},
 	"amxint8":    {featAVX, featAVX2, featFMA3, featAVX512F, featAMXTile, featAMXInt8},
+	"neon":       {featASIMD},
+	"asimddp":    {featASIMD, featASIMDDP},
+	"neonbf16":   {featASIMD, featBF16},
 }
 
 // avxBase lists the VEX instructions used here that AVX (not AVX2) provides
@@ -339,7 +348,7 @@ func checkByteLine(line string) ([]string, error) {
 // tierOfFile maps an assembly file name such as sgemm_avx2_amd64.s to its
 // tier.
 func tierOfFile(name string) string {
-	base := strings.TrimSuffix(filepath.Base(name), "_amd64.s")
+	base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), "_amd64.s"), "_arm64.s")
 	i := strings.LastIndex(base, "_")
 	if i < 0 {
 		return ""
@@ -361,7 +370,7 @@ func TestAsmFeatures(t *testing.T) {
 		tier := tierOfFile(f)
 		allowed, known := tierFeatures[tier]
 		if !known {
-			t.Errorf("%s: file name does not name a known tier (want *_<tier>_amd64.s, tiers %v)", f, tierFeatures)
+			t.Errorf("%s: file name does not name a known tier (want *_<tier>_amd64.s or *_<tier>_arm64.s, tiers %v)", f, tierFeatures)
 			continue
 		}
 		src, err := os.ReadFile(f)
@@ -371,7 +380,11 @@ func TestAsmFeatures(t *testing.T) {
 		if !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(string(src), "//go:build !purego\n")), "//") {
 			t.Errorf("%s: does not start with a comment block (register plan and loop structure)", f)
 		}
-		for _, msg := range scanAsm(f, string(src), allowed) {
+		scan := scanAsm
+		if strings.HasSuffix(f, "_arm64.s") {
+			scan = scanArm64
+		}
+		for _, msg := range scan(f, string(src), allowed) {
 			t.Error(msg)
 		}
 		// Every function in a tier's file carries the tier in its name, so

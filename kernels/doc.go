@@ -45,3 +45,5 @@
 // thread count, so results are bit-for-bit reproducible across thread counts
 // on one tier.
 package kernels
+
+//go:generate go run gen_armwords.go

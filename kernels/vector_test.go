@@ -160,6 +160,9 @@ func TestDefaultTier(t *testing.T) {
 	if ok, _ := Supported("avx512"); ok && CPU().Vendor == "GenuineIntel" {
 		want = "avx512"
 	}
+	if ok, _ := Supported("neon"); ok {
+		want = "neon"
+	}
 	if got := defaultTier(floatTiers.all).name; got != want {
 		t.Errorf("default tier %s, want %s", got, want)
 	}

@@ -1,0 +1,158 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// The neon tier: Go assembly for the ASIMD (NEON) unit every arm64 CPU
+// has. Its SGEMM micro-kernel keeps an 8×12 tile of C in 24 of the 32
+// 128-bit registers (sgemm_neon_arm64.s); the vector, activation, softmax
+// and LayerNorm kernels work on four floats per register.
+//
+// Cache blocking, for the cores rrra's arm64 users run (Cortex-A72 and A76
+// in Raspberry Pi 4 and 5, Neoverse N1, V1 and V2 in Graviton 2–4 and
+// Ampere Altra): L1d is 32 KiB (A72) or 64 KiB (A76, N1, V1, V2); L2 is
+// 512 KiB–2 MiB per core, or 1–2 MiB shared by four cores on the
+// Raspberry Pis. kc 256 makes a B micro-panel 12×256×4 = 12 KiB and an A
+// micro-panel 8 KiB, which sit together in even A72's L1 beside C's rows;
+// mc 128 makes the packed A block 128×256×4 = 128 KiB, a quarter of the
+// smallest per-core L2 share (the Pi 4's 1 MiB over four cores), so it
+// stays in L2 while B's micro-panels stream through L1; nc 3072 (a
+// multiple of 12) bounds the packed B block at 3 MiB, in L3 where there is
+// one and otherwise streamed from memory once per 128 rows of C. These are
+// chosen from the cache sizes, not measured: no arm64 host was available
+// (docs/arm64.md).
+func asmTiers() []*tier {
+	return []*tier{neonTier()}
+}
+
+func neonTier() *tier {
+	t := &tier{
+		name: "neon", auto: true,
+		mr: 8, nr: 12, mc: 128, kc: 256, nc: 3072,
+		micro:     microNEON,
+		dot:       dotNEONSlice,
+		axpy:      axpyNEONSlice,
+		scale:     scaleNEONSlice,
+		dotRows:   dotRowsNEON,
+		dotRowsU8: dotRowsU8NEON,
+
+		gelu:         geluGeneric,
+		geluBackward: geluBackwardGeneric,
+		expShiftSum:  expShiftSumGeneric,
+		rowMax:       maxNEONSlice,
+
+		layerNorm:         layerNormGeneric,
+		layerNormBackward: layerNormBackwardGeneric,
+	}
+	// ASIMD is architectural on AArch64 (ARMv8-A requires it for
+	// general-purpose systems); the check guards against an OS or
+	// emulator that does not report it.
+	if cpuid.CPU.Supports(cpuid.ASIMD) {
+		t.supported = true
+	} else {
+		t.reason = "CPU does not report ASIMD"
+	}
+	return t
+}
+
+//go:noescape
+func sgemmMicroNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// microNEON checks the panel lengths (the assembly trusts them) and runs the
+// 8×12 micro-kernel.
+func microNEON(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[8*k-1]
+	_ = b[12*k-1]
+	_ = c[7*ldc+11]
+	sgemmMicroNEON(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+//go:noescape
+func dotNEON(x, y *float32, n int) float32
+
+//go:noescape
+func axpyNEON(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func scaleNEON(alpha float32, x *float32, n int)
+
+//go:noescape
+func maxNEON(x *float32, n4 int) float32
+
+//go:noescape
+func dotU8NEON(w *float32, c *uint8, n int) float32
+
+func dotNEONSlice(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = y[len(x)-1]
+	return dotNEON(&x[0], &y[0], len(x))
+}
+
+func axpyNEONSlice(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = y[len(x)-1]
+	axpyNEON(alpha, &x[0], &y[0], len(x))
+}
+
+func scaleNEONSlice(alpha float32, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	scaleNEON(alpha, &x[0], len(x))
+}
+
+// dotRowsNEON computes out[j] = Σ_p q[p]·docs[j*ldd+p] for j < len(out),
+// one row at a time with the dot kernel (one sequential stream, as
+// dotRowsAVX2 explains).
+func dotRowsNEON(q, docs []float32, ldd int, out []float32) {
+	n, d := len(out), len(q)
+	if n == 0 {
+		return
+	}
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = docs[(n-1)*ldd+d-1]
+	for j := range out {
+		out[j] = dotNEON(&q[0], &docs[j*ldd], d)
+	}
+}
+
+// dotRowsU8NEON is DotRowsU8, one row at a time (vector_neon_arm64.s).
+func dotRowsU8NEON(w []float32, codes []uint8, ldc int, out []float32) {
+	n, d := len(out), len(w)
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = codes[(n-1)*ldc+d-1]
+	for j := range out {
+		out[j] = dotU8NEON(&w[0], &codes[j*ldc], d)
+	}
+}
+
+// maxNEONSlice runs the assembly on whole groups of four and Go on the
+// rest.
+func maxNEONSlice(x []float32) float32 {
+	n4 := len(x) &^ 3
+	if n4 == 0 {
+		return maxGeneric(x)
+	}
+	m := maxNEON(&x[0], n4)
+	if n4 < len(x) {
+		m = max(m, maxGeneric(x[n4:]))
+	}
+	return m
+}
+
+// asmInt8Tiers returns no integer tiers in assembly on arm64 yet.
+func asmInt8Tiers() []*int8Tier { return nil }
+
+// asmBF16Tiers returns no bfloat16 tiers in assembly on arm64 yet.
+func asmBF16Tiers() []*bf16Tier { return nil }
