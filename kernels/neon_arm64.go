@@ -37,13 +37,13 @@ func neonTier() *tier {
 		dotRows:   dotRowsNEON,
 		dotRowsU8: dotRowsU8NEON,
 
-		gelu:         geluGeneric,
-		geluBackward: geluBackwardGeneric,
-		expShiftSum:  expShiftSumGeneric,
+		gelu:         geluNEONSlice,
+		geluBackward: geluBackwardNEONSlice,
+		expShiftSum:  expShiftSumNEONSlice,
 		rowMax:       maxNEONSlice,
 
-		layerNorm:         layerNormGeneric,
-		layerNormBackward: layerNormBackwardGeneric,
+		layerNorm:         layerNormNEONSlice,
+		layerNormBackward: layerNormBackwardNEONSlice,
 	}
 	// ASIMD is architectural on AArch64 (ARMv8-A requires it for
 	// general-purpose systems); the check guards against an OS or
@@ -149,6 +149,74 @@ func maxNEONSlice(x []float32) float32 {
 		m = max(m, maxGeneric(x[n4:]))
 	}
 	return m
+}
+
+//go:noescape
+func geluNEON(y, x *float32, n4 int)
+
+//go:noescape
+func geluBackwardNEON(dx, dy, x *float32, n4 int, add bool)
+
+//go:noescape
+func expShiftSumNEON(y *float32, n4 int, shift float32) float32
+
+// geluNEONSlice runs the assembly on whole groups of four and Go on the
+// rest.
+func geluNEONSlice(y, x []float32) {
+	n4 := len(x) &^ 3
+	if n4 > 0 {
+		_ = y[n4-1]
+		geluNEON(&y[0], &x[0], n4)
+	}
+	geluGeneric(y[n4:], x[n4:])
+}
+
+func geluBackwardNEONSlice(dx, dy, x []float32, add bool) {
+	n4 := len(x) &^ 3
+	if n4 > 0 {
+		_ = dx[n4-1]
+		_ = dy[n4-1]
+		geluBackwardNEON(&dx[0], &dy[0], &x[0], n4, add)
+	}
+	geluBackwardGeneric(dx[n4:], dy[n4:], x[n4:], add)
+}
+
+// expShiftSumNEONSlice runs the assembly on whole groups of four and Go on
+// the rest; the two partial sums are added in a fixed order.
+func expShiftSumNEONSlice(y []float32, shift float32) float32 {
+	n4 := len(y) &^ 3
+	var s float32
+	if n4 > 0 {
+		s = expShiftSumNEON(&y[0], n4, shift)
+	}
+	return s + expShiftSumGeneric(y[n4:], shift)
+}
+
+//go:noescape
+func layerNormRowNEON(y, x, gamma, beta *float32, n4 int, eps float32) (mean, rstd float32)
+
+//go:noescape
+func layerNormRowBackwardNEON(dx, dy, x, gamma *float32, n4 int, mean, rstd float32, add bool)
+
+// layerNormNEONSlice runs the assembly on rows whose width is a multiple
+// of 4 (BERT's are) and Go on others.
+func layerNormNEONSlice(y, x, gamma, beta []float32, eps float32) (float32, float32) {
+	n := len(x)
+	if n%4 != 0 {
+		return layerNormGeneric(y, x, gamma, beta, eps)
+	}
+	_, _, _ = y[n-1], gamma[n-1], beta[n-1]
+	return layerNormRowNEON(&y[0], &x[0], &gamma[0], &beta[0], n, eps)
+}
+
+func layerNormBackwardNEONSlice(dx, dy, x, gamma []float32, mean, rstd float32, add bool) {
+	n := len(x)
+	if n%4 != 0 {
+		layerNormBackwardGeneric(dx, dy, x, gamma, mean, rstd, add)
+		return
+	}
+	_, _, _ = dx[n-1], dy[n-1], gamma[n-1]
+	layerNormRowBackwardNEON(&dx[0], &dy[0], &x[0], &gamma[0], n, mean, rstd, add)
 }
 
 // asmInt8Tiers returns no integer tiers in assembly on arm64 yet.
