@@ -505,6 +505,9 @@ func (t int8Task) Run(lo, hi int) {
 			bstride := 16 * kp
 			b := r.w.data[(j0/16)*16*kp : (j0/16)*16*kp+(nr/16)*16*kp]
 			full := rows == mr && cols == nr
+			// colSum goes with every tile: the arm64 kernels, whose byte
+			// products are signed by signed, need it for the raw sums too.
+			ep.colSum = r.w.colSum[j0 : j0+nr]
 			if r.sa == nil {
 				if full {
 					ep.ci = r.ci[i0*r.ldc+j0:]
@@ -516,7 +519,7 @@ func (t int8Task) Run(lo, hi int) {
 				}
 			} else {
 				ep.za, ep.sa = r.za[i0:i0+mr], r.sa[i0:i0+mr]
-				ep.colSum, ep.sw, ep.bias = r.w.colSum[j0:j0+nr], r.w.scale[j0:j0+nr], r.w.bias[j0:j0+nr]
+				ep.sw, ep.bias = r.w.scale[j0:j0+nr], r.w.bias[j0:j0+nr]
 				if full {
 					ep.cf = r.cf[i0*r.ldc+j0:]
 				} else {

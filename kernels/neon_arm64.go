@@ -219,8 +219,5 @@ func layerNormBackwardNEONSlice(dx, dy, x, gamma []float32, mean, rstd float32, 
 	layerNormRowBackwardNEON(&dx[0], &dy[0], &x[0], &gamma[0], n, mean, rstd, add)
 }
 
-// asmInt8Tiers returns no integer tiers in assembly on arm64 yet.
-func asmInt8Tiers() []*int8Tier { return nil }
-
 // asmBF16Tiers returns no bfloat16 tiers in assembly on arm64 yet.
 func asmBF16Tiers() []*bf16Tier { return nil }
