@@ -218,6 +218,3 @@ func layerNormBackwardNEONSlice(dx, dy, x, gamma []float32, mean, rstd float32, 
 	_, _, _ = dx[n-1], dy[n-1], gamma[n-1]
 	layerNormRowBackwardNEON(&dx[0], &dy[0], &x[0], &gamma[0], n, mean, rstd, add)
 }
-
-// asmBF16Tiers returns no bfloat16 tiers in assembly on arm64 yet.
-func asmBF16Tiers() []*bf16Tier { return nil }
