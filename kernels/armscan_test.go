@@ -185,11 +185,18 @@ func checkArm64Words(objdump string, ws []armWord) ([]string, error) {
 	return msgs, nil
 }
 
+// envRequireObjdump, when set (CI sets it), turns a missing objdump from
+// a skip into a failure.
+const envRequireObjdump = "RRRA_REQUIRE_ARM64_OBJDUMP"
+
 // armObjdump returns GNU objdump for AArch64, or skips the test.
 func armObjdump(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("aarch64-linux-gnu-objdump")
 	if err != nil {
+		if os.Getenv(envRequireObjdump) != "" {
+			t.Fatalf("%s is set but aarch64-linux-gnu-objdump is not found: %v", envRequireObjdump, err)
+		}
 		t.Skip("aarch64-linux-gnu-objdump not found (Debian: apt-get install binutils-aarch64-linux-gnu): the arm64 WORD encodings are not checked here; CI installs it")
 	}
 	return p
