@@ -40,9 +40,12 @@ const infoSynopsis = `info [--json]
 
 Prints the build (the line rrra version prints), the CPU, its features
 and caches, the kernel tiers it can run and the one chosen
-(RRRA_KERNELS=avx512|avx2|generic forces one), the same for the integer
-products of int8 inference (RRRA_KERNELS_INT8=amxint8|avx512vnni|avxvnni|avx2|generic)
-and the bfloat16 products (RRRA_KERNELS_BF16=amxbf16|avx512bf16|generic),
+(RRRA_KERNELS=avx512|avx2|generic on x86-64, neon|generic on arm64
+forces one), the same for the integer products of int8 inference
+(RRRA_KERNELS_INT8=amxint8|avx512vnni|avxvnni|avx2|generic, on arm64
+asimddp|neon|generic) and the bfloat16 products
+(RRRA_KERNELS_BF16=amxbf16|avx512bf16|generic, on arm64
+neonbf16|neon|generic),
 the thread counts and the Go version: the machine line every figure in the
 docs carries.
 
