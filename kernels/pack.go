@@ -78,6 +78,14 @@ func copyRuns(d []float32, w int, src []float32, ld, n, kb int) {
 		for p := 0; p < kb; p++ {
 			*(*[6]float32)(d[p*6:]) = *(*[6]float32)(src[p*ld:])
 		}
+	case n == 12 && w == 12: // the neon tier's B panels (arm64)
+		for p := 0; p < kb; p++ {
+			*(*[12]float32)(d[p*12:]) = *(*[12]float32)(src[p*ld:])
+		}
+	case n == 8 && w == 8: // the neon tier's transposed A panels
+		for p := 0; p < kb; p++ {
+			*(*[8]float32)(d[p*8:]) = *(*[8]float32)(src[p*ld:])
+		}
 
 	default:
 		for p := 0; p < kb; p++ {
