@@ -11,7 +11,7 @@
 #   $1            rounds of each benchmark (go test -count; default 5)
 #   BENCHTIME     go test -benchtime (default 1s)
 #   ENCODE        the encoder shapes, a regexp over tiny|small|minilm|bert-base
-#                 (default tiny|minilm)
+#                 (default tiny|minilm; "none" leaves the encoder out)
 #   KERNELS       the kernel benchmarks, a go test -bench regexp (default
 #                 MicroKernel|Sgemm$|Dot$|Scores|DotRowsU8|GELU|Int8Linear|GemmU8S8|SgemmBF16)
 #   RRRA_BENCH_THREADS  the encoder's thread counts (default 1,2)
@@ -60,6 +60,7 @@ echo
 echo '```text'
 go test "${execflag[@]}" -run '^$' -bench "$kernels" -benchtime "$benchtime" -count "$count" ./kernels | filter
 echo '```'
+[ "$encode" = none ] && exit 0
 echo
 echo "## Encoding, batches of 64 documents (\`go test -bench 'Encode/($encode)/' ./nn\`)"
 echo
