@@ -13,21 +13,13 @@ import "github.com/klauspost/cpuid/v2"
 func asmBF16Tiers() []*bf16Tier {
 	bf := &bf16Tier{name: "neonbf16", mr: 6, nr: 16, micro: microBF16NEONBF16,
 		pairs: bf16PairsGo, interleave: bf16InterleaveGo}
-	switch {
-	case !cpuid.CPU.Supports(cpuid.ASIMD):
-		bf.reason = "CPU does not report ASIMD"
-	case !cpuid.CPU.Supports(cpuid.BF16):
-		bf.reason = "CPU lacks BF16 (FEAT_BF16)"
-	default:
+	if cpuid.CPU.Supports(cpuid.BF16) {
 		bf.supported = true
+	} else {
+		bf.reason = "CPU lacks BF16 (FEAT_BF16), or the OS does not report it"
 	}
 	neon := &bf16Tier{name: "neon", mr: 2, nr: 16, micro: microBF16NEON,
-		pairs: bf16PairsGo, interleave: bf16InterleaveGo}
-	if cpuid.CPU.Supports(cpuid.ASIMD) {
-		neon.supported = true
-	} else {
-		neon.reason = "CPU does not report ASIMD"
-	}
+		pairs: bf16PairsGo, interleave: bf16InterleaveGo, supported: hasASIMD()}
 	return []*bf16Tier{bf, neon}
 }
 

@@ -16,20 +16,12 @@ import (
 // give the generic tier's results bit for bit.
 func asmInt8Tiers() []*int8Tier {
 	dp := &int8Tier{name: "asimddp", mr: 6, nr: 16, micro: microInt8ASIMDDP}
-	switch {
-	case !cpuid.CPU.Supports(cpuid.ASIMD):
-		dp.reason = "CPU does not report ASIMD"
-	case !cpuid.CPU.Supports(cpuid.ASIMDDP):
-		dp.reason = "CPU lacks the dot-product extension (asimddp)"
-	default:
+	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		dp.supported = true
-	}
-	neon := &int8Tier{name: "neon", mr: 2, nr: 16, micro: microInt8NEON}
-	if cpuid.CPU.Supports(cpuid.ASIMD) {
-		neon.supported = true
 	} else {
-		neon.reason = "CPU does not report ASIMD"
+		dp.reason = "CPU lacks the dot-product extension (asimddp), or the OS does not report it"
 	}
+	neon := &int8Tier{name: "neon", mr: 2, nr: 16, micro: microInt8NEON, supported: hasASIMD()}
 	for _, t := range []*int8Tier{dp, neon} {
 		t.minMax, t.quant = minMaxNEONSlice, quantNEONSlice
 	}

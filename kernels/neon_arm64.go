@@ -2,8 +2,6 @@
 
 package kernels
 
-import "github.com/klauspost/cpuid/v2"
-
 // The neon tier: Go assembly for the ASIMD (NEON) unit every arm64 CPU
 // has. Its SGEMM micro-kernel keeps an 8×12 tile of C in 24 of the 32
 // 128-bit registers (sgemm_neon_arm64.s); the vector, activation, softmax
@@ -45,16 +43,17 @@ func neonTier() *tier {
 		layerNorm:         layerNormNEONSlice,
 		layerNormBackward: layerNormBackwardNEONSlice,
 	}
-	// ASIMD is architectural on AArch64 (ARMv8-A requires it for
-	// general-purpose systems); the check guards against an OS or
-	// emulator that does not report it.
-	if cpuid.CPU.Supports(cpuid.ASIMD) {
-		t.supported = true
-	} else {
-		t.reason = "CPU does not report ASIMD"
-	}
+	t.supported = hasASIMD()
 	return t
 }
+
+// hasASIMD reports whether the neon tiers can run: always. Go's own arm64
+// runtime and internal/bytealg use ASIMD instructions without checking
+// (VLD1, VEOR, …), so every CPU this binary runs on has it, and cpuid's
+// report is not needed; it is missing where the OS does not expose the
+// features (cpuid/v2 reads none on Windows), which would leave those CPUs
+// on the scalar tier for nothing.
+func hasASIMD() bool { return true }
 
 //go:noescape
 func sgemmMicroNEON(k int, a, b, c *float32, ldc int, alpha, beta float32)
