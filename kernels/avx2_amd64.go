@@ -157,19 +157,6 @@ func dotRowsU8AVX2(w []float32, codes []uint8, ldc int, out []float32) {
 	dotRowsU8With(dotU8AVX2, w, codes, ldc, out)
 }
 
-// dotRowsU8With runs a row kernel of the SQ8 scan on each row.
-func dotRowsU8With(row func(w *float32, c *uint8, n int) float32, w []float32, codes []uint8, ldc int, out []float32) {
-	n, d := len(out), len(w)
-	if d == 0 {
-		clear(out)
-		return
-	}
-	_ = codes[(n-1)*ldc+d-1]
-	for j := range out {
-		out[j] = row(&w[0], &codes[j*ldc], d)
-	}
-}
-
 //go:noescape
 func geluAVX2(y, x *float32, n8 int)
 

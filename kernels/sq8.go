@@ -53,3 +53,18 @@ func dotU8Generic(w []float32, code []uint8) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// dotRowsU8With runs an assembly row kernel of the SQ8 scan on each row
+// (the avx2, avx512 and neon tiers), after one bounds check for all of
+// them.
+func dotRowsU8With(row func(w *float32, c *uint8, n int) float32, w []float32, codes []uint8, ldc int, out []float32) {
+	n, d := len(out), len(w)
+	if d == 0 {
+		clear(out)
+		return
+	}
+	_ = codes[(n-1)*ldc+d-1]
+	for j := range out {
+		out[j] = row(&w[0], &codes[j*ldc], d)
+	}
+}
