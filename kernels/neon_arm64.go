@@ -28,7 +28,8 @@ func neonTier() *tier {
 	t := &tier{
 		name: "neon", auto: true,
 		mr: 8, nr: 12, mc: 128, kc: 256, nc: 3072,
-		micro:     microNEON,
+		micro:   microNEON,
+		gatherA: gather8NEONSlice, gatherB: gather12NEONSlice, gatherQ: 4,
 		dot:       dotNEONSlice,
 		axpy:      axpyNEONSlice,
 		scale:     scaleNEONSlice,
@@ -65,6 +66,28 @@ func microNEON(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = b[12*k-1]
 	_ = c[7*ldc+11]
 	sgemmMicroNEON(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+//go:noescape
+func gather8NEON(src *float32, ld, k4 int, dst *float32)
+
+//go:noescape
+func gather12NEON(src *float32, ld, k4 int, dst *float32)
+
+// gather8NEONSlice checks the extents (the assembly trusts them) and packs
+// eight rows of A for the first k4 depth steps.
+func gather8NEONSlice(src []float32, ld, k4 int, dst []float32) {
+	_ = src[7*ld+k4-1]
+	_ = dst[8*k4-1]
+	gather8NEON(&src[0], ld, k4, &dst[0])
+}
+
+// gather12NEONSlice checks the extents (the assembly trusts them) and packs
+// twelve rows of a transposed B for the first k4 depth steps.
+func gather12NEONSlice(src []float32, ld, k4 int, dst []float32) {
+	_ = src[11*ld+k4-1]
+	_ = dst[12*k4-1]
+	gather12NEON(&src[0], ld, k4, &dst[0])
 }
 
 //go:noescape
