@@ -30,6 +30,7 @@ CGO_ENABLED=0 GOARCH=arm64 go test -c -o "$tmp/kernels.test" ./kernels
 kernels="
 sgemmMicroNEON.abi0 384 flop two_depth_steps_of_the_8x12_tile
 microGeneric2x4 64 flop four_depth_steps_of_the_2x4_tile_(generic,_Go)
+gather12NEON.abi0 48 elem four_depth_steps_of_12_rows_(packing_B)
 dotNEON.abi0 64 flop 32_elements
 dotGeneric 8 flop 4_elements_(generic,_Go)
 axpyNEON.abi0 32 flop 16_elements
