@@ -78,7 +78,7 @@ func copyRuns(d []float32, w int, src []float32, ld, n, kb int) {
 		for p := 0; p < kb; p++ {
 			*(*[6]float32)(d[p*6:]) = *(*[6]float32)(src[p*ld:])
 		}
-	case n == 12 && w == 12: // the neon tier's B panels (arm64)
+	case n == 12 && w == 12: // the neon tier's B panels (arm64): three LDP/STP pairs
 		for p := 0; p < kb; p++ {
 			*(*[12]float32)(d[p*12:]) = *(*[12]float32)(src[p*ld:])
 		}
