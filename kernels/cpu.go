@@ -1,6 +1,8 @@
 package kernels
 
 import (
+	"runtime"
+
 	"github.com/klauspost/cpuid/v2"
 )
 
@@ -48,5 +50,30 @@ func CPU() CPUInfo {
 			info.Features = append(info.Features, f.name)
 		}
 	}
+	if info.Brand == "" && runtime.GOARCH == "arm64" {
+		// cpuid has no brand string on arm64; MIDR_EL1's implementer and
+		// part number (cpuid's vendor, and Model bits 15:4) name the core.
+		info.Brand = armCoreName(c.VendorID, c.Model>>4&0xfff)
+	}
 	return info
+}
+
+// armCores names the Arm-designed cores by MIDR part number (Arm's
+// technical reference manuals give each core's MIDR_EL1).
+var armCores = map[int]string{
+	0xd03: "Cortex-A53", 0xd05: "Cortex-A55", 0xd07: "Cortex-A57",
+	0xd08: "Cortex-A72", 0xd09: "Cortex-A73", 0xd0a: "Cortex-A75",
+	0xd0b: "Cortex-A76", 0xd0c: "Neoverse N1", 0xd0d: "Cortex-A77",
+	0xd40: "Neoverse V1", 0xd41: "Cortex-A78", 0xd44: "Cortex-X1",
+	0xd46: "Cortex-A510", 0xd47: "Cortex-A710", 0xd48: "Cortex-X2",
+	0xd49: "Neoverse N2", 0xd4f: "Neoverse V2",
+}
+
+// armCoreName returns the name of an Arm core from its MIDR implementer
+// (as cpuid's vendor) and part number, "" for one it does not know.
+func armCoreName(vendor cpuid.Vendor, part int) string {
+	if vendor != cpuid.ARM {
+		return ""
+	}
+	return armCores[part]
 }

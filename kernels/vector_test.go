@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/klauspost/cpuid/v2"
 )
 
 var vectorSizes = []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 257, 1000, 4099}
@@ -171,5 +173,29 @@ func TestDefaultTier(t *testing.T) {
 	}
 	if exp := os.Getenv("RRRA_EXPECT_TIER"); exp != "" && Selected() != exp {
 		t.Errorf("RRRA_EXPECT_TIER=%s but %s was selected (CPU features %v)", exp, Selected(), CPU().Features)
+	}
+}
+
+// TestArmCoreName checks the MIDR part table and, under an emulated arm64
+// CPU (CI sets RRRA_EXPECT_BRAND for qemu -cpu cortex-a72), the brand CPU
+// reports.
+func TestArmCoreName(t *testing.T) {
+	for _, c := range []struct {
+		vendor cpuid.Vendor
+		part   int
+		want   string
+	}{
+		{cpuid.ARM, 0xd08, "Cortex-A72"},
+		{cpuid.ARM, 0xd0c, "Neoverse N1"},
+		{cpuid.ARM, 0xd4f, "Neoverse V2"},
+		{cpuid.ARM, 0xfff, ""},
+		{cpuid.Ampere, 0xd0c, ""}, // part numbers are per implementer
+	} {
+		if got := armCoreName(c.vendor, c.part); got != c.want {
+			t.Errorf("armCoreName(%v, %#x) = %q, want %q", c.vendor, c.part, got, c.want)
+		}
+	}
+	if exp := os.Getenv("RRRA_EXPECT_BRAND"); exp != "" && CPU().Brand != exp {
+		t.Errorf("RRRA_EXPECT_BRAND=%s but CPU().Brand is %q (vendor %s, model %#x)", exp, CPU().Brand, CPU().Vendor, CPU().Model)
 	}
 }
