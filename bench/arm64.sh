@@ -5,7 +5,7 @@
 # bfloat16 tiers), and the encoder's documents per second. Every benchmark
 # name carries its tier. Run from the repository root on the arm64 host:
 #
-#   bash bench/arm64.sh 5 > docs/arm64/<host>.md
+#   mkdir -p docs/arm64 && bash bench/arm64.sh 5 > docs/arm64/<host>.md
 #
 # Arguments and environment:
 #   $1            rounds of each benchmark (go test -count; default 5)
