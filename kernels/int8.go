@@ -87,7 +87,7 @@ type int8Epilogue struct {
 	ldc    int
 	za     []int32   // mr row zero points
 	sa     []float32 // mr row scales
-	colSum []int32   // nr column sums of the weights (set for raw sums too)
+	colSum []int32   // nr column sums of the weights (always set: callInt8 needs them)
 	sw     []float32 // nr column scales
 	bias   []float32 // nr biases
 }

@@ -35,32 +35,11 @@ func int8MicroASIMDDP(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, 
 func int8MicroNEON(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32)
 
 func microInt8ASIMDDP(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
-	callInt8ARM(int8MicroASIMDDP, 6, kg, a, b, bstride, ep)
+	callInt8(int8MicroASIMDDP, 6, 16, kg, a, b, bstride, ep)
 }
 
 func microInt8NEON(kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
-	callInt8ARM(int8MicroNEON, 2, kg, a, b, bstride, ep)
-}
-
-// callInt8ARM checks every slice the assembly will touch for an mr×16 tile
-// (the assembly trusts its pointers) and calls it. Unlike the x86 kernels
-// the arm64 ones read colSum for raw sums too (see int8_neon_arm64.s).
-func callInt8ARM(f func(kg int, a *uint8, b *int8, bstride int, c unsafe.Pointer, ldc int, za *int32, sa *float32, colSum *int32, sw *float32, bias *float32),
-	mr, kg int, a []uint8, b []int8, bstride int, ep *int8Epilogue) {
-	const nr = 16
-	_ = a[kg*mr*4-1]
-	_ = b[kg*64-1]
-	_ = ep.colSum[nr-1]
-	last := (mr-1)*ep.ldc + nr - 1
-	if ep.sa == nil {
-		_ = ep.ci[last]
-		f(kg, &a[0], &b[0], bstride, unsafe.Pointer(&ep.ci[0]), ep.ldc, nil, nil, &ep.colSum[0], nil, nil)
-		return
-	}
-	_ = ep.cf[last]
-	_, _ = ep.za[mr-1], ep.sa[mr-1]
-	_, _ = ep.sw[nr-1], ep.bias[nr-1]
-	f(kg, &a[0], &b[0], bstride, unsafe.Pointer(&ep.cf[0]), ep.ldc, &ep.za[0], &ep.sa[0], &ep.colSum[0], &ep.sw[0], &ep.bias[0])
+	callInt8(int8MicroNEON, 2, 16, kg, a, b, bstride, ep)
 }
 
 //go:noescape

@@ -410,8 +410,13 @@ func TestInt8SaturationBound(t *testing.T) {
 		}
 		got := make([]int32, 4*16)
 		want := make([]int32, 4*16)
-		int8Reg.lookup("avx2").micro(kg, a, b, 0, &int8Epilogue{ci: got, ldc: 16})
-		int8MicroGeneric(kg, a, b, 0, &int8Epilogue{ci: want, ldc: 16})
+		// Every tile is handed its weights' column sums (int8Task does).
+		colSum := make([]int32, 16)
+		for i := range colSum {
+			colSum[i] = 4 * int32(wv)
+		}
+		int8Reg.lookup("avx2").micro(kg, a, b, 0, &int8Epilogue{ci: got, ldc: 16, colSum: colSum})
+		int8MicroGeneric(kg, a, b, 0, &int8Epilogue{ci: want, ldc: 16, colSum: colSum})
 		exact := int32(4 * 255 * int32(wv))
 		if want[0] != exact {
 			t.Fatalf("generic sum %d, want %d", want[0], exact)
@@ -426,21 +431,29 @@ func TestInt8SaturationBound(t *testing.T) {
 // supported one, or generic under RRRA_KERNELS=generic (CI's emulated-CPU
 // leg sets RRRA_EXPECT_INT8_TIER).
 func TestInt8TierChoice(t *testing.T) {
-	if exp := os.Getenv("RRRA_EXPECT_INT8_TIER"); exp != "" && SelectedInt8() != exp {
-		t.Errorf("RRRA_EXPECT_INT8_TIER=%s but %s was selected", exp, SelectedInt8())
+	checkTierChoice(t, "RRRA_EXPECT_INT8_TIER", SelectedInt8(), Int8Tiers(), Int8Supported, EnvInt8Tier)
+}
+
+// checkTierChoice checks a registry's start-up choice: the tier named by
+// the expectEnv variable when it is set, and the best supported tier
+// unless an environment variable (forced, or RRRA_KERNELS) chose one.
+func checkTierChoice(t *testing.T, expectEnv, selected string, names []string, supported func(string) (bool, string), forced string) {
+	t.Helper()
+	if exp := os.Getenv(expectEnv); exp != "" && selected != exp {
+		t.Errorf("%s=%s but %s was selected", expectEnv, exp, selected)
 	}
-	if os.Getenv(EnvInt8Tier) != "" || os.Getenv(EnvTier) != "" {
-		t.Skipf("tier forced by the environment; chose %s", SelectedInt8())
+	if os.Getenv(forced) != "" || os.Getenv(EnvTier) != "" {
+		t.Skipf("tier forced by the environment; chose %s", selected)
 	}
-	for _, name := range Int8Tiers() {
-		if ok, _ := Int8Supported(name); ok {
-			if SelectedInt8() != name {
-				t.Errorf("selected %s, but %s is the best supported", SelectedInt8(), name)
+	for _, name := range names {
+		if ok, _ := supported(name); ok {
+			if selected != name {
+				t.Errorf("selected %s, but %s is the best supported", selected, name)
 			}
 			return
 		}
 	}
-	t.Error("no integer tier supported")
+	t.Error("no tier supported")
 }
 
 // TestInt8StepFallback checks that a tier packing in steps (amxint8) runs
