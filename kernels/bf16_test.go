@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 )
 
@@ -227,19 +226,5 @@ func TestBF16Pack(t *testing.T) {
 // supported one, or generic under RRRA_KERNELS=generic (CI's emulated-CPU
 // legs set RRRA_EXPECT_BF16_TIER).
 func TestBF16TierChoice(t *testing.T) {
-	if exp := os.Getenv("RRRA_EXPECT_BF16_TIER"); exp != "" && SelectedBF16() != exp {
-		t.Errorf("RRRA_EXPECT_BF16_TIER=%s but %s was selected", exp, SelectedBF16())
-	}
-	if os.Getenv(EnvBF16Tier) != "" || os.Getenv(EnvTier) != "" {
-		t.Skipf("tier forced by the environment; chose %s", SelectedBF16())
-	}
-	for _, name := range BF16Tiers() {
-		if ok, _ := BF16Supported(name); ok {
-			if SelectedBF16() != name {
-				t.Errorf("selected %s, but %s is the best supported", SelectedBF16(), name)
-			}
-			return
-		}
-	}
-	t.Error("no bfloat16 tier supported")
+	checkTierChoice(t, "RRRA_EXPECT_BF16_TIER", SelectedBF16(), BF16Tiers(), BF16Supported, EnvBF16Tier)
 }
