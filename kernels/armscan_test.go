@@ -57,13 +57,9 @@ func scanArm64(name, src string, allowed []string) []string {
 	var msgs []string
 	for i, raw := range strings.Split(src, "\n") {
 		line := strings.TrimSpace(raw)
-		if strings.HasPrefix(line, "#define") {
-			line = strings.TrimSpace(line[strings.IndexAny(line+" ", " \t"):])
-			if j := strings.IndexAny(line, " \t"); j > 0 && !strings.HasPrefix(line, "WORD") {
-				line = strings.TrimSpace(line[j:]) // the macro's name
-			}
-		}
-		if line == "" || strings.HasPrefix(line, "//") {
+		// Preprocessor lines (#include, a #define's name) hold no
+		// instruction here: a macro's body is on its continuation lines.
+		if line == "" || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "#") {
 			continue
 		}
 		fields := strings.Fields(line)
