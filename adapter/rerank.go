@@ -40,7 +40,7 @@ func (cfg RerankConfig) depth() int {
 // prel returns the adapters' mean p_rel for each of hits (the query's
 // text, vector qv; the documents' vectors from ix). NewReranker has
 // checked that cfg holds what the adapters read.
-func prel(adapters []*Adapter, ix index.Index, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
+func prel(adapters []*Adapter, ix Vectors, query string, qv []float32, hits []index.Hit, cfg RerankConfig) []float32 {
 	k := len(hits)
 	d := adapters[0].Cfg.Dim
 	c := make([]float32, k*d)

@@ -54,6 +54,18 @@ func (fs Folds) check() error {
 	return nil
 }
 
+// Vectors is what reranking reads of a collection: each document's
+// vector by its number in the corpus. Every index.Index is one; so is
+// a set of vectors a vector database returned with its candidates.
+type Vectors interface {
+	// Dim returns the vectors' dimension.
+	Dim() int
+	// Len returns the number of documents in the corpus.
+	Len() int
+	// Vector returns document i's vector, 0 <= i < Len().
+	Vector(i int) []float32
+}
+
 // A Reranker reranks a bi-encoder's result lists with fitted adapters:
 // over the top K, by s/τ_b + λ·log p_rel (RerankConfig). It is the one
 // place search, serve and experiments rerank through, and it holds the
@@ -120,7 +132,7 @@ func (r *Reranker) Folds() Folds { return r.folds }
 // Check reports an index the reranker cannot read: vectors of another
 // width than the adapters', or token states or a BM25 index of another
 // corpus size.
-func (r *Reranker) Check(ix index.Index) error {
+func (r *Reranker) Check(ix Vectors) error {
 	if d := r.folds.Config().Dim; ix.Dim() != d {
 		return fmt.Errorf("adapter: the adapters read vectors of dimension %d, the index holds %d", d, ix.Dim())
 	}
@@ -136,14 +148,14 @@ func (r *Reranker) Check(ix index.Index) error {
 // PRel returns the adapters' mean p_rel for each of hits, the query's
 // results in ix (its text, read by the lexical feature, and its vector
 // qv).
-func (r *Reranker) PRel(ix index.Index, query string, qv []float32, hits []index.Hit) []float32 {
+func (r *Reranker) PRel(ix Vectors, query string, qv []float32, hits []index.Hit) []float32 {
 	return prel(r.folds, ix, query, qv, hits, r.cfg)
 }
 
 // Rerank reorders the first K of hits and returns them with their
 // combined scores (the rest is dropped: a reranked list is K long) and
 // their p_rel, in the new order. λ 0 gives the bi-encoder's order back.
-func (r *Reranker) Rerank(ix index.Index, query string, qv []float32, hits []index.Hit) ([]index.Hit, []float32) {
+func (r *Reranker) Rerank(ix Vectors, query string, qv []float32, hits []index.Hit) ([]index.Hit, []float32) {
 	top := hits[:min(r.cfg.K, len(hits))]
 	rel := r.PRel(ix, query, qv, top)
 	p := make(map[int]float32, len(top))

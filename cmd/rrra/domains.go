@@ -145,6 +145,9 @@ func flagDomains(cmd string) map[string]domain {
 			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain,
 			"rrf-k": {lo: 0, hi: 1e9, loOpen: true}, "threads": threadsDomain,
 			"nprobe": atLeast0(1 << 24), "rescore": atLeast0(maxDepth)}
+	case "rerank":
+		return map[string]domain{"doc-len": tokenLen, "query-len": tokenLen, "threads": threadsDomain,
+			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain}
 	case "eval":
 		return map[string]domain{"trials": atLeast1(1e8)}
 	case "audit":
@@ -237,7 +240,7 @@ func outputFlags(cmd string) map[string]bool {
 		return map[string]bool{"out": true}
 	case "train":
 		return map[string]bool{"out": true, "checkpoint": false, "history": false, "plot": false}
-	case "vocab", "encode", "mine", "search":
+	case "vocab", "encode", "mine", "search", "rerank":
 		return map[string]bool{"out": false}
 	case "index":
 		return map[string]bool{"out": false, "npy": false}

@@ -40,6 +40,7 @@ func commands() []command {
 		{"mine", "mine hard negatives for a training split into Tevatron JSONL", runMine},
 		{"index", "encode a corpus into an exact inner-product index", runIndex},
 		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
+		{"rerank", "rerank any system's TREC run with the model's RRRA adapters", runRerank},
 		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},
 		{"audit", "list the labelled negatives most likely to be false negatives", runAudit},
 		{"serve", "serve a bi-encoder, hybrid with BM25 or reranked by its adapters, over HTTP with a search page", runServe},

@@ -15,6 +15,12 @@ func rankOrder(a, b Result) int {
 	return strings.Compare(b.DocID, a.DocID)
 }
 
+// RankOrder compares two results in trec_eval's ranking order, the order
+// in which Evaluate and WriteRun rank a query's results: higher score
+// first, then, among equal scores, the greater document id (as bytes)
+// first. It is a comparison function for slices.SortFunc.
+func RankOrder(a, b Result) int { return rankOrder(a, b) }
+
 // ranked returns a copy of results in trec_eval's ranking order.
 func ranked(results []Result) []Result {
 	r := slices.Clone(results)

@@ -22,7 +22,23 @@ import (
 // as it is for trec_eval, and so is a score that is not a number (NaN). Errors
 // are *LineError values naming name, the line and the field.
 func ReadRun(r io.Reader, name string) (Run, error) {
+	run, _, err := readRun(r, name, false)
+	return run, err
+}
+
+// ReadRunLines is ReadRun that also returns, for each query, the line of
+// the file each of its results came from (lines[qid][i] is the line of
+// run[qid][i]), so that a later check of a result can name its line.
+func ReadRunLines(r io.Reader, name string) (run Run, lines map[string][]int, err error) {
+	return readRun(r, name, true)
+}
+
+func readRun(r io.Reader, name string, withLines bool) (Run, map[string][]int, error) {
 	run := make(Run)
+	var lines map[string][]int
+	if withLines {
+		lines = make(map[string][]int)
+	}
 	seen := make(map[string]map[string]int) // qid → docid → line
 	err := eachLine(r, name, func(line string, n int) error {
 		f := strings.Fields(line)
@@ -50,12 +66,15 @@ func ReadRun(r io.Reader, name string) (Run, error) {
 		}
 		docs[docid] = n
 		run[qid] = append(run[qid], Result{DocID: docid, Score: score})
+		if withLines {
+			lines[qid] = append(lines[qid], n)
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return run, nil
+	return run, lines, nil
 }
 
 // WriteRun writes run as a TREC run file with the given tag (run id).

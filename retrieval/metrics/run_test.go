@@ -28,6 +28,13 @@ func TestReadRun(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
+	run, lines, err := ReadRunLines(strings.NewReader(in), "r.txt")
+	if err != nil || !reflect.DeepEqual(run, want) {
+		t.Fatalf("ReadRunLines: %v, %v", run, err)
+	}
+	if wantLines := map[string][]int{"q1": {1, 3, 5}, "q2": {4}}; !reflect.DeepEqual(lines, wantLines) {
+		t.Errorf("ReadRunLines: lines %v, want %v", lines, wantLines)
+	}
 }
 
 func TestReadRunErrors(t *testing.T) {
