@@ -28,3 +28,33 @@ func ScoreCandidates(ix Vectors, qv []float32, docs []int) ([]index.Hit, error) 
 	}
 	return hits, nil
 }
+
+// SparseVectors are the vectors of some documents of a corpus of N
+// documents of dimension D, by document number: what a vector database
+// returns with its candidates, enough to rerank them. Vector of a
+// document it does not hold returns nil; Check reports the first
+// document of a result list without one.
+type SparseVectors struct {
+	D, N int
+	M    map[int][]float32
+}
+
+// Dim returns the vectors' dimension.
+func (s *SparseVectors) Dim() int { return s.D }
+
+// Len returns the number of documents in the corpus.
+func (s *SparseVectors) Len() int { return s.N }
+
+// Vector returns document i's vector, or nil when s does not hold it.
+func (s *SparseVectors) Vector(i int) []float32 { return s.M[i] }
+
+// Check reports a hit whose document s holds no vector of dimension D
+// for, which reranking would otherwise read as zeros.
+func (s *SparseVectors) Check(hits []index.Hit) error {
+	for i, h := range hits {
+		if v := s.M[h.Doc]; len(v) != s.D {
+			return fmt.Errorf("adapter: candidate %d (document %d) has a vector of dimension %d, want %d", i, h.Doc, len(v), s.D)
+		}
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	libserver "github.com/rrra/rrra/adapter/server"
 	"github.com/rrra/rrra/nn"
 	"github.com/rrra/rrra/retrieval"
+	"github.com/rrra/rrra/retrieval/weaviate"
 )
 
 // A domain is the set of values a numeric flag accepts: the interval from
@@ -145,6 +146,9 @@ func flagDomains(cmd string) map[string]domain {
 			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain,
 			"rrf-k": {lo: 0, hi: 1e9, loOpen: true}, "threads": threadsDomain,
 			"nprobe": atLeast0(1 << 24), "rescore": atLeast0(maxDepth)}
+	case "export":
+		return map[string]domain{"doc-len": tokenLen, "threads": threadsDomain, "batch": atLeast1(weaviate.MaxK),
+			"replication": atLeast0(64), "shards": atLeast0(1 << 12)}
 	case "rerank":
 		return map[string]domain{"doc-len": tokenLen, "query-len": tokenLen, "threads": threadsDomain,
 			"rerank": lambdaDomain, "rerank-k": atLeast1(maxDepth), "rerank-tau": tempDomain}
@@ -240,6 +244,8 @@ func outputFlags(cmd string) map[string]bool {
 		return map[string]bool{"out": true}
 	case "train":
 		return map[string]bool{"out": true, "checkpoint": false, "history": false, "plot": false}
+	case "export":
+		return map[string]bool{"state": false}
 	case "vocab", "encode", "mine", "search", "rerank":
 		return map[string]bool{"out": false}
 	case "index":

@@ -122,6 +122,7 @@ var hostileBase = map[string][]string{
 	"index merge":     {"--out", "OUT/x.idx", "--in", "/nonexistent/a.idx"},
 	"index calibrate": {"--index", "/nonexistent/x.ivf", "--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/x.ivf"},
 	"search":          {"--data", "/nonexistent/data", "--method", "dense", "--model", "/nonexistent/model", "--out", "OUT/run.trec"},
+	"export":          {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--to", "weaviate://127.0.0.1:1/Nothing", "--state", "OUT/x.state"},
 	"rerank":          {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--run", "/nonexistent/run.trec", "--out", "OUT/run.trec"},
 	"eval":            {"--qrels", "/nonexistent/qrels.txt", "--run", "/nonexistent/run.trec"},
 	"audit":           {"--data", "/nonexistent/data", "--model", "/nonexistent/model", "--out", "OUT/a.jsonl"},

@@ -39,6 +39,7 @@ func commands() []command {
 		{"train", "train a bi-encoder on a BEIR folder with mined hard negatives", runTrain},
 		{"mine", "mine hard negatives for a training split into Tevatron JSONL", runMine},
 		{"index", "encode a corpus into an exact inner-product index", runIndex},
+		{"export", "export a corpus's documents and vectors into a Weaviate vector database's class", runExport},
 		{"search", "retrieve with BM25, a bi-encoder, or both fused, into a TREC run", runSearch},
 		{"rerank", "rerank any system's TREC run with the model's RRRA adapters", runRerank},
 		{"eval", "score a TREC run against qrels with trec_eval's measures", runEval},

@@ -23,6 +23,7 @@ import (
 	"github.com/rrra/rrra/retrieval/bm25"
 	"github.com/rrra/rrra/retrieval/index"
 	"github.com/rrra/rrra/retrieval/metrics"
+	"github.com/rrra/rrra/retrieval/weaviate"
 	"github.com/rrra/rrra/tensor"
 )
 
@@ -63,6 +64,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	method := fs.String("method", "bm25", "bm25, dense or hybrid")
 	modelDir := fs.String("model", "", "bi-encoder directory (dense, hybrid)")
 	indexPath := fs.String("index", "", "index file from rrra index (dense, hybrid; default: encode the corpus now)")
+	engine := fs.String("engine", "", "dense: take each query's candidates from a vector database instead: weaviate://HOST:PORT/CLASS, a class rrra export wrote with this model")
 	k := fs.Int("k", 100, "results per query")
 	out := fs.String("out", "", "TREC run file to write, - for stdout (default for --query and --topics: stdout)")
 	tag := fs.String("tag", "", "run tag in the TREC file (default: the method)")
@@ -116,6 +118,18 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if dense && *modelDir == "" {
 		fmt.Fprintln(stderr, "rrra search: --method dense and hybrid need --model")
 		return errUsage
+	}
+	var target weaviate.Target
+	if *engine != "" {
+		var err error
+		if target, err = weaviate.ParseTarget(*engine); err != nil {
+			fmt.Fprintf(stderr, "rrra search: --engine: %v\n", err)
+			return errUsage
+		}
+		if *method != "dense" || *indexPath != "" || ivf.set() {
+			fmt.Fprintln(stderr, "rrra search: --engine takes the place of --index, and needs --method dense: drop --index, --nprobe and --rescore")
+			return errUsage
+		}
 	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
@@ -175,7 +189,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := df.mem.Dense(enc, d.Corpus.Len(), *indexPath == ""); err != nil {
+		if err := df.mem.Dense(enc, d.Corpus.Len(), *indexPath == "" && *engine == ""); err != nil {
 			return err
 		}
 		// The adapters load, and are checked against the model, before
@@ -189,35 +203,15 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "adapter B: encoded the corpus's token states\n")
 			}
 		}
-		ix, err := openIndex(*indexPath, enc, d, ivf, stderr)
-		if err != nil {
-			return err
-		}
-		defer ix.Close()
-		began := time.Now()
-		qv, err := enc.Queries(texts, nil)
-		if err != nil {
-			return err
-		}
-		if fusion != nil {
-			hr := &adapter.HybridRanker{Index: ix, BM25: bm, K: max(*k, 100), Scale: enc.LogitScale(), Fusion: fusion}
-			run, err := hr.Search(qids, texts, qv, *k)
+		if *engine != "" {
+			run, err := engineSearch(target, enc, d, rr, qids, texts, *k, stderr)
 			if err != nil {
 				return err
 			}
 			runs = append(runs, run)
-		} else if rr != nil {
-			run, err := rr.Search(ix, qids, texts, qv)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, run)
-			c := rr.Config()
-			fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", c.K, c.Lambda, float32(c.TauB), len(rr.Folds()))
-		} else {
-			runs = append(runs, retrieval.DenseSearch(ix, qids, qv, *k))
+		} else if err := indexSearch(*indexPath, enc, d, ivf, rr, fusion, bm, qids, texts, *k, &runs, stderr); err != nil {
+			return err
 		}
-		fmt.Fprintf(stderr, "dense: %d queries encoded and searched in %.1fs\n", len(qids), time.Since(began).Seconds())
 	}
 	run := runs[0]
 	if len(runs) > 1 {
@@ -671,5 +665,42 @@ func checkRunIDs(d *beir.Dataset, qids []string, queriesFrom, data string) error
 			return fmt.Errorf("%s: query %d has the id %q, whose white space a TREC run cannot hold", src, i+1, id)
 		}
 	}
+	return nil
+}
+
+// indexSearch runs search's dense retrieval over an index (--index, or
+// the corpus encoded now): exact or IVF, reranked by rr or fused with
+// BM25 by fusion when they are not nil, adding the run to runs.
+func indexSearch(indexPath string, enc *retrieval.Encoder, d *beir.Dataset, ivf *ivfFlags, rr *adapter.Reranker, fusion *adapter.Fusion, bm *bm25.Index,
+	qids, texts []string, k int, runs *[]metrics.Run, stderr io.Writer) error {
+	ix, err := openIndex(indexPath, enc, d, ivf, stderr)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	began := time.Now()
+	qv, err := enc.Queries(texts, nil)
+	if err != nil {
+		return err
+	}
+	if fusion != nil {
+		hr := &adapter.HybridRanker{Index: ix, BM25: bm, K: max(k, 100), Scale: enc.LogitScale(), Fusion: fusion}
+		run, err := hr.Search(qids, texts, qv, k)
+		if err != nil {
+			return err
+		}
+		*runs = append(*runs, run)
+	} else if rr != nil {
+		run, err := rr.Search(ix, qids, texts, qv)
+		if err != nil {
+			return err
+		}
+		*runs = append(*runs, run)
+		c := rr.Config()
+		fmt.Fprintf(stderr, "reranked the top %d with λ %g, τ_b %g (%d adapters)\n", c.K, c.Lambda, float32(c.TauB), len(rr.Folds()))
+	} else {
+		*runs = append(*runs, retrieval.DenseSearch(ix, qids, qv, k))
+	}
+	fmt.Fprintf(stderr, "dense: %d queries encoded and searched in %.1fs\n", len(qids), time.Since(began).Seconds())
 	return nil
 }

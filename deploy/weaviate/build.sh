@@ -2,7 +2,9 @@
 # Builds Weaviate's server, the vector database rrra's export and
 # search --engine tests run against, from the Go module proxy with
 # CGO_ENABLED=0 (a static binary), into a cache folder that later runs
-# reuse: ${XDG_CACHE_HOME:-~/.cache}/rrra/weaviate-VERSION/weaviate-server.
+# reuse: ${XDG_CACHE_HOME:-~/.cache}/rrra/weaviate-VERSION-GOOS-GOARCH/weaviate-server
+# (the tests look there for a server of their own architecture, so a
+# test binary run under qemu-aarch64 does not start an x86 server).
 # Prints the binary's path. About 2 minutes and 170 MB on a 2-core
 # machine the first time; nothing the second.
 #
@@ -10,7 +12,7 @@
 # own code, built, never committed here.
 set -euo pipefail
 version=${WEAVIATE_VERSION:-v1.35.2}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/rrra/weaviate-$version
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/rrra/weaviate-$version-$(go env GOOS)-$(go env GOARCH)
 bin=$cache/weaviate-server
 if [ ! -x "$bin" ]; then
 	mkdir -p "$cache"

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ func Binary() (string, string) {
 	if err != nil {
 		return "", "no cache folder: " + err.Error()
 	}
-	p := filepath.Join(dir, "rrra", "weaviate-"+Version, "weaviate-server")
+	p := filepath.Join(dir, "rrra", "weaviate-"+Version+"-"+runtime.GOOS+"-"+runtime.GOARCH, "weaviate-server")
 	if _, err := os.Stat(p); err != nil {
 		return "", fmt.Sprintf("no Weaviate server at %s: build it with bash deploy/weaviate/build.sh (about 2 minutes, from the Go module proxy), or set RRRA_WEAVIATE", p)
 	}
@@ -158,6 +159,13 @@ func StartCluster(t testing.TB, n int) []*Node {
 		node.cmd = cmd
 		go func() { cmd.Wait(); close(node.done) }()
 		nodes[i] = node
+		// The others join through the first one's gossip port, and a
+		// node that finds it closed gives up: wait until it listens.
+		if i == 0 && n > 1 {
+			if err := waitListen(node, p.gossip, time.Now().Add(time.Minute)); err != nil {
+				t.Fatalf("weaviatetest: %s: %v\n%s", node.Name, err, tail(node.Log(), 4096))
+			}
+		}
 		t.Cleanup(func() {
 			select {
 			case <-node.done:
@@ -176,7 +184,7 @@ func StartCluster(t testing.TB, n int) []*Node {
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for _, node := range nodes {
-		if err := waitReady(node, n, deadline); err != nil {
+		if err := waitReady(node, nodes, deadline); err != nil {
 			for _, x := range nodes {
 				t.Logf("%s's log (last 4 KiB):\n%s", x.Name, tail(x.Log(), 4096))
 			}
@@ -187,23 +195,46 @@ func StartCluster(t testing.TB, n int) []*Node {
 }
 
 // waitReady polls the node until it is ready and its /v1/nodes lists
-// want nodes, or the deadline passes or the process ends.
-func waitReady(node *Node, want int, deadline time.Time) error {
+// all nodes healthy, or the deadline passes or one of them ends.
+func waitReady(node *Node, all []*Node, deadline time.Time) error {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	base := "http://" + node.Addr() + "/v1"
 	for {
-		select {
-		case <-node.done:
-			return fmt.Errorf("the server exited before it was ready: %v", node.cmd.ProcessState)
-		default:
+		for _, x := range all {
+			select {
+			case <-x.done:
+				return fmt.Errorf("%s exited before the cluster was ready: %v", x.Name, x.cmd.ProcessState)
+			default:
+			}
 		}
-		if ok(hc, base+"/.well-known/ready") && countNodes(hc, base+"/nodes") == want {
+		if ok(hc, base+"/.well-known/ready") && countNodes(hc, base+"/nodes") == len(all) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready with %d nodes after two minutes", want)
+			return fmt.Errorf("not ready with %d nodes after two minutes", len(all))
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitListen polls until the node accepts connections on port, or the
+// deadline passes or the process ends.
+func waitListen(node *Node, port int, deadline time.Time) error {
+	addr := net.JoinHostPort(node.Host, strconv.Itoa(port))
+	for {
+		select {
+		case <-node.done:
+			return fmt.Errorf("the server exited before it listened on %s: %v", addr, node.cmd.ProcessState)
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not listening on %s after a minute", addr)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

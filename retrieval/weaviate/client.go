@@ -33,6 +33,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rrra/rrra/retrieval/index"
 )
 
 // A Target is a class of a Weaviate server, written
@@ -491,4 +493,86 @@ func (c *Client) get(ctx context.Context, gql string, score func(additional) (fl
 		out[i] = Result{DocID: r.DocID, Score: s, Vector: r.Additional.Vector}
 	}
 	return out, nil
+}
+
+// Search runs NearVector for each of nq query vectors (rows of qv, of
+// dimension dim) and returns each query's k results as hits numbered in
+// the corpus (docNum gives a document id's number; an id it does not know
+// is an error: the class holds another corpus), best first, and, when
+// withVectors is set, the vectors of every document returned, by number.
+func (c *Client) Search(ctx context.Context, qv []float32, nq, dim, k int, withVectors bool, docNum func(id string) (int, bool)) ([][]index.Hit, map[int][]float32, error) {
+	if dim < 1 || len(qv) != nq*dim {
+		return nil, nil, fmt.Errorf("weaviate: search: %d floats for %d queries of dimension %d", len(qv), nq, dim)
+	}
+	hits := make([][]index.Hit, nq)
+	var vecs map[int][]float32
+	if withVectors {
+		vecs = make(map[int][]float32)
+	}
+	for q := range nq {
+		res, err := c.NearVector(ctx, qv[q*dim:(q+1)*dim], k, withVectors)
+		if err != nil {
+			return nil, nil, fmt.Errorf("query %d: %w", q, err)
+		}
+		hits[q] = make([]index.Hit, len(res))
+		for i, r := range res {
+			n, ok := docNum(r.DocID)
+			if !ok {
+				return nil, nil, fmt.Errorf("weaviate %s: document %q is not in the corpus: the class holds another collection", c.target, r.DocID)
+			}
+			hits[q][i] = index.Hit{Doc: n, Score: r.Score}
+			if withVectors {
+				if len(r.Vector) != dim {
+					return nil, nil, fmt.Errorf("weaviate %s: document %q came back with a vector of dimension %d, want %d", c.target, r.DocID, len(r.Vector), dim)
+				}
+				vecs[n] = r.Vector
+			}
+		}
+	}
+	return hits, vecs, nil
+}
+
+// Indexed returns the vector the class's vector index holds for document
+// docID, or nil when the index does not hold the document (though the
+// object store may): a nearVector search with probe, filtered to the
+// document, which reads the vector index.
+func (c *Client) Indexed(ctx context.Context, docID string, probe []float32) ([]float32, error) {
+	id, err := json.Marshal(docID)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "{ Get { %s(nearVector: {vector: [", c.target.Class)
+	var num []byte
+	for i, x := range probe {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		num = strconv.AppendFloat(num[:0], float64(x), 'g', -1, 32)
+		b.Write(num)
+	}
+	fmt.Fprintf(&b, `]}, where: {path: ["docid"], operator: Equal, valueText: %s}, limit: 1) { docid _additional { distance vector } } } }`, id)
+	res, err := c.get(ctx, b.String(), func(additional) (float32, error) { return 0, nil })
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		if r.DocID == docID {
+			if r.Vector == nil {
+				return []float32{}, nil
+			}
+			return r.Vector, nil
+		}
+	}
+	return nil, nil
+}
+
+// DeleteObject deletes document docID's object, if there is one.
+func (c *Client) DeleteObject(ctx context.Context, docID string) error {
+	err := c.do(ctx, http.MethodDelete, "/objects/"+c.target.Class+"/"+ObjectID(c.target.Class, docID), nil, nil)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/rrra/rrra/internal/atomicfile"
@@ -61,10 +62,12 @@ type ExportOptions struct {
 
 // ExportReport says what Export did.
 type ExportReport struct {
-	Created bool // the class was created by this call
-	Resumed int  // documents found done by an earlier call (State)
-	Sent    int  // documents sent by this call
-	Count   int  // objects in the class at the end
+	Created  bool // the class was created by this call
+	Resumed  int  // documents found done by an earlier call (State)
+	Sent     int  // documents sent by this call
+	Verified int  // documents checked in the vector index (see Export)
+	Repaired int  // of those, missing from it or with another vector, deleted and sent again
+	Count    int  // objects in the class at the end
 }
 
 // exportState is the State file's content.
@@ -72,6 +75,10 @@ type exportState struct {
 	Target string            `json:"target"`
 	Meta   map[string]string `json:"meta"`
 	Done   int               `json:"done"`
+	// Verify are the ranges of documents [lo, hi) still to be sent again
+	// and checked in the vector index: each the batch an earlier export
+	// may have had in flight when it was killed.
+	Verify [][2]int `json:"verify,omitempty"`
 }
 
 // Export imports the collection (document ids, texts and vectors, row i
@@ -86,6 +93,18 @@ type exportState struct {
 // an export killed at any point is finished by running it again (from
 // the last recorded batch with opts.State). At the end the class must
 // hold exactly the collection's documents.
+//
+// A killed export leaves its last request behind: the server goes on
+// importing that batch after the client is gone, and Weaviate (1.35.2,
+// seen with a flat index) can drop an object from its vector index when
+// two imports of it overlap, while the object itself stays, counted.
+// Sending it again does not help: an object sent with the vector it has
+// is left as it is. So when the class exists already, the batch that a
+// killed export may have had in flight (the first not recorded done) is
+// sent last, after the rest, and then each of its documents is looked up
+// in the vector index (a nearVector search filtered to the document);
+// one that is missing or holds another vector is deleted and sent again,
+// and checked once more.
 func Export(ctx context.Context, c *Client, ids, texts []string, vecs []float32, dim int, meta map[string]string, opts ExportOptions) (ExportReport, error) {
 	var rep ExportReport
 	n := len(ids)
@@ -128,36 +147,91 @@ func Export(ctx context.Context, c *Client, ids, texts []string, vecs []float32,
 		return rep, fmt.Errorf("weaviate %s: the class has a %s index, not %s: export to another class, or delete this one first", c.target, cl.Index, opts.Class.Index)
 	}
 
-	start := 0
-	if opts.State != "" && !rep.Created {
-		if start, err = readState(opts.State, c.target, meta, n); err != nil {
-			return rep, err
+	objects := func(lo, hi int) []Object {
+		batch := make([]Object, hi-lo)
+		for i := range batch {
+			d := lo + i
+			batch[i] = Object{DocID: ids[d], Text: texts[d], Vector: vecs[d*dim : (d+1)*dim]}
 		}
-		rep.Resumed = start
+		return batch
+	}
+	start := 0
+	var verify [][2]int
+	if !rep.Created {
+		if opts.State != "" {
+			if start, verify, err = readState(opts.State, c.target, meta, n); err != nil {
+				return rep, err
+			}
+			rep.Resumed = start
+		}
+		if start < n {
+			verify = append(verify, [2]int{start, min(n, start+opts.Batch)})
+			start = min(n, start+opts.Batch)
+		}
+	}
+	save := func(done int) error {
+		if opts.State == "" {
+			return nil
+		}
+		b, _ := json.Marshal(exportState{c.target.String(), meta, done, verify})
+		if err := atomicfile.Write(opts.State, b); err != nil {
+			return fmt.Errorf("weaviate: export: recording progress: %w", err)
+		}
+		return nil
+	}
+	if err := save(start); err != nil {
+		return rep, err
 	}
 	for lo := start; lo < n; lo += opts.Batch {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
 		hi := min(n, lo+opts.Batch)
-		batch := make([]Object, hi-lo)
-		for i := range batch {
-			d := lo + i
-			batch[i] = Object{DocID: ids[d], Text: texts[d], Vector: vecs[d*dim : (d+1)*dim]}
-		}
-		if err := c.Import(ctx, batch); err != nil {
+		if err := c.Import(ctx, objects(lo, hi)); err != nil {
 			return rep, fmt.Errorf("documents %d to %d: %w", lo, hi-1, err)
 		}
 		rep.Sent += hi - lo
-		if opts.State != "" {
-			b, _ := json.Marshal(exportState{c.target.String(), meta, hi})
-			if err := atomicfile.Write(opts.State, b); err != nil {
-				return rep, fmt.Errorf("weaviate: export: recording progress: %w", err)
-			}
+		if err := save(hi); err != nil {
+			return rep, err
 		}
 		if opts.Progress != nil {
 			opts.Progress(hi, n)
 		}
+	}
+	for _, r := range verify {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		if err := c.Import(ctx, objects(r[0], r[1])); err != nil {
+			return rep, fmt.Errorf("documents %d to %d: %w", r[0], r[1]-1, err)
+		}
+		rep.Sent += r[1] - r[0]
+		for d := r[0]; d < r[1]; d++ {
+			v := vecs[d*dim : (d+1)*dim]
+			ok, err := indexed(ctx, c, ids[d], v)
+			if err != nil {
+				return rep, err
+			}
+			rep.Verified++
+			if ok {
+				continue
+			}
+			rep.Repaired++
+			if err := c.DeleteObject(ctx, ids[d]); err != nil {
+				return rep, fmt.Errorf("document %q, missing from the vector index: deleting it to send it again: %w", ids[d], err)
+			}
+			if err := c.Import(ctx, objects(d, d+1)); err != nil {
+				return rep, fmt.Errorf("document %q, missing from the vector index: sending it again: %w", ids[d], err)
+			}
+			if ok, err = indexed(ctx, c, ids[d], v); err != nil {
+				return rep, err
+			} else if !ok {
+				return rep, fmt.Errorf("weaviate %s: document %q is still missing from the vector index after it was deleted and sent again", c.target, ids[d])
+			}
+		}
+	}
+	if opts.Progress != nil && len(verify) > 0 {
+		opts.Progress(n, n)
 	}
 	if rep.Count, err = c.Count(ctx); err != nil {
 		return rep, err
@@ -173,28 +247,44 @@ func Export(ctx context.Context, c *Client, ids, texts []string, vecs []float32,
 	return rep, nil
 }
 
+// indexed reports whether the class's vector index holds document docID
+// with the vector v.
+func indexed(ctx context.Context, c *Client, docID string, v []float32) (bool, error) {
+	got, err := c.Indexed(ctx, docID, v)
+	if err != nil {
+		return false, fmt.Errorf("checking document %q in the vector index: %w", docID, err)
+	}
+	return got != nil && slices.Equal(got, v), nil
+}
+
 // readState returns the documents an earlier export recorded as done in
-// the state file path: 0 when there is no file; an error when it records
-// an export of something else.
-func readState(path string, t Target, meta map[string]string, n int) (int, error) {
+// the state file path, and the ranges it left to verify: 0 and none when
+// there is no file; an error when it records an export of something
+// else.
+func readState(path string, t Target, meta map[string]string, n int) (int, [][2]int, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var st exportState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return 0, fmt.Errorf("%s: not an rrra export state: %w", path, err)
+		return 0, nil, fmt.Errorf("%s: not an rrra export state: %w", path, err)
 	}
 	if st.Target != t.String() || !maps.Equal(st.Meta, meta) {
-		return 0, fmt.Errorf("%s: records an export of another collection or to %s, not %s: remove it to start over", path, st.Target, t)
+		return 0, nil, fmt.Errorf("%s: records an export of another collection or to %s, not %s: remove it to start over", path, st.Target, t)
 	}
 	if st.Done < 0 || st.Done > n {
-		return 0, fmt.Errorf("%s: field done: %d documents of %d", path, st.Done, n)
+		return 0, nil, fmt.Errorf("%s: field done: %d documents of %d", path, st.Done, n)
 	}
-	return st.Done, nil
+	for _, r := range st.Verify {
+		if r[0] < 0 || r[0] >= r[1] || r[1] > n {
+			return 0, nil, fmt.Errorf("%s: field verify: range %d to %d of %d documents", path, r[0], r[1], n)
+		}
+	}
+	return st.Done, st.Verify, nil
 }
 
 // metaDiff names the first key on which two records differ.

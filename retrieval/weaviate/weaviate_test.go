@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rrra/rrra/internal/weaviatetest"
 	"github.com/rrra/rrra/retrieval/weaviate"
@@ -234,5 +235,131 @@ func TestExportNearVector(t *testing.T) {
 	}
 	if cl, err := c.Class(ctx); cl != nil || err != nil {
 		t.Errorf("class after delete: %+v, %v", cl, err)
+	}
+}
+
+// TestReplicaKill runs three Weaviate nodes on this host as one cluster,
+// exports a collection into a flat class replicated to all three, and
+// kills one node (SIGKILL) while queries go on through the other two. It
+// reports the queries that failed and the results that differed from
+// the answers before the kill; after the kill has been noticed, every
+// query must answer, and answer as before.
+func TestReplicaKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Weaviate nodes: full suite only")
+	}
+	nodes := weaviatetest.StartCluster(t, 3)
+	ctx := context.Background()
+	const n, d, k, nq = 3000, 32, 20, 40
+	ids, texts, vecs := collection(n, d, 3)
+	clients := make([]*weaviate.Client, 3)
+	for i, node := range nodes {
+		clients[i] = weaviate.NewClient(weaviate.Target{Host: node.Host, Port: node.Port, Class: "Replicated"}, nil)
+	}
+	rep, err := weaviate.Export(ctx, clients[0], ids, texts, vecs, d, map[string]string{"model_sha256": "m"},
+		weaviate.ExportOptions{Class: weaviate.ClassConfig{Index: "flat", Replication: 3}, Batch: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := clients[1].Class(ctx)
+	if err != nil || cl == nil || cl.Replication != 3 {
+		t.Fatalf("class seen from node1: %+v, %v; want replication 3", cl, err)
+	}
+	t.Logf("exported %d documents, replication factor %d, %d nodes", rep.Count, cl.Replication, len(nodes))
+
+	rng := rand.New(rand.NewPCG(4, 4))
+	queries := make([][]float32, nq)
+	want := make([][]string, nq)
+	for q := range queries {
+		queries[q] = make([]float32, d)
+		for i := range queries[q] {
+			queries[q][i] = float32(rng.NormFloat64())
+		}
+		top, _ := exact(vecs, d, queries[q], k)
+		for _, o := range top {
+			want[q] = append(want[q], ids[o])
+		}
+	}
+	// check asks query q through client c and reports an error or a
+	// result list other than the exact one.
+	check := func(c *weaviate.Client, q int) (failed, differed bool, err error) {
+		res, err := c.NearVector(ctx, queries[q], k, false)
+		if err != nil {
+			return true, false, err
+		}
+		if len(res) != k {
+			return false, true, nil
+		}
+		for i, r := range res {
+			if r.DocID != want[q][i] {
+				return false, true, nil
+			}
+		}
+		return false, false, nil
+	}
+	for q := range nq {
+		for i, c := range clients {
+			if failed, differed, err := check(c, q); failed || differed {
+				t.Fatalf("before the kill, node%d, query %d: failed %v (%v), differed %v", i, q, failed, err, differed)
+			}
+		}
+	}
+
+	// Queries through node0 and node1 while node2 is killed.
+	var asked, failed, differed int
+	var firstErr error
+	loop := func(rounds int) {
+		for r := range rounds {
+			for q := range nq {
+				f, dd, err := check(clients[(r+q)%2], q)
+				asked++
+				if f {
+					failed++
+					if firstErr == nil {
+						firstErr = err
+					}
+				}
+				if dd {
+					differed++
+				}
+			}
+		}
+	}
+	loop(2)
+	nodes[2].Kill()
+	killedAt := asked
+	// For ten seconds after the kill: the cluster's failure detection
+	// (memberlist's probes) takes seconds, and the queries in that window
+	// are the ones at risk.
+	for began := time.Now(); time.Since(began) < 10*time.Second; {
+		loop(1)
+	}
+	t.Logf("node2 killed after %d queries; of %d queries through node0 and node1 around the kill (the last %d in the ten seconds after it): %d failed, %d answered otherwise than before (first error: %v)",
+		killedAt, asked, asked-killedAt, failed, differed, firstErr)
+
+	// Once the cluster has noticed (bounded), every query answers as
+	// before.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		bad := 0
+		var lastErr error
+		for q := range nq {
+			for _, c := range clients[:2] {
+				if f, dd, err := check(c, q); f || dd {
+					bad++
+					lastErr = err
+				}
+			}
+		}
+		if bad == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after node2 was killed, %d of %d queries through the two live nodes still fail or differ (last error: %v)", bad, 2*nq, lastErr)
+		}
+		time.Sleep(time.Second)
+	}
+	if n, err := clients[0].Count(ctx); err != nil || n != rep.Count {
+		t.Errorf("count through node0 after the kill: %d, %v; want %d", n, err, rep.Count)
 	}
 }
