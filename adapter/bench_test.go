@@ -87,7 +87,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 // the tape (Score, all heads), by the tape-free Relevance, and by
 // RelevanceOne, which Rerank uses (one query: a third of the work).
 func BenchmarkRerankScoring(b *testing.B) {
-	for _, d := range []int{64, 128} {
+	for _, d := range []int{64, 128, 384} {
 		a1, _ := New(DefaultConfig(d), 1)
 		a2, _ := New(DefaultConfig(d), 2)
 		r := rand.New(rand.NewPCG(1, 2))

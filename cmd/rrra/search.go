@@ -27,7 +27,7 @@ import (
 	"github.com/rrra/rrra/tensor"
 )
 
-const searchSynopsis = `search [--data DIR] [--split test | --query TEXT... | --topics FILE] --method bm25|dense|hybrid [--model DIR] [--index FILE [--nprobe N] [--rescore N]] --k 100 --out run.trec
+const searchSynopsis = `search [--data DIR] [--split test | --query TEXT... | --topics FILE] --method bm25|dense|hybrid [--model DIR] [--index FILE [--nprobe N] [--rescore N] | --engine weaviate://HOST:PORT/CLASS] --k 100 --out run.trec
 
 Retrieves the top k documents for every query of a split (every query with
 --split all), or for ad-hoc queries (--query, repeatable, numbered q1, q2,
@@ -42,7 +42,10 @@ best candidates exactly); hybrid fuses the two: with
 the model folder's learned fusion (rrra_fusion.safetensors, which
 go run ./bench/cmd/hybrid --save writes for now) over the union of both
 top max(k, 100), else by reciprocal rank (1/(60 + rank)); the log says
-which. When the split has qrels, the run's
+which. With --engine, dense takes each query's candidates from a Weaviate
+class that rrra export filled with this model's vectors of this corpus
+(its nearVector search, exact or HNSW, with rrra's query vector), and
+--rerank reranks them with the vectors the engine returns. When the split has qrels, the run's
 nDCG@10 and recall@100 are printed on stderr (ad-hoc queries have none).
 
 Examples:
@@ -52,7 +55,8 @@ Examples:
 	rrra search --data scifact --topics my-topics.tsv --method bm25 --out mine.trec
 	rrra search --data cranfield --method dense --model rrra-demo/model --index cran.idx --rerank 0.25 --out dense.trec
 	rrra search --data scifact --method hybrid --model model --out hybrid.trec
-	rrra search --data scifact --method dense --model model --index sf.ivf --nprobe 8 --out ivf.trec`
+	rrra search --data scifact --method dense --model model --index sf.ivf --nprobe 8 --out ivf.trec
+	rrra search --data scifact --method dense --model model --engine weaviate://127.0.0.1:8080/SciFact --rerank 0.25 --out engine.trec`
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("search", searchSynopsis, stderr)

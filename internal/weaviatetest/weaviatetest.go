@@ -79,6 +79,9 @@ type Node struct {
 // Addr returns the node's REST address, HOST:PORT.
 func (n *Node) Addr() string { return net.JoinHostPort(n.Host, strconv.Itoa(n.Port)) }
 
+// PID returns the node's process id.
+func (n *Node) PID() int { return n.cmd.Process.Pid }
+
 // Log returns what the node has printed so far.
 func (n *Node) Log() string { return n.log.String() }
 
