@@ -32,8 +32,8 @@ func ScoreCandidates(ix Vectors, qv []float32, docs []int) ([]index.Hit, error) 
 // SparseVectors are the vectors of some documents of a corpus of N
 // documents of dimension D, by document number: what a vector database
 // returns with its candidates, enough to rerank them. Vector of a
-// document it does not hold returns nil; Check reports the first
-// document of a result list without one.
+// document it does not hold returns nil (RerankLists refuses such a
+// candidate).
 type SparseVectors struct {
 	D, N int
 	M    map[int][]float32
@@ -48,13 +48,28 @@ func (s *SparseVectors) Len() int { return s.N }
 // Vector returns document i's vector, or nil when s does not hold it.
 func (s *SparseVectors) Vector(i int) []float32 { return s.M[i] }
 
-// Check reports a hit whose document s holds no vector of dimension D
-// for, which reranking would otherwise read as zeros.
-func (s *SparseVectors) Check(hits []index.Hit) error {
-	for i, h := range hits {
-		if v := s.M[h.Doc]; len(v) != s.D {
-			return fmt.Errorf("adapter: candidate %d (document %d) has a vector of dimension %d, want %d", i, h.Doc, len(v), s.D)
-		}
+// RerankLists reranks each query's candidate list (lists[i], for the
+// query of text texts[i] and vector row i of qv, in the first stage's
+// order, with bi-encoder scores: ScoreCandidates', or a vector
+// database's) by Rerank, after checking that vs can serve them: the
+// reranker's Check, and a vector of the right width for every candidate
+// (a missing one would be read as zeros).
+func (r *Reranker) RerankLists(vs Vectors, texts []string, qv []float32, lists [][]index.Hit) ([][]index.Hit, error) {
+	if err := r.Check(vs); err != nil {
+		return nil, err
 	}
-	return nil
+	d := vs.Dim()
+	if len(texts) != len(lists) || len(qv) != len(lists)*d {
+		return nil, fmt.Errorf("adapter: %d candidate lists, %d texts and %d floats of query vectors of dimension %d", len(lists), len(texts), len(qv), d)
+	}
+	out := make([][]index.Hit, len(lists))
+	for i, hits := range lists {
+		for j, h := range hits {
+			if h.Doc < 0 || h.Doc >= vs.Len() || len(vs.Vector(h.Doc)) != d {
+				return nil, fmt.Errorf("adapter: query %d, candidate %d: document %d has no vector of dimension %d", i, j, h.Doc, d)
+			}
+		}
+		out[i], _ = r.Rerank(vs, texts[i], qv[i*d:(i+1)*d], hits)
+	}
+	return out, nil
 }

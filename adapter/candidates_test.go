@@ -85,3 +85,39 @@ func TestRerankCandidates(t *testing.T) {
 		}
 	}
 }
+
+// TestRerankListsRefuses: a candidate without a vector (a database that
+// did not return it) would be read as zeros; RerankLists refuses it, and
+// lists that do not match the texts and query vectors.
+func TestRerankListsRefuses(t *testing.T) {
+	const d = 8
+	a, err := New(DefaultConfig(d), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := NewReranker(Folds{a}, 0.05, RerankConfig{K: 10, Lambda: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, d)
+	sv := &SparseVectors{D: d, N: 5, M: map[int][]float32{0: v, 1: v}}
+	qv := make([]float32, d)
+	for _, tc := range []struct {
+		texts []string
+		qv    []float32
+		lists [][]index.Hit
+		want  string
+	}{
+		{[]string{"q"}, qv, [][]index.Hit{{{Doc: 0}, {Doc: 2}}}, "document 2 has no vector"},
+		{[]string{"q"}, qv, [][]index.Hit{{{Doc: 7}}}, "document 7 has no vector"},
+		{[]string{"q", "r"}, qv, [][]index.Hit{{{Doc: 0}}}, "1 candidate lists, 2 texts"},
+	} {
+		if _, err := rr.RerankLists(sv, tc.texts, tc.qv, tc.lists); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("RerankLists(%v): %v, want an error containing %q", tc.lists, err, tc.want)
+		}
+	}
+	got, err := rr.RerankLists(sv, []string{"q"}, qv, [][]index.Hit{{{Doc: 1, Score: 2}, {Doc: 0, Score: 1}}})
+	if err != nil || len(got) != 1 || len(got[0]) != 2 {
+		t.Errorf("RerankLists of served candidates: %v, %v", got, err)
+	}
+}

@@ -19,6 +19,12 @@ func BM25Search(ix *bm25.Index, qids, texts []string, k int) metrics.Run {
 	return runOf(qids, ix.SearchBatch(texts, k), ix.ID)
 }
 
+// HitsRun turns each query's hits (hits[i] for qids[i], from any first
+// stage and reranking) into a run, naming documents with id.
+func HitsRun(qids []string, hits [][]index.Hit, id func(int) string) metrics.Run {
+	return runOf(qids, hits, id)
+}
+
 // runOf turns each query's hits (index's or bm25's, which have the same
 // fields) into a run, naming documents with id.
 func runOf[H ~struct {

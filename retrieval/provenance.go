@@ -121,20 +121,30 @@ func indexMeta(enc *Encoder, td *TrainData) map[string]string {
 // corpus text than enc and corpus; an index without metadata (written by
 // an earlier build) passes.
 func checkMeta(ix index.Index, enc *Encoder, corpus *TrainData, name string) error {
-	meta := ix.Meta()
+	return CheckProvenance(ix.Meta(), enc, corpus, name, "rebuild it with rrra index --model")
+}
+
+// CheckProvenance refuses vectors whose provenance record meta (MetaModel,
+// MetaCorpus, MetaPrecision, as an index's metadata or a vector
+// database's class rrra exported holds them) names another model, another
+// precision or other corpus text than enc and corpus (enc nil: the model
+// is not checked); a key the record lacks passes (vectors made before it
+// was recorded, or elsewhere). name says whose record it is, redo how to
+// make the vectors again.
+func CheckProvenance(meta map[string]string, enc *Encoder, corpus *TrainData, name, redo string) error {
 	if p := meta[MetaPrecision]; p != "" && enc != nil {
 		if now := enc.Bi.Doc.Precision().String(); p != now {
-			return fmt.Errorf("%s: the index was encoded at %s precision and this model runs at %s: its vectors and the query vectors would not match; search with --precision %s, or rebuild the index", name, p, now, p)
+			return fmt.Errorf("%s: the vectors were encoded at %s precision and this model runs at %s: they and the query vectors would not match; search with --precision %s, or %s", name, p, now, p, redo)
 		}
 	}
 	if m := meta[MetaModel]; m != "" && enc != nil {
 		if now := enc.Fingerprint(); m != now {
-			return fmt.Errorf("%s: the index was encoded by another model (model sha256 %.12s…; this model's is %.12s…): its vectors and this model's query vectors do not belong together; rebuild it with rrra index --model", name, m, now)
+			return fmt.Errorf("%s: the vectors were encoded by another model (model sha256 %.12s…; this model's is %.12s…): they and this model's query vectors do not belong together; %s", name, m, now, redo)
 		}
 	}
 	if c := meta[MetaCorpus]; c != "" {
 		if now := corpus.CorpusFingerprint(); c != now {
-			return fmt.Errorf("%s: the index was built from other document texts (corpus sha256 %.12s…; this corpus's is %.12s…), though with the same ids: rebuild it from this corpus", name, c, now)
+			return fmt.Errorf("%s: the vectors were built from other document texts (corpus sha256 %.12s…; this corpus's is %.12s…), though with the same ids: %s from this corpus", name, c, now, redo)
 		}
 	}
 	return nil

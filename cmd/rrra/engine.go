@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/rrra/rrra/adapter"
@@ -26,7 +25,14 @@ func engineSearch(target weaviate.Target, enc *retrieval.Encoder, d *beir.Datase
 	if err != nil {
 		return nil, fmt.Errorf("--engine %s: %w", target, err)
 	}
-	if err := checkEngineClass(target, cl, enc, d); err != nil {
+	if cl == nil {
+		return nil, fmt.Errorf("--engine %s: no such class: fill it with rrra export --to %s", target, target)
+	}
+	corpus := retrieval.NewCorpusData(d)
+	if err := cl.CheckVectors(enc.Dim(), d.Corpus.Len()); err != nil {
+		return nil, fmt.Errorf("--engine %s: %w", target, err)
+	}
+	if err := retrieval.CheckProvenance(cl.Meta, enc, corpus, "--engine "+target.String(), "export it again with rrra export"); err != nil {
 		return nil, err
 	}
 	depth := k
@@ -47,56 +53,14 @@ func engineSearch(target weaviate.Target, enc *retrieval.Encoder, d *beir.Datase
 		return nil, err
 	}
 	fmt.Fprintf(stderr, "%s: %d queries, top %d each from its %s index in %.1fs\n", target, len(qids), depth, cl.Index, time.Since(began).Seconds())
-	run := make(metrics.Run, len(qids))
-	if rr == nil {
-		for i, qid := range qids {
-			for _, h := range hits[i] {
-				run[qid] = append(run[qid], metrics.Result{DocID: d.Corpus.Docs[h.Doc].ID, Score: float64(h.Score)})
-			}
+	if rr != nil {
+		// The adapters read the vectors the engine returned.
+		sv := &adapter.SparseVectors{D: dim, N: d.Corpus.Len(), M: vecs}
+		if hits, err = rr.RerankLists(sv, texts, qv, hits); err != nil {
+			return nil, fmt.Errorf("--engine %s: %w", target, err)
 		}
-		return run, nil
+		cfg := rr.Config()
+		fmt.Fprintf(stderr, "reranked the engine's top %d with λ %g, τ_b %g (%d adapters)\n", cfg.K, cfg.Lambda, float32(cfg.TauB), len(rr.Folds()))
 	}
-	sv := &adapter.SparseVectors{D: dim, N: d.Corpus.Len(), M: vecs}
-	if err := rr.Check(sv); err != nil {
-		return nil, err
-	}
-	for i, qid := range qids {
-		if err := sv.Check(hits[i]); err != nil {
-			return nil, fmt.Errorf("--engine %s: query %s: %w", target, qid, err)
-		}
-		top, _ := rr.Rerank(sv, texts[i], qv[i*dim:(i+1)*dim], hits[i])
-		for _, h := range top {
-			run[qid] = append(run[qid], metrics.Result{DocID: d.Corpus.Docs[h.Doc].ID, Score: float64(h.Score)})
-		}
-	}
-	cfg := rr.Config()
-	fmt.Fprintf(stderr, "reranked the engine's top %d with λ %g, τ_b %g (%d adapters)\n", cfg.K, cfg.Lambda, float32(cfg.TauB), len(rr.Folds()))
-	return run, nil
-}
-
-// checkEngineClass refuses a class that is missing, or that rrra export
-// did not fill with d's corpus encoded by enc's model.
-func checkEngineClass(target weaviate.Target, cl *weaviate.Class, enc *retrieval.Encoder, d *beir.Dataset) error {
-	switch {
-	case cl == nil:
-		return fmt.Errorf("--engine %s: no such class: fill it with rrra export --to %s", target, target)
-	case cl.Meta == nil:
-		return fmt.Errorf("--engine %s: the class was not written by rrra export: its vectors may be another model's", target)
-	case cl.Distance != "dot":
-		return fmt.Errorf("--engine %s: the class ranks by %q distance, not the inner product (dot) the model was trained for", target, cl.Distance)
-	}
-	m := cl.Meta
-	if m[weaviate.MetaDim] != strconv.Itoa(enc.Dim()) {
-		return fmt.Errorf("--engine %s: the class holds vectors of dimension %s; the model gives %d", target, m[weaviate.MetaDim], enc.Dim())
-	}
-	if fp := enc.Fingerprint(); m[retrieval.MetaModel] != fp {
-		return fmt.Errorf("--engine %s: the class was exported from another model (model sha256 %.12s…; this model's is %.12s…): its vectors and this model's query vectors do not belong together", target, m[retrieval.MetaModel], fp)
-	}
-	if p := enc.Bi.Doc.Precision().String(); m[retrieval.MetaPrecision] != "" && m[retrieval.MetaPrecision] != p {
-		return fmt.Errorf("--engine %s: the class's vectors were encoded at %s precision and this model runs at %s: search with --precision %s", target, m[retrieval.MetaPrecision], p, m[retrieval.MetaPrecision])
-	}
-	if fp := retrieval.NewCorpusData(d).CorpusFingerprint(); m[retrieval.MetaCorpus] != fp || m[weaviate.MetaDocuments] != strconv.Itoa(d.Corpus.Len()) {
-		return fmt.Errorf("--engine %s: the class holds another corpus (%s documents, corpus sha256 %.12s…; --data has %d, %.12s…)", target, m[weaviate.MetaDocuments], m[retrieval.MetaCorpus], d.Corpus.Len(), fp)
-	}
-	return nil
+	return retrieval.HitsRun(qids, hits, func(i int) string { return corpus.DocIDs[i] }), nil
 }

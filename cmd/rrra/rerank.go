@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rrra/rrra/adapter"
-	"github.com/rrra/rrra/internal/atomicfile"
 	"github.com/rrra/rrra/kernels"
 	"github.com/rrra/rrra/retrieval"
 	"github.com/rrra/rrra/retrieval/beir"
@@ -99,16 +97,20 @@ func runRerank(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if isSet(fs, "split") && *split != "none" { // a split named but missing is a mistake, not "no scores"
+		if _, err := qrelsOf(d, *split, io.Discard); err != nil {
+			return err
+		}
+	}
 	qids, texts, err := rerankQueries(d, *topics, *runPath, cands, lines)
 	if err != nil {
 		return err
 	}
-	docs, err := candidateDocs(d, *runPath, qids, cands, lines)
+	docs, err := metrics.Candidates(cands, lines, *runPath, qids, d.Corpus.Index)
 	if err != nil {
 		return err
 	}
-	queriesFrom := *topics
-	if err := checkRunIDs(d, qids, queriesFrom, *df.data); err != nil {
+	if err := checkRunIDs(d, qids, *topics, *df.data); err != nil {
 		return err
 	}
 	enc, err := loadEncoder(*modelDir, *qLen, *dLen, *precision, stderr)
@@ -127,41 +129,26 @@ func runRerank(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ix.Close()
-	if err := rr.Check(ix); err != nil {
-		return err
-	}
 	began := time.Now()
 	qv, err := enc.Queries(texts, nil)
 	if err != nil {
 		return err
 	}
-	dim := ix.Dim()
-	reranked := make(metrics.Run, len(qids))
+	lists := make([][]index.Hit, len(qids))
 	for i, qid := range qids {
-		q := qv[i*dim : (i+1)*dim]
-		hits, err := adapter.ScoreCandidates(ix, q, docs[i])
-		if err != nil {
+		if lists[i], err = adapter.ScoreCandidates(ix, qv[i*ix.Dim():(i+1)*ix.Dim()], docs[i]); err != nil {
 			return fmt.Errorf("%s: query %s: %w", *runPath, qid, err)
 		}
-		top, _ := rr.Rerank(ix, texts[i], q, hits)
-		reranked[qid] = hitsResults(ix, top)
 	}
+	if lists, err = rr.RerankLists(ix, texts, qv, lists); err != nil {
+		return err
+	}
+	reranked := retrieval.HitsRun(qids, lists, ix.ID)
 	c := rr.Config()
 	fmt.Fprintf(stderr, "reranked the top %d of %d queries with λ %g, τ_b %g (%d adapters) in %.1fs\n",
 		c.K, len(qids), c.Lambda, float32(c.TauB), len(rr.Folds()), time.Since(began).Seconds())
-	var buf bytes.Buffer
-	if err := metrics.WriteRun(&buf, reranked, *tag); err != nil {
+	if err := writeRun(reranked, *tag, *out, stdout, stderr); err != nil {
 		return err
-	}
-	if *out == "-" {
-		if _, err := stdout.Write(buf.Bytes()); err != nil {
-			return err
-		}
-	} else {
-		if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "wrote %s\n", *out)
 	}
 	if *split == "none" || *topics != "" {
 		return nil
@@ -202,40 +189,6 @@ func rerankQueries(d *beir.Dataset, topics, runPath string, run metrics.Run, lin
 		texts = append(texts, t)
 	}
 	return qids, texts, nil
-}
-
-// candidateDocs returns each query's candidates as corpus numbers, ranked
-// as trec_eval ranks a run (score descending, ties in file order). A
-// document the corpus lacks is an error naming its line.
-func candidateDocs(d *beir.Dataset, runPath string, qids []string, run metrics.Run, lines map[string][]int) ([][]int, error) {
-	out := make([][]int, len(qids))
-	for i, qid := range qids {
-		res, ln := run[qid], lines[qid]
-		order := make([]int, len(res))
-		for j := range order {
-			order[j] = j
-		}
-		slices.SortFunc(order, func(a, b int) int { return metrics.RankOrder(res[a], res[b]) })
-		docs := make([]int, len(res))
-		for j, o := range order {
-			n, ok := d.Corpus.Index(res[o].DocID)
-			if !ok {
-				return nil, fmt.Errorf("%s:%d: field docid: document %q is not in the corpus (%d documents): a run of another collection?", runPath, ln[o], res[o].DocID, d.Corpus.Len())
-			}
-			docs[j] = n
-		}
-		out[i] = docs
-	}
-	return out, nil
-}
-
-// hitsResults turns hits in ix into a run's results.
-func hitsResults(ix index.Index, hits []index.Hit) []metrics.Result {
-	res := make([]metrics.Result, len(hits))
-	for i, h := range hits {
-		res[i] = metrics.Result{DocID: ix.ID(h.Doc), Score: float64(h.Score)}
-	}
-	return res
 }
 
 // evalBoth prints nDCG@10 and recall@100 of the input run and of its

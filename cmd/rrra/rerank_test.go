@@ -24,6 +24,25 @@ func trainedModel(t *testing.T, dir string) string {
 	return model
 }
 
+// indexedFixture is a scratch folder with a trained model (trainedModel)
+// and Cranfield's exact index by it, cran.idx.
+type indexedFixture struct {
+	dir, model string
+	common     []string // --data, --model and --doc-len for every command
+}
+
+func newIndexedFixture(t *testing.T) *indexedFixture {
+	t.Helper()
+	f := &indexedFixture{dir: t.TempDir()}
+	f.model = trainedModel(t, f.dir)
+	f.common = []string{"--data", "cranfield", "--model", f.model, "--doc-len", "32"}
+	mustRun(t, append([]string{"index", "--out", f.path("cran.idx")}, f.common...)...)
+	return f
+}
+
+// path returns name's path in the fixture's folder.
+func (f *indexedFixture) path(name string) string { return filepath.Join(f.dir, name) }
+
 // readRunFile reads a TREC run the test wrote.
 func readRunFile(t *testing.T, path string) metrics.Run {
 	t.Helper()
@@ -111,14 +130,8 @@ func sameRanking(t *testing.T, what string, got, want metrics.Run, tol float64) 
 // order of them. Runs that name unknown queries or documents are refused
 // with the run's file and line.
 func TestRerankRun(t *testing.T) {
-	dir := os.Getenv("RRRA_KEEP")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	p := func(name string) string { return filepath.Join(dir, name) }
-	model := trainedModel(t, dir)
-	common := []string{"--data", "cranfield", "--model", model, "--doc-len", "32"}
-	mustRun(t, append([]string{"index", "--out", p("cran.idx")}, common...)...)
+	f := newIndexedFixture(t)
+	p, common := f.path, f.common
 	search := append([]string{"search", "--method", "dense", "--index", p("cran.idx"), "--k", "100"}, common...)
 	mustRun(t, append(search, "--out", p("dense.trec"))...)
 	mustRun(t, append(search, "--out", p("want.trec"), "--rerank", "1", "--rerank-k", "50")...)
@@ -205,9 +218,14 @@ func TestRerankRun(t *testing.T) {
 		{"unknown query", write("badq.trec", "1 Q0 184 1 3.5 x\nq9999 Q0 29 1 2 x\n"), []string{"badq.trec:2", "qid", `"q9999"`}},
 		{"malformed line", write("short.trec", "1 Q0 184 1\n"), []string{"short.trec:1", "want 6 fields"}},
 		{"empty run", write("empty.trec", ""), []string{"empty.trec", "no results"}},
+		{"split misspelled", write("ok.trec", "1 Q0 184 1 3.5 x\n"), []string{`no split "tets"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mustFail(t, p("never.trec"), tc.want, append([]string{"rerank", "--index", p("cran.idx"), "--run", tc.run, "--out", p("never.trec")}, common...)...)
+			args := []string{"rerank", "--index", p("cran.idx"), "--run", tc.run, "--out", p("never.trec")}
+			if tc.name == "split misspelled" {
+				args = append(args, "--split", "tets")
+			}
+			mustFail(t, p("never.trec"), tc.want, append(args, common...)...)
 		})
 	}
 	// A model folder without adapters: refused before the corpus is

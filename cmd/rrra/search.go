@@ -227,19 +227,8 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if *tag == "" {
 		*tag = *method
 	}
-	var buf bytes.Buffer
-	if err := metrics.WriteRun(&buf, run, *tag); err != nil {
+	if err := writeRun(run, *tag, *out, stdout, stderr); err != nil {
 		return err
-	}
-	if *out == "-" {
-		if _, err := stdout.Write(buf.Bytes()); err != nil {
-			return err
-		}
-	} else {
-		if err := atomicfile.Write(*out, buf.Bytes()); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "wrote %s\n", *out)
 	}
 	summary := map[string]any{"method": *method, "split": *split, "run": *out, "queries": len(qids), "k": *k}
 	if queriesFrom != "" {
@@ -669,6 +658,24 @@ func checkRunIDs(d *beir.Dataset, qids []string, queriesFrom, data string) error
 			return fmt.Errorf("%s: query %d has the id %q, whose white space a TREC run cannot hold", src, i+1, id)
 		}
 	}
+	return nil
+}
+
+// writeRun writes run as a TREC run file with tag to out (atomically,
+// saying so on stderr), or to stdout when out is "-".
+func writeRun(run metrics.Run, tag, out string, stdout, stderr io.Writer) error {
+	var buf bytes.Buffer
+	if err := metrics.WriteRun(&buf, run, tag); err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := atomicfile.Write(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", out)
 	return nil
 }
 

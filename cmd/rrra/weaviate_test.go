@@ -34,14 +34,8 @@ import (
 //     another model into a class are refused.
 func TestWeaviate(t *testing.T) {
 	node := weaviatetest.Start(t)
-	dir := os.Getenv("RRRA_KEEP")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	p := func(name string) string { return filepath.Join(dir, name) }
-	model := trainedModel(t, dir)
-	common := []string{"--data", "cranfield", "--model", model, "--doc-len", "32"}
-	mustRun(t, append([]string{"index", "--out", p("cran.idx")}, common...)...)
+	f := newIndexedFixture(t)
+	dir, model, p, common := f.dir, f.model, f.path, f.common
 	class := func(name string) string { return "weaviate://" + node.Addr() + "/" + name }
 
 	// Export, killed once the state file shows a batch done, then

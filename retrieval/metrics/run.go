@@ -33,6 +33,37 @@ func ReadRunLines(r io.Reader, name string) (run Run, lines map[string][]int, er
 	return readRun(r, name, true)
 }
 
+// Candidates returns the results run holds for each of qids as document
+// numbers (num gives a document id's number), in trec_eval's ranking
+// order (RankOrder): another system's candidates, ready to rerank. A
+// document num does not know is a *LineError naming name and the
+// result's line (lines from ReadRunLines; nil: line 0).
+func Candidates(run Run, lines map[string][]int, name string, qids []string, num func(docID string) (int, bool)) ([][]int, error) {
+	out := make([][]int, len(qids))
+	for i, qid := range qids {
+		res := run[qid]
+		order := make([]int, len(res))
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortFunc(order, func(a, b int) int { return rankOrder(res[a], res[b]) })
+		docs := make([]int, len(res))
+		for j, o := range order {
+			n, ok := num(res[o].DocID)
+			if !ok {
+				line := 0
+				if o < len(lines[qid]) {
+					line = lines[qid][o]
+				}
+				return nil, &LineError{name, line, "docid", fmt.Errorf("document %q is not in the corpus: a run of another collection?", res[o].DocID)}
+			}
+			docs[j] = n
+		}
+		out[i] = docs
+	}
+	return out, nil
+}
+
 func readRun(r io.Reader, name string, withLines bool) (Run, map[string][]int, error) {
 	run := make(Run)
 	var lines map[string][]int

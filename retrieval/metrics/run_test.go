@@ -201,3 +201,25 @@ func TestCompareQueryIDs(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestCandidates: a run's results as document numbers in trec_eval's
+// order (score, then the greater id first), and an unknown document
+// refused with its line.
+func TestCandidates(t *testing.T) {
+	in := "q1 Q0 a 1 1.0 x\nq1 Q0 c 2 3.0 x\nq1 Q0 b 3 3.0 x\nq2 Q0 zz 1 9 x\n"
+	run, lines, err := ReadRunLines(strings.NewReader(in), "r.trec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := map[string]int{"a": 0, "b": 1, "c": 2}
+	lookup := func(id string) (int, bool) { n, ok := num[id]; return n, ok }
+	got, err := Candidates(run, lines, "r.trec", []string{"q1"}, lookup)
+	if err != nil || !reflect.DeepEqual(got, [][]int{{2, 1, 0}}) {
+		t.Errorf("Candidates(q1) = %v, %v; want [[2 1 0]] (c and b tie at 3: c, the greater id, first)", got, err)
+	}
+	_, err = Candidates(run, lines, "r.trec", []string{"q1", "q2"}, lookup)
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 4 || le.Field != "docid" || !strings.Contains(err.Error(), `"zz"`) {
+		t.Errorf("unknown document: %v; want r.trec:4, field docid, naming zz", err)
+	}
+}

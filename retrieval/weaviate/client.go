@@ -302,6 +302,26 @@ func (c *Client) CreateClass(ctx context.Context, cc ClassConfig, meta map[strin
 	return c.do(ctx, http.MethodPost, "/schema", sc, nil)
 }
 
+// CheckVectors refuses a class that cannot serve as the first stage of
+// vectors of dimension dim for a corpus of documents documents: one rrra
+// export did not write (no record of its vectors), one that ranks by
+// another distance than the inner product, or one whose record names
+// another dimension or corpus size. Which model and corpus text the
+// vectors came from is in Meta, for retrieval.CheckProvenance.
+func (cl *Class) CheckVectors(dim, documents int) error {
+	switch {
+	case cl.Meta == nil:
+		return fmt.Errorf("weaviate class %s was not written by rrra export: its vectors may be another model's", cl.Name)
+	case cl.Distance != "dot":
+		return fmt.Errorf("weaviate class %s ranks by %q distance, not the inner product (dot) the model was trained for", cl.Name, cl.Distance)
+	case cl.Meta[MetaDim] != strconv.Itoa(dim):
+		return fmt.Errorf("weaviate class %s holds vectors of dimension %s; the model gives %d", cl.Name, cl.Meta[MetaDim], dim)
+	case cl.Meta[MetaDocuments] != strconv.Itoa(documents):
+		return fmt.Errorf("weaviate class %s holds %s documents; the corpus has %d", cl.Name, cl.Meta[MetaDocuments], documents)
+	}
+	return nil
+}
+
 // DeleteClass deletes the class and every object in it.
 func (c *Client) DeleteClass(ctx context.Context) error {
 	return c.do(ctx, http.MethodDelete, "/schema/"+c.target.Class, nil, nil)
@@ -422,16 +442,9 @@ func (c *Client) NearVector(ctx context.Context, q []float32, k int, withVectors
 	var b strings.Builder
 	b.WriteString("{ Get { ")
 	b.WriteString(c.target.Class)
-	b.WriteString("(nearVector: {vector: [")
-	var num []byte
-	for i, x := range q {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		num = strconv.AppendFloat(num[:0], float64(x), 'g', -1, 32)
-		b.Write(num)
-	}
-	fmt.Fprintf(&b, "]}, limit: %d) { docid _additional { distance", k)
+	b.WriteString("(nearVector: {vector: ")
+	writeVector(&b, q)
+	fmt.Fprintf(&b, "}, limit: %d) { docid _additional { distance", k)
 	if withVectors {
 		b.WriteString(" vector")
 	}
@@ -463,6 +476,21 @@ func (c *Client) BM25(ctx context.Context, query string, k int) ([]Result, error
 		s, err := strconv.ParseFloat(*a.Score, 32)
 		return float32(s), err
 	})
+}
+
+// writeVector writes v as a GraphQL list of floats, each in the fewest
+// digits that parse back to the same float32.
+func writeVector(b *strings.Builder, v []float32) {
+	b.WriteByte('[')
+	var num []byte
+	for i, x := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		num = strconv.AppendFloat(num[:0], float64(x), 'g', -1, 32)
+		b.Write(num)
+	}
+	b.WriteByte(']')
 }
 
 // additional is a result's _additional fields.
@@ -542,16 +570,9 @@ func (c *Client) Indexed(ctx context.Context, docID string, probe []float32) ([]
 		return nil, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "{ Get { %s(nearVector: {vector: [", c.target.Class)
-	var num []byte
-	for i, x := range probe {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		num = strconv.AppendFloat(num[:0], float64(x), 'g', -1, 32)
-		b.Write(num)
-	}
-	fmt.Fprintf(&b, `]}, where: {path: ["docid"], operator: Equal, valueText: %s}, limit: 1) { docid _additional { distance vector } } } }`, id)
+	fmt.Fprintf(&b, "{ Get { %s(nearVector: {vector: ", c.target.Class)
+	writeVector(&b, probe)
+	fmt.Fprintf(&b, `}, where: {path: ["docid"], operator: Equal, valueText: %s}, limit: 1) { docid _additional { distance vector } } } }`, id)
 	res, err := c.get(ctx, b.String(), func(additional) (float32, error) { return 0, nil })
 	if err != nil {
 		return nil, err
